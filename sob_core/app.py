@@ -1,0 +1,54 @@
+"""The application factory. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as sob_config
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build a sob app: settings, extensions, plugins, blueprints — in that order."""
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    app.config.update(sob_config.DEFAULTS)
+    if test_config is None or not test_config.get("SOB_IGNORE_ENVIRONMENT"):
+        app.config.update(sob_config.from_environment(instance))
+    if test_config:
+        app.config.update(test_config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        instance.mkdir(parents=True, exist_ok=True)
+    if not app.debug:
+        logging.basicConfig(level=logging.INFO)
+
+    from . import models  # noqa: F401  (registers every table on the metadata)
+    from .extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+
+    from . import i18n, jobs, security
+    from .web import access
+
+    i18n.init_app(app)
+    security.init_app(app)
+    access.init_app(app)
+    jobs.init_app(app)
+
+    from . import host
+
+    host.init_app(app)  # plugins: load, check, collect; templates and static by convention
+
+    from . import web
+
+    web.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,132 @@
+"""The `sob` command: a Flask CLI group (also reachable as `flask --app app ...`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create(*_args) -> Flask:
+    from .app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create, add_version_option=False)
+def main() -> None:
+    """sob: support and treatment programmes."""
+
+
+@click.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def plugins_command(as_json: bool) -> None:
+    """List the loaded plugins with distribution, version and hooks."""
+    host = current_app.extensions["sob"]
+    rows = [
+        {
+            "name": p.name,
+            "distribution": p.distribution,
+            "version": p.version,
+            "hooks": p.hooks,
+            "provides": sorted(
+                f"{kind}:{key}" for (kind, key), owner in host.registry.owners.items()
+                if owner == p.name
+            ),
+        }
+        for p in sorted(host.plugins.values(), key=lambda p: p.name)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max([len(r["name"]) for r in rows] + [6])
+    click.echo(f"{'plugin':<{width}}  {'distribution':<18} {'version':<9} hooks")
+    for r in rows:
+        click.echo(
+            f"{r['name']:<{width}}  {r['distribution']:<18} {r['version']:<9} {', '.join(r['hooks'])}"
+        )
+    disabled = current_app.config.get("SOB_DISABLED_PLUGINS") or []
+    if disabled:
+        click.echo(f"disabled: {', '.join(disabled)}")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo data (repeatable: nothing is duplicated)."""
+    from .services import demo
+
+    counts = demo.load()
+    click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker with the app and its plugins loaded."""
+    from rq import Worker
+
+    from .jobs import QUEUES, queue_name, redis_connection
+
+    conn = redis_connection(current_app)
+    if conn is None:
+        raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in-process.")
+    names = [queue_name(current_app, q) for q in QUEUES]
+    Worker(names, connection=conn).work(burst=burst, with_scheduler=False)
+
+
+@click.command("cron")
+@with_appcontext
+def cron_command() -> None:
+    """Run RQ's cron scheduler with the platform's periodic jobs (run exactly one)."""
+    from rq.cron import CronScheduler
+
+    from .jobs import queue_name, redis_connection, run
+    from .jobs.tasks import PERIODIC
+
+    conn = redis_connection(current_app)
+    if conn is None:
+        raise click.UsageError("REDIS_URL is not set: sob cron needs Redis.")
+    scheduler = CronScheduler(connection=conn)
+    for func, queue, interval in PERIODIC:
+        scheduler.register(
+            run,
+            queue_name(current_app, queue),
+            args=(f"{func.__module__}.{func.__qualname__}",),
+            interval=interval,
+            name=func.__name__,
+        )
+    scheduler.start()
+
+
+@click.command("score")
+@click.argument("scale_id")
+@click.option("--answers", required=True, help='Answers as JSON, e.g. {"1": 0, "2": 3}.')
+@click.option("--context", default="{}", help='Context as JSON, e.g. {"sex": "female", "age": 34}.')
+@with_appcontext
+def score_command(scale_id: str, answers: str, context: str) -> None:
+    """Score answers with a scale and print the result as JSON."""
+    from .services.scoring import ScoringError, score_scale
+
+    try:
+        result = score_scale(current_app.extensions["sob"].registry.scales, scale_id, answers, context)
+    except ScoringError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def init_app(app: Flask) -> None:
+    for command in (plugins_command, demo_command, worker_command, cron_command, score_command):
+        app.cli.add_command(command)
+    auth_group = click.Group("auth", help="Commands of the login providers.")
+    for key, provider in app.extensions["sob"].registry.login_providers.items():
+        if provider.cli is not None:
+            auth_group.add_command(provider.cli, key)
+    if auth_group.commands:
+        app.cli.add_command(auth_group)

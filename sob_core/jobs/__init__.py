@@ -1,0 +1,121 @@
+"""Queues and ``enqueue()``: the one place that decides where background work runs.
+
+With ``REDIS_URL`` set a job goes to RQ once the database transaction that asked for it commits
+(the connection is passed explicitly and jobs take ids). Without it the job runs in-process, also
+after the commit, in an app context of its own. Either way the database row that describes the work
+is written first, so a lost job is found again by the periodic tick.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("default", "notifications")
+_PENDING = "sob_pending_jobs"
+
+
+def queue_name(app: Flask, name: str) -> str:
+    if name not in QUEUES:
+        raise ValueError(f"unknown queue {name!r}; queues are {QUEUES}")
+    return f"{app.config['SOB_QUEUE_PREFIX']}-{name}"
+
+
+def redis_connection(app: Flask):
+    """The app's Redis connection, made on first use (never at import)."""
+    conn = app.extensions.get("sob_redis")
+    if conn is None and app.config.get("REDIS_URL"):
+        from redis import Redis
+
+        conn = Redis.from_url(app.config["REDIS_URL"])
+        app.extensions["sob_redis"] = conn
+    return conn
+
+
+def enqueue(func: Callable[..., Any] | str, *args: int | str, queue: str = "default") -> None:
+    """Run ``func(*args)`` in the background after the current transaction commits.
+
+    ``args`` are ids and plain values, never ORM objects. Without a pending transaction the job is
+    dispatched at the next commit of the session, so call this before ``db.session.commit()``.
+    """
+    path = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
+    for arg in args:
+        if not isinstance(arg, int | str):
+            raise TypeError(f"jobs take ids and plain values, not {type(arg).__name__}")
+    queue_name(current_app, queue)
+    db.session.info.setdefault(_PENDING, []).append((path, args, queue))
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    module, _, name = path.rpartition(".")
+    if not module.startswith("sob_core.jobs."):
+        raise ValueError(f"{path} is not a sob job")
+    return getattr(importlib.import_module(module), name)
+
+
+def run(path: str, *args: Any) -> Any:
+    """Entry point of every job in a worker: resolve and call inside an app context."""
+    from flask import has_app_context
+
+    if has_app_context():
+        return resolve(path)(*args)
+    from ..app import create_app
+
+    app = create_app()
+    with app.app_context():
+        return resolve(path)(*args)
+
+
+def _dispatch(app: Flask, jobs: list[tuple[str, tuple, str]]) -> None:
+    conn = redis_connection(app)
+    for path, args, queue in jobs:
+        if conn is not None:
+            from rq import Queue
+
+            try:
+                Queue(queue_name(app, queue), connection=conn).enqueue(
+                    run, path, *args, job_timeout=300
+                )
+            except Exception:  # Redis down: the row stays pending, the tick finds it again
+                log.exception("could not queue %s%r; the periodic tick will retry", path, args)
+            continue
+        with app.app_context():
+            try:
+                resolve(path)(*args)
+            except Exception:
+                db.session.rollback()
+                log.exception("in-process job %s%r failed; the periodic tick will retry", path, args)
+
+
+def _after_commit(session: Session) -> None:
+    jobs = session.info.pop(_PENDING, None)
+    if jobs:
+        from flask import has_app_context
+
+        if not has_app_context():
+            log.error("jobs %r were queued outside an app context and are dropped", jobs)
+            return
+        _dispatch(current_app._get_current_object(), jobs)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def init_app(app: Flask) -> None:
+    # Listeners on the Session class serve every app; adding them once keeps tests that build
+    # many apps from stacking duplicates.
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+    app.extensions["sob_jobs"] = {"queues": [queue_name(app, q) for q in QUEUES]}

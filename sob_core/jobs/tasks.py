@@ -1,0 +1,29 @@
+"""The platform's jobs. Each takes ids and finds what it needs in the database."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ..extensions import db
+from ..services import notify
+from . import enqueue
+
+
+def dispatch_notification(notification_id: int) -> str:
+    host = current_app.extensions["sob"]
+    return notify.deliver(
+        db.session, notification_id, host.registry.channels, dict(current_app.config)
+    )
+
+
+def tick() -> int:
+    """The periodic job: queue again what is due and was not delivered (lost jobs, retries)."""
+    ids = notify.due_ids(db.session)
+    for notification_id in ids:
+        enqueue(dispatch_notification, notification_id, queue="notifications")
+    db.session.commit()
+    return len(ids)
+
+
+#: the periodic jobs `sob cron` registers: (function, queue, interval in seconds)
+PERIODIC = ((tick, "default", 60),)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+class Region(db.Model):
+    __tablename__ = "region"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)  # e.g. "14" (Västra Götaland)
+    name: Mapped[str] = mapped_column(String(200))
+
+    care_units: Mapped[list[CareUnit]] = relationship(back_populates="region")
+
+
+class CareUnit(db.Model):
+    __tablename__ = "care_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    hsa_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    region: Mapped[Region] = relationship(back_populates="care_units")

@@ -1,0 +1,177 @@
+"""The plugin manager: loads the ``sob`` entry points, honours the block list, registers what loaded.
+
+One ``PluginHost`` is built per app by ``create_app`` and kept in ``app.extensions["sob"]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from .types import LoginProvider, NotificationChannel, PluginContractError, QuestionType, Scale
+
+log = logging.getLogger(__name__)
+GROUP = hookspecs.PROJECT
+
+
+class PluginLoadError(RuntimeError):
+    """A plugin could not be loaded; the message names it."""
+
+
+@dataclass
+class PluginInfo:
+    name: str  # the entry-point name: what `sob plugins` lists and what a region blocks
+    module: str
+    distribution: str
+    version: str
+    hooks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Registry:
+    """What the registration hooks returned, by key, with the plugin that registered each."""
+
+    question_types: dict[str, QuestionType] = field(default_factory=dict)
+    scales: dict[str, Scale] = field(default_factory=dict)
+    channels: dict[str, NotificationChannel] = field(default_factory=dict)
+    login_providers: dict[str, LoginProvider] = field(default_factory=dict)
+    owners: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+_REGISTRATIONS: tuple[tuple[str, str, str, type], ...] = (
+    ("sob_question_types", "question_types", "question type", QuestionType),
+    ("sob_scales", "scales", "scale", Scale),
+    ("sob_notification_channels", "channels", "notification channel", NotificationChannel),
+    ("sob_login_providers", "login_providers", "login provider", LoginProvider),
+)
+
+
+class PluginHost:
+    def __init__(self, trace: bool = False) -> None:
+        self.pm = pluggy.PluginManager(GROUP)
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginInfo] = {}
+        self.registry = Registry()
+        if trace:
+            self.pm.trace.root.setwriter(lambda message: log.info("hook %s", message.rstrip()))
+            self.pm.enable_tracing()
+
+    @property
+    def hook(self) -> Any:
+        return self.pm.hook
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def load_entry_points(self, disabled: Iterable[str] = ()) -> None:
+        blocked = set(disabled)
+        for name in blocked:
+            self.pm.set_blocked(name)
+        for ep in sorted(entry_points(group=GROUP), key=lambda ep: ep.name):
+            if ep.name in blocked:
+                log.info("plugin %s is disabled by SOB_DISABLED_PLUGINS", ep.name)
+                continue
+            if ep.name in self.plugins:
+                raise PluginLoadError(
+                    f"two plugins are registered under the entry-point name {ep.name!r}: "
+                    f"{self.plugins[ep.name].module} and {ep.value}"
+                )
+            try:
+                module = ep.load()
+            except Exception as error:
+                raise PluginLoadError(
+                    f"plugin {ep.name!r} ({ep.value}) could not be imported: {error}"
+                ) from error
+            dist = ep.dist
+            self._register(
+                ep.name,
+                module,
+                dist.metadata["Name"] if dist else "?",
+                dist.version if dist else "?",
+            )
+
+    def load_modules(self, plugins: Sequence[tuple[str, str | ModuleType]]) -> None:
+        """Load an explicit list of ``(name, module or dotted path)``, as tests do."""
+        for name, target in plugins:
+            try:
+                module = importlib.import_module(target) if isinstance(target, str) else target
+            except Exception as error:
+                raise PluginLoadError(f"plugin {name!r} could not be imported: {error}") from error
+            self._register(name, module, "(explicit)", "")
+
+    def _register(self, name: str, module: Any, distribution: str, version: str) -> None:
+        try:
+            self.pm.register(module, name=name)
+        except ValueError as error:
+            raise PluginLoadError(f"plugin {name!r} could not be registered: {error}") from error
+        hooks = sorted(impl.name for impl in self.pm.get_hookcallers(module) or [])
+        self.plugins[name] = PluginInfo(
+            name=name,
+            module=getattr(module, "__name__", str(module)),
+            distribution=distribution,
+            version=version,
+            hooks=hooks,
+        )
+
+    # -- checking and collecting -------------------------------------------------------------
+
+    def check(self) -> None:
+        """Fail on unknown hooks, then collect and validate every registration."""
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as error:
+            plugin = self.pm.get_name(error.plugin) if error.plugin else "?"
+            raise PluginLoadError(f"plugin {plugin!r}: {error}") from error
+        for hook_name, attribute, kind, cls in _REGISTRATIONS:
+            table: dict[str, Any] = getattr(self.registry, attribute)
+            caller = getattr(self.pm.hook, hook_name)
+            for impl in caller.get_hookimpls():
+                plugin = impl.plugin_name
+                try:
+                    returned = impl.function()
+                except Exception as error:
+                    raise PluginLoadError(
+                        f"plugin {plugin!r} failed in {hook_name}: {error}"
+                    ) from error
+                for obj in returned or ():
+                    if not isinstance(obj, cls):
+                        raise PluginLoadError(
+                            f"plugin {plugin!r}: {hook_name} must return {cls.__name__} objects, "
+                            f"got {type(obj).__name__}"
+                        )
+                    try:
+                        obj.validate()
+                    except PluginContractError as error:
+                        raise PluginLoadError(f"plugin {plugin!r}: {error}") from error
+                    key = obj.id if isinstance(obj, Scale) else obj.key
+                    owner = self.registry.owners.get((kind, key))
+                    if owner is not None:
+                        raise PluginLoadError(
+                            f"{kind} {key!r} is claimed by two plugins: {owner!r} and {plugin!r}"
+                        )
+                    self.registry.owners[(kind, key)] = plugin
+                    table[key] = obj
+
+    def owner(self, kind: str, key: str) -> str | None:
+        return self.registry.owners.get((kind, key))
+
+    def plugin_root(self, name: str) -> str | None:
+        """The folder of a plugin's package, where its templates/ and static/ live."""
+        info = self.plugins.get(name)
+        if info is None:
+            return None
+        module = importlib.import_module(info.module)
+        package = module.__package__ or module.__name__
+        spec = importlib.import_module(package)
+        paths = getattr(spec, "__path__", None)
+        if paths:
+            return list(paths)[0]
+        file = getattr(spec, "__file__", None)
+        return None if file is None else str(__import__("pathlib").Path(file).parent)

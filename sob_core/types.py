@@ -1,0 +1,351 @@
+"""The plain typed objects plugins hand to the core.
+
+Every registration hook returns instances of these dataclasses. The core validates them when the
+plugin loads (``validate()``), so a broken plugin fails at start-up with a message naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+LANGUAGES = ("sv", "en")
+AUDIENCES = ("staff", "citizen")
+
+#: A text in several languages: ``{"sv": "...", "en": "..."}``. Swedish first.
+LocalText = Mapping[str, str]
+
+
+class PluginContractError(ValueError):
+    """A plugin returned something that breaks the contract of its hook."""
+
+
+class InvalidAnswers(ValueError):
+    """The answers given to a scale's scoring cannot be scored; the message says why."""
+
+
+def _check_key(kind: str, key: str) -> None:
+    if not isinstance(key, str) or not KEY_RE.match(key):
+        raise PluginContractError(
+            f"{kind} key {key!r} must be 1-64 lower-case letters, digits, '_', '.' or '-'"
+        )
+
+
+def _check_text(what: str, text: Mapping[str, str], required: bool = True) -> None:
+    if not isinstance(text, Mapping):
+        raise PluginContractError(f"{what} must be a mapping of language code to text")
+    if required and not text.get("sv"):
+        raise PluginContractError(f"{what} needs a Swedish ('sv') text")
+    for lang, value in text.items():
+        if not isinstance(lang, str) or not isinstance(value, str):
+            raise PluginContractError(f"{what} must map language codes to strings")
+
+
+def local(text: LocalText | None, lang: str = "sv") -> str:
+    """Pick ``lang`` from a local text, falling back to Swedish, then any language."""
+    if not text:
+        return ""
+    return text.get(lang) or text.get("sv") or next(iter(text.values()), "")
+
+
+# --- question types ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """One question of a form, as the core hands it to a question type."""
+
+    key: str  # stable id of the question inside its form
+    type: str  # question type key
+    label: LocalText
+    config: Mapping[str, Any] = field(default_factory=dict)
+    required: bool = True
+    help: LocalText = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    """A kind of question (single choice, number, duration ...).
+
+    ``make_field(spec, lang)`` returns an *unbound* WTForms field for the question; the host binds
+    it into a ``FlaskForm`` under the name ``spec.key``.
+    ``clean(spec, data, lang)`` turns the bound field's ``data`` into the JSON-serialisable payload
+    that is stored, raising ``ValueError`` with a message in ``lang`` for invalid input. It must
+    accept any input (also input that did not come from the field) without crashing.
+    ``validate_config(config, lang)`` raises ``ValueError`` when a designer's configuration is invalid.
+    ``display(spec, payload, lang)`` renders a stored payload as plain text.
+    ``template`` names a Jinja template (``<package>/<name>.html``) that renders the field; it is
+    rendered with ``field`` (bound WTForms field), ``spec``, ``lang`` and ``qtype``.
+    ``fhir_type`` is the FHIR R4 ``Questionnaire.item.type``; ``fhir_item(spec, lang)`` returns extra
+    keys for the exported item (``answerOption``, extensions ...); ``fhir_answer(spec, payload)``
+    returns the ``answer`` list of a ``QuestionnaireResponse`` item; ``from_fhir(item)`` returns
+    ``(type config, payload parser)`` pieces for import: the config for a question built from a
+    FHIR item, raising ``ValueError`` when the item cannot be represented.
+    """
+
+    key: str
+    label: LocalText
+    make_field: Callable[[QuestionSpec, str], Any]
+    clean: Callable[[QuestionSpec, Any, str], Any]
+    fhir_type: str
+    config_schema: Mapping[str, Any] = field(default_factory=dict)
+    validate_config: Callable[[Mapping[str, Any], str], None] = lambda config, lang: None
+    display: Callable[[QuestionSpec, Any, str], str] = lambda spec, payload, lang: str(payload)
+    template: str | None = None
+    fhir_item: Callable[[QuestionSpec, str], Mapping[str, Any]] = lambda spec, lang: {}
+    fhir_answer: Callable[[QuestionSpec, Any], list[dict[str, Any]]] = lambda spec, payload: []
+    from_fhir: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    #: the FHIR item types (and extensions) ``from_fhir`` understands, used to pick the type on import
+    fhir_matches: Callable[[Mapping[str, Any]], bool] | None = None
+
+    def validate(self) -> None:
+        _check_key("question type", self.key)
+        _check_text(f"question type {self.key!r} label", self.label)
+        for name in ("make_field", "clean", "validate_config", "display", "fhir_item", "fhir_answer"):
+            if not callable(getattr(self, name)):
+                raise PluginContractError(f"question type {self.key!r}: {name} must be callable")
+        if not self.fhir_type:
+            raise PluginContractError(f"question type {self.key!r} needs a FHIR item type")
+
+
+# --- rating scales -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    """A coloured score range of a subscale: ``lower <= value < upper`` (None is open)."""
+
+    slug: str
+    label: LocalText
+    colour: str  # CSS colour, e.g. "#2e7d32"
+    lower: float | None = None
+    upper: float | None = None
+    explanation: LocalText = field(default_factory=dict)
+
+    def contains(self, value: float) -> bool:
+        return (self.lower is None or value >= self.lower) and (
+            self.upper is None or value < self.upper
+        )
+
+
+@dataclass(frozen=True)
+class ScaleItem:
+    """One item of an instrument, numbered as the published instrument numbers it.
+
+    ``scores[i]`` is the score of the i-th option in the order the instrument prints its options.
+    ``text`` and ``options`` carry the wording only where the licence allows shipping it.
+    A numeric item (e.g. minutes) has ``kind="number"`` and no scores.
+    """
+
+    id: str
+    scores: tuple[int, ...] = ()
+    text: LocalText = field(default_factory=dict)
+    options: tuple[LocalText, ...] = ()
+    kind: str = "choice"  # "choice" or "number"
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Subscale:
+    id: str
+    label: LocalText
+    items: tuple[str, ...] = ()
+    bands: tuple[Band, ...] = ()
+    #: bands chosen by context, e.g. {"female": (...), "male": (...)}; ``bands`` is the default
+    bands_by_sex: Mapping[str, tuple[Band, ...]] = field(default_factory=dict)
+    minimum: float | None = None
+    maximum: float | None = None
+    explanation: LocalText = field(default_factory=dict)
+
+    def bands_for(self, context: Mapping[str, Any] | None = None) -> tuple[Band, ...]:
+        sex = (context or {}).get("sex")
+        return self.bands_by_sex.get(sex, self.bands) if sex else self.bands
+
+
+@dataclass(frozen=True)
+class ScaleScore:
+    """What a scale's scoring returns: a value and a band slug per subscale, and flags."""
+
+    scores: Mapping[str, float | int | None]
+    bands: Mapping[str, str | None] = field(default_factory=dict)
+    flags: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A standardised instrument.
+
+    ``score(answers, context)`` takes answers keyed by item id (option index for choice items, a
+    number for numeric items; a missing item is an absent key) and a context such as
+    ``{"sex": "female", "age": 34}``, and returns a ``ScaleScore``; it raises ``InvalidAnswers``
+    when the answers cannot be scored under the manual's rules.
+    """
+
+    id: str
+    name: LocalText
+    version: str
+    citation: str
+    licence: str
+    items: tuple[ScaleItem, ...]
+    subscales: tuple[Subscale, ...]
+    score: Callable[[Mapping[str, Any], Mapping[str, Any]], ScaleScore]
+    #: whether the plugin ships the item texts; when False a text pack must be imported
+    texts_shipped: bool = True
+    languages: tuple[str, ...] = ("sv", "en")
+    #: item ids whose answer raises a flag, with the flag's slug
+    critical_items: Mapping[str, str] = field(default_factory=dict)
+    description: LocalText = field(default_factory=dict)
+    #: the option labels shared by every item, when the instrument prints one response row
+    options: tuple[LocalText, ...] = ()
+
+    def item(self, item_id: str) -> ScaleItem:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def subscale(self, subscale_id: str) -> Subscale:
+        for sub in self.subscales:
+            if sub.id == subscale_id:
+                return sub
+        raise KeyError(subscale_id)
+
+    def validate(self) -> None:
+        _check_key("scale", self.id)
+        _check_text(f"scale {self.id!r} name", self.name)
+        for name in ("version", "citation", "licence"):
+            if not getattr(self, name):
+                raise PluginContractError(f"scale {self.id!r} needs a {name}")
+        if not self.items or not self.subscales:
+            raise PluginContractError(f"scale {self.id!r} needs items and subscales")
+        ids = [item.id for item in self.items]
+        if len(set(ids)) != len(ids):
+            raise PluginContractError(f"scale {self.id!r} has duplicate item ids")
+        for item in self.items:
+            if item.kind == "choice" and not item.scores:
+                raise PluginContractError(f"scale {self.id!r} item {item.id} has no option scores")
+            if self.texts_shipped and not item.text.get("sv"):
+                raise PluginContractError(
+                    f"scale {self.id!r} says it ships texts but item {item.id} has no Swedish text"
+                )
+        for sub in self.subscales:
+            unknown = set(sub.items) - set(ids)
+            if unknown:
+                raise PluginContractError(
+                    f"scale {self.id!r} subscale {sub.id!r} names unknown items {sorted(unknown)}"
+                )
+        if not callable(self.score):
+            raise PluginContractError(f"scale {self.id!r}: score must be callable")
+
+
+# --- result scoring ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormInfo:
+    """What the result-scoring hook learns about the form a response answered."""
+
+    key: str  # stable key of the form, e.g. "sleep-diary"
+    version: int
+    scale_id: str | None
+    questions: Sequence[QuestionSpec]
+
+
+@dataclass(frozen=True)
+class ComputedResult:
+    """One result of a response: a value on a named result, its band and flags."""
+
+    key: str  # result key, e.g. "audit.total" or "sleep-efficiency.efficiency"
+    value: float | int | None
+    band: str | None = None
+    flags: Sequence[str] = ()
+    label: LocalText = field(default_factory=dict)
+
+
+# --- notification channels -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification as a channel sees it: never health data, only that something waits."""
+
+    recipient_kind: str  # "staff" or "citizen"
+    recipient_id: int
+    subject: LocalText
+    body: LocalText
+    link: str = ""
+    address: Mapping[str, str] = field(default_factory=dict)  # e.g. {"email": ..., "phone": ...}
+
+
+@dataclass(frozen=True)
+class NotificationChannel:
+    """A way to deliver a notice.
+
+    ``send(notice, config)`` delivers one notice and returns a provider reference (or "");
+    it raises to signal a failure that should be retried. ``carries_health_data`` must be False for
+    any channel leaving the platform (e-mail, SMS): the core then sends only generic texts.
+    """
+
+    key: str
+    label: LocalText
+    send: Callable[[Notice, Mapping[str, Any]], str]
+    carries_health_data: bool = False
+    config_keys: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        _check_key("notification channel", self.key)
+        _check_text(f"notification channel {self.key!r} label", self.label)
+        if not callable(self.send):
+            raise PluginContractError(f"notification channel {self.key!r}: send must be callable")
+
+
+# --- login providers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """Who a login provider has verified.
+
+    ``audience`` is "staff" (``identifier`` is an HSA-id) or "citizen" (a personnummer).
+    ``assurance`` is the assurance level of the login (e.g. "loa1", "loa3").
+    """
+
+    audience: str
+    identifier: str
+    provider: str
+    assurance: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class LoginProvider:
+    """A way to sign in.
+
+    ``blueprint`` is a Flask blueprint the host mounts at ``/auth/<key>/``; its entry view is
+    ``<blueprint name>.start``. When the provider has verified someone it calls
+    ``sob_core.complete_login(identity)`` and returns that response.
+    ``available(app)`` may refuse the provider for an app (the demo provider refuses when demo
+    mode is off); the host then does not mount it at all.
+    """
+
+    key: str
+    label: LocalText
+    audiences: tuple[str, ...]
+    blueprint: Any
+    assurance: str = "loa1"
+    available: Callable[[Any], bool] = lambda app: True
+    #: an optional click command group the host adds as ``sob auth <key> ...``
+    cli: Any = None
+
+    def validate(self) -> None:
+        _check_key("login provider", self.key)
+        _check_text(f"login provider {self.key!r} label", self.label)
+        if not self.audiences or set(self.audiences) - set(AUDIENCES):
+            raise PluginContractError(
+                f"login provider {self.key!r} audiences must be drawn from {AUDIENCES}"
+            )
+        if self.blueprint is None or not hasattr(self.blueprint, "register"):
+            raise PluginContractError(f"login provider {self.key!r} needs a Flask blueprint")

@@ -1,0 +1,13 @@
+"""The host's blueprints: thin views over services."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import admin, auth, citizen, shell, staff
+
+    shell.init_app(app)
+    for module in (auth, citizen, staff, admin):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,119 @@
+"""Deny-by-default authorization: every endpoint declares who may use it.
+
+A view is decorated with ``public`` or ``require(audience, roles=..., unit_scoped=...)``. The
+``before_request`` guard refuses any endpoint without a declaration, so a new route that forgets
+one answers 403 (and the URL-map test fails).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_login import current_user
+
+from ..models.identity import ROLES
+
+ATTRIBUTE = "_sob_access"
+
+
+@dataclass(frozen=True)
+class Rule:
+    audience: str  # "public", "any" (signed in), "staff", "citizen"
+    roles: frozenset[str] = frozenset()  # staff: any of these at the active care unit; empty = any role
+    unit_scoped: bool = False  # staff: needs an active care unit where they hold one of `roles`
+
+
+def _mark(rule: Rule) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(view, ATTRIBUTE, rule)
+        return view
+
+    return decorate
+
+
+def public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Anyone may use this view, signed in or not."""
+    return _mark(Rule("public"))(view)
+
+
+def require(
+    audience: str, roles: Iterable[str] = (), unit_scoped: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Only this audience ("staff", "citizen" or "any"), and for staff one of ``roles``."""
+    roles = frozenset(roles)
+    if audience not in ("any", "staff", "citizen"):
+        raise ValueError(f"unknown audience {audience!r}")
+    if roles - set(ROLES):
+        raise ValueError(f"unknown roles {sorted(roles - set(ROLES))}")
+    if roles and audience != "staff":
+        raise ValueError("only staff views take roles")
+    return _mark(Rule(audience, roles, unit_scoped))
+
+
+def declare(app: Flask, endpoint: str, rule: Rule) -> None:
+    """Declare access for an endpoint whose view cannot carry an attribute (static files)."""
+    app.extensions["sob_access"][endpoint] = rule
+
+
+def rule_for(app: Flask, endpoint: str | None) -> Rule | None:
+    if endpoint is None:
+        return None
+    declared = app.extensions["sob_access"].get(endpoint)
+    if declared is not None:
+        return declared
+    view = app.view_functions.get(endpoint)
+    return getattr(view, ATTRIBUTE, None)
+
+
+def staff_roles_at(unit_id: int | None) -> set[str]:
+    if unit_id is None or not current_user.is_authenticated or current_user.audience != "staff":
+        return set()
+    return {r.role for r in current_user.roles if r.care_unit_id == unit_id}
+
+
+def active_unit_id() -> int | None:
+    return session.get("care_unit_id")
+
+
+def guard() -> Any:
+    """The before_request check."""
+    if request.endpoint is None:  # 404 / 405: let Flask answer
+        return None
+    rule = rule_for(current_app, request.endpoint)
+    if rule is None:
+        current_app.logger.error("endpoint %s declares no access rule: denied", request.endpoint)
+        abort(403)
+    g.access_rule = rule
+    if rule.audience == "public":
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if rule.audience == "any":
+        return None
+    if current_user.audience != rule.audience or session.get("audience") != rule.audience:
+        abort(403)
+    if rule.audience == "staff" and (rule.roles or rule.unit_scoped):
+        unit_id = active_unit_id()
+        held = staff_roles_at(unit_id)
+        if not held:
+            if rule.unit_scoped and unit_id is None:
+                return redirect(url_for("staff.choose_unit", next=request.full_path.rstrip("?")))
+            abort(403)
+        if rule.roles and not (held & rule.roles):
+            abort(403)
+    return None
+
+
+def has_role(*roles: str) -> bool:
+    """For templates: does the signed-in staff member hold any of these at the active unit?"""
+    held = staff_roles_at(active_unit_id())
+    return bool(held & set(roles)) if roles else bool(held)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["sob_access"] = {}
+    app.before_request(guard)
+    app.jinja_env.globals["has_role"] = has_role

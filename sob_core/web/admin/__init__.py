@@ -1,0 +1,31 @@
+"""Administration: installed plugins, and roles at the care unit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+from ..access import require
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/")
+@require("staff", roles={"permission_admin"}, unit_scoped=True)
+def start():
+    return render_template("sob_core/admin/start.html")
+
+
+@bp.route("/plugins")
+@require("staff", roles={"permission_admin"}, unit_scoped=True)
+def plugins():
+    host = current_app.extensions["sob"]
+    registry = host.registry
+    provides: dict[str, list[str]] = {}
+    for (kind, key), owner in sorted(registry.owners.items()):
+        provides.setdefault(owner, []).append(f"{kind}: {key}")
+    return render_template(
+        "sob_core/admin/plugins.html",
+        plugins=sorted(host.plugins.values(), key=lambda p: p.name),
+        provides=provides,
+        disabled=current_app.config.get("SOB_DISABLED_PLUGINS", []),
+    )

@@ -1,0 +1,31 @@
+"""Audit helpers for views: fill in the actor, unit and address from the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, session
+from flask_login import current_user
+
+from ..extensions import db
+from ..services import audit
+
+
+def audit_citizen(action: str, what: str, citizen_id: int, **detail: Any) -> None:
+    """Record that the signed-in person read or changed a citizen's data, and commit it.
+
+    Called by every view that shows a citizen's data to staff, before the data is rendered.
+    """
+    actor_kind = getattr(current_user, "audience", "system")
+    audit.record(
+        db.session,
+        actor_kind=actor_kind,
+        actor_id=getattr(current_user, "id", None),
+        action=action,
+        what=what,
+        citizen_id=citizen_id,
+        care_unit_id=session.get("care_unit_id") if actor_kind == "staff" else None,
+        detail=detail,
+        ip=request.remote_addr,
+    )
+    db.session.commit()

@@ -1,0 +1,112 @@
+"""Signing in and out. Providers (plugins) verify people; the core turns that into a session.
+
+Staff and citizens never share a session: signing in clears whatever session there was.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import Citizen, Staff
+from ...services import audit, personnummer
+from ...types import AUDIENCES, VerifiedIdentity
+from ..access import public, require
+from ..shell import safe_next, start_page_for
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+class LogoutForm(FlaskForm):
+    pass
+
+
+@bp.route("/login")
+@public
+def login():
+    providers = current_app.extensions["sob_login_providers"]
+    by_audience = {
+        audience: [p for p in providers.values() if audience in p.audiences] for audience in AUDIENCES
+    }
+    next_url = safe_next(request.args.get("next"), "")
+    if next_url:
+        session["next"] = next_url
+    return render_template("sob_core/auth/login.html", by_audience=by_audience)
+
+
+@bp.route("/logout", methods=["POST"])
+@require("any")
+def logout():
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _record(current_user.audience, current_user.id, "logout")
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect("/")
+
+
+def _record(kind: str, person_id: int, action: str, **detail) -> None:
+    audit.record(
+        db.session,
+        actor_kind=kind,
+        actor_id=person_id,
+        action=action,
+        what="session",
+        citizen_id=person_id if kind == "citizen" else None,
+        detail=detail,
+        ip=request.remote_addr,
+    )
+
+
+def find_person(identity: VerifiedIdentity) -> Staff | Citizen | None:
+    if identity.audience == "staff":
+        return db.session.scalar(select(Staff).where(Staff.hsa_id == identity.identifier))
+    number = personnummer.parse(identity.identifier)
+    citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == number.number))
+    if citizen is None:
+        # A verified e-identification is enough to open the citizen's own pages.
+        citizen = Citizen(
+            personnummer=number.number,
+            name=identity.name or number.formatted,
+            birth_date=number.birth_date,
+            legal_sex=number.legal_sex,
+            coordination_number=number.coordination,
+        )
+        db.session.add(citizen)
+        db.session.flush()
+    return citizen
+
+
+def complete_login(identity: VerifiedIdentity):
+    """Start a session for a verified identity and send them to their start page."""
+    if identity.audience not in AUDIENCES:
+        abort(400)
+    if identity.provider not in current_app.extensions["sob_login_providers"]:
+        abort(403)
+    person = find_person(identity)
+    if person is None or not person.is_active:
+        flash(_("There is no active account for this login."), "error")
+        return redirect("/auth/login")
+    next_url = session.get("next", "")
+    lang = session.get("lang")
+    session.clear()  # a fresh session: never carry one audience's session into another's
+    if lang:
+        session["lang"] = lang
+    session["audience"] = identity.audience
+    session["provider"] = identity.provider
+    session["assurance"] = identity.assurance
+    if identity.audience == "staff":
+        units = sorted({r.care_unit_id for r in person.roles})
+        if len(units) == 1:
+            session["care_unit_id"] = units[0]
+    login_user(person)
+    _record(identity.audience, person.id, "login", provider=identity.provider)
+    db.session.commit()
+    return redirect(safe_next(next_url, start_page_for(person)))

@@ -1,0 +1,1 @@
+"""The host's tests use the fixtures of sob_core.testing (a pytest plugin installed with sob-core)."""
