@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -162,16 +164,15 @@ class PluginHost:
     def owner(self, kind: str, key: str) -> str | None:
         return self.registry.owners.get((kind, key))
 
-    def plugin_root(self, name: str) -> str | None:
+    def plugin_root(self, name: str) -> Path | None:
         """The folder of a plugin's package, where its templates/ and static/ live."""
-        info = self.plugins.get(name)
-        if info is None:
+        module = self.pm.get_plugin(name)
+        if module is None:
             return None
-        module = importlib.import_module(info.module)
-        package = module.__package__ or module.__name__
-        spec = importlib.import_module(package)
-        paths = getattr(spec, "__path__", None)
+        package = getattr(module, "__package__", None) or getattr(module, "__name__", "")
+        parent = sys.modules.get(package) if package else None
+        paths = list(getattr(parent, "__path__", None) or [])
         if paths:
-            return list(paths)[0]
-        file = getattr(spec, "__file__", None)
-        return None if file is None else str(__import__("pathlib").Path(file).parent)
+            return Path(paths[0])
+        file = getattr(module, "__file__", None)
+        return Path(file).parent if file else None

@@ -7,12 +7,14 @@ to run against PostgreSQL (each xdist worker gets a database of its own, created
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -116,8 +118,20 @@ def app(_sob_schema: str, sob_config: dict[str, Any], tmp_path) -> Iterator[Any]
         _empty_tables(db)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in a context of its own, like a real server.
+
+    The ``app`` fixture keeps an app context pushed for the test body; without this, requests
+    would share that context's ``g`` and database session, which no real request ever does.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

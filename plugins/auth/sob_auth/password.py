@@ -65,14 +65,14 @@ def _verify(stored_hash: str, password: str) -> bool:
         return False
 
 
-def _fail(hsa_id: str) -> str:
+def _fail(hsa_id: str, kind: str = "wrong") -> str:
     locked = record_failure(
         KEY,
         hsa_id,
         current_app.config.get("SOB_LOGIN_MAX_FAILURES", 5),
         current_app.config.get("SOB_LOGIN_LOCK_MINUTES", 15),
     )
-    return MESSAGES["locked" if locked else "wrong"][_lang()]
+    return MESSAGES["locked" if locked else kind][_lang()]
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -119,8 +119,8 @@ def code():
         session.pop("password_login_pending", None)
         record_success(KEY, hsa_id)
         return complete_login(VerifiedIdentity("staff", hsa_id, KEY, "loa3", credential.name))
-    error = _fail(hsa_id)
-    return render_template("sob_auth/totp.html", form=form, error=error), 200
+    error = _fail(hsa_id, "code")
+    return render_template("sob_auth/totp.html", form=form, error=error)
 
 
 @click.group("password")

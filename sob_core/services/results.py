@@ -1,0 +1,57 @@
+"""Result scoring: a response's results from its form's scale and from every plugin.
+
+The core scores a form that carries a scale with that scale's own ``score``; then every plugin's
+``sob_score_response`` may add computed results (such as a sleep diary's efficiency).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..plugins import PluginHost
+from ..types import ComputedResult, FormInfo, InvalidAnswers
+
+
+class ResultKeyClash(RuntimeError):
+    """Two sources computed the same result key for one response."""
+
+
+def scale_answers(form: FormInfo, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers to a scale form, keyed by item id: question keys are the item ids."""
+    return {key: value for key, value in answers.items() if value is not None}
+
+
+def compute_results(
+    host: PluginHost,
+    form: FormInfo,
+    answers: Mapping[str, Any],
+    context: Mapping[str, Any],
+) -> list[ComputedResult]:
+    results: list[ComputedResult] = []
+    if form.scale_id:
+        scale = host.registry.scales.get(form.scale_id)
+        if scale is not None:
+            try:
+                outcome = scale.score(scale_answers(form, answers), context)
+            except InvalidAnswers:
+                outcome = None  # incomplete under the manual's rules: no score, never a guess
+            if outcome is not None:
+                for sub in scale.subscales:
+                    results.append(
+                        ComputedResult(
+                            key=f"{scale.id}.{sub.id}",
+                            value=outcome.scores.get(sub.id),
+                            band=outcome.bands.get(sub.id),
+                            flags=tuple(outcome.flags) if sub.id == scale.subscales[0].id else (),
+                            label=sub.label,
+                        )
+                    )
+    for batch in host.hook.sob_score_response(form=form, answers=answers, context=context):
+        results.extend(batch or ())
+    seen: set[str] = set()
+    for result in results:
+        if result.key in seen:
+            raise ResultKeyClash(f"result {result.key!r} was computed twice for form {form.key!r}")
+        seen.add(result.key)
+    return results
