@@ -34,7 +34,8 @@ def plugins_command(as_json: bool) -> None:
             "version": p.version,
             "hooks": p.hooks,
             "provides": sorted(
-                f"{kind}:{key}" for (kind, key), owner in host.registry.owners.items()
+                f"{kind}:{key}"
+                for (kind, key), owner in host.registry.owners.items()
                 if owner == p.name
             ),
         }
@@ -114,15 +115,77 @@ def score_command(scale_id: str, answers: str, context: str) -> None:
     from .services.scoring import ScoringError, score_scale
 
     try:
-        result = score_scale(current_app.extensions["sob"].registry.scales, scale_id, answers, context)
+        result = score_scale(
+            current_app.extensions["sob"].registry.scales, scale_id, answers, context
+        )
     except ScoringError as error:
         click.echo(str(error), err=True)
         sys.exit(2)
     click.echo(json.dumps(result, ensure_ascii=False))
 
 
+scales_group = click.Group("scales", help="Rating scales and their licensed texts.")
+
+
+@scales_group.command("import-texts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_texts_command(path: str) -> None:
+    """Import a scale's licensed item texts from a text pack (see docs/writing-a-scale-plugin.md)."""
+    from pathlib import Path
+
+    from .extensions import db
+    from .services.text_packs import TextPackError, import_pack
+
+    try:
+        pack = import_pack(
+            db.session, Path(path).read_bytes(), current_app.extensions["sob"].registry.scales
+        )
+    except TextPackError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"texts of {pack.scale_id} {pack.scale_version} imported: {', '.join(pack.data)}")
+
+
+@scales_group.command("list")
+@with_appcontext
+def list_scales_command() -> None:
+    """List installed scales and whether their texts are installed."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import ScaleTextPack
+
+    packs = set(db.session.scalars(select(ScaleTextPack.scale_id)))
+    for scale in sorted(current_app.extensions["sob"].registry.scales.values(), key=lambda s: s.id):
+        state = (
+            "texts installed" if scale.texts_shipped or scale.id in packs else "texts not installed"
+        )
+        click.echo(f"{scale.id:<20} {scale.version:<10} {state}")
+
+
+@click.command("recompute")
+@click.option("--form", "form_key", default=None, help="Only responses to this form key.")
+@with_appcontext
+def recompute_command(form_key: str | None) -> None:
+    """Score every submitted response again (after a scale plugin was fixed)."""
+    from .extensions import db
+    from .services.forms import recompute
+
+    count = recompute(db.session, current_app.extensions["sob"], form_key)
+    click.echo(f"recomputed {count} responses")
+
+
 def init_app(app: Flask) -> None:
-    for command in (plugins_command, demo_command, worker_command, cron_command, score_command):
+    for command in (
+        plugins_command,
+        demo_command,
+        worker_command,
+        cron_command,
+        score_command,
+        scales_group,
+        recompute_command,
+    ):
         app.cli.add_command(command)
     auth_group = click.Group("auth", help="Commands of the login providers.")
     for key, provider in app.extensions["sob"].registry.login_providers.items():

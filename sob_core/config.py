@@ -11,12 +11,30 @@ TRUE = {"1", "true", "yes", "on"}
 
 #: every environment variable sob reads, with its default and meaning (the README's table)
 SETTINGS: dict[str, tuple[str, str]] = {
-    "SOB_SECRET_KEY": ("generated into instance/secret_key", "Key that signs sessions and CSRF tokens."),
-    "DATABASE_URL": ("sqlite:///instance/sob.sqlite3", "SQLAlchemy URL; postgresql+psycopg://... for PostgreSQL."),
-    "REDIS_URL": ("(unset: jobs run in-process)", "Redis for RQ jobs, e.g. redis://127.0.0.1:6379/0."),
-    "SOB_QUEUE_PREFIX": ("sob", "Prefix of RQ queue names, so several installations share a Redis."),
-    "SOB_DISABLED_PLUGINS": ("(empty)", "Comma-separated entry-point names of plugins not to load."),
-    "SOB_DEMO": ("0", "1 turns on demo mode: the demo login provider and `sob demo`. Never in production."),
+    "SOB_SECRET_KEY": (
+        "generated into instance/secret_key",
+        "Key that signs sessions and CSRF tokens.",
+    ),
+    "DATABASE_URL": (
+        "sqlite:///instance/sob.sqlite3",
+        "SQLAlchemy URL; postgresql+psycopg://... for PostgreSQL.",
+    ),
+    "REDIS_URL": (
+        "(unset: jobs run in-process)",
+        "Redis for RQ jobs, e.g. redis://127.0.0.1:6379/0.",
+    ),
+    "SOB_QUEUE_PREFIX": (
+        "sob",
+        "Prefix of RQ queue names, so several installations share a Redis.",
+    ),
+    "SOB_DISABLED_PLUGINS": (
+        "(empty)",
+        "Comma-separated entry-point names of plugins not to load.",
+    ),
+    "SOB_DEMO": (
+        "0",
+        "1 turns on demo mode: the demo login provider and `sob demo`. Never in production.",
+    ),
     "SOB_ENV": ("production", "`development` relaxes Secure cookies for http://127.0.0.1."),
     "SOB_TRACE_HOOKS": ("0", "1 logs every plugin hook call with its arguments and results."),
     "SOB_DEFAULT_LOCALE": ("sv", "Default language of the user interface (sv or en)."),
@@ -25,7 +43,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SOB_SMTP_HOST": ("(unset)", "SMTP server for the e-mail notification channel."),
     "SOB_SMTP_PORT": ("25", "SMTP port."),
     "SOB_MAIL_FROM": ("no-reply@sob.invalid", "Sender address of notification e-mails."),
-    "SOB_BASE_URL": ("http://127.0.0.1:5000", "Public address of the service, used in notification links."),
+    "SOB_BASE_URL": (
+        "http://127.0.0.1:5000",
+        "Public address of the service, used in notification links.",
+    ),
 }
 
 

@@ -43,9 +43,7 @@ def init_app(app: Flask) -> None:
             abort(404)
         return send_from_directory(folder, filename, max_age=3600)
 
-    app.add_url_rule(
-        "/plugins/<plugin>/static/<path:filename>", "plugin_static", plugin_static
-    )
+    app.add_url_rule("/plugins/<plugin>/static/<path:filename>", "plugin_static", plugin_static)
     declare(app, "plugin_static", Rule("public"))
     declare(app, "static", Rule("public"))
 

@@ -204,7 +204,7 @@ def mean(values: Iterable[Number]) -> Fraction:
 
 
 def round_half_away(value: Number, places: int = 2) -> float:
-    """Round to ``places`` decimals, halves away from zero, exactly (2.675 -> 2.68, -0.125 -> -0.13).
+    """Round to ``places`` decimals, halves away from zero, exactly: 2.675 -> 2.68, -0.125 -> -0.13.
 
     Python's ``round`` rounds halves to even and works on binary floats, so it gives 2.67 for
     2.675; clinical manuals round halves up, and scores must not depend on float noise.
@@ -298,7 +298,8 @@ def simple_sum_scale(
 ) -> Scale:
     """Build a ``Scale`` whose one subscale ``total`` is the sum of all item scores.
 
-    Every item is required (none of these manuals allows prorating). The band comes from
+    Every item is required; write your own score function when the manual allows prorating
+    (see the CORE-OM plugin). The band comes from
     ``bands`` or, when the context names a sex, ``bands_by_sex``. ``flags`` become the scale's
     ``critical_items`` and are checked against item scores.
     """

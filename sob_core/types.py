@@ -104,7 +104,14 @@ class QuestionType:
     def validate(self) -> None:
         _check_key("question type", self.key)
         _check_text(f"question type {self.key!r} label", self.label)
-        for name in ("make_field", "clean", "validate_config", "display", "fhir_item", "fhir_answer"):
+        for name in (
+            "make_field",
+            "clean",
+            "validate_config",
+            "display",
+            "fhir_item",
+            "fhir_answer",
+        ):
             if not callable(getattr(self, name)):
                 raise PluginContractError(f"question type {self.key!r}: {name} must be callable")
         if not self.fhir_type:

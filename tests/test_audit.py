@@ -13,13 +13,21 @@ from sob_core.services import audit
 def test_record_writes_who_what_whose_when(app, demo_data):
     citizen = db.session.query(Citizen).first()
     event = audit.record(
-        db.session, actor_kind="staff", actor_id=7, action="read", what="results",
-        citizen_id=citizen.id, detail={"form": "phq-9"},
+        db.session,
+        actor_kind="staff",
+        actor_id=7,
+        action="read",
+        what="results",
+        citizen_id=citizen.id,
+        detail={"form": "phq-9"},
     )
     db.session.commit()
     stored = db.session.get(AuditEvent, event.id)
     assert (stored.actor_kind, stored.actor_id, stored.action, stored.what) == (
-        "staff", 7, "read", "results",
+        "staff",
+        7,
+        "read",
+        "results",
     )
     assert stored.citizen_id == citizen.id and stored.at is not None
     assert stored.detail == {"form": "phq-9"}

@@ -39,9 +39,7 @@ def test_demo_login_refuses_unknown_people(client, demo_data):
 
 
 def test_post_without_csrf_token_is_refused(client, demo_data):
-    response = client.post(
-        "/auth/demo/", data={"identifier": THERAPIST, "audience": "staff"}
-    )
+    response = client.post("/auth/demo/", data={"identifier": THERAPIST, "audience": "staff"})
     assert response.status_code == 400
     assert client.get("/staff/").status_code == 302
 

@@ -40,9 +40,14 @@ def _two_item_scale(scale_id: str = "tiny") -> Scale:
         return ScaleScore({"total": sum(answers.values())}, {"total": "low"}, ["f"])
 
     return Scale(
-        id=scale_id, name={"sv": "Liten"}, version="1", citation="test", licence="CC0",
+        id=scale_id,
+        name={"sv": "Liten"},
+        version="1",
+        citation="test",
+        licence="CC0",
         items=(ScaleItem("1", (0, 1), {"sv": "a"}), ScaleItem("2", (0, 1), {"sv": "b"})),
-        subscales=(Subscale("total", {"sv": "Summa"}, ("1", "2")),), score=score,
+        subscales=(Subscale("total", {"sv": "Summa"}, ("1", "2")),),
+        score=score,
     )
 
 
@@ -56,8 +61,11 @@ def make_app(tmp_path, _sob_schema):
 
 def test_hook_sob_question_types(make_app):
     qtype = QuestionType(
-        key="colour", label={"sv": "Färg"}, make_field=lambda spec, lang: None,
-        clean=lambda spec, data, lang: str(data), fhir_type="string",
+        key="colour",
+        label={"sv": "Färg"},
+        make_field=lambda spec, lang: None,
+        clean=lambda spec, data, lang: str(data),
+        fhir_type="string",
     )
     app = make_app(("colours", _plugin("colours", sob_question_types=lambda: [qtype])))
     registered = app.extensions["sob"].registry.question_types["colour"]
@@ -96,7 +104,9 @@ def test_hook_sob_score_response(make_app):
 def test_hook_sob_notification_channels(make_app):
     sent = []
     channel = NotificationChannel(
-        key="pigeon", label={"sv": "Duva"}, send=lambda notice, config: sent.append(notice) or "p1",
+        key="pigeon",
+        label={"sv": "Duva"},
+        send=lambda notice, config: sent.append(notice) or "p1",
     )
     app = make_app(("pigeon", _plugin("pigeon", sob_notification_channels=lambda: [channel])))
     from sob_core.extensions import db
@@ -107,8 +117,12 @@ def test_hook_sob_notification_channels(make_app):
         demo.load()
         registry = app.extensions["sob"].registry
         row = notify.queue_notification(
-            db.session, recipient_kind="citizen", recipient_id=1, channel="pigeon",
-            kind="new_message", channels=registry.channels,
+            db.session,
+            recipient_kind="citizen",
+            recipient_id=1,
+            channel="pigeon",
+            kind="new_message",
+            channels=registry.channels,
         )
         db.session.commit()
         assert tasks.dispatch_notification(row.id) == "sent"
@@ -128,7 +142,9 @@ def test_hook_sob_login_providers(make_app):
     def start():
         return complete_login(VerifiedIdentity("citizen", "198503142393", "magic", "loa3", "J"))
 
-    provider = LoginProvider(key="magic", label={"sv": "Magi"}, audiences=("citizen",), blueprint=bp)
+    provider = LoginProvider(
+        key="magic", label={"sv": "Magi"}, audiences=("citizen",), blueprint=bp
+    )
     app = make_app(("magic", _plugin("magic", sob_login_providers=lambda: [provider])))
     client = app.test_client()
     response = client.get("/auth/magic/")

@@ -19,9 +19,21 @@ def _ids(catalog) -> set[str]:
 def test_every_extracted_string_is_translated_to_swedish(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
-         str(ROOT / "babel.cfg"), "-k", "lazy_gettext", "-o", str(pot), str(ROOT / "sob_core")],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            str(ROOT / "sob_core"),
+        ],
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as f:
         extracted = _ids(read_po(f))

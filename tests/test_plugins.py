@@ -23,7 +23,10 @@ def _module(name: str, **functions) -> types.ModuleType:
 
 def _qtype(key: str) -> QuestionType:
     return QuestionType(
-        key=key, label={"sv": key}, make_field=lambda s, l: None, clean=lambda s, d, l: d,
+        key=key,
+        label={"sv": key},
+        make_field=lambda spec, lang: None,
+        clean=lambda spec, data, lang: data,
         fhir_type="string",
     )
 
@@ -45,7 +48,9 @@ def test_entry_point_plugins_are_listed_with_distribution_and_hooks(app):
 
 def test_misspelled_hook_stops_start_up_naming_the_plugin(tmp_path):
     bad = _module("bad_plugin", sob_question_typos=hookimpl(lambda: []))
-    with pytest.raises(PluginLoadError, match="bad_plugin.*sob_question_typos|sob_question_typos.*bad"):
+    with pytest.raises(
+        PluginLoadError, match="bad_plugin.*sob_question_typos|sob_question_typos.*bad"
+    ):
         _app(tmp_path, [("bad_plugin", bad)])
 
 
@@ -82,8 +87,13 @@ def test_wrong_return_type_is_refused(tmp_path):
 
 def test_invalid_description_is_refused_with_its_reason(tmp_path):
     scale = Scale(
-        id="Bad Id", name={"sv": "x"}, version="1", citation="c", licence="l",
-        items=(ScaleItem("1", (0, 1), {"sv": "t"}),), subscales=(Subscale("total", {"sv": "t"}),),
+        id="Bad Id",
+        name={"sv": "x"},
+        version="1",
+        citation="c",
+        licence="l",
+        items=(ScaleItem("1", (0, 1), {"sv": "t"}),),
+        subscales=(Subscale("total", {"sv": "t"}),),
         score=lambda a, c: ScaleScore({}),
     )
     bad = _module("badscale", sob_scales=hookimpl(lambda: [scale]))
@@ -96,7 +106,9 @@ def test_hook_that_raises_is_named(tmp_path):
         raise RuntimeError("boom")
 
     bad = _module("explodes", sob_notification_channels=hookimpl(explode))
-    with pytest.raises(PluginLoadError, match="'explodes' failed in sob_notification_channels: boom"):
+    with pytest.raises(
+        PluginLoadError, match="'explodes' failed in sob_notification_channels: boom"
+    ):
         _app(tmp_path, [("explodes", bad)])
 
 
@@ -139,7 +151,9 @@ def test_demo_provider_is_not_mounted_outside_demo_mode(tmp_path):
 
 def test_login_provider_contract_is_validated():
     with pytest.raises(Exception, match="audiences"):
-        LoginProvider(key="x", label={"sv": "x"}, audiences=("robots",), blueprint=object()).validate()
+        LoginProvider(
+            key="x", label={"sv": "x"}, audiences=("robots",), blueprint=object()
+        ).validate()
 
 
 def _unit(app, index: int) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ..extensions import db
 
@@ -53,7 +53,10 @@ def enqueue(func: Callable[..., Any] | str, *args: int | str, queue: str = "defa
         if not isinstance(arg, int | str):
             raise TypeError(f"jobs take ids and plain values, not {type(arg).__name__}")
     queue_name(current_app, queue)
-    db.session.info.setdefault(_PENDING, []).append((path, args, queue))
+    session = db.session()
+    # Remember the savepoint (if any) the job was asked for in: rolling it back drops the job.
+    savepoint = session.get_nested_transaction()
+    session.info.setdefault(_PENDING, []).append((path, args, queue, savepoint))
 
 
 def resolve(path: str) -> Callable[..., Any]:
@@ -94,22 +97,42 @@ def _dispatch(app: Flask, jobs: list[tuple[str, tuple, str]]) -> None:
                 resolve(path)(*args)
             except Exception:
                 db.session.rollback()
-                log.exception("in-process job %s%r failed; the periodic tick will retry", path, args)
+                log.exception(
+                    "in-process job %s%r failed; the periodic tick will retry", path, args
+                )
 
 
 def _after_commit(session: Session) -> None:
-    jobs = session.info.pop(_PENDING, None)
-    if jobs:
+    if session.in_nested_transaction():  # a savepoint was released; the transaction goes on
+        return
+    pending = session.info.pop(_PENDING, None)
+    if pending:
         from flask import has_app_context
 
+        jobs = [(path, args, queue) for path, args, queue, _ in pending]
         if not has_app_context():
             log.error("jobs %r were queued outside an app context and are dropped", jobs)
             return
         _dispatch(current_app._get_current_object(), jobs)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _inside(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if not previous.nested:
+        session.info.pop(_PENDING, None)
+        return
+    # Only a savepoint was rolled back: drop the jobs asked for inside it, keep the others.
+    session.info[_PENDING] = [job for job in pending if not _inside(job[3], previous)]
 
 
 def init_app(app: Flask) -> None:
@@ -117,5 +140,5 @@ def init_app(app: Flask) -> None:
     # many apps from stacking duplicates.
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
     app.extensions["sob_jobs"] = {"queues": [queue_name(app, q) for q in QUEUES]}

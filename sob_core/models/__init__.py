@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from .audit import AuditEvent
+from .forms import (
+    Enrollment,
+    Form,
+    FormAssignment,
+    FormResponse,
+    FormVersion,
+    Result,
+    ScaleTextPack,
+)
 from .identity import Citizen, LoginCredential, RoleAssignment, Staff
 from .notification import Notification
 from .organisation import CareUnit, Region
@@ -10,6 +19,13 @@ from .organisation import CareUnit, Region
 __all__ = [
     "AuditEvent",
     "CareUnit",
+    "Enrollment",
+    "Form",
+    "FormAssignment",
+    "FormResponse",
+    "FormVersion",
+    "Result",
+    "ScaleTextPack",
     "Citizen",
     "LoginCredential",
     "Notification",

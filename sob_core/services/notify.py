@@ -13,13 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Citizen, Notification, Staff
-from ..types import NotificationChannel, Notice
+from ..types import Notice, NotificationChannel
 
 MAX_ATTEMPTS = 8
 
 TEMPLATES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "new_message": (
-        {"sv": "Nytt meddelande i Stöd och behandling", "en": "New message in Support and treatment"},
+        {
+            "sv": "Nytt meddelande i Stöd och behandling",
+            "en": "New message in Support and treatment",
+        },
         {
             "sv": "Du har fått ett nytt meddelande. Logga in i Stöd och behandling för att läsa det.",
             "en": "You have a new message. Sign in to Support and treatment to read it.",

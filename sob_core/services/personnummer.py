@@ -68,7 +68,9 @@ def parse(text: str, today: date | None = None) -> IdentityNumber:
             year -= 100
     else:
         if separator == "+":
-            raise InvalidPersonnummer("Ett 12-siffrigt personnummer skrivs med '-' eller utan tecken.")
+            raise InvalidPersonnummer(
+                "Ett 12-siffrigt personnummer skrivs med '-' eller utan tecken."
+            )
         year = int(century + yy)
     try:
         born = date(year, int(mm), day_number)

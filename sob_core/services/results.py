@@ -10,16 +10,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..plugins import PluginHost
-from ..types import ComputedResult, FormInfo, InvalidAnswers
+from ..types import ComputedResult, FormInfo, InvalidAnswers, Scale
 
 
 class ResultKeyClash(RuntimeError):
     """Two sources computed the same result key for one response."""
 
 
-def scale_answers(form: FormInfo, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Answers to a scale form, keyed by item id: question keys are the item ids."""
-    return {key: value for key, value in answers.items() if value is not None}
+def scale_answers(scale: Scale, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers to a scale's items, keyed by item id (a scale form's question keys are the item
+    ids); a choice answer is stored as the option index in text and scored as an integer."""
+    out: dict[str, Any] = {}
+    for item in scale.items:
+        value = answers.get(item.id)
+        if value is None:
+            continue
+        if item.kind == "choice" and isinstance(value, str) and value.isdigit():
+            value = int(value)
+        out[item.id] = value
+    return out
 
 
 def compute_results(
@@ -33,7 +42,7 @@ def compute_results(
         scale = host.registry.scales.get(form.scale_id)
         if scale is not None:
             try:
-                outcome = scale.score(scale_answers(form, answers), context)
+                outcome = scale.score(scale_answers(scale, answers), context)
             except InvalidAnswers:
                 outcome = None  # incomplete under the manual's rules: no score, never a guess
             if outcome is not None:

@@ -34,8 +34,11 @@ def _check_context(context: dict[str, Any]) -> None:
         raise ScoringError('context sex must be "female" or "male"')
     age = context.get("age")
     if age is not None and (
-        isinstance(age, bool) or not isinstance(age, int | float) or not math.isfinite(age)
-        or age < 0 or age > 130
+        isinstance(age, bool)
+        or not isinstance(age, int | float)
+        or not math.isfinite(age)
+        or age < 0
+        or age > 130
     ):
         raise ScoringError("context age must be a number of years between 0 and 130")
 
@@ -56,7 +59,9 @@ def score_scale(
     try:
         outcome = scale.score(parsed_answers, parsed_context)
     except InvalidAnswers as error:
-        raise ScoringError(str(error).splitlines()[0] if str(error) else "invalid answers") from error
+        raise ScoringError(
+            str(error).splitlines()[0] if str(error) else "invalid answers"
+        ) from error
     return {
         "scale": scale.id,
         "scores": dict(outcome.scores),

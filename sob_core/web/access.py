@@ -22,7 +22,9 @@ ATTRIBUTE = "_sob_access"
 @dataclass(frozen=True)
 class Rule:
     audience: str  # "public", "any" (signed in), "staff", "citizen"
-    roles: frozenset[str] = frozenset()  # staff: any of these at the active care unit; empty = any role
+    roles: frozenset[str] = (
+        frozenset()
+    )  # staff: any of these at the active care unit; empty = any role
     unit_scoped: bool = False  # staff: needs an active care unit where they hold one of `roles`
 
 

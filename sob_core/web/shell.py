@@ -14,7 +14,6 @@ from ..extensions import db, login_manager
 from ..models import Citizen, Staff
 from .access import public
 
-
 ROLE_LABELS = {
     "permission_admin": lazy_gettext("Permission administrator"),
     "citizen_admin": lazy_gettext("Citizen administrator"),
@@ -49,6 +48,17 @@ def index():
 
 
 @public
+def plotly_js():
+    """plotly.js from the installed plotly package: never a CDN."""
+    from importlib.resources import files
+
+    from flask import send_file
+
+    path = files("plotly") / "package_data" / "plotly.min.js"
+    return send_file(str(path), mimetype="text/javascript", max_age=86400)
+
+
+@public
 def set_language(lang: str):
     if lang in ("sv", "en"):
         session["lang"] = lang
@@ -77,9 +87,7 @@ def handle_error(error: HTTPException):
     }
     code = error.code or 500
     return (
-        render_template(
-            "sob_core/error.html", code=code, title=titles.get(code, titles[500])
-        ),
+        render_template("sob_core/error.html", code=code, title=titles.get(code, titles[500])),
         code,
     )
 
@@ -98,6 +106,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/", "index", index)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.add_url_rule("/lang/<lang>", "set_language", set_language)
+    app.add_url_rule("/vendor/plotly.min.js", "plotly_js", plotly_js)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"

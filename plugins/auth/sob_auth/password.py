@@ -92,7 +92,9 @@ def start():
             error = _fail(hsa_id)
         else:
             if _hasher.check_needs_rehash(credential.data["hash"]):
-                save_credential(KEY, hsa_id, {**credential.data, "hash": _hasher.hash(form.password.data)})
+                save_credential(
+                    KEY, hsa_id, {**credential.data, "hash": _hasher.hash(form.password.data)}
+                )
             if credential.data.get("totp_secret"):
                 session["password_login_pending"] = hsa_id
                 return render_template("sob_auth/totp.html", form=CodeForm(formdata=None))
@@ -110,8 +112,10 @@ def code():
     if credential is None or credential.locked():
         session.pop("password_login_pending", None)
         return render_template(
-            "sob_auth/password.html", form=PasswordForm(formdata=None),
-            error=MESSAGES["locked" if credential else "wrong"][_lang()], lang=_lang(),
+            "sob_auth/password.html",
+            form=PasswordForm(formdata=None),
+            error=MESSAGES["locked" if credential else "wrong"][_lang()],
+            lang=_lang(),
         )
     if form.validate_on_submit() and pyotp.TOTP(credential.data["totp_secret"]).verify(
         form.code.data, valid_window=1

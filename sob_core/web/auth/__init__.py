@@ -30,7 +30,8 @@ class LogoutForm(FlaskForm):
 def login():
     providers = current_app.extensions["sob_login_providers"]
     by_audience = {
-        audience: [p for p in providers.values() if audience in p.audiences] for audience in AUDIENCES
+        audience: [p for p in providers.values() if audience in p.audiences]
+        for audience in AUDIENCES
     }
     next_url = safe_next(request.args.get("next"), "")
     if next_url:

@@ -1,16 +1,134 @@
-"""The citizen's pages."""
+"""The citizen's pages: start, forms to fill in, results. A citizen only ever sees their own."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
+from ...extensions import db
+from ...i18n import current_language
+from ...models import FormAssignment, FormResponse
+from ...services import forms
 from ..access import require
+from ..results import render_series, series_list
 
 bp = Blueprint("citizen", __name__, url_prefix="/citizen")
+
+
+def _own_assignment(assignment_id: int) -> FormAssignment:
+    assignment = db.session.get(FormAssignment, assignment_id)
+    # Someone else's assignment answers exactly like a missing one: no hint that it exists.
+    if assignment is None or assignment.citizen_id != current_user.id:
+        abort(404)
+    return assignment
 
 
 @bp.route("/")
 @require("citizen")
 def start():
-    return render_template("sob_core/citizen/start.html", citizen=current_user)
+    open_forms = db.session.scalars(
+        select(FormAssignment)
+        .where(FormAssignment.citizen_id == current_user.id, FormAssignment.status == "open")
+        .order_by(FormAssignment.assigned_at)
+    ).all()
+    return render_template(
+        "sob_core/citizen/start.html",
+        citizen=current_user,
+        open_forms=open_forms,
+        results=series_list(current_user, citizen_view=True),
+    )
+
+
+@bp.route("/forms/<int:assignment_id>", methods=["GET", "POST"])
+@require("citizen")
+def fill_in(assignment_id: int):
+    host = current_app.extensions["sob"]
+    assignment = _own_assignment(assignment_id)
+    response = forms.open_response(db.session, assignment)
+    db.session.commit()
+    if response.status == "submitted":
+        flash(_("The form is already submitted."), "info")
+        return redirect(url_for("citizen.start"))
+    version = response.form_version
+    lang = current_language()
+    form_class = forms.build_form_class(version, host.registry, lang)
+    if request.method == "POST":
+        form = form_class()
+        # Only CSRF is decided by WTForms here; question fields are cleaned by their plugins.
+        if not form.validate_on_submit() and form.csrf_token.errors:
+            abort(400)
+        if request.form.get("submission_key") != response.submission_key:
+            # A stale tab or a replay: the response it belonged to was handled already.
+            flash(_("The form was already sent from another window."), "info")
+            return redirect(url_for("citizen.start"))
+        final = request.form.get("action") == "submit"
+        outcome = forms.clean_answers(version, host.registry, form, lang, final=final)
+        if outcome.errors:
+            forms.store_answers(response, version, {**forms.payloads(response), **outcome.values})
+            db.session.commit()
+            return _render_form(version, form, response, outcome.errors), 422
+        if final:
+            forms.submit(db.session, host, response, outcome.values)
+            db.session.commit()
+            flash(_("Thank you! Your answers are saved."), "info")
+            return redirect(url_for("citizen.start"))
+        forms.store_answers(response, version, outcome.values)
+        db.session.commit()
+        flash(_("Your answers are saved as a draft. You can continue later."), "info")
+        return redirect(url_for("citizen.fill_in", assignment_id=assignment.id))
+    form = form_class(formdata=None, data=forms.payloads(response))
+    return _render_form(version, form, response, {})
+
+
+def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
+    host = current_app.extensions["sob"]
+    for key, message in errors.items():
+        field = getattr(form, key, None)
+        if field is not None:
+            field.errors = [message]
+    answers = forms.payloads(response)
+    answers.update({k: getattr(form, k).data for k in errors if getattr(form, k, None) is not None})
+    questions = []
+    for spec, question in zip(forms.specs(version), version.definition["questions"], strict=True):
+        questions.append(
+            {
+                "spec": spec,
+                "qtype": host.registry.question_types.get(spec.type),
+                "field": getattr(form, spec.key, None),
+                "show_if": question.get("show_if"),
+                "media": question.get("media"),
+            }
+        )
+    return render_template(
+        "sob_core/forms/fill_in.html",
+        version=version,
+        form=form,
+        response=response,
+        questions=questions,
+        error_count=len(errors),
+    )
+
+
+@bp.route("/results")
+@require("citizen")
+def results():
+    return render_template(
+        "sob_core/results/list.html",
+        citizen=current_user,
+        rows=series_list(current_user, citizen_view=True),
+        base="citizen.result",
+    )
+
+
+@bp.route("/results/<key>")
+@require("citizen")
+def result(key: str):
+    return render_series(
+        current_user,
+        key,
+        citizen_view=True,
+        template="sob_core/results/series.html",
+        back=url_for("citizen.results"),
+    )

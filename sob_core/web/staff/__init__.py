@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from sqlalchemy import select
+from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
 from ...extensions import db
-from ...models import CareUnit
+from ...i18n import current_language
+from ...models import (
+    CareUnit,
+    Citizen,
+    Enrollment,
+    Form,
+    FormAssignment,
+    FormResponse,
+    ScaleTextPack,
+)
+from ...services.forms import display_answer, specs
+from ...types import local
 from ..access import require
+from ..audit import audit_citizen
+from ..results import render_series, series_list
 from ..shell import safe_next
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -52,3 +76,186 @@ def choose_unit():
         session["care_unit_id"] = form.care_unit.data
         return redirect(safe_next(request.args.get("next"), url_for("staff.start")))
     return render_template("sob_core/staff/choose_unit.html", form=form)
+
+
+# --- patients at the active care unit ------------------------------------------------------------
+
+THERAPY_ROLES = {"therapist", "citizen_admin"}
+
+
+def unit_enrollment(enrollment_id: int) -> Enrollment:
+    """An enrollment at the active care unit; another unit's answers like a missing one."""
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.care_unit_id != session.get("care_unit_id"):
+        abort(404)
+    return enrollment
+
+
+class AssignForm(FlaskForm):
+    form_id = SelectField(coerce=int, validators=[InputRequired()])
+
+
+@bp.route("/patients")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def patients():
+    rows = db.session.execute(
+        select(Enrollment, Citizen)
+        .join(Citizen, Citizen.id == Enrollment.citizen_id)
+        .where(Enrollment.care_unit_id == session["care_unit_id"], Enrollment.status != "ended")
+        .order_by(Citizen.name)
+    ).all()
+    audit_list([c.id for _e, c in rows], "patient_list")
+    return render_template("sob_core/staff/patients.html", rows=rows)
+
+
+def audit_list(citizen_ids: list[int], what: str) -> None:
+    """Listing citizens to staff is a read of each citizen's data: one event each, one commit."""
+    from flask import request
+
+    from ...services import audit
+
+    for citizen_id in citizen_ids:
+        audit.record(
+            db.session,
+            actor_kind="staff",
+            actor_id=current_user.id,
+            action="read",
+            what=what,
+            citizen_id=citizen_id,
+            care_unit_id=session.get("care_unit_id"),
+            ip=request.remote_addr,
+        )
+    db.session.commit()
+
+
+@bp.route("/patients/<int:enrollment_id>")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def patient(enrollment_id: int):
+    enrollment = unit_enrollment(enrollment_id)
+    citizen = enrollment.citizen
+    audit_citizen("read", "patient", citizen.id, enrollment=enrollment.id)
+    registry = current_app.extensions["sob"].registry
+    assignments = db.session.scalars(
+        select(FormAssignment)
+        .where(FormAssignment.enrollment_id == enrollment.id)
+        .order_by(FormAssignment.assigned_at.desc())
+    ).all()
+    responses = {
+        r.assignment_id: r
+        for r in db.session.scalars(
+            select(FormResponse).where(
+                FormResponse.assignment_id.in_([a.id for a in assignments]),
+                FormResponse.status == "submitted",
+            )
+        )
+    }
+    form = AssignForm()
+    form.form_id.label.text = _("Form")
+    form.form_id.choices = assignable_forms(registry)
+    return render_template(
+        "sob_core/staff/patient.html",
+        enrollment=enrollment,
+        citizen=citizen,
+        assignments=assignments,
+        responses=responses,
+        form=form,
+        results=series_list(citizen, citizen_view=False),
+    )
+
+
+def assignable_forms(registry) -> list[tuple[int, str]]:
+    lang = current_language()
+    rows = db.session.scalars(select(Form).order_by(Form.key)).all()
+    choices = []
+    for form in rows:
+        latest = form.latest
+        if latest.scale_id and latest.scale_id not in registry.scales:
+            continue  # the scale's plugin is not installed
+        choices.append((form.id, local(latest.title, lang)))
+    return choices
+
+
+@bp.route("/patients/<int:enrollment_id>/assign", methods=["POST"])
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def assign(enrollment_id: int):
+    enrollment = unit_enrollment(enrollment_id)
+    registry = current_app.extensions["sob"].registry
+    form = AssignForm()
+    form.form_id.choices = assignable_forms(registry)
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = db.session.get(Form, form.form_id.data)
+    db.session.add(
+        FormAssignment(
+            citizen_id=enrollment.citizen_id,
+            enrollment_id=enrollment.id,
+            form_version_id=chosen.latest.id,
+            assigned_by_id=current_user.id,
+        )
+    )
+    audit_citizen("change", "form_assignment", enrollment.citizen_id, form=chosen.key)
+    flash(_("The form was sent to the patient."), "info")
+    return redirect(url_for("staff.patient", enrollment_id=enrollment.id))
+
+
+@bp.route("/patients/<int:enrollment_id>/responses/<int:response_id>")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def response(enrollment_id: int, response_id: int):
+    enrollment = unit_enrollment(enrollment_id)
+    answer = db.session.get(FormResponse, response_id)
+    if answer is None or answer.citizen_id != enrollment.citizen_id or answer.status != "submitted":
+        abort(404)
+    audit_citizen("read", "form_response", enrollment.citizen_id, response=answer.id)
+    registry = current_app.extensions["sob"].registry
+    lang = current_language()
+    rows = []
+    for spec in specs(answer.form_version):
+        stored = (answer.answers or {}).get(spec.key)
+        shown = display_answer(spec, stored, registry, lang) if stored else "–"
+        rows.append((local(spec.label, lang), shown))
+    return render_template(
+        "sob_core/staff/response.html",
+        enrollment=enrollment,
+        answer=answer,
+        rows=rows,
+    )
+
+
+@bp.route("/patients/<int:enrollment_id>/results")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def patient_results(enrollment_id: int):
+    enrollment = unit_enrollment(enrollment_id)
+    audit_citizen("read", "results", enrollment.citizen_id)
+    return render_template(
+        "sob_core/results/list.html",
+        citizen=enrollment.citizen,
+        rows=series_list(enrollment.citizen, citizen_view=False),
+        base="staff.patient_result",
+        base_args={"enrollment_id": enrollment.id},
+    )
+
+
+@bp.route("/patients/<int:enrollment_id>/results/<key>")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def patient_result(enrollment_id: int, key: str):
+    enrollment = unit_enrollment(enrollment_id)
+    audit_citizen("read", "results", enrollment.citizen_id, key=key)
+    return render_series(
+        enrollment.citizen,
+        key,
+        citizen_view=False,
+        template="sob_core/results/series.html",
+        back=url_for("staff.patient_results", enrollment_id=enrollment.id),
+    )
+
+
+@bp.route("/scales")
+@require("staff", unit_scoped=True)
+def scales():
+    registry = current_app.extensions["sob"].registry
+    installed = set(db.session.scalars(select(ScaleTextPack.scale_id)))
+    rows = [
+        (scale, scale.texts_shipped or scale.id in installed)
+        for scale in sorted(registry.scales.values(), key=lambda s: s.id)
+    ]
+    return render_template("sob_core/staff/scales.html", rows=rows)

@@ -1,0 +1,49 @@
+"""Small building blocks shared by the scale modules of this distribution (not an entry point).
+
+Band colours are one palette for every scale, so "green" means the same thing on every chart;
+each colour has at least 4.5:1 contrast against white text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sob_core import Band, LocalText, ScaleItem
+
+GREEN = "#2e7d32"
+LIME = "#4e7d0e"
+AMBER = "#8d6e00"
+ORANGE = "#a84f00"
+DEEP_ORANGE = "#bf360c"
+RED = "#b71c1c"
+
+
+def band(
+    slug: str,
+    label: tuple[str, str],
+    colour: str,
+    lower: float | None,
+    upper: float | None,
+    explanation: tuple[str, str],
+) -> Band:
+    """A band with Swedish and English label and explanation (``(sv, en)`` pairs)."""
+    return Band(
+        slug=slug,
+        label={"sv": label[0], "en": label[1]},
+        colour=colour,
+        lower=lower,
+        upper=upper,
+        explanation={"sv": explanation[0], "en": explanation[1]},
+    )
+
+
+def text(sv: str, en: str) -> LocalText:
+    return {"sv": sv, "en": en}
+
+
+def structure_items(scores: Sequence[tuple[int, ...]]) -> tuple[ScaleItem, ...]:
+    """Items numbered 1..N that carry only option scores (texts come from a licensed text pack)."""
+    return tuple(
+        ScaleItem(id=str(number), scores=item_scores)
+        for number, item_scores in enumerate(scores, start=1)
+    )

@@ -1,0 +1,139 @@
+"""Sleep efficiency from a sleep-diary night: the share of time in bed spent asleep.
+
+Efficiency = total sleep time / time in bed x 100 (the standard sleep-diary definition; see
+Reed & Sacco, J Clin Sleep Med 2016;12:263-266 on its denominator). Below 85% is "low", the
+threshold that sleep restriction in CBT for insomnia works towards (Spielman, Saskin & Thorpy,
+Sleep 1987;10:45-56). The value is rounded to 2 decimals, half away from zero; the band is decided
+on the unrounded value, so 84.996% is "low" although shown as 85.0.
+
+Answers are ``{"time_in_bed_min": N, "total_sleep_min": N}``, numbers of minutes: both required,
+non-negative and finite, time in bed above 0, and sleep no longer than time in bed. The texts are
+our own (no licence needed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sob_core import (
+    InvalidAnswers,
+    Scale,
+    ScaleItem,
+    ScaleScore,
+    Subscale,
+    band_for,
+    check_number_answers,
+    context_sex,
+    hookimpl,
+    round_half_away,
+)
+
+from ._shared import GREEN, ORANGE, band, text
+
+ITEMS = (
+    ScaleItem(
+        id="time_in_bed_min",
+        kind="number",
+        unit="min",
+        text=text(
+            "Hur länge låg du i sängen i natt, från det att du gick och lade dig tills du steg upp?"
+            " (minuter)",
+            "How long were you in bed last night, from going to bed until getting up? (minutes)",
+        ),
+    ),
+    ScaleItem(
+        id="total_sleep_min",
+        kind="number",
+        unit="min",
+        text=text(
+            "Hur länge sov du sammanlagt i natt? (minuter)",
+            "How long did you sleep in total last night? (minutes)",
+        ),
+    ),
+)
+
+BANDS = (
+    band(
+        "low",
+        ("Låg", "Low"),
+        ORANGE,
+        0,
+        85,
+        (
+            "Under 85 %: en stor del av tiden i sängen gick åt till att ligga vaken.",
+            "Below 85%: much of the time in bed was spent awake.",
+        ),
+    ),
+    band(
+        "normal",
+        ("Normal", "Normal"),
+        GREEN,
+        85,
+        None,
+        (
+            "85 % eller mer: du sov under det mesta av tiden i sängen.",
+            "85% or more: you slept for most of the time in bed.",
+        ),
+    ),
+)
+
+SUBSCALES = (
+    Subscale(
+        id="efficiency",
+        label=text("Sömneffektivitet", "Sleep efficiency"),
+        items=("time_in_bed_min", "total_sleep_min"),
+        bands=BANDS,
+        minimum=0,
+        maximum=100,
+        explanation=text(
+            "Andel av tiden i sängen som du sov, i procent: sömntid / tid i sängen x 100.",
+            "The share of time in bed spent asleep, in per cent: sleep time / time in bed x 100.",
+        ),
+    ),
+)
+
+
+def score(answers: Any, context: Any = None) -> ScaleScore:
+    context_sex(context)  # validates the context; it does not change the result
+    values = check_number_answers(SCALE, answers)
+    in_bed, asleep = values["time_in_bed_min"], values["total_sleep_min"]
+    if in_bed == 0:
+        raise InvalidAnswers("sleep-efficiency: 'time_in_bed_min' must be more than 0")
+    if asleep > in_bed:
+        raise InvalidAnswers(
+            "sleep-efficiency: 'total_sleep_min' cannot be longer than 'time_in_bed_min'"
+        )
+    efficiency = asleep * 100 / in_bed
+    band = band_for(BANDS, efficiency)
+    return ScaleScore(
+        scores={"efficiency": round_half_away(efficiency)},
+        bands={"efficiency": band.slug} if band is not None else {},
+        flags=[],
+    )
+
+
+SCALE = Scale(
+    id="sleep-efficiency",
+    name=text("Sömneffektivitet (sömndagbok)", "Sleep efficiency (sleep diary)"),
+    version="1.0",
+    citation=(
+        "Sleep efficiency = total sleep time / time in bed x 100. Reed DL, Sacco WP. Measuring"
+        " sleep efficiency: what should the denominator be? J Clin Sleep Med. 2016;12(2):263-266."
+        " 85% threshold: Spielman AJ, Saskin P, Thorpy MJ. Treatment of chronic insomnia by"
+        " restriction of time in bed. Sleep. 1987;10(1):45-56."
+    ),
+    licence="Texts written for sob; EUPL-1.2 like the rest of the package.",
+    items=ITEMS,
+    subscales=SUBSCALES,
+    score=score,
+    texts_shipped=True,
+    description=text(
+        "Två uppgifter ur sömndagboken för en natt: tid i sängen och total sömntid.",
+        "Two sleep-diary entries for one night: time in bed and total sleep time.",
+    ),
+)
+
+
+@hookimpl
+def sob_scales():
+    return [SCALE]

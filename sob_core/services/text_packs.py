@@ -1,0 +1,114 @@
+"""Text packs: licensed item texts of a scale, imported by the organisation that holds the licence.
+
+The file is JSON::
+
+    {
+      "format": "sob-scale-texts/1",
+      "scale": "core-om",
+      "scale_version": "1.0",           # optional; must match the installed scale's version
+      "licence_note": "Licensed to Region X until 2027",   # optional
+      "languages": {
+        "sv": {"items": {"1": "...", ..., "34": "..."},
+               "options": ["...", "...", "...", "...", "..."]},
+        "en": {...}
+      }
+    }
+
+``options`` is either one list shared by every item (in the printed order) or a mapping from item
+id to that item's list. Every item and every option must have a non-empty text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import ScaleTextPack
+from ..types import Scale
+
+FORMAT = "sob-scale-texts/1"
+
+
+class TextPackError(ValueError):
+    """The text pack cannot be imported; the message names what is wrong."""
+
+
+def parse(raw: str | bytes, scales: dict[str, Scale]) -> tuple[Scale, dict[str, Any], str]:
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise TextPackError(f"the file is not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise TextPackError("the file must hold one JSON object")
+    if data.get("format") != FORMAT:
+        raise TextPackError(f'"format" must be "{FORMAT}"')
+    scale = scales.get(data.get("scale"))
+    if scale is None:
+        raise TextPackError(f"scale {data.get('scale')!r} is not installed")
+    if scale.texts_shipped:
+        raise TextPackError(f"{scale.id} ships its own texts; no text pack is needed")
+    version = data.get("scale_version")
+    if version is not None and version != scale.version:
+        raise TextPackError(
+            f"the pack is for {scale.id} version {version}, the installed scale is {scale.version}"
+        )
+    languages = data.get("languages")
+    if not isinstance(languages, dict) or "sv" not in languages:
+        raise TextPackError('"languages" must hold at least Swedish ("sv")')
+    item_ids = [item.id for item in scale.items]
+    cleaned: dict[str, Any] = {}
+    for lang, texts in languages.items():
+        if lang not in ("sv", "en"):
+            raise TextPackError(f"unsupported language {lang!r}; use sv or en")
+        if not isinstance(texts, dict):
+            raise TextPackError(f"languages.{lang} must be an object")
+        items = texts.get("items")
+        if not isinstance(items, dict):
+            raise TextPackError(f"languages.{lang}.items must map item numbers to texts")
+        if len(items) != len(item_ids):
+            raise TextPackError(
+                f"languages.{lang}.items has {len(items)} items; {scale.id} has {len(item_ids)}"
+            )
+        unknown = sorted(set(items) - set(item_ids))
+        if unknown:
+            raise TextPackError(
+                f"languages.{lang}.items has unknown item ids: {', '.join(unknown)}"
+            )
+        for item_id in item_ids:
+            if not isinstance(items.get(item_id), str) or not items[item_id].strip():
+                raise TextPackError(f"languages.{lang}.items.{item_id} needs a text")
+        options = texts.get("options")
+        per_item: dict[str, list[str]] = {}
+        for item in scale.items:
+            if item.kind != "choice":
+                continue
+            row = options.get(item.id) if isinstance(options, dict) else options
+            if not isinstance(row, list) or len(row) != len(item.scores):
+                raise TextPackError(
+                    f"languages.{lang}.options for item {item.id} must list "
+                    f"{len(item.scores)} option texts"
+                )
+            if not all(isinstance(o, str) and o.strip() for o in row):
+                raise TextPackError(
+                    f"languages.{lang}.options for item {item.id} has an empty text"
+                )
+            per_item[item.id] = list(row)
+        cleaned[lang] = {"items": dict(items), "options": per_item}
+    return scale, cleaned, str(data.get("licence_note", ""))[:500]
+
+
+def import_pack(session: Session, raw: str | bytes, scales: dict[str, Scale]) -> ScaleTextPack:
+    """Validate and store (or replace) a scale's text pack; nothing is stored when invalid."""
+    scale, texts, note = parse(raw, scales)
+    pack = session.scalar(select(ScaleTextPack).where(ScaleTextPack.scale_id == scale.id))
+    if pack is None:
+        pack = ScaleTextPack(scale_id=scale.id)
+        session.add(pack)
+    pack.scale_version = scale.version
+    pack.data = texts
+    pack.licence_note = note
+    session.commit()
+    return pack

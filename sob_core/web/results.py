@@ -1,0 +1,46 @@
+"""Result pages shared by the citizen's and the therapist's views."""
+
+from __future__ import annotations
+
+import json
+
+from flask import abort, current_app, render_template
+
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Citizen
+from ..services import charts, forms
+
+
+def series_list(citizen: Citizen, citizen_view: bool) -> list[tuple[str, int, dict]]:
+    registry = current_app.extensions["sob"].registry
+    rows = []
+    for key, count in charts.series_keys(db.session, citizen.id, citizen_view):
+        sub = charts.subscale_for(registry, key)
+        if sub is not None:
+            scale = registry.scales[key.partition(".")[0]]
+            label = {
+                lang: f"{scale.name.get(lang) or scale.name['sv']}: "
+                f"{sub.label.get(lang) or sub.label['sv']}"
+                for lang in ("sv", "en")
+            }
+        else:
+            label = {"sv": key, "en": key}
+        rows.append((key, count, label))
+    return rows
+
+
+def render_series(citizen: Citizen, key: str, citizen_view: bool, template: str, **extra):
+    registry = current_app.extensions["sob"].registry
+    context = forms.citizen_context(citizen)
+    series = charts.load_series(db.session, registry, citizen, key, citizen_view, context)
+    if series is None:
+        abort(404)
+    lang = current_language()
+    return render_template(
+        template,
+        citizen=citizen,
+        series=series,
+        figure_json=json.dumps(charts.figure(series, lang)),
+        **extra,
+    )
