@@ -15,8 +15,26 @@ from .forms import (
 from .identity import Citizen, LoginCredential, RoleAssignment, Staff
 from .notification import Notification
 from .organisation import CareUnit, Region
+from .programs import (
+    Bookmark,
+    EnrollmentEvent,
+    EnrollmentModule,
+    ItemProgress,
+    MediaFile,
+    Program,
+    ProgramCatalogue,
+    ProgramVersion,
+)
 
 __all__ = [
+    "Bookmark",
+    "EnrollmentEvent",
+    "EnrollmentModule",
+    "ItemProgress",
+    "MediaFile",
+    "Program",
+    "ProgramCatalogue",
+    "ProgramVersion",
     "AuditEvent",
     "CareUnit",
     "Enrollment",

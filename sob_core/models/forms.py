@@ -71,9 +71,17 @@ class Enrollment(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="active")  # active/maintenance/ended
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    program_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("program_version.id"), index=True
+    )
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    maintenance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hide_progress: Mapped[bool] = mapped_column(Boolean, default=False)
 
     citizen = relationship("Citizen")
-    therapist = relationship("Staff")
+    program_version = relationship("ProgramVersion")
+    therapist = relationship("Staff", foreign_keys=[therapist_id])
     care_unit = relationship("CareUnit")
 
 
@@ -89,6 +97,7 @@ class FormAssignment(db.Model):
     form_version_id: Mapped[int] = mapped_column(ForeignKey("form_version.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     status: Mapped[str] = mapped_column(String(16), default="open")  # open / done
+    item_key: Mapped[str | None] = mapped_column(String(64))  # the program content item, if any
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     form_version: Mapped[FormVersion] = relationship()

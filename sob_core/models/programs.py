@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._types import JSONType, UTCDateTime, utcnow
+
+
+class Program(db.Model):
+    """A support or treatment programme built in the design tool; content lives in versions."""
+
+    __tablename__ = "program"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "support" / "treatment"
+    owner_care_unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"), index=True)
+    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list[ProgramVersion]] = relationship(
+        back_populates="program", order_by="ProgramVersion.id"
+    )
+
+
+class ProgramVersion(db.Model):
+    """A draft (editable) or a published, immutable snapshot of a program, numbered major.minor.
+
+    ``content`` = {"name", "description", "welcome" (local texts), "recommended_days",
+    "modules": [{"key", "title", "recommended_days", "unlock": {"rule", "days"},
+    "items": [{"key", "kind", "title", ...}]}]}. Item kinds: text (sanitised ``body``), image
+    (``media_id``, ``alt``), audio (``media_id``), video (``media_id`` + ``captions_media_id``, or
+    ``url``), form (``form_key`` + ``form_version``). ``eligibility`` (open programs) =
+    {"regions": [codes], "sex": "female"|"male"|None, "min_age": n|None, "max_age": n|None}.
+    """
+
+    __tablename__ = "program_version"
+    __table_args__ = (
+        UniqueConstraint("program_id", "major", "minor"),
+        Index("ix_program_version_status_open", "status", "is_open"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
+    major: Mapped[int | None] = mapped_column(Integer)  # None while a draft
+    minor: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft / published / retired
+    content: Mapped[dict] = mapped_column(JSONType)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    eligibility: Mapped[dict] = mapped_column(JSONType, default=dict)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("program_version.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    program: Mapped[Program] = relationship(back_populates="versions")
+
+    @property
+    def label(self) -> str:
+        return "utkast" if self.major is None else f"{self.major}.{self.minor}"
+
+
+class ProgramCatalogue(db.Model):
+    """A care unit the publisher allows to use a program."""
+
+    __tablename__ = "program_catalogue"
+    __table_args__ = (UniqueConstraint("program_id", "care_unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"))
+    care_unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"), index=True)
+
+
+class MediaFile(db.Model):
+    """An uploaded image, audio, video or caption file, kept through the storage abstraction."""
+
+    __tablename__ = "media_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    care_unit_id: Mapped[int | None] = mapped_column(ForeignKey("care_unit.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EnrollmentModule(db.Model):
+    """The state of one module of an enrollment: locked, open or done; staff may hide it."""
+
+    __tablename__ = "enrollment_module"
+    __table_args__ = (UniqueConstraint("enrollment_id", "module_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
+    module_key: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="locked")  # locked / open / done
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    activated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class ItemProgress(db.Model):
+    """A citizen's progress on one content item of an enrollment."""
+
+    __tablename__ = "item_progress"
+    __table_args__ = (UniqueConstraint("enrollment_id", "item_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(64))
+    first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EnrollmentEvent(db.Model):
+    """One thing that happened in an enrollment, recorded once (the timeline)."""
+
+    __tablename__ = "enrollment_event"
+    __table_args__ = (Index("ix_enrollment_event_enrollment_at", "enrollment_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(48))
+    actor_kind: Mapped[str] = mapped_column(String(16))  # citizen / staff / system
+    actor_id: Mapped[int | None]
+    module_key: Mapped[str | None] = mapped_column(String(64))
+    item_key: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSONType, default=dict)
+    citizen_visible: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Bookmark(db.Model):
+    """A citizen's shortcut to a content item, shown on their start page."""
+
+    __tablename__ = "bookmark"
+    __table_args__ = (UniqueConstraint("enrollment_id", "item_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
