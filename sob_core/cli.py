@@ -82,9 +82,13 @@ def worker_command(burst: bool) -> None:
 
 
 @click.command("cron")
+@click.option("--once", is_flag=True, help="Without Redis: run the periodic jobs once and stop.")
 @with_appcontext
-def cron_command() -> None:
-    """Run RQ's cron scheduler with the platform's periodic jobs (run exactly one)."""
+def cron_command(once: bool) -> None:
+    """Run RQ's cron scheduler with the platform's periodic jobs (run exactly one).
+
+    Without REDIS_URL the periodic jobs run in this process instead, on the same intervals.
+    """
     from rq.cron import CronScheduler
 
     from .jobs import queue_name, redis_connection, run
@@ -92,7 +96,8 @@ def cron_command() -> None:
 
     conn = redis_connection(current_app)
     if conn is None:
-        raise click.UsageError("REDIS_URL is not set: sob cron needs Redis.")
+        _cron_in_process(PERIODIC, once)
+        return
     scheduler = CronScheduler(connection=conn)
     for func, queue, interval in PERIODIC:
         scheduler.register(
@@ -103,6 +108,27 @@ def cron_command() -> None:
             name=func.__name__,
         )
     scheduler.start()
+
+
+def _cron_in_process(periodic, once: bool) -> None:
+    import time
+
+    from .extensions import db
+
+    last: dict[str, float] = {}
+    while True:
+        now = time.monotonic()
+        for func, _queue, interval in periodic:
+            if now - last.get(func.__name__, -interval) >= interval:
+                last[func.__name__] = now
+                try:
+                    func()
+                except Exception:  # logged; the next round tries again
+                    db.session.rollback()
+                    current_app.logger.exception("periodic job %s failed", func.__name__)
+        if once:
+            return
+        time.sleep(1)
 
 
 @click.command("score")

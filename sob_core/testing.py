@@ -65,6 +65,7 @@ def _sob_schema(sob_database_url: str, tmp_path_factory: pytest.TempPathFactory)
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         upgrade()
         _ = downgrade  # kept importable for migration tests
+        db.engine.dispose()  # no connection outlives the set-up (PostgreSQL would warn)
     return sob_database_url
 
 
@@ -116,6 +117,7 @@ def app(_sob_schema: str, sob_config: dict[str, Any], tmp_path) -> Iterator[Any]
         yield application
         db.session.remove()
         _empty_tables(db)
+        db.engine.dispose()
 
 
 class IsolatedClient(FlaskClient):

@@ -308,6 +308,19 @@ def test_plotly_is_served_from_the_package(client):
     response.close()
 
 
+def test_plotly_csp_markers():
+    """The ids our chart page pre-places must be the ones the shipped plotly.js checks, or it
+    would inject inline styles that the CSP refuses (a plotly upgrade must fail here first)."""
+    from importlib.resources import files
+
+    from sob_core.web.results import PLOTLY_MAPLIBRE_STYLE_ID
+
+    source = (files("plotly") / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
+    assert f'getElementById("{PLOTLY_MAPLIBRE_STYLE_ID}")' in source
+    assert '"plotly.js-style-"+e' in source and ".no-inline-styles" in source
+    assert source.count('createElement("style")') == 2
+
+
 def test_scale_without_texts_cannot_be_given_to_citizens(app):
     scale = app.extensions["sob"].registry.scales["core-om"]
     with pytest.raises(forms.ScaleTextsMissing):

@@ -158,7 +158,8 @@ def test_deliver_sends_the_generic_template_to_the_recipients_address(
     assert config == {"SOB_BASE_URL": "http://localhost", "SOB_NOT_SET": None}
 
     row = db.session.get(Notification, row.id)
-    assert (row.status, row.attempts, row.provider_ref, row.last_error) == ("sent", 1, "ref-1", None)
+    assert (row.status, row.attempts, row.provider_ref) == ("sent", 1, "ref-1")
+    assert row.last_error is None
     assert before <= row.sent_at <= datetime.now(UTC)
 
 
@@ -280,8 +281,10 @@ def test_back_off_is_capped(app, add_channel, citizen) -> None:
         before = datetime.now(UTC)
         assert deliver(app, row.id) == "pending"
     row = db.session.get(Notification, row.id)
-    assert before + timedelta(minutes=1024) <= row.due_at <= datetime.now(UTC) + timedelta(
-        minutes=1024
+    assert (
+        before + timedelta(minutes=1024)
+        <= row.due_at
+        <= datetime.now(UTC) + timedelta(minutes=1024)
     )
 
 

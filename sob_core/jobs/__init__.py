@@ -37,7 +37,8 @@ def redis_connection(app: Flask):
     if conn is None and app.config.get("REDIS_URL"):
         from redis import Redis
 
-        conn = Redis.from_url(app.config["REDIS_URL"])
+        # Short timeouts: a commit must never hang on an unreachable Redis (the row is kept anyway).
+        conn = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
         app.extensions["sob_redis"] = conn
     return conn
 

@@ -19,6 +19,7 @@ def dispatch_notification(notification_id: int) -> str:
 def tick() -> int:
     """The periodic job: queue again what is due and was not delivered (lost jobs, retries)."""
     ids = notify.due_ids(db.session)
+    notify.lease(db.session, ids)
     for notification_id in ids:
         enqueue(dispatch_notification, notification_id, queue="notifications")
     db.session.commit()

@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import Citizen, Notification, Staff
 from ..types import Notice, NotificationChannel
 
 MAX_ATTEMPTS = 8
+#: how long a queued notification is left to its job before the tick queues it again
+LEASE = timedelta(minutes=5)
 
 TEMPLATES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "new_message": (
@@ -152,3 +154,14 @@ def due_ids(session: Session, limit: int = 500) -> list[int]:
             .limit(limit)
         )
     )
+
+
+def lease(session: Session, ids: list[int]) -> None:
+    """Push the due time of queued rows forward, so the next tick does not queue them again
+    while their job waits; if the job is lost, the row is due again when the lease ends."""
+    if ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.status == "pending")
+            .values(due_at=datetime.now(UTC) + LEASE)
+        )

@@ -11,6 +11,9 @@ from ..i18n import current_language
 from ..models import Citizen
 from ..services import charts, forms
 
+#: the id plotly.js checks before injecting its map styles (a chart page never shows a map)
+PLOTLY_MAPLIBRE_STYLE_ID = "9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98efbc0130da53"
+
 
 def series_list(citizen: Citizen, citizen_view: bool) -> list[tuple[str, int, dict]]:
     registry = current_app.extensions["sob"].registry
@@ -42,5 +45,6 @@ def render_series(citizen: Citizen, key: str, citizen_view: bool, template: str,
         citizen=citizen,
         series=series,
         figure_json=json.dumps(charts.figure(series, lang)),
+        plotly_maplibre_style_id=PLOTLY_MAPLIBRE_STYLE_ID,
         **extra,
     )

@@ -1,0 +1,128 @@
+"""E-mail: the core's generic notice, Swedish first then English, as plain text over SMTP.
+
+The channel leaves the platform, so it never carries health data: it sends only the subject and
+body the core hands it (which say that something waits in the service, never what) and the link.
+
+Settings (read by the core from the environment and passed to ``send``):
+
+- ``SOB_SMTP_HOST`` — the SMTP relay; without it every send fails, so the outbox retries and then
+  marks the notification failed.
+- ``SOB_SMTP_PORT`` — its port (default 25).
+- ``SOB_MAIL_FROM`` — the sender address.
+- ``SOB_BASE_URL`` — the public address of the service, put before a link that is a path.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Mapping
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from sob_core import Notice, NotificationChannel, hookimpl
+
+KEY = "email"
+DEFAULT_PORT = 25
+DEFAULT_SENDER = "no-reply@sob.invalid"
+TIMEOUT = 30  # seconds for connecting to and talking with the relay
+
+
+class EmailChannelError(RuntimeError):
+    """An e-mail could not be sent; the outbox records the message and retries."""
+
+
+class SmtpNotConfigured(EmailChannelError):
+    pass
+
+
+class NoEmailAddress(EmailChannelError):
+    pass
+
+
+def _languages(text: Mapping[str, str]) -> list[str]:
+    """The texts of a local text, Swedish first, then English; each once."""
+    out: list[str] = []
+    for lang in ("sv", "en"):
+        value = (text.get(lang) or "").strip()
+        if value and value not in out:
+            out.append(value)
+    return out
+
+
+def absolute_link(link: str, base_url: str | None) -> str:
+    """The notice's link as an absolute http(s) address, or "" when there is none to give."""
+    link = (link or "").strip()
+    if not link:
+        return ""
+    if base_url:
+        link = urljoin(base_url.rstrip("/") + "/", link)
+    return link if urlsplit(link).scheme in ("http", "https") else ""
+
+
+def compose(notice: Notice, config: Mapping[str, Any]) -> EmailMessage:
+    """Build the message for ``notice``; raises ``EmailChannelError`` when it has no address."""
+    recipient = (notice.address.get("email") or "").strip()
+    if not recipient:
+        raise NoEmailAddress(f"{notice.recipient_kind} {notice.recipient_id} has no e-mail address")
+    if "@" not in recipient or any(ch.isspace() for ch in recipient):
+        raise NoEmailAddress(
+            f"{notice.recipient_kind} {notice.recipient_id} has an invalid e-mail address"
+        )
+    sender = config.get("SOB_MAIL_FROM") or DEFAULT_SENDER
+    paragraphs = _languages(notice.body)
+    link = absolute_link(notice.link, config.get("SOB_BASE_URL"))
+    if link:
+        paragraphs.append(link)
+
+    message = EmailMessage()
+    message["Subject"] = " / ".join(_languages(notice.subject))
+    message["From"] = sender
+    message["To"] = recipient
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"
+    message["Content-Language"] = "sv, en"
+    message.set_content("\n\n".join(paragraphs) + "\n", cte="quoted-printable")
+    return message
+
+
+def send(notice: Notice, config: Mapping[str, Any]) -> str:
+    """Send one notice; returns the Message-ID. Raises so that the outbox retries."""
+    host = config.get("SOB_SMTP_HOST")
+    if not host:
+        raise SmtpNotConfigured("the e-mail channel needs SOB_SMTP_HOST (no SMTP server is set)")
+    try:
+        port = int(config.get("SOB_SMTP_PORT") or DEFAULT_PORT)
+    except (TypeError, ValueError) as error:
+        raise SmtpNotConfigured(
+            f"SOB_SMTP_PORT must be a port number, not {config.get('SOB_SMTP_PORT')!r}"
+        ) from error
+    message = compose(notice, config)
+    try:
+        with smtplib.SMTP(host, port, timeout=TIMEOUT) as smtp:
+            smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = sorted({code for code, _ in error.recipients.values()})
+        raise EmailChannelError(
+            f"SMTP server {host}:{port} refused the recipient of "
+            f"{notice.recipient_kind} {notice.recipient_id} (codes {codes})"
+        ) from error
+    except (smtplib.SMTPException, OSError) as error:
+        raise EmailChannelError(f"SMTP server {host}:{port}: {error}") from error
+    return str(message["Message-ID"])
+
+
+CHANNEL = NotificationChannel(
+    key=KEY,
+    label={"sv": "E-post", "en": "E-mail"},
+    send=send,
+    carries_health_data=False,
+    config_keys=("SOB_SMTP_HOST", "SOB_SMTP_PORT", "SOB_MAIL_FROM", "SOB_BASE_URL"),
+)
+
+
+@hookimpl
+def sob_notification_channels() -> list[NotificationChannel]:
+    return [CHANNEL]

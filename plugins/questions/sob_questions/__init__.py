@@ -1,0 +1,7 @@
+"""sob-questions: the standard question types of sob.
+
+Each module is its own plugin (an entry point in the group ``sob``), so a region can block one
+family without losing the others: ``choice`` (single choice, multiple choice, dropdown),
+``numeric`` (number, slider, scale), ``text`` (short and long text) and ``temporal`` (date, time
+of day, duration).
+"""

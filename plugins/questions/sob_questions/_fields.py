@@ -1,0 +1,139 @@
+"""The WTForms fields behind the question types.
+
+The fields keep what was posted as it came (strings, a list for checkboxes, a dict for a duration)
+and carry no validators: the host decides only CSRF with WTForms and hands each field's ``data`` to
+the type's ``clean()``, which judges it (and knows which questions skip logic hid).
+The question's templates render the fields; ``settings`` (the parsed configuration) and ``ui(key)``
+(a text in the field's language) are what they read besides the usual ``id``, ``name``, ``data``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from wtforms import Field, StringField, TextAreaField
+from wtforms.utils import unset_value
+
+from sob_core import QuestionSpec, local
+
+from ._common import Option
+from ._messages import message
+
+Read = Callable[[Any, str], Any]
+
+
+class QuestionField(Field):
+    """What every question field adds: its settings, its language and its texts."""
+
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        *,
+        settings: Any = None,
+        lang: str = "sv",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.settings = settings
+        self.lang = lang
+
+    def ui(self, key: str, **values: Any) -> str:
+        return message(key, self.lang, **values)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        # one value as posted; several (a tampered post) as a list, which clean() refuses
+        if valuelist:
+            self.data = valuelist[0] if len(valuelist) == 1 else list(valuelist)
+
+    def _value(self) -> str:
+        data = self.data
+        if data is None or isinstance(data, list | dict | bool):
+            return ""
+        return data if isinstance(data, str) else str(data)
+
+
+class TextQuestionField(QuestionField, StringField):
+    """A one-line input (text, number, date, time, range)."""
+
+
+class LongTextQuestionField(QuestionField, TextAreaField):
+    """A textarea."""
+
+
+class ChoiceQuestionField(QuestionField):
+    """Radio buttons, checkboxes or a select over ``settings.options``."""
+
+    def __init__(self, *args: Any, multiple: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.multiple = multiple
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        return self.settings.options
+
+    def option_label(self, option: Option) -> str:
+        return local(option.label, self.lang)
+
+    def is_selected(self, value: str) -> bool:
+        data = self.data
+        if isinstance(data, list | tuple | set):
+            return value in data
+        return data == value
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if self.multiple:
+            self.data = list(valuelist)
+        else:
+            super().process_formdata(valuelist)
+
+
+class DurationQuestionField(QuestionField):
+    """Hours and minutes, posted as ``<name>:hours`` and ``<name>:minutes``.
+
+    ``data`` is ``{"hours": ..., "minutes": ...}`` as posted, None when both were left empty, or
+    the stored payload (total minutes) when the form was filled from one.
+    """
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(None, data, extra_filters)
+        if formdata is None:
+            return
+        names = (f"{self.name}:hours", f"{self.name}:minutes")
+        self.raw_data = [formdata.get(name) for name in names if name in formdata]
+        if any(isinstance(v, str) and v.strip() for v in self.raw_data):
+            self.data = {"hours": formdata.get(names[0]), "minutes": formdata.get(names[1])}
+        else:
+            self.data = None  # nothing typed: empty, as the host counts emptiness
+
+    def part(self, name: str) -> str:
+        """What the hours or minutes input shows."""
+        data = self.data
+        if isinstance(data, Mapping):
+            value = data.get(name)
+            return "" if value is None else str(value)
+        if isinstance(data, int) and not isinstance(data, bool) and 0 <= data < 10**7:
+            return str(data // 60 if name == "hours" else data % 60)
+        return ""
+
+
+def field_factory(
+    field_class: Callable[..., Field],
+    read: Read,
+    hint: Callable[[Any, str], str] | None = None,
+) -> Callable[[QuestionSpec, str], Any]:
+    """A type's ``make_field``: an unbound ``field_class`` labelled in ``lang``, its settings
+    read from the question's configuration and ``hint`` (from the settings) as its description."""
+
+    def make_field(spec: QuestionSpec, lang: str) -> Any:
+        found = read(spec.config, lang)
+        return field_class(
+            local(spec.label, lang),
+            [],
+            settings=found,
+            lang=lang,
+            description=hint(found, lang) if hint else "",
+        )
+
+    return make_field

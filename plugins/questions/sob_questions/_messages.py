@@ -1,0 +1,254 @@
+"""Every text the question types show or raise, in Swedish and English.
+
+``clean()`` runs outside any request (imports, jobs, the API), so the texts live here rather than
+in the host's Flask-Babel catalogue: one lookup, ``message(key, lang, **values)``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+_SV_EN = tuple[str, str]
+
+#: key -> (Swedish, English). A key ending in ``_one`` is the singular of the key without it.
+CATALOGUE: dict[str, _SV_EN] = {
+    # --- answers, every type --------------------------------------------------------------------
+    "required": ("Du behöver svara på frågan.", "Please answer this question."),
+    "bad_characters": (
+        "Svaret innehåller tecken som inte är tillåtna.",
+        "The answer contains characters that are not allowed.",
+    ),
+    "optional": ("(frivillig)", "(optional)"),
+    "error_prefix": ("Fel:", "Error:"),
+    # --- choice ---------------------------------------------------------------------------------
+    "choose_one": ("Välj ett av svarsalternativen.", "Choose one of the options."),
+    "unknown_option": (
+        "Välj bland de svarsalternativ som finns.",
+        "Choose from the options given.",
+    ),
+    "choose_range": (
+        "Välj minst {min} och högst {max} svarsalternativ.",
+        "Choose at least {min} and at most {max} options.",
+    ),
+    "choose_exact": ("Välj {count} svarsalternativ.", "Choose {count} options."),
+    "choose_exact_one": ("Välj 1 svarsalternativ.", "Choose 1 option."),
+    "hint_choose_range": (
+        "Du kan välja {min}-{max} svarsalternativ",
+        "You can choose {min}–{max} options",
+    ),
+    "hint_choose_exact": ("Välj {count} svarsalternativ", "Choose {count} options"),
+    "hint_choose_exact_one": ("Välj 1 svarsalternativ", "Choose 1 option"),
+    "select_placeholder": ("Välj ett alternativ", "Choose an option"),
+    # --- numbers --------------------------------------------------------------------------------
+    "not_number": (
+        "Ange ett tal, till exempel 12 eller 7,5.",
+        "Enter a number, for example 12 or 7.5.",
+    ),
+    "not_whole": ("Ange ett heltal, till exempel 12.", "Enter a whole number, for example 12."),
+    "too_large": ("Talet är för stort.", "The number is too large."),
+    "too_many_decimals": (
+        "Ange talet med högst {count} decimaler.",
+        "Enter the number with at most {count} decimals.",
+    ),
+    "too_many_decimals_one": (
+        "Ange talet med högst 1 decimal.",
+        "Enter the number with at most 1 decimal.",
+    ),
+    "number_range": (
+        "Ange ett tal mellan {min} och {max}.",
+        "Enter a number between {min} and {max}.",
+    ),
+    "number_min": ("Ange ett tal som är {min} eller större.", "Enter a number of {min} or more."),
+    "number_max": ("Ange ett tal som är {max} eller mindre.", "Enter a number of {max} or less."),
+    "slider_step": (
+        "Välj ett värde mellan {min} och {max} i steg om {step}.",
+        "Choose a value between {min} and {max} in steps of {step}.",
+    ),
+    "scale_range": ("Välj ett värde från {min} till {max}.", "Choose a value from {min} to {max}."),
+    "hint_whole": ("Ett heltal", "A whole number"),
+    "hint_number": ("Ett tal", "A number"),
+    "hint_between": (" mellan {min} och {max}", " between {min} and {max}"),
+    "hint_at_least": (" som är {min} eller större", " of {min} or more"),
+    "hint_at_most": (" som är {max} eller mindre", " of {max} or less"),
+    "hint_decimals": (", med högst {count} decimaler", ", with at most {count} decimals"),
+    "hint_decimals_one": (", med högst 1 decimal", ", with at most 1 decimal"),
+    "current_value": ("Valt värde:", "Selected value:"),
+    # --- text -----------------------------------------------------------------------------------
+    "not_text": ("Svaret måste vara en text.", "The answer must be text."),
+    "too_long": (
+        "Svaret får vara högst {max} tecken långt, nu är det {length}.",
+        "The answer may be at most {max} characters long; it is {length}.",
+    ),
+    "one_line": ("Skriv svaret på en rad.", "Write the answer on one line."),
+    "hint_max_length": (
+        "Du kan skriva högst {max} tecken.",
+        "You can write at most {max} characters.",
+    ),
+    # --- dates and times ------------------------------------------------------------------------
+    "bad_date": (
+        "Ange ett datum som ÅÅÅÅ-MM-DD, till exempel 2024-03-31.",
+        "Enter a date as YYYY-MM-DD, for example 2024-03-31.",
+    ),
+    "no_such_date": (
+        "Datumet finns inte. Kontrollera år, månad och dag.",
+        "That date does not exist. Check the year, month and day.",
+    ),
+    "date_range": (
+        "Ange ett datum mellan {min} och {max}.",
+        "Enter a date between {min} and {max}.",
+    ),
+    "date_min": ("Ange ett datum som är {min} eller senare.", "Enter a date on or after {min}."),
+    "date_max": ("Ange ett datum som är {max} eller tidigare.", "Enter a date on or before {max}."),
+    "hint_date": ("Skriv datum som ÅÅÅÅ-MM-DD.", "Write the date as YYYY-MM-DD."),
+    "bad_time": (
+        "Ange en tid mellan 00:00 och 23:59 som TT:MM, till exempel 07:30.",
+        "Enter a time between 00:00 and 23:59 as HH:MM, for example 07:30.",
+    ),
+    "hint_time": (
+        "Skriv tid som TT:MM, till exempel 22:45.",
+        "Write the time as HH:MM, e.g. 22:45.",
+    ),
+    "bad_duration": (
+        "Ange timmar och minuter som hela tal, till exempel 7 och 30.",
+        "Enter hours and minutes as whole numbers, for example 7 and 30.",
+    ),
+    "duration_max": ("Ange högst {max}.", "Enter at most {max}."),
+    "hours": ("Timmar", "Hours"),
+    "minutes": ("Minuter", "Minutes"),
+    "entry_date": ("ÅÅÅÅ-MM-DD", "YYYY-MM-DD"),
+    "entry_time": ("TT:MM", "HH:MM"),
+    # --- designer configuration -----------------------------------------------------------------
+    "cfg_mapping": ("Inställningarna måste vara ett objekt.", "The settings must be an object."),
+    "cfg_int": (
+        "Inställningen {name} måste vara ett heltal.",
+        "The setting {name} must be a whole number.",
+    ),
+    "cfg_number": (
+        "Inställningen {name} måste vara ett tal.",
+        "The setting {name} must be a number.",
+    ),
+    "cfg_between": (
+        "Inställningen {name} måste vara mellan {low} och {high}.",
+        "The setting {name} must be between {low} and {high}.",
+    ),
+    "cfg_at_least": (
+        "Inställningen {name} måste vara minst {low}.",
+        "The setting {name} must be at least {low}.",
+    ),
+    "cfg_not_above": (
+        "Inställningen {low_name} får inte vara större än {high_name}.",
+        "The setting {low_name} must not be greater than {high_name}.",
+    ),
+    "cfg_below": (
+        "Inställningen {low_name} måste vara mindre än {high_name}.",
+        "The setting {low_name} must be less than {high_name}.",
+    ),
+    "cfg_decimals_of": (
+        "Inställningen {name} får inte ha fler decimaler än decimals ({count}).",
+        "The setting {name} must not have more decimals than decimals ({count}).",
+    ),
+    "cfg_step_fit": (
+        "Intervallet från {min} till {max} måste gå jämnt upp i steg om {step}.",
+        "The range from {min} to {max} must divide evenly into steps of {step}.",
+    ),
+    "cfg_scale_size": (
+        "En skala får ha högst {max} värden, från min till max.",
+        "A scale may have at most {max} points, from min to max.",
+    ),
+    "cfg_text": (
+        "Inställningen {name} måste vara en text per språk, till exempel "
+        '{{"sv": "...", "en": "..."}}.',
+        'The setting {name} must be a text per language, for example {{"sv": "...", "en": "..."}}.',
+    ),
+    "cfg_text_sv": (
+        "Inställningen {name} behöver en svensk text (sv).",
+        "The setting {name} needs a Swedish text (sv).",
+    ),
+    "cfg_date": (
+        "Inställningen {name} måste vara ett datum som ÅÅÅÅ-MM-DD.",
+        "The setting {name} must be a date as YYYY-MM-DD.",
+    ),
+    "cfg_options": (
+        "Inställningen options måste vara en lista med minst ett svarsalternativ.",
+        "The setting options must be a list of at least one option.",
+    ),
+    "cfg_too_many_options": (
+        "En fråga får ha högst {max} svarsalternativ.",
+        "A question may have at most {max} options.",
+    ),
+    "cfg_option": (
+        'Svarsalternativ {number} måste vara ett objekt med "value" och "label".',
+        'Option {number} must be an object with "value" and "label".',
+    ),
+    "cfg_option_value": (
+        "Svarsalternativ {number} behöver ett värde: en text på 1-{max} tecken utan "
+        "inledande eller avslutande mellanslag.",
+        "Option {number} needs a value: a text of 1–{max} characters without leading or "
+        "trailing spaces.",
+    ),
+    "cfg_option_label": (
+        "Svarsalternativ {number} behöver en etikett med svensk text (sv).",
+        "Option {number} needs a label with a Swedish text (sv).",
+    ),
+    "cfg_duplicate_value": (
+        'Svarsalternativens värden måste vara unika, men "{value}" förekommer flera gånger.',
+        'Option values must be unique, but "{value}" occurs more than once.',
+    ),
+    # --- FHIR import ----------------------------------------------------------------------------
+    "fhir_item": ("FHIR-frågan måste vara ett objekt.", "The FHIR item must be an object."),
+    "fhir_wrong_type": (
+        "FHIR-frågan ({type}) kan inte bli en fråga av typen {key}.",
+        "The FHIR item ({type}) cannot become a question of type {key}.",
+    ),
+    "fhir_no_options": (
+        "FHIR-frågan saknar svarsalternativ i answerOption (answerValueSet stöds inte).",
+        "The FHIR item has no options in answerOption (answerValueSet is not supported).",
+    ),
+    "fhir_bad_option": (
+        "Svarsalternativ {number} i FHIR-frågan saknar ett användbart värde "
+        "(valueCoding med code, valueString eller valueInteger).",
+        "Option {number} of the FHIR item has no usable value "
+        "(valueCoding with code, valueString or valueInteger).",
+    ),
+    "fhir_bad_value": (
+        "FHIR-frågans {name} har ett ogiltigt värde.",
+        "The FHIR item's {name} has an invalid value.",
+    ),
+    "fhir_unit": (
+        "FHIR-frågan anger enheten {unit}; en varaktighet måste anges i minuter (min).",
+        "The FHIR item uses the unit {unit}; a duration must be given in minutes (min).",
+    ),
+    "fhir_payload": (
+        "Det sparade svaret {payload} passar inte frågetypen {key}.",
+        "The stored answer {payload} does not fit the question type {key}.",
+    ),
+}
+
+
+def message(key: str, lang: str, /, count: int | None = None, **values: Any) -> str:
+    """The text ``key`` in ``lang`` (Swedish for an unknown language), filled with ``values``."""
+    if count is not None:
+        values["count"] = count
+        if count == 1 and f"{key}_one" in CATALOGUE:
+            key = f"{key}_one"
+    sv, en = CATALOGUE[key]
+    text = en if lang == "en" else sv
+    return text.format(**values) if values else text
+
+
+def invalid(key: str, lang: str, /, count: int | None = None, **values: Any) -> ValueError:
+    """A ``ValueError`` carrying ``message(...)``, for ``raise invalid(...)``."""
+    return ValueError(message(key, lang, count, **values))
+
+
+def format_number(value: int | float | Decimal, lang: str) -> str:
+    """A number as a person writes it: ``7,5`` in Swedish, ``7.5`` in English, no ``.0``."""
+    if isinstance(value, int):
+        text = str(int(value))
+    else:
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if not number.is_finite():
+            return str(value)
+        text = f"{(number.normalize() if number else Decimal(0)):f}"
+    return text.replace(".", ",") if lang != "en" else text

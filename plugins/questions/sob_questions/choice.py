@@ -1,0 +1,248 @@
+"""Choice questions: single choice (radio buttons), multiple choice (checkboxes) and dropdown.
+
+Configuration: ``options``, a list of ``{"value": "a", "label": {"sv": "...", "en": "..."}}`` with
+unique values; multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
+every option). The payload is the chosen option's value, or for multiple choice the list of chosen
+values in the options' order.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sob_core import QuestionSpec, QuestionType, hookimpl, local
+
+from . import _fhir, _schema
+from ._common import (
+    Option,
+    config_int,
+    config_mapping,
+    config_validator,
+    is_blank,
+    nothing_answered,
+    option_label,
+    parse_options,
+    safe_display,
+)
+from ._fields import ChoiceQuestionField, field_factory
+from ._messages import invalid, message
+
+SINGLE, MULTIPLE, DROPDOWN = "single_choice", "multiple_choice", "dropdown"
+
+
+@dataclass(frozen=True)
+class ChoiceSettings:
+    options: tuple[Option, ...]
+    multiple: bool = False
+    min_choices: int = 1
+    max_choices: int = 1
+
+    @property
+    def values(self) -> frozenset[str]:
+        return frozenset(option.value for option in self.options)
+
+    def to_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"options": [option.to_config() for option in self.options]}
+        if self.multiple:
+            config.update(min_choices=self.min_choices, max_choices=self.max_choices)
+        return config
+
+
+def settings(config: Any, lang: str, multiple: bool = False) -> ChoiceSettings:
+    config = config_mapping(config, lang)
+    options = parse_options(config.get("options"), lang)
+    if not multiple:
+        return ChoiceSettings(options)
+    count = len(options)
+    low = config_int(config, "min_choices", 1, lang, 1, count)
+    high = config_int(config, "max_choices", count, lang, 1, count)
+    if low > high:
+        raise invalid("cfg_not_above", lang, low_name="min_choices", high_name="max_choices")
+    return ChoiceSettings(options, True, low, high)
+
+
+def count_message(key: str, low: int, high: int, lang: str) -> str:
+    """ "Du kan välja 1-17 svarsalternativ", or "Välj 3 svarsalternativ" when low == high."""
+    if low == high:
+        return message(f"{key}_exact", lang, count=low)
+    return message(f"{key}_range", lang, min=low, max=high)
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+def clean_one(spec: QuestionSpec, data: Any, lang: str) -> str | None:
+    found = settings(spec.config, lang)
+    if is_blank(data):
+        return nothing_answered(spec, lang)
+    if not isinstance(data, str):
+        raise invalid("choose_one", lang)
+    value = data.strip()
+    if value not in found.values:
+        raise invalid("unknown_option", lang)
+    return value
+
+
+def clean_many(spec: QuestionSpec, data: Any, lang: str) -> list[str] | None:
+    found = settings(spec.config, lang, multiple=True)
+    if data is None or isinstance(data, str):
+        data = [] if data is None else [data]
+    if not isinstance(data, list | tuple | set | frozenset):
+        raise invalid("unknown_option", lang)
+    chosen: set[str] = set()
+    for item in data:
+        if not isinstance(item, str):
+            raise invalid("unknown_option", lang)
+        value = item.strip()
+        if value and value not in found.values:
+            raise invalid("unknown_option", lang)
+        if value:
+            chosen.add(value)
+    if not chosen:
+        return nothing_answered(spec, lang)
+    if not found.min_choices <= len(chosen) <= found.max_choices:
+        raise ValueError(count_message("choose", found.min_choices, found.max_choices, lang))
+    return [option.value for option in found.options if option.value in chosen]
+
+
+@safe_display
+def display(spec: QuestionSpec, payload: Any, lang: str) -> str:
+    options = parse_options(config_mapping(spec.config, lang).get("options"), lang)
+    values = payload if isinstance(payload, list) else [payload]
+    return ", ".join(option_label(options, value, lang) for value in values)
+
+
+# --- FHIR ----------------------------------------------------------------------------------------
+
+
+def fhir_item(key: str) -> Any:
+    def item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
+        found = settings(spec.config, lang, multiple=key == MULTIPLE)
+        extra: dict[str, Any] = {
+            "answerOption": [
+                {"valueCoding": {"code": o.value, **_fhir.text_element("display", o.label, lang)}}
+                for o in found.options
+            ]
+        }
+        control = {SINGLE: "radio-button", MULTIPLE: "check-box", DROPDOWN: "drop-down"}[key]
+        extensions = [_fhir.item_control(control)]
+        if found.multiple:
+            extra["repeats"] = True
+            extensions.append(_fhir.extension(_fhir.MIN_OCCURS, "Integer", found.min_choices))
+            extensions.append(_fhir.extension(_fhir.MAX_OCCURS, "Integer", found.max_choices))
+        extra["extension"] = extensions
+        return extra
+
+    return item
+
+
+def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
+    if payload is None:
+        return []
+    values = payload if isinstance(payload, list) else [payload]
+    if not values or not all(isinstance(value, str) and value for value in values):
+        raise invalid(
+            "fhir_payload", _fhir.BASE_LANGUAGE, payload=repr(payload)[:80], key=spec.type
+        )
+    labels = {}
+    try:
+        options = parse_options(config_mapping(spec.config, "sv").get("options"), "sv")
+        labels = {option.value: local(option.label, _fhir.BASE_LANGUAGE) for option in options}
+    except ValueError:
+        pass  # the answer outlived its options: export the codes alone
+    answers = []
+    for value in values:
+        coding = {"code": value}
+        if value in labels:
+            coding["display"] = labels[value]
+        answers.append({"valueCoding": coding})
+    return answers
+
+
+def from_fhir(key: str) -> Any:
+    def read(item: Mapping[str, Any]) -> dict[str, Any]:
+        item = _fhir.expect(item, key)
+        options = [
+            _read_option(number, o) for number, o in enumerate(_fhir.answer_options(item), 1)
+        ]
+        config: dict[str, Any] = {"options": options}
+        if key == MULTIPLE:
+            config["min_choices"] = _fhir.extension_value(item, _fhir.MIN_OCCURS, "Integer")
+            config["max_choices"] = _fhir.extension_value(item, _fhir.MAX_OCCURS, "Integer")
+        return settings(config, _fhir.BASE_LANGUAGE, multiple=key == MULTIPLE).to_config()
+
+    return read
+
+
+def _read_option(number: int, option: Any) -> dict[str, Any]:
+    if isinstance(option, Mapping):
+        coding = option.get("valueCoding")
+        if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
+            label = _fhir.read_text(coding, "display") or {"sv": coding["code"]}
+            return {"value": coding["code"], "label": label}
+        if isinstance(option.get("valueString"), str):
+            return {"value": option["valueString"], "label": _fhir.read_text(option, "valueString")}
+        integer = option.get("valueInteger")
+        if isinstance(integer, int) and not isinstance(integer, bool):
+            return {"value": str(integer), "label": {"sv": str(integer)}}
+    raise invalid("fhir_bad_option", _fhir.BASE_LANGUAGE, number=number)
+
+
+# --- the types -----------------------------------------------------------------------------------
+
+
+def _question_type(key: str, label: dict[str, str], schema: dict[str, Any]) -> QuestionType:
+    multiple = key == MULTIPLE
+    clean = clean_many if multiple else clean_one
+
+    def read(config: Any, lang: str) -> ChoiceSettings:
+        return settings(config, lang, multiple)
+
+    def hint(found: ChoiceSettings, lang: str) -> str:
+        if not multiple:
+            return ""
+        return count_message("hint_choose", found.min_choices, found.max_choices, lang)
+
+    return QuestionType(
+        key=key,
+        label=label,
+        make_field=field_factory(
+            functools.partial(ChoiceQuestionField, multiple=multiple), read, hint
+        ),
+        clean=clean,
+        fhir_type="choice",
+        config_schema=schema,
+        validate_config=config_validator(read),
+        display=display,
+        template=f"sob_questions/{key}.html",
+        fhir_item=fhir_item(key),
+        fhir_answer=fhir_answer,
+        from_fhir=from_fhir(key),
+        fhir_matches=lambda item: _fhir.classify(item) == key,
+    )
+
+
+_OPTIONS_ONLY = _schema.config_schema({"options": _schema.options()}, required=("options",))
+
+SINGLE_CHOICE = _question_type(SINGLE, {"sv": "Envalsfråga", "en": "Single choice"}, _OPTIONS_ONLY)
+DROPDOWN_TYPE = _question_type(DROPDOWN, {"sv": "Rullgardinsmeny", "en": "Dropdown"}, _OPTIONS_ONLY)
+MULTIPLE_CHOICE = _question_type(
+    MULTIPLE,
+    {"sv": "Flervalsfråga", "en": "Multiple choice"},
+    _schema.config_schema(
+        {
+            "options": _schema.options(),
+            "min_choices": _schema.integer("Minsta antal val", "Fewest choices", 1, default=1),
+            "max_choices": _schema.integer("Högsta antal val", "Most choices", 1, None),
+        },
+        required=("options",),
+    ),
+)
+
+
+@hookimpl
+def sob_question_types() -> list[QuestionType]:
+    return [SINGLE_CHOICE, MULTIPLE_CHOICE, DROPDOWN_TYPE]

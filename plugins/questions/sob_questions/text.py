@@ -1,0 +1,129 @@
+"""Text questions: short text (one line) and long text (a textarea).
+
+Configuration: ``max_length`` in characters (short text: default 200, at most 1000; long text:
+default 5000, at most 50000). The payload is the text, NFC-normalised, without outer whitespace,
+with ``\\n`` line breaks; control characters other than line breaks and tabs are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sob_core import QuestionSpec, QuestionType, hookimpl
+
+from . import _fhir, _schema
+from ._common import (
+    clean_text,
+    config_int,
+    config_mapping,
+    config_validator,
+    nothing_answered,
+    safe_display,
+)
+from ._fields import LongTextQuestionField, TextQuestionField, field_factory
+from ._messages import invalid, message
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    multiline: bool
+    default_length: int
+    max_length: int
+    fhir_type: str
+
+
+SHORT = Kind("short_text", False, 200, 1000, "string")
+LONG = Kind("long_text", True, 5000, 50000, "text")
+
+
+@dataclass(frozen=True)
+class TextSettings:
+    max_length: int
+
+    def to_config(self) -> dict[str, Any]:
+        return {"max_length": self.max_length}
+
+
+def settings(kind: Kind, config: Any, lang: str) -> TextSettings:
+    config = config_mapping(config, lang)
+    return TextSettings(
+        config_int(config, "max_length", kind.default_length, lang, 1, kind.max_length)
+    )
+
+
+def _question_type(kind: Kind, label: dict[str, str]) -> QuestionType:
+    def clean(spec: QuestionSpec, data: Any, lang: str) -> str | None:
+        found = settings(kind, spec.config, lang)
+        text = clean_text(data, lang, kind.multiline)
+        if text is None:
+            return nothing_answered(spec, lang)
+        if len(text) > found.max_length:
+            raise invalid("too_long", lang, max=found.max_length, length=len(text))
+        return text
+
+    def read(config: Any, lang: str) -> TextSettings:
+        return settings(kind, config, lang)
+
+    def hint(found: TextSettings, lang: str) -> str:
+        return message("hint_max_length", lang, max=found.max_length) if kind.multiline else ""
+
+    @safe_display
+    def display(spec: QuestionSpec, payload: Any, lang: str) -> str:
+        return payload if isinstance(payload, str) else str(payload)
+
+    def fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
+        return {"maxLength": settings(kind, spec.config, lang).max_length}
+
+    def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
+        if payload is None:
+            return []
+        if not isinstance(payload, str) or not payload:
+            raise invalid(
+                "fhir_payload", _fhir.BASE_LANGUAGE, payload=repr(payload)[:80], key=kind.key
+            )
+        return [{"valueString": payload}]
+
+    def from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
+        item = _fhir.expect(item, kind.key)
+        config = {"max_length": item.get("maxLength")}
+        return settings(kind, config, _fhir.BASE_LANGUAGE).to_config()
+
+    return QuestionType(
+        key=kind.key,
+        label=label,
+        make_field=field_factory(
+            LongTextQuestionField if kind.multiline else TextQuestionField, read, hint
+        ),
+        clean=clean,
+        fhir_type=kind.fhir_type,
+        config_schema=_schema.config_schema(
+            {
+                "max_length": _schema.integer(
+                    "Högsta antal tecken",
+                    "Most characters",
+                    1,
+                    kind.max_length,
+                    default=kind.default_length,
+                )
+            }
+        ),
+        validate_config=config_validator(read),
+        display=display,
+        template=f"sob_questions/{kind.key}.html",
+        fhir_item=fhir_item,
+        fhir_answer=fhir_answer,
+        from_fhir=from_fhir,
+        fhir_matches=lambda item: _fhir.classify(item) == kind.key,
+    )
+
+
+SHORT_TEXT = _question_type(SHORT, {"sv": "Kort text", "en": "Short text"})
+LONG_TEXT = _question_type(LONG, {"sv": "Lång text", "en": "Long text"})
+
+
+@hookimpl
+def sob_question_types() -> list[QuestionType]:
+    return [SHORT_TEXT, LONG_TEXT]

@@ -1,0 +1,119 @@
+"""Short text and long text."""
+
+from __future__ import annotations
+
+import pytest
+from questions_testkit import (
+    EXAMPLES,
+    TYPES,
+    clean,
+    config_error,
+    error,
+    fhir_answer,
+    fhir_item,
+    make_spec,
+    optional,
+)
+
+SHORT, LONG = EXAMPLES["short_text"], EXAMPLES["long_text"]
+
+
+def test_text_is_stripped_and_normalised():
+    assert clean(SHORT, "  Hej  ") == "Hej"
+    assert clean(SHORT, "a\u030a") == "å"  # decomposed å, as macOS may send it
+    assert clean(LONG, "rad 1\r\nrad 2\rrad 3\n") == "rad 1\nrad 2\nrad 3"
+    assert clean(LONG, "\tindrag") == "indrag"
+    assert clean(LONG, "a\tb") == "a\tb"
+    assert clean(optional(SHORT), "   ") is None
+    assert clean(optional(LONG), None) is None
+
+
+def test_defaults():
+    assert clean(make_spec("short_text"), "x" * 200) == "x" * 200
+    assert error(make_spec("short_text"), "x" * 201, "en") == (
+        "The answer may be at most 200 characters long; it is 201."
+    )
+    assert clean(make_spec("long_text"), "x" * 5000) == "x" * 5000
+    assert error(make_spec("long_text"), "x" * 5001, "sv") == (
+        "Svaret får vara högst 5000 tecken långt, nu är det 5001."
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "data", "sv", "en"),
+    [
+        (
+            SHORT,
+            "x" * 21,
+            "Svaret får vara högst 20 tecken långt, nu är det 21.",
+            "The answer may be at most 20 characters long; it is 21.",
+        ),
+        (SHORT, "rad 1\nrad 2", "Skriv svaret på en rad.", "Write the answer on one line."),
+        (
+            SHORT,
+            "a\x00b",
+            "Svaret innehåller tecken som inte är tillåtna.",
+            "The answer contains characters that are not allowed.",
+        ),
+        (
+            LONG,
+            "a\x1bb",
+            "Svaret innehåller tecken som inte är tillåtna.",
+            "The answer contains characters that are not allowed.",
+        ),
+        (
+            LONG,
+            "a\ud800b",
+            "Svaret innehåller tecken som inte är tillåtna.",
+            "The answer contains characters that are not allowed.",
+        ),
+        (SHORT, 5, "Svaret måste vara en text.", "The answer must be text."),
+        (LONG, ["a"], "Svaret måste vara en text.", "The answer must be text."),
+        (LONG, b"bytes", "Svaret måste vara en text.", "The answer must be text."),
+        (SHORT, "", "Du behöver svara på frågan.", "Please answer this question."),
+    ],
+)
+def test_text_messages(spec, data, sv, en):
+    assert error(spec, data, "sv") == sv
+    assert error(spec, data, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("key", "config", "en"),
+    [
+        ("short_text", {"max_length": 0}, "The setting max_length must be between 1 and 1000."),
+        ("short_text", {"max_length": 1001}, "The setting max_length must be between 1 and 1000."),
+        ("long_text", {"max_length": 50001}, "The setting max_length must be between 1 and 50000."),
+        ("long_text", {"max_length": "5"}, "The setting max_length must be a whole number."),
+        ("long_text", [], "The settings must be an object."),
+    ],
+)
+def test_broken_text_configs(key, config, en):
+    assert config_error(key, config, "en") == en
+
+
+def test_long_text_hint():
+    assert TYPES["long_text"].make_field(LONG, "sv").kwargs["description"] == (
+        "Du kan skriva högst 300 tecken."
+    )
+    assert TYPES["short_text"].make_field(SHORT, "sv").kwargs["description"] == ""
+
+
+def test_display():
+    assert TYPES["short_text"].display(SHORT, "Hej", "sv") == "Hej"
+    assert TYPES["long_text"].display(LONG, "a\nb", "en") == "a\nb"
+    assert TYPES["long_text"].display(LONG, None, "en") == ""
+
+
+@pytest.mark.parametrize(("spec", "fhir_type"), [(SHORT, "string"), (LONG, "text")])
+def test_fhir(spec, fhir_type):
+    item = fhir_item(spec)
+    assert item["type"] == fhir_type
+    assert item["maxLength"] == spec.config["max_length"]
+    assert fhir_answer(spec, "Hej") == [{"valueString": "Hej"}]
+    assert TYPES[spec.type].from_fhir(item) == dict(spec.config)
+    assert TYPES[spec.type].from_fhir({"type": fhir_type}) == {
+        "max_length": 200 if fhir_type == "string" else 5000
+    }
+    with pytest.raises(ValueError):
+        TYPES[spec.type].fhir_answer(spec, 5)

@@ -1,0 +1,122 @@
+"""Helpers for the browser tests: the axe-core check, page structure checks, keyboard moves."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# What the browser treats as reachable with Tab (good enough for sob's server-rendered pages).
+FOCUSABLE = (
+    "a[href], area[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), "
+    "select:not([disabled]), textarea:not([disabled]), iframe, summary, "
+    "[contenteditable=''], [contenteditable=true], [tabindex]:not([tabindex='-1'])"
+)
+
+
+@cache
+def _axe() -> Any:
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()  # reads axe.min.js once
+
+
+def _describe(violation: dict[str, Any]) -> str:
+    lines = [
+        f"- {violation['id']} ({violation.get('impact') or 'unknown impact'}): "
+        f"{violation['help']} <{violation.get('helpUrl', '')}>"
+    ]
+    for node in violation["nodes"]:
+        target = " ".join(str(part) for part in node["target"])
+        summary = (node.get("failureSummary") or "").replace("\n", " ").strip()
+        lines.append(f"    at {target}: {node.get('html', '')[:200]}")
+        if summary:
+            lines.append(f"      {summary}")
+    return "\n".join(lines)
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core on the page as it is now, with the WCAG 2.0/2.1 A and AA rules."""
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    return _axe().run(page, options=options).response["violations"]
+
+
+def assert_accessible(page: Any) -> None:
+    """Fail with every WCAG 2.0/2.1 A/AA violation axe-core finds on the page, if any."""
+    violations = axe_violations(page)
+    if violations:
+        report = "\n".join(_describe(v) for v in violations)
+        raise AssertionError(
+            f"{len(violations)} accessibility violation(s) on {page.url}:\n{report}"
+        )
+
+
+def assert_page_structure(page: Any, lang: str | None = None) -> None:
+    """Exactly one h1, a language on <html> (``lang`` when given) and a non-empty title."""
+    html_lang = page.get_attribute("html", "lang")
+    assert html_lang, f"<html> has no lang attribute on {page.url}"
+    if lang is not None:
+        assert html_lang == lang, f"<html lang={html_lang!r}>, expected {lang!r} on {page.url}"
+    headings = page.locator("h1")
+    assert headings.count() == 1, f"{headings.count()} h1 elements on {page.url}"
+    assert page.title().strip(), f"empty <title> on {page.url}"
+
+
+def check_page(page: Any, lang: str | None = None) -> None:
+    """The checks every page gets: structure, then axe-core."""
+    assert_page_structure(page, lang)
+    assert_accessible(page)
+
+
+def csp_violations(page: Any) -> list[str]:
+    """The CSP violations the page reported through ``securitypolicyviolation`` events."""
+    return page.evaluate("window.__sobCspViolations || []")
+
+
+def first_focusable(page: Any) -> str:
+    """A short description of the first focusable, visible-when-focused element in DOM order."""
+    return page.evaluate(
+        """(selector) => {
+          const el = document.querySelector(selector);
+          return el ? el.outerHTML.slice(0, 120) : "";
+        }""",
+        FOCUSABLE,
+    )
+
+
+def focused(page: Any) -> dict[str, Any]:
+    """The element that has focus: tag, id, class, href, text."""
+    return page.evaluate(
+        """() => {
+          const el = document.activeElement;
+          if (!el) return {};
+          return {
+            tag: el.tagName.toLowerCase(), id: el.id || "", cls: el.className || "",
+            href: el.getAttribute("href") || "", text: (el.innerText || el.value || "").trim(),
+          };
+        }"""
+    )
+
+
+def tab_until(page: Any, matches: Any, limit: int = 40) -> dict[str, Any]:
+    """Press Tab until the focused element satisfies ``matches(focused)``; fail after ``limit``."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        if matches(now):
+            return now
+        seen.append(f"{now.get('tag')} {now.get('text') or now.get('href')}")
+    raise AssertionError(f"not reached with Tab in {limit} presses on {page.url}; saw {seen}")
+
+
+# The demo people the tests sign in as (sob_core.services.demo).
+CITIZEN = ("198503142393", "John Doe")
+THERAPIST = ("SE2321000131-P000000000011", "Tommy Skjulsvik")
+TWO_UNIT_ADMIN = ("SE2321000131-P000000000013", "Maria Lind")
+FIRST_UNIT = "Psykiatrimottagning Centrum, Göteborg"
+SECOND_UNIT = "Sömnmottagningen Södermalm"
+# A staff member given a password by the live_server fixture, for the password provider.
+PASSWORD_STAFF = ("SE2321000131-P000000000014", "Erik Holm")
+PASSWORD = "ett-långt-testlösenord-42"
