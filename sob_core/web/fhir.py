@@ -1,0 +1,73 @@
+"""FHIR R4 exports for staff: a form as a Questionnaire, a submitted response as a
+QuestionnaireResponse (an export of a citizen's data, so it is audited)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, request, session
+
+from ..extensions import db
+from ..models import Enrollment, Form, FormResponse
+from ..services import fhir
+from .access import require
+from .audit import audit_citizen
+
+bp = Blueprint("fhir", __name__)
+
+FHIR_JSON = "application/fhir+json"
+THERAPY_ROLES = ("therapist", "citizen_admin")
+
+
+def _fhir_response(resource: dict[str, Any]) -> Response:
+    body = json.dumps(resource, ensure_ascii=False, indent=2)
+    return Response(body, mimetype=FHIR_JSON, headers={"Cache-Control": "no-store"})
+
+
+def _failed(error: fhir.FhirExportError) -> Response:
+    """An export refused by the mapping: a FHIR OperationOutcome saying why."""
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "not-supported", "diagnostics": str(error)}],
+    }
+    response = _fhir_response(outcome)
+    response.status_code = 422
+    return response
+
+
+@bp.route("/staff/forms/<int:form_id>/fhir")
+@require("staff", unit_scoped=True)
+def questionnaire(form_id: int):
+    form = db.session.get(Form, form_id)
+    if form is None or not form.versions:
+        abort(404)
+    if form.care_unit_id is not None and form.care_unit_id != session.get("care_unit_id"):
+        abort(404)  # another unit's form answers like a missing one
+    lang = request.args.get("lang", "sv")
+    if lang not in ("sv", "en"):
+        abort(400)
+    try:
+        resource = fhir.export_questionnaire(
+            form.latest, current_app.extensions["sob"].registry, lang
+        )
+    except fhir.FhirExportError as error:
+        return _failed(error)
+    return _fhir_response(resource)
+
+
+@bp.route("/staff/patients/<int:enrollment_id>/responses/<int:response_id>/fhir")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def questionnaire_response(enrollment_id: int, response_id: int):
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.care_unit_id != session.get("care_unit_id"):
+        abort(404)
+    answer = db.session.get(FormResponse, response_id)
+    if answer is None or answer.citizen_id != enrollment.citizen_id or answer.status != "submitted":
+        abort(404)
+    try:
+        resource = fhir.export_response(answer, current_app.extensions["sob"].registry)
+    except fhir.FhirExportError as error:
+        return _failed(error)
+    audit_citizen("export", "form_response", enrollment.citizen_id, response=answer.id)
+    return _fhir_response(resource)
