@@ -213,6 +213,11 @@ def init_app(app: Flask) -> None:
         recompute_command,
     ):
         app.cli.add_command(command)
+    from .cli_fhir import forms_group
+    from .cli_programs import programs_group
+
+    app.cli.add_command(forms_group)
+    app.cli.add_command(programs_group)
     auth_group = click.Group("auth", help="Commands of the login providers.")
     for key, provider in app.extensions["sob"].registry.login_providers.items():
         if provider.cli is not None:

@@ -65,6 +65,7 @@ def _secret_key(instance_path: Path) -> str:
 def from_environment(instance_path: Path) -> dict[str, Any]:
     env = os.environ
     development = env.get("SOB_ENV", "production") == "development"
+    upload_mb = float(env.get("SOB_MAX_UPLOAD_MB", "200"))
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'sob.sqlite3'}"
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
@@ -85,6 +86,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SOB_SMTP_PORT": int(env.get("SOB_SMTP_PORT", "25")),
         "SOB_MAIL_FROM": env.get("SOB_MAIL_FROM", "no-reply@sob.invalid"),
         "SOB_BASE_URL": env.get("SOB_BASE_URL", "http://127.0.0.1:5000"),
+        "SOB_UPLOAD_DIR": env.get("SOB_UPLOAD_DIR") or str(instance_path / "uploads"),
+        "SOB_MAX_UPLOAD_MB": upload_mb,
+        # Program import files carry media in base64 (a third larger), plus the content itself.
+        "MAX_CONTENT_LENGTH": int((upload_mb * 1.4 + 16) * 1024 * 1024),
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_COOKIE_SECURE": not development,
     }
@@ -98,6 +103,7 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
     "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
     "BABEL_TRANSLATION_DIRECTORIES": "translations",
     "SOB_LANGUAGES": ("sv", "en"),
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 from flask_babel import get_locale
 
 from .extensions import babel
@@ -11,7 +11,8 @@ from .types import local
 
 def select_locale() -> str:
     languages = ("sv", "en")
-    chosen = session.get("lang")
+    # Outside a request (CLI, jobs) there is no session: the default language applies.
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in languages:
         return chosen
     from flask import current_app

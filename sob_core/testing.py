@@ -11,6 +11,7 @@ import contextvars
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,6 +90,8 @@ def _config(url: str, instance: Any, **extra: Any) -> dict[str, Any]:
         "SOB_SMTP_PORT": 25,
         "SOB_MAIL_FROM": "no-reply@sob.invalid",
         "SOB_BASE_URL": "http://localhost",
+        "SOB_UPLOAD_DIR": str(Path(str(instance)) / "uploads"),
+        "SOB_MAX_UPLOAD_MB": 200.0,
     }
     config.update(extra)
     return config

@@ -354,3 +354,11 @@ def test_text_pack_import(app, runner, tmp_path):
     questions = forms.scale_questions(db.session, scale)
     assert questions[0]["label"]["sv"] == "Fråga 1"
     assert questions[0]["config"]["options"][0]["label"]["sv"] == "Alt 0"
+
+
+def test_a_closed_assignment_cannot_be_answered(client, login):
+    login("citizen", JOHN)
+    assignment = _open_assignment(JOHN, "sleep-diary")
+    assignment.status = "closed"  # its enrollment ended
+    db.session.commit()
+    assert client.get(f"/citizen/forms/{assignment.id}").status_code == 404

@@ -22,7 +22,7 @@ from ..models import (
     RoleAssignment,
     Staff,
 )
-from . import forms, personnummer
+from . import demo_programs, forms, personnummer
 
 REGIONS = (("14", "Västra Götalandsregionen"), ("01", "Region Stockholm"))
 
@@ -114,6 +114,7 @@ def load() -> dict[str, int]:
     db.session.commit()
     counts.update(_load_forms())
     db.session.commit()
+    counts.update(demo_programs.load())
     return counts
 
 
@@ -277,9 +278,9 @@ def _load_forms() -> dict[str, int]:
     people = {c.name: c for c in db.session.scalars(select(Citizen))}
     plan = (
         ("John Doe", 0, "Tommy Skjulsvik", 21),
-        ("Elin Svensson", 0, "Tommy Skjulsvik", 9),
+        ("Elin Svensson", 0, "Tommy Skjulsvik", 2),
         ("Ahmed Karimi", 0, "Anna Berg", 40),
-        ("Linnea Johansson", 1, "Johan Sund", 2),
+        ("Linnea Johansson", 1, "Johan Sund", 70),
     )
     now = datetime.now(UTC)
     for name, unit_index, therapist, days_ago in plan:
@@ -316,7 +317,11 @@ def _assign(enrollment: Enrollment, key: str, by: Staff) -> FormAssignment | Non
 
 
 def _demo_answers(host, enrollment: Enrollment, therapist: Staff, now: datetime) -> int:
-    """John Doe's sleep diary shows the seed's three nights (26, 48, 92); PHQ-9 twice."""
+    """John Doe's sleep diary shows the seed's three nights (26, 48, 92); PHQ-9 twice.
+
+    The nights fall in his first three weeks of Sömnbehandling: demo_programs links each to the
+    sleep-diary item of module 1, 2 and 3.
+    """
     submitted = 0
     name = enrollment.citizen.name
     history: list[tuple[str, int, dict]] = []
@@ -324,7 +329,7 @@ def _demo_answers(host, enrollment: Enrollment, therapist: Staff, now: datetime)
         history = [
             (
                 "sleep-diary",
-                3,
+                17,
                 {
                     "bedtime": "22:30",
                     "rise_time": "07:00",
@@ -334,7 +339,7 @@ def _demo_answers(host, enrollment: Enrollment, therapist: Staff, now: datetime)
             ),
             (
                 "sleep-diary",
-                2,
+                10,
                 {
                     "bedtime": "23:00",
                     "rise_time": "07:00",
@@ -356,7 +361,7 @@ def _demo_answers(host, enrollment: Enrollment, therapist: Staff, now: datetime)
             ("phq-9", 1, {str(i): "1" for i in range(1, 9)} | {"9": "0"}),
         ]
     elif name == "Elin Svensson":
-        history = [("gad-7", 5, {str(i): "2" for i in range(1, 8)})]
+        history = [("gad-7", 1, {str(i): "2" for i in range(1, 8)})]
     for key, days_ago, answers in history:
         assignment = _assign(enrollment, key, therapist)
         if assignment is None:

@@ -354,6 +354,10 @@ def submit(
     if response.assignment_id is not None:
         assignment = session.get(FormAssignment, response.assignment_id)
         assignment.status = "done"
+        if assignment.enrollment_id is not None:
+            from . import enrollments  # the timeline: "form_submitted", item and module progress
+
+            enrollments.form_submitted(session, assignment, response)
     score(session, host, response)
     return response
 

@@ -6,8 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, auth, citizen, shell, staff
+    from . import admin, auth, citizen, design, fhir, media, preview, shell, staff
 
     shell.init_app(app)
-    for module in (auth, citizen, staff, admin):
+    for module in (auth, citizen, staff, admin, design, media, fhir, preview):
         app.register_blueprint(module.bp)

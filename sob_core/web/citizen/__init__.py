@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...i18n import current_language
 from ...models import FormAssignment, FormResponse
-from ...services import forms
+from ...services import enrollments, forms
 from ..access import require
 from ..results import render_series, series_list
 
@@ -20,7 +23,12 @@ bp = Blueprint("citizen", __name__, url_prefix="/citizen")
 def _own_assignment(assignment_id: int) -> FormAssignment:
     assignment = db.session.get(FormAssignment, assignment_id)
     # Someone else's assignment answers exactly like a missing one: no hint that it exists.
-    if assignment is None or assignment.citizen_id != current_user.id:
+    # A closed one (its enrollment ended) can no longer be answered either.
+    if (
+        assignment is None
+        or assignment.citizen_id != current_user.id
+        or assignment.status == "closed"
+    ):
         abort(404)
     return assignment
 
@@ -28,14 +36,23 @@ def _own_assignment(assignment_id: int) -> FormAssignment:
 @bp.route("/")
 @require("citizen")
 def start():
-    open_forms = db.session.scalars(
-        select(FormAssignment)
-        .where(FormAssignment.citizen_id == current_user.id, FormAssignment.status == "open")
-        .order_by(FormAssignment.assigned_at)
-    ).all()
+    program_state = enrollments.citizen_start(db.session, current_user, datetime.now(UTC))
+    open_forms = [
+        assignment
+        for assignment in db.session.scalars(
+            select(FormAssignment)
+            .options(selectinload(FormAssignment.form_version))
+            .where(FormAssignment.citizen_id == current_user.id, FormAssignment.status == "open")
+            .order_by(FormAssignment.assigned_at)
+        )
+        # A form staff hid for this citizen is not theirs to fill in just now.
+        if (assignment.enrollment_id, assignment.item_key) not in program_state.hidden_items
+    ]
     return render_template(
         "sob_core/citizen/start.html",
         citizen=current_user,
+        programs=program_state,
+        local_text=enrollments.local_text,
         open_forms=open_forms,
         results=series_list(current_user, citizen_view=True),
     )
@@ -73,6 +90,11 @@ def fill_in(assignment_id: int):
             forms.submit(db.session, host, response, outcome.values)
             db.session.commit()
             flash(_("Thank you! Your answers are saved."), "info")
+            if assignment.enrollment_id and assignment.item_key:
+                # A programme's form: back to the programme overview it belongs to.
+                return redirect(
+                    url_for("citizen.program_overview", enrollment_id=assignment.enrollment_id)
+                )
             return redirect(url_for("citizen.start"))
         forms.store_answers(response, version, outcome.values)
         db.session.commit()
@@ -132,3 +154,6 @@ def result(key: str):
         template="sob_core/results/series.html",
         back=url_for("citizen.results"),
     )
+
+
+from . import programs  # noqa: E402,F401  (the program pages register on bp)

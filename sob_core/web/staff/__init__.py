@@ -1,6 +1,12 @@
-"""The staff pages: start page and choosing the care unit to work at."""
+"""The staff pages: start page, choosing the care unit, patients and their forms and results.
+
+The patient lists, starting an enrollment and the patient page live in modules of their own
+(``lists``, ``new_enrollment``, ``patient_page``) that add their views to this blueprint.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -16,26 +22,28 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
 from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
 from ...extensions import db
 from ...i18n import current_language
 from ...models import (
+    AuditEvent,
     CareUnit,
-    Citizen,
     Enrollment,
     Form,
     FormAssignment,
     FormResponse,
     ScaleTextPack,
 )
+from ...models._types import utcnow
 from ...services.forms import display_answer, specs
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
-from ..results import render_series, series_list
+from ..results import render_series
 from ..shell import safe_next
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -95,77 +103,37 @@ class AssignForm(FlaskForm):
     form_id = SelectField(coerce=int, validators=[InputRequired()])
 
 
-@bp.route("/patients")
-@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
-def patients():
-    rows = db.session.execute(
-        select(Enrollment, Citizen)
-        .join(Citizen, Citizen.id == Enrollment.citizen_id)
-        .where(Enrollment.care_unit_id == session["care_unit_id"], Enrollment.status != "ended")
-        .order_by(Citizen.name)
-    ).all()
-    audit_list([c.id for _e, c in rows], "patient_list")
-    return render_template("sob_core/staff/patients.html", rows=rows)
+def audit_list(citizen_ids: list[int], what: str, **detail: Any) -> None:
+    """Listing citizens to staff is a read of each citizen's data: one event each, one statement.
 
-
-def audit_list(citizen_ids: list[int], what: str) -> None:
-    """Listing citizens to staff is a read of each citizen's data: one event each, one commit."""
-    from flask import request
-
-    from ...services import audit
-
-    for citizen_id in citizen_ids:
-        audit.record(
-            db.session,
-            actor_kind="staff",
-            actor_id=current_user.id,
-            action="read",
-            what=what,
-            citizen_id=citizen_id,
-            care_unit_id=session.get("care_unit_id"),
-            ip=request.remote_addr,
-        )
-    db.session.commit()
-
-
-@bp.route("/patients/<int:enrollment_id>")
-@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
-def patient(enrollment_id: int):
-    enrollment = unit_enrollment(enrollment_id)
-    citizen = enrollment.citizen
-    audit_citizen("read", "patient", citizen.id, enrollment=enrollment.id)
-    registry = current_app.extensions["sob"].registry
-    assignments = db.session.scalars(
-        select(FormAssignment)
-        .where(FormAssignment.enrollment_id == enrollment.id)
-        .order_by(FormAssignment.assigned_at.desc())
-    ).all()
-    responses = {
-        r.assignment_id: r
-        for r in db.session.scalars(
-            select(FormResponse).where(
-                FormResponse.assignment_id.in_([a.id for a in assignments]),
-                FormResponse.status == "submitted",
-            )
-        )
+    One event per citizen (not one event naming them all) keeps "who has seen my data?" a lookup
+    on the audit log's citizen index; the events go in as a single executemany insert, so a
+    listing costs the same number of statements however many patients it shows.
+    """
+    if not citizen_ids:
+        return
+    at = utcnow()
+    common = {
+        "at": at,
+        "actor_kind": "staff",
+        "actor_id": current_user.id,
+        "action": "read",
+        "what": what,
+        "care_unit_id": session.get("care_unit_id"),
+        "detail": detail,
+        "ip": request.remote_addr,
     }
-    form = AssignForm()
-    form.form_id.label.text = _("Form")
-    form.form_id.choices = assignable_forms(registry)
-    return render_template(
-        "sob_core/staff/patient.html",
-        enrollment=enrollment,
-        citizen=citizen,
-        assignments=assignments,
-        responses=responses,
-        form=form,
-        results=series_list(citizen, citizen_view=False),
+    db.session.execute(
+        insert(AuditEvent), [common | {"citizen_id": citizen_id} for citizen_id in citizen_ids]
     )
+    db.session.commit()
 
 
 def assignable_forms(registry) -> list[tuple[int, str]]:
     lang = current_language()
-    rows = db.session.scalars(select(Form).order_by(Form.key)).all()
+    rows = db.session.scalars(
+        select(Form).options(selectinload(Form.versions)).order_by(Form.key)
+    ).all()
     choices = []
     for form in rows:
         latest = form.latest
@@ -184,6 +152,9 @@ def assign(enrollment_id: int):
     form.form_id.choices = assignable_forms(registry)
     if not form.validate_on_submit():
         abort(400)
+    if enrollment.status == "ended":
+        flash(_("The enrollment has ended and can no longer be changed."), "error")
+        return redirect(url_for("staff.patient", enrollment_id=enrollment.id))
     chosen = db.session.get(Form, form.form_id.data)
     db.session.add(
         FormAssignment(
@@ -221,20 +192,6 @@ def response(enrollment_id: int, response_id: int):
     )
 
 
-@bp.route("/patients/<int:enrollment_id>/results")
-@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
-def patient_results(enrollment_id: int):
-    enrollment = unit_enrollment(enrollment_id)
-    audit_citizen("read", "results", enrollment.citizen_id)
-    return render_template(
-        "sob_core/results/list.html",
-        citizen=enrollment.citizen,
-        rows=series_list(enrollment.citizen, citizen_view=False),
-        base="staff.patient_result",
-        base_args={"enrollment_id": enrollment.id},
-    )
-
-
 @bp.route("/patients/<int:enrollment_id>/results/<key>")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patient_result(enrollment_id: int, key: str):
@@ -259,3 +216,7 @@ def scales():
         for scale in sorted(registry.scales.values(), key=lambda s: s.id)
     ]
     return render_template("sob_core/staff/scales.html", rows=rows)
+
+
+# The views of these modules register on ``bp``; imported last because they import from here.
+from . import lists, new_enrollment, patient_page  # noqa: E402, F401

@@ -1,0 +1,14 @@
+"""The design tool (/design): designers build programs, publishers publish and share them.
+
+A program belongs to its owner care unit; only that unit's designers and publishers see or change
+it (another unit's program answers 404). The views are split by job: ``programs`` (the list, a new
+program, one program), ``editor`` (the draft), ``publishing`` (publish, changes, catalogue, export,
+import). The test-citizen preview lives in another blueprint at ``/design/versions/<id>/preview``.
+"""
+
+from __future__ import annotations
+
+from . import editor, programs, publishing
+from .common import bp
+
+__all__ = ["bp", "editor", "programs", "publishing"]

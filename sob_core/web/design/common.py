@@ -1,0 +1,173 @@
+"""The design tool's blueprint and what its views share: ownership checks and labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ...extensions import db
+from ...i18n import current_language
+from ...models import Form, Program, ProgramVersion
+from ...services import programs
+from ...types import local
+
+bp = Blueprint("design", __name__, url_prefix="/design")
+
+DESIGN_ROLES = {"designer", "publisher"}
+PUBLISH_ROLES = {"publisher"}
+
+ITEM_KIND_LABELS = {
+    "text": lazy_gettext("Text"),
+    "image": lazy_gettext("Image"),
+    "audio": lazy_gettext("Audio"),
+    "video": lazy_gettext("Video"),
+    "form": lazy_gettext("Form"),
+}
+PROGRAM_KIND_LABELS = {
+    "support": lazy_gettext("Support program"),
+    "treatment": lazy_gettext("Treatment program"),
+}
+STATUS_LABELS = {
+    "draft": lazy_gettext("Draft"),
+    "published": lazy_gettext("Published"),
+    "retired": lazy_gettext("Retired"),
+}
+FIELD_LABELS = {
+    "name": lazy_gettext("Name"),
+    "description": lazy_gettext("Description"),
+    "welcome": lazy_gettext("Welcome text"),
+    "recommended_days": lazy_gettext("Recommended number of days"),
+    "title": lazy_gettext("Title"),
+    "unlock": lazy_gettext("Opens"),
+    "position": lazy_gettext("Place in order"),
+    "module": lazy_gettext("Module"),
+    "kind": lazy_gettext("Kind of content"),
+    "body": lazy_gettext("Text"),
+    "alt": lazy_gettext("Alternative text"),
+    "transcript": lazy_gettext("Transcript"),
+    "media_id": lazy_gettext("File"),
+    "captions_media_id": lazy_gettext("Captions"),
+    "url": lazy_gettext("Link"),
+    "form_key": lazy_gettext("Form"),
+    "form_version": lazy_gettext("Form version"),
+}
+CHANGE_LABELS = {
+    "added": lazy_gettext("Added"),
+    "removed": lazy_gettext("Removed"),
+    "changed": lazy_gettext("Changed"),
+}
+
+
+def unlock_label(unlock: Any) -> str:
+    if not isinstance(unlock, dict):
+        return ""
+    rule = unlock.get("rule")
+    if rule == "at_start":
+        return _("At the start")
+    if rule == "after_previous":
+        return _("When the previous module is done")
+    if rule == "days_after_start":
+        return _("%(days)s days after the start", days=unlock.get("days", 0))
+    if rule == "by_therapist":
+        return _("When the therapist opens it")
+    return str(rule)
+
+
+def version_label(version: ProgramVersion) -> str:
+    return _("Draft") if version.major is None else version.label
+
+
+def preview_path(version: ProgramVersion) -> str:
+    """The test-citizen preview is another blueprint's; link to its documented path."""
+    return f"/design/versions/{version.id}/preview"
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "unlock_label": unlock_label,
+        "version_label": version_label,
+        "preview_path": preview_path,
+        "item_kind_label": lambda kind: ITEM_KIND_LABELS.get(kind, kind),
+        "program_kind_label": lambda kind: PROGRAM_KIND_LABELS.get(kind, kind),
+        "status_label": lambda status: STATUS_LABELS.get(status, status),
+        "field_label": lambda name: FIELD_LABELS.get(name, name) if name else "",
+        "change_label": lambda kind: CHANGE_LABELS.get(kind, kind),
+    }
+
+
+def active_unit() -> int:
+    return session["care_unit_id"]
+
+
+def owned_program(program_id: int) -> Program:
+    """A program of the active care unit; another unit's answers like a missing one."""
+    program = db.session.get(Program, program_id)
+    if program is None or program.owner_care_unit_id != session.get("care_unit_id"):
+        abort(404)
+    return program
+
+
+def owned_version(version_id: int) -> ProgramVersion:
+    version = db.session.get(ProgramVersion, version_id)
+    if version is None or version.program.owner_care_unit_id != session.get("care_unit_id"):
+        abort(404)
+    return version
+
+
+def owned_draft(version_id: int) -> ProgramVersion:
+    """A draft of the active unit; a published version sends the designer back with a notice."""
+    version = owned_version(version_id)
+    if version.status != "draft":
+        flash(
+            _(
+                "Version %(label)s is published and cannot be changed. "
+                "Start a new draft to make changes.",
+                label=version.label,
+            ),
+            "error",
+        )
+        abort(redirect(url_for("design.program", program_id=version.program_id)))
+    return version
+
+
+def registry():
+    return current_app.extensions["sob"].registry
+
+
+def name_of(version: ProgramVersion | None) -> str:
+    if version is None:
+        return ""
+    return local((version.content or {}).get("name"), current_language())
+
+
+def usable_forms() -> list[SelectChoice]:
+    """(key, title) of the forms a program may use: their scale and question types installed."""
+    lang = current_language()
+    forms = db.session.scalars(select(Form).order_by(Form.key)).all()
+    facts = programs.form_facts(db.session, registry(), [f.key for f in forms])
+    reg = registry()
+    choices = []
+    for form in forms:
+        fact = facts.get(form.key)
+        if fact is None or not fact.texts_installed:
+            continue
+        if fact.scale_id and fact.scale_id not in reg.scales:
+            continue
+        if any(t not in reg.question_types for t in fact.question_types):
+            continue
+        choices.append(SelectChoice(form.key, local(form.latest.title, lang) or form.key))
+    return sorted(choices, key=lambda c: c.label.casefold())
+
+
+def form_titles() -> dict[str, str]:
+    lang = current_language()
+    return {
+        form.key: local(form.latest.title, lang) or form.key
+        for form in db.session.scalars(select(Form))
+    }

@@ -1,0 +1,194 @@
+"""Publishing, what changed between versions, the catalogue, export and import."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ...extensions import db
+from ...i18n import current_language
+from ...models import CareUnit, Region
+from ...services import programs
+from ...services import storage as storage_service
+from ..access import require
+from .common import (
+    DESIGN_ROLES,
+    PUBLISH_ROLES,
+    active_unit,
+    bp,
+    name_of,
+    owned_draft,
+    owned_program,
+    owned_version,
+    registry,
+    version_label,
+)
+from .forms import CatalogueForm, CompareForm, ImportForm, PublishForm
+
+
+def _regions() -> list[Region]:
+    return db.session.scalars(select(Region).order_by(Region.name)).all()
+
+
+@bp.route("/versions/<int:version_id>/publish", methods=["GET", "POST"])
+@require("staff", roles=PUBLISH_ROLES, unit_scoped=True)
+def publish(version_id: int):
+    draft = owned_draft(version_id)
+    program = draft.program
+    latest = programs.latest_published(db.session, program)
+    eligibility = draft.eligibility or {}
+    form = PublishForm(
+        data={
+            "is_open": draft.is_open,
+            "regions": eligibility.get("regions") or [],
+            "sex": eligibility.get("sex") or "any",
+            "min_age": eligibility.get("min_age"),
+            "max_age": eligibility.get("max_age"),
+        }
+    )
+    form.regions.choices = [SelectChoice(r.code, r.name) for r in _regions()]
+    problem = None
+    if form.validate_on_submit():
+        try:
+            programs.publish(
+                db.session,
+                draft,
+                publisher_id=current_user.id,
+                bump=form.bump.data if latest is not None else "minor",
+                is_open=form.is_open.data,
+                eligibility={
+                    "regions": form.regions.data or [],
+                    "sex": None if form.sex.data == "any" else form.sex.data,
+                    "min_age": form.min_age.data,
+                    "max_age": form.max_age.data,
+                },
+                registry=registry(),
+            )
+        except programs.ProgramError as error:
+            db.session.rollback()
+            problem = str(error)
+        else:
+            db.session.commit()
+            flash(_("Version %(label)s is published.", label=draft.label), "info")
+            return redirect(url_for("design.program", program_id=program.id))
+    changes = programs.diff(latest.content, draft.content, current_language()) if latest else []
+    return render_template(
+        "sob_core/design/publish.html",
+        draft=draft,
+        program=program,
+        name=name_of(draft),
+        latest=latest,
+        form=form,
+        problem=problem,
+        changes=changes,
+        next_minor=programs.next_label(db.session, program, "minor"),
+        next_major=programs.next_label(db.session, program, "major"),
+    )
+
+
+@bp.route("/programs/<int:program_id>/changes")
+@require("staff", roles=DESIGN_ROLES, unit_scoped=True)
+def changes(program_id: int):
+    program = owned_program(program_id)
+    versions = sorted(
+        program.versions,
+        key=lambda v: (v.major is None, v.major or 0, v.minor or 0, v.id),
+        reverse=True,
+    )
+    if not versions:
+        abort(404)
+    form = CompareForm(request.args)
+    choices = [SelectChoice(v.id, version_label(v)) for v in versions]
+    form.old.choices = choices
+    form.new.choices = choices
+    by_id = {v.id: v for v in versions}
+    if request.args and form.validate():
+        old, new = by_id[form.old.data], by_id[form.new.data]
+    else:
+        new = versions[0]
+        old = versions[1] if len(versions) > 1 else versions[0]
+        form.old.data, form.new.data = old.id, new.id
+    result = programs.diff(old.content, new.content, current_language())
+    return render_template(
+        "sob_core/design/changes.html",
+        program=program,
+        name=name_of(new),
+        form=form,
+        old=old,
+        new=new,
+        changes=result,
+    )
+
+
+@bp.route("/programs/<int:program_id>/catalogue", methods=["GET", "POST"])
+@require("staff", roles=PUBLISH_ROLES, unit_scoped=True)
+def catalogue(program_id: int):
+    program = owned_program(program_id)
+    units = db.session.scalars(select(CareUnit).order_by(CareUnit.name)).all()
+    regions = {r.id: r.name for r in _regions()}
+    form = CatalogueForm(data={"units": sorted(programs.catalogue_unit_ids(db.session, program))})
+    form.units.choices = [
+        SelectChoice(u.id, f"{u.name} ({regions.get(u.region_id, '')})") for u in units
+    ]
+    if form.validate_on_submit():
+        programs.set_catalogue(db.session, program, form.units.data or [])
+        db.session.commit()
+        flash(_("The catalogue was saved."), "info")
+        return redirect(url_for("design.program", program_id=program.id))
+    latest = programs.latest_published(db.session, program)
+    return render_template(
+        "sob_core/design/catalogue.html",
+        program=program,
+        name=name_of(latest or programs.current_draft(db.session, program)),
+        form=form,
+        latest=latest,
+    )
+
+
+@bp.route("/versions/<int:version_id>/export")
+@require("staff", roles=DESIGN_ROLES, unit_scoped=True)
+def export(version_id: int):
+    version = owned_version(version_id)
+    if version.status == "draft":
+        abort(404)
+    data = programs.export_bytes(db.session, version, storage=storage_service.get_storage())
+    response = Response(data, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{programs.export_filename(version)}"'
+    )
+    return response
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require("staff", roles=PUBLISH_ROLES, unit_scoped=True)
+def import_program():
+    form = ImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            version = programs.import_program(
+                db.session,
+                registry(),
+                data,
+                care_unit_id=active_unit(),
+                key=form.key.data or None,
+                imported_by_id=current_user.id,
+                storage=storage_service.get_storage(),
+            )
+        except programs.ProgramImportError as error:
+            db.session.rollback()
+            form.file.errors = [*form.file.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The program was imported and published as version %(label)s.",
+                    label=version.label,
+                ),
+                "info",
+            )
+            return redirect(url_for("design.program", program_id=version.program_id))
+    return render_template("sob_core/design/import.html", form=form)

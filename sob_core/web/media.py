@@ -1,0 +1,66 @@
+"""Uploaded media files, served to the people allowed to see them.
+
+Staff see a file when they hold designer, publisher, therapist or citizen administrator at any of
+their care units (media carry no health data: they are program content). A citizen sees a file only
+when one of their own enrollments runs a program version that uses it. Everyone else gets 404, as if
+the file did not exist.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, send_file
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Enrollment, MediaFile, ProgramVersion
+from ..services import storage as storage_service
+from ..services.programs import media_ids
+from .access import require
+
+bp = Blueprint("media", __name__)
+bp.record_once(lambda state: storage_service.init_app(state.app))
+
+STAFF_ROLES = {"designer", "publisher", "therapist", "citizen_admin"}
+
+
+def may_see(media_id: int) -> bool:
+    if current_user.audience == "staff":
+        return any(role.role in STAFF_ROLES for role in current_user.roles)
+    if current_user.audience == "citizen":
+        contents = db.session.scalars(
+            select(ProgramVersion.content)
+            .join(Enrollment, Enrollment.program_version_id == ProgramVersion.id)
+            .where(Enrollment.citizen_id == current_user.id)
+        )
+        return any(media_id in media_ids(content or {}) for content in contents)
+    return False
+
+
+@bp.route("/media/<int:media_id>")
+@require("any")
+def file(media_id: int):
+    media = db.session.get(MediaFile, media_id)
+    if media is None or not may_see(media_id):
+        abort(404)
+    storage = storage_service.get_storage()
+    path_of = getattr(storage, "path", None)
+    try:
+        source = path_of(media.storage_key) if path_of else storage.open(media.storage_key)
+    except KeyError:
+        abort(404)
+    if path_of and not source.is_file():
+        abort(404)
+    response = send_file(
+        source,
+        mimetype=media.content_type,
+        download_name=media.filename,
+        as_attachment=False,
+        conditional=True,
+        etag=media.sha256,
+        max_age=3600,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response

@@ -1,0 +1,260 @@
+"""The care unit's patient lists ("Mina", "Alla", "Avslutade").
+
+Plain functions over a session and plain values (no Flask), so tests call them directly. One
+listing is two SQL statements whatever the number of patients: a count, and one page query that
+picks the page's enrollments in a CTE and counts their flagged results in a grouped subquery.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from ...models import (
+    Citizen,
+    Enrollment,
+    FormAssignment,
+    FormResponse,
+    Program,
+    ProgramVersion,
+    Result,
+)
+
+VIEWS = ("mine", "all", "ended")
+SORTS = ("name", "start", "active")
+PAGE_SIZE = 25
+ONGOING = ("active", "maintenance")
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the staff member asked for: which list, sorted how, searched for what, which page."""
+
+    view: str = "all"
+    sort: str = "name"
+    descending: bool = False
+    search: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any, default_view: str = "all") -> ListQuery:
+        """Read a query from request arguments, falling back to defaults for anything unknown."""
+        view = args.get("view", default_view)
+        sort = args.get("sort", "name")
+        try:
+            page = max(1, int(args.get("page", "1")))
+        except ValueError:
+            page = 1
+        return cls(
+            view=view if view in VIEWS else default_view,
+            sort=sort if sort in SORTS else "name",
+            descending=args.get("dir") == "desc",
+            search=(args.get("q") or "").strip()[:100],
+            page=page,
+        )
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """URL arguments for this query with some changed (for sort and page links)."""
+        values = {
+            "view": self.view,
+            "sort": self.sort,
+            "dir": "desc" if self.descending else "asc",
+            "q": self.search,
+            "page": self.page,
+        }
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in ("", None)}
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    enrollment_id: int
+    citizen_id: int
+    name: str
+    personnummer: str  # 12 digits
+    status: str
+    started_at: datetime
+    last_active_at: datetime | None
+    therapist_id: int | None
+    program_name: dict[str, str] | None
+    program_key: str | None
+    version_label: str | None
+    flags: int
+
+    @property
+    def formatted_personnummer(self) -> str:
+        return f"{self.personnummer[:8]}-{self.personnummer[8:]}"
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    query: ListQuery
+    rows: list[PatientRow]
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _local_text(value: Any) -> dict[str, str] | None:
+    """A program's name as a local text, whether stored as {"sv": ...} or as a plain string."""
+    if isinstance(value, dict):
+        return value
+    return {"sv": value} if value else None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search_filter(search: str) -> ColumnElement[bool] | None:
+    """Match a name (any part) or a personnummer (any run of its digits, dash optional)."""
+    if not search:
+        return None
+    digits = re.sub(r"[\s-]", "", search)
+    if digits.isdigit():
+        return Citizen.personnummer.like(f"%{_like_escape(digits)}%", escape="\\")
+    # SQLite folds case for ASCII letters only, so "åsa" would miss "Åsa": try the usual casings
+    # too. PostgreSQL's ILIKE folds every letter and treats the extra patterns as duplicates.
+    casings = {search, search.lower(), search.capitalize(), search.title()}
+    return or_(
+        *(Citizen.name.ilike(f"%{_like_escape(text)}%", escape="\\") for text in sorted(casings))
+    )
+
+
+def _filters(care_unit_id: int, staff_id: int | None, query: ListQuery) -> list[Any]:
+    filters: list[Any] = [Enrollment.care_unit_id == care_unit_id]
+    if query.view == "ended":
+        filters.append(Enrollment.status == "ended")
+    else:
+        filters.append(Enrollment.status.in_(ONGOING))
+    if query.view == "mine":
+        filters.append(Enrollment.therapist_id == staff_id)
+    search = _search_filter(query.search)
+    if search is not None:
+        filters.append(search)
+    return filters
+
+
+def _order(query: ListQuery, name: Any, started_at: Any, last_active_at: Any, enrollment_id: Any):
+    def direction(column: Any) -> Any:
+        return column.desc() if query.descending else column.asc()
+
+    if query.sort == "start":
+        return [direction(started_at), direction(enrollment_id)]
+    if query.sort == "active":
+        # Never-active patients come last in either direction (portable NULLS LAST).
+        return [last_active_at.is_(None), direction(last_active_at), direction(enrollment_id)]
+    return [direction(name), direction(enrollment_id)]
+
+
+def patient_page(
+    session: Session, *, care_unit_id: int, staff_id: int | None, query: ListQuery
+) -> PatientPage:
+    """One page of the unit's patients as ``query`` asks: a count and one page query."""
+    filters = _filters(care_unit_id, staff_id, query)
+    total = session.scalar(
+        select(func.count(Enrollment.id))
+        .select_from(Enrollment)
+        .join(Citizen, Citizen.id == Enrollment.citizen_id)
+        .where(and_(*filters))
+    )
+    total = int(total or 0)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(query.page, pages)
+    if total == 0:
+        return PatientPage(query=query, rows=[], total=0, page=1, pages=1)
+
+    chosen = (
+        select(
+            Enrollment.id.label("id"),
+            Enrollment.citizen_id.label("citizen_id"),
+        )
+        .join(Citizen, Citizen.id == Enrollment.citizen_id)
+        .where(and_(*filters))
+        .order_by(
+            *_order(
+                query, Citizen.name, Enrollment.started_at, Enrollment.last_active_at, Enrollment.id
+            )
+        )
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .cte("page")
+    )
+    # Flagged results of the page's enrollments only: found through the result's citizen index,
+    # tied to the enrollment by the assignment the response answered.
+    flagged = (
+        select(
+            FormAssignment.enrollment_id.label("enrollment_id"),
+            func.count(Result.id).label("flags"),
+        )
+        .select_from(Result)
+        .join(FormResponse, FormResponse.id == Result.response_id)
+        .join(FormAssignment, FormAssignment.id == FormResponse.assignment_id)
+        .where(
+            Result.citizen_id.in_(select(chosen.c.citizen_id)),
+            FormAssignment.enrollment_id.in_(select(chosen.c.id)),
+            func.json_array_length(Result.flags) > literal(0),
+        )
+        .group_by(FormAssignment.enrollment_id)
+        .subquery("flagged")
+    )
+    statement = (
+        select(
+            Enrollment.id,
+            Enrollment.citizen_id,
+            Citizen.name,
+            Citizen.personnummer,
+            Enrollment.status,
+            Enrollment.started_at,
+            Enrollment.last_active_at,
+            Enrollment.therapist_id,
+            ProgramVersion.content["name"].label("program_name"),
+            Program.key.label("program_key"),
+            ProgramVersion.major,
+            ProgramVersion.minor,
+            func.coalesce(flagged.c.flags, 0).label("flags"),
+        )
+        .select_from(Enrollment)
+        .join(chosen, chosen.c.id == Enrollment.id)
+        .join(Citizen, Citizen.id == Enrollment.citizen_id)
+        .outerjoin(ProgramVersion, ProgramVersion.id == Enrollment.program_version_id)
+        .outerjoin(Program, Program.id == ProgramVersion.program_id)
+        .outerjoin(flagged, flagged.c.enrollment_id == Enrollment.id)
+        .order_by(
+            *_order(
+                query, Citizen.name, Enrollment.started_at, Enrollment.last_active_at, Enrollment.id
+            )
+        )
+    )
+    rows = [
+        PatientRow(
+            enrollment_id=row.id,
+            citizen_id=row.citizen_id,
+            name=row.name,
+            personnummer=row.personnummer,
+            status=row.status,
+            started_at=row.started_at,
+            last_active_at=row.last_active_at,
+            therapist_id=row.therapist_id,
+            program_name=_local_text(row.program_name),
+            program_key=row.program_key,
+            version_label=f"{row.major}.{row.minor}" if row.major is not None else None,
+            flags=int(row.flags or 0),
+        )
+        for row in session.execute(statement)
+    ]
+    return PatientPage(query=query, rows=rows, total=total, page=page, pages=pages)

@@ -1,0 +1,49 @@
+"""The patient lists at /staff/patients: "Mina", "Alla" and "Avslutade"."""
+
+from __future__ import annotations
+
+from flask import render_template, request, session
+from flask_babel import lazy_gettext
+from flask_login import current_user
+
+from ...extensions import db
+from ..access import require, staff_roles_at
+from . import THERAPY_ROLES, audit_list, bp
+from .listing import ListQuery, patient_page
+
+TABS = (
+    ("mine", lazy_gettext("Mine")),
+    ("all", lazy_gettext("All")),
+    ("ended", lazy_gettext("Ended")),
+)
+
+SORT_COLUMNS = {
+    "name": lazy_gettext("Name"),
+    "start": lazy_gettext("Enrollment start"),
+    "active": lazy_gettext("Last active"),
+}
+
+
+@bp.route("/patients")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def patients():
+    from ...services.enrollments import local_date
+
+    # A therapist lands on their own patients; a citizen administrator on the whole unit.
+    mine_first = "therapist" in staff_roles_at(session["care_unit_id"])
+    query = ListQuery.from_args(request.args, default_view="mine" if mine_first else "all")
+    listing = patient_page(
+        db.session,
+        care_unit_id=session["care_unit_id"],
+        staff_id=current_user.id,
+        query=query,
+    )
+    audit_list([row.citizen_id for row in listing.rows], "patient_list", view=query.view)
+    return render_template(
+        "sob_core/staff/patients.html",
+        listing=listing,
+        query=query,
+        tabs=TABS,
+        sort_columns=SORT_COLUMNS,
+        local_date=local_date,
+    )

@@ -1,0 +1,139 @@
+"""Starting an enrollment ("Starta moment") at the active care unit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ...extensions import db
+from ...i18n import current_language
+from ...models import Citizen, RoleAssignment, Staff
+from ...services import personnummer
+from ...types import local
+from ..access import require
+from ..audit import audit_citizen
+from . import THERAPY_ROLES, bp
+from .texts import error_message
+
+
+class StartEnrollmentForm(FlaskForm):
+    personnummer = StringField(
+        lazy_gettext("Personal identity number"),
+        validators=[InputRequired(lazy_gettext("Enter the personal identity number."))],
+    )
+    name = StringField(lazy_gettext("Name"), validators=[Optional(), Length(max=200)])
+    program_version = SelectField(
+        lazy_gettext("Program"),
+        coerce=int,
+        validate_choice=False,  # checked against the catalogue in the view, with a clear message
+        validators=[InputRequired(lazy_gettext("Choose a program."))],
+    )
+    therapist = SelectField(
+        lazy_gettext("Responsible therapist"),
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(lazy_gettext("Choose the responsible therapist."))],
+    )
+
+
+def unit_therapists(care_unit_id: int) -> list[Staff]:
+    """Active staff holding the therapist role at the care unit, by name."""
+    return list(
+        db.session.scalars(
+            select(Staff)
+            .join(RoleAssignment, RoleAssignment.staff_id == Staff.id)
+            .where(
+                RoleAssignment.care_unit_id == care_unit_id,
+                RoleAssignment.role == "therapist",
+                Staff.active.is_(True),
+            )
+            .order_by(Staff.name, Staff.id)
+        )
+    )
+
+
+def version_title(version) -> str:
+    name = version.content.get("name") if isinstance(version.content, dict) else None
+    title = local(name, current_language()) if isinstance(name, dict) else (name or "")
+    return _("%(program)s (version %(label)s)", program=title, label=version.label)
+
+
+@bp.route("/enrollments/new", methods=["GET", "POST"])
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def new_enrollment():
+    from ...services import enrollments, programs
+
+    unit_id = session["care_unit_id"]
+    versions = {v.id: v for v in programs.available_versions(db.session, unit_id)}
+    therapists = {s.id: s for s in unit_therapists(unit_id)}
+    form = StartEnrollmentForm()
+    form.program_version.choices = [(v.id, version_title(v)) for v in versions.values()]
+    form.therapist.choices = [(s.id, s.name) for s in therapists.values()]
+    if not form.is_submitted() and current_user.id in therapists:
+        form.therapist.data = current_user.id
+    if not form.validate_on_submit():
+        return render_template("sob_core/staff/new_enrollment.html", form=form)
+
+    ok = True
+    parsed = None
+    try:
+        parsed = personnummer.parse(form.personnummer.data)
+    except personnummer.InvalidPersonnummer as error:
+        form.personnummer.errors.append(str(error))
+        ok = False
+    if form.program_version.data not in versions:
+        form.program_version.errors.append(_("Choose a program that your care unit may use."))
+        ok = False
+    if form.therapist.data not in therapists:
+        form.therapist.errors.append(
+            _("The responsible therapist must hold the therapist role at this care unit.")
+        )
+        ok = False
+    citizen = None
+    if parsed is not None:
+        citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == parsed.number))
+        if citizen is None and not (form.name.data or "").strip():
+            form.name.errors.append(
+                _("Enter the name: nobody with this personal identity number is registered yet.")
+            )
+            ok = False
+    if not ok or parsed is None:
+        return render_template("sob_core/staff/new_enrollment.html", form=form), 400
+
+    now = datetime.now(UTC)
+    try:
+        if citizen is None:
+            citizen = enrollments.register_citizen(
+                db.session, parsed.number, form.name.data.strip()
+            )
+        enrollment = enrollments.start(
+            db.session,
+            citizen_id=citizen.id,
+            program_version_id=form.program_version.data,
+            care_unit_id=unit_id,
+            therapist_id=form.therapist.data,
+            started_by_id=current_user.id,
+            now=now,
+        )
+    except enrollments.EnrollmentError as error:
+        # Nothing is half-created: the citizen and the enrollment go in one transaction.
+        db.session.rollback()
+        form.form_errors.append(error_message(error))
+        return render_template("sob_core/staff/new_enrollment.html", form=form), 400
+    audit_citizen(
+        "create",
+        "enrollment",
+        citizen.id,
+        enrollment=enrollment.id,
+        program_version=form.program_version.data,
+    )  # commits the citizen, the enrollment and the audit event together
+    flash(_("The enrollment was started."), "info")
+    return redirect(url_for("staff.patient", enrollment_id=enrollment.id))

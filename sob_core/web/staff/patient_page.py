@@ -1,0 +1,545 @@
+"""The patient page: tabs Hantera, Resultat, Tidslinje and Händelser, and the therapist's actions.
+
+Each tab is a URL of its own (works without JavaScript) and every view writes an audit event.
+Actions are POSTs through the enrollments service; an ended enrollment is read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms import HiddenField, SelectField
+from wtforms.validators import AnyOf, InputRequired
+
+from ...extensions import db
+from ...i18n import current_language
+from ...models import (
+    AuditEvent,
+    Enrollment,
+    EnrollmentEvent,
+    FormAssignment,
+    FormResponse,
+    FormVersion,
+    Staff,
+)
+from ...types import local
+from ..access import require
+from ..audit import audit_citizen
+from ..results import series_list
+from . import THERAPY_ROLES, AssignForm, assignable_forms, bp, unit_enrollment
+from .new_enrollment import unit_therapists
+from .texts import (
+    content_titles,
+    describe_event,
+    error_message,
+    form_versions_of,
+    rule_label,
+    staff_ids_of,
+)
+
+TABS = (
+    ("patient", lazy_gettext("Manage")),
+    ("patient_results", lazy_gettext("Results")),
+    ("patient_timeline", lazy_gettext("Timeline")),
+    ("patient_events", lazy_gettext("Events")),
+)
+
+# The citizen's own doings, for "Händelser"; a module the system completes because the citizen
+# finished its last item counts as theirs.
+CITIZEN_KINDS = ("content_opened", "form_submitted", "module_completed", "started")
+
+
+class ActionForm(FlaskForm):
+    """A POST with nothing but its CSRF token."""
+
+
+class VisibilityForm(FlaskForm):
+    hidden = HiddenField(validators=[InputRequired(), AnyOf(["0", "1"])])
+
+
+class TherapistForm(FlaskForm):
+    therapist = SelectField(
+        lazy_gettext("New responsible therapist"),
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired()],
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enrollments():
+    from ...services import enrollments
+
+    return enrollments
+
+
+def tab_context(enrollment: Enrollment, active: str) -> dict:
+    """What every tab shows above its content: the patient, the program and the tabs."""
+    version = enrollment.program_version
+    program_name = None
+    if version is not None:
+        program_name = version.content.get("name") if isinstance(version.content, dict) else None
+        if isinstance(program_name, str):
+            program_name = {"sv": program_name}
+    return {
+        "enrollment": enrollment,
+        "citizen": enrollment.citizen,
+        "version": version,
+        "program_name": program_name,
+        "tabs": TABS,
+        "active_tab": active,
+        "local_date": _enrollments().local_date,
+    }
+
+
+def _refused(enrollment: Enrollment):
+    """An ended enrollment is read-only: refuse the action with a message, change nothing."""
+    if enrollment.status != "ended":
+        return None
+    flash(_("The enrollment has ended and can no longer be changed."), "error")
+    return redirect(url_for("staff.patient", enrollment_id=enrollment.id))
+
+
+def _back(enrollment: Enrollment, anchor: str | None = None):
+    return redirect(url_for("staff.patient", enrollment_id=enrollment.id, _anchor=anchor))
+
+
+def _validated(form: FlaskForm) -> None:
+    if not form.validate_on_submit():
+        abort(400)
+
+
+# --- Hantera ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    key: str
+    title: dict
+    kind: str
+    status: str
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    view: object  # enrollments.ModuleView
+    hidden: bool
+    rule: str
+    items: list[ItemRow]
+
+
+def _module_rows(views, hidden_keys: set[str]) -> list[ModuleRow]:
+    rows = []
+    for view in views:
+        items = [
+            ItemRow(i.key, i.title, i.kind, i.status, i.key in hidden_keys) for i in view.items
+        ]
+        rows.append(
+            ModuleRow(
+                view=view,
+                hidden=view.key in hidden_keys,
+                rule=rule_label(view.rule, view.rule_days),
+                items=items,
+            )
+        )
+    return rows
+
+
+@bp.route("/patients/<int:enrollment_id>")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def patient(enrollment_id: int):
+    enrollments = _enrollments()
+    enrollment = unit_enrollment(enrollment_id)
+    citizen = enrollment.citizen
+    audit_citizen("read", "patient", citizen.id, enrollment=enrollment.id)
+    now = _now()
+    # An ended enrollment is shown as it stood when it ended: its days stop counting.
+    at = enrollment.ended_at if enrollment.status == "ended" and enrollment.ended_at else now
+    program = None
+    if enrollment.program_version_id is not None:
+        if enrollments.refresh(db.session, enrollment, now):
+            db.session.commit()  # modules whose time has come open for staff too
+        states, progress, hidden, titles = enrollments.load_state(db.session, enrollment)
+        overview = enrollments.compute_overview(
+            enrollment.program_version.content,
+            started_at=enrollment.started_at,
+            module_states=states,
+            item_progress=progress,
+            now=at,
+            form_titles=titles,
+        )
+        program = {
+            "overview": overview,
+            "current": _module_rows(overview.current, hidden),
+            "upcoming": _module_rows(overview.upcoming, hidden),
+            "completed": _module_rows(overview.completed, hidden),
+        }
+    last_active_days = None
+    if enrollment.last_active_at is not None:
+        last_active_days = max(0, enrollments.days_between(enrollment.last_active_at, now))
+    assignments = db.session.scalars(
+        select(FormAssignment)
+        .options(selectinload(FormAssignment.form_version))
+        .where(
+            FormAssignment.citizen_id == enrollment.citizen_id,  # the indexed column first
+            FormAssignment.enrollment_id == enrollment.id,
+        )
+        .order_by(FormAssignment.assigned_at.desc(), FormAssignment.id.desc())
+    ).all()
+    responses = {}
+    if assignments:
+        responses = {
+            r.assignment_id: r
+            for r in db.session.scalars(
+                select(FormResponse).where(
+                    FormResponse.assignment_id.in_([a.id for a in assignments]),
+                    FormResponse.status == "submitted",
+                )
+            )
+        }
+    form = AssignForm()
+    form.form_id.label.text = _("Form")
+    form.form_id.choices = assignable_forms(current_app.extensions["sob"].registry)
+    therapist_form = None
+    if enrollment.status != "ended" and "citizen_admin" in _roles_here():
+        therapist_form = TherapistForm()
+        therapist_form.therapist.choices = [
+            (s.id, s.name) for s in unit_therapists(enrollment.care_unit_id)
+        ]
+        therapist_form.therapist.data = enrollment.therapist_id
+    return render_template(
+        "sob_core/staff/patient.html",
+        **tab_context(enrollment, "patient"),
+        program=program,
+        now=now,
+        last_active_days=last_active_days,
+        assignments=assignments,
+        responses=responses,
+        form=form,
+        action_form=ActionForm(),
+        therapist_form=therapist_form,
+        results=series_list(citizen, citizen_view=False),
+    )
+
+
+def _roles_here() -> set[str]:
+    unit_id = session.get("care_unit_id")
+    return {r.role for r in current_user.roles if r.care_unit_id == unit_id}
+
+
+# --- Resultat, Tidslinje, Händelser -------------------------------------------------------------
+
+
+@bp.route("/patients/<int:enrollment_id>/results")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def patient_results(enrollment_id: int):
+    enrollment = unit_enrollment(enrollment_id)
+    audit_citizen("read", "results", enrollment.citizen_id)
+    return render_template(
+        "sob_core/staff/patient_results.html",
+        **tab_context(enrollment, "patient_results"),
+        rows=series_list(enrollment.citizen, citizen_view=False),
+    )
+
+
+def _staff_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all())
+
+
+def _event_rows(enrollment: Enrollment, events: list[EnrollmentEvent]) -> list[dict]:
+    enrollments = _enrollments()
+    content = enrollment.program_version.content if enrollment.program_version else None
+    modules, items = content_titles(content)
+    names = _staff_names(staff_ids_of(events))
+    forms = {}
+    if versions := form_versions_of(events):
+        lang = current_language()
+        forms = {
+            version_id: local(title, lang)
+            for version_id, title in db.session.execute(
+                select(FormVersion.id, FormVersion.title).where(FormVersion.id.in_(versions))
+            )
+        }
+    rows = []
+    for event in events:
+        if event.actor_kind == "staff":
+            who = names.get(event.actor_id, _("Staff"))
+        elif event.actor_kind == "citizen":
+            who = _("%(name)s (the patient)", name=enrollment.citizen.name)
+        else:
+            who = _("The service (automatically)")
+        rows.append(
+            {
+                "event": event,
+                "at": event.at.astimezone(enrollments.LOCAL_ZONE),
+                "who": who,
+                "what": describe_event(event, modules, items, names, forms),
+            }
+        )
+    return rows
+
+
+@bp.route("/patients/<int:enrollment_id>/timeline")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def patient_timeline(enrollment_id: int):
+    enrollment = unit_enrollment(enrollment_id)
+    audit_citizen("read", "timeline", enrollment.citizen_id, enrollment=enrollment.id)
+    events = _enrollments().timeline(db.session, enrollment, citizen_view=False)
+    return render_template(
+        "sob_core/staff/patient_timeline.html",
+        **tab_context(enrollment, "patient_timeline"),
+        rows=_event_rows(enrollment, events),
+    )
+
+
+@bp.route("/patients/<int:enrollment_id>/events")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def patient_events(enrollment_id: int):
+    enrollment = unit_enrollment(enrollment_id)
+    # What is new: events after this staff member last looked at this tab (from the audit log).
+    seen_before = db.session.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.citizen_id == enrollment.citizen_id,
+            AuditEvent.actor_kind == "staff",
+            AuditEvent.actor_id == current_user.id,
+            AuditEvent.what == "events",
+        )
+    )
+    audit_citizen("read", "events", enrollment.citizen_id, enrollment=enrollment.id)
+    events = list(
+        db.session.scalars(
+            select(EnrollmentEvent)
+            .where(
+                EnrollmentEvent.enrollment_id == enrollment.id,
+                EnrollmentEvent.kind.in_(CITIZEN_KINDS),
+                EnrollmentEvent.actor_kind.in_(("citizen", "system")),
+            )
+            .order_by(EnrollmentEvent.at.desc(), EnrollmentEvent.id.desc())
+        )
+    )
+    rows = _event_rows(enrollment, events)
+    for row in rows:
+        row["new"] = seen_before is None or row["event"].at > seen_before
+    return render_template(
+        "sob_core/staff/patient_events.html",
+        **tab_context(enrollment, "patient_events"),
+        rows=rows,
+        first_visit=seen_before is None,
+    )
+
+
+# --- actions on modules and items ---------------------------------------------------------------
+
+
+def _act(enrollment: Enrollment, change, what: str, done: str, unchanged: str, **detail):
+    """Run a service change; audit it and commit together, or roll back and say why not."""
+    enrollments = _enrollments()
+    try:
+        changed = change()
+    except enrollments.EnrollmentError as error:
+        db.session.rollback()
+        flash(error_message(error), "error")
+        return False
+    if changed:
+        audit_citizen("change", what, enrollment.citizen_id, enrollment=enrollment.id, **detail)
+        flash(done, "info")
+    else:
+        db.session.rollback()
+        flash(unchanged, "info")
+    return changed
+
+
+@bp.route("/patients/<int:enrollment_id>/modules/<module_key>/complete", methods=["POST"])
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def complete_module(enrollment_id: int, module_key: str):
+    enrollment = unit_enrollment(enrollment_id)
+    _validated(ActionForm())
+    if (refused := _refused(enrollment)) is not None:
+        return refused
+    _act(
+        enrollment,
+        lambda: _enrollments().complete_module(
+            db.session, enrollment, module_key, "staff", current_user.id, _now()
+        ),
+        "enrollment.module_completed",
+        _("The module was set to done."),
+        _("The module was already done."),
+        module=module_key,
+    )
+    return _back(enrollment, "modules")
+
+
+@bp.route("/patients/<int:enrollment_id>/modules/<module_key>/activate", methods=["POST"])
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def activate_module(enrollment_id: int, module_key: str):
+    enrollment = unit_enrollment(enrollment_id)
+    _validated(ActionForm())
+    if (refused := _refused(enrollment)) is not None:
+        return refused
+    _act(
+        enrollment,
+        lambda: _enrollments().activate_module(
+            db.session, enrollment, module_key, current_user.id, _now()
+        ),
+        "enrollment.module_activated",
+        _("The module was activated: the patient can open it now."),
+        _("The module was already open."),
+        module=module_key,
+    )
+    return _back(enrollment, "modules")
+
+
+@bp.route("/patients/<int:enrollment_id>/modules/<module_key>/visibility", methods=["POST"])
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def module_visibility(enrollment_id: int, module_key: str):
+    enrollment = unit_enrollment(enrollment_id)
+    form = VisibilityForm()
+    _validated(form)
+    if (refused := _refused(enrollment)) is not None:
+        return refused
+    hidden = form.hidden.data == "1"
+    _act(
+        enrollment,
+        lambda: _enrollments().set_module_hidden(
+            db.session, enrollment, module_key, hidden, current_user.id, _now()
+        ),
+        "enrollment.module_hidden" if hidden else "enrollment.module_shown",
+        _("The module is hidden from the patient.")
+        if hidden
+        else _("The module is shown to the patient."),
+        _("Nothing changed."),
+        module=module_key,
+    )
+    return _back(enrollment, "modules")
+
+
+@bp.route("/patients/<int:enrollment_id>/items/<item_key>/visibility", methods=["POST"])
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def item_visibility(enrollment_id: int, item_key: str):
+    enrollment = unit_enrollment(enrollment_id)
+    form = VisibilityForm()
+    _validated(form)
+    if (refused := _refused(enrollment)) is not None:
+        return refused
+    hidden = form.hidden.data == "1"
+    _act(
+        enrollment,
+        lambda: _enrollments().set_item_hidden(
+            db.session, enrollment, item_key, hidden, current_user.id, _now()
+        ),
+        "enrollment.item_hidden" if hidden else "enrollment.item_shown",
+        _("The content is hidden from the patient.")
+        if hidden
+        else _("The content is shown to the patient."),
+        _("Nothing changed."),
+        item=item_key,
+    )
+    return _back(enrollment, "modules")
+
+
+@bp.route("/patients/<int:enrollment_id>/therapist", methods=["POST"])
+@require("staff", roles={"citizen_admin"}, unit_scoped=True)
+def change_therapist(enrollment_id: int):
+    enrollment = unit_enrollment(enrollment_id)
+    form = TherapistForm()
+    _validated(form)
+    if (refused := _refused(enrollment)) is not None:
+        return refused
+    chosen = form.therapist.data
+    _act(
+        enrollment,
+        lambda: _enrollments().change_therapist(
+            db.session, enrollment, chosen, current_user.id, _now()
+        ),
+        "enrollment.therapist",
+        _("The responsible therapist was changed."),
+        _("That therapist is already responsible."),
+        therapist=chosen,
+    )
+    return _back(enrollment)
+
+
+# --- ending and maintenance, each with a confirmation step --------------------------------------
+
+STEPS = {
+    "end": {
+        "title": lazy_gettext("End the enrollment"),
+        "question": lazy_gettext(
+            "Do you want to end %(name)s's enrollment? The patient can no longer work in the "
+            "program, open forms are closed, and nobody can change the enrollment afterwards."
+        ),
+        "confirm": lazy_gettext("Yes, end the enrollment"),
+        "done": lazy_gettext("The enrollment was ended."),
+        "unchanged": lazy_gettext("The enrollment had already ended."),
+    },
+    "maintenance": {
+        "title": lazy_gettext("Move to maintenance"),
+        "question": lazy_gettext(
+            "Do you want to move %(name)s's enrollment to maintenance? The patient keeps their "
+            "content and the enrollment goes on in its maintenance phase."
+        ),
+        "confirm": lazy_gettext("Yes, move to maintenance"),
+        "done": lazy_gettext("The enrollment moved to maintenance."),
+        "unchanged": lazy_gettext("The enrollment is already in maintenance."),
+    },
+}
+
+
+def _confirm_step(enrollment_id: int, step: str):
+    enrollment = unit_enrollment(enrollment_id)
+    form = ActionForm()
+    texts = STEPS[step]
+    if form.is_submitted():
+        _validated(form)
+        if (refused := _refused(enrollment)) is not None:
+            return refused
+        enrollments = _enrollments()
+        change = enrollments.end if step == "end" else enrollments.to_maintenance
+        _act(
+            enrollment,
+            lambda: change(db.session, enrollment, "staff", current_user.id, _now()),
+            f"enrollment.{step}",
+            str(texts["done"]),
+            str(texts["unchanged"]),
+        )
+        return _back(enrollment)
+    if (refused := _refused(enrollment)) is not None:
+        return refused
+    if step == "maintenance" and enrollment.status != "active":
+        flash(str(texts["unchanged"]), "info")
+        return _back(enrollment)
+    audit_citizen("read", "patient", enrollment.citizen_id, enrollment=enrollment.id, step=step)
+    return render_template(
+        "sob_core/staff/confirm.html",
+        enrollment=enrollment,
+        citizen=enrollment.citizen,
+        texts=texts,
+        form=form,
+        action=url_for(f"staff.{step}_enrollment", enrollment_id=enrollment.id),
+    )
+
+
+@bp.route("/patients/<int:enrollment_id>/end", methods=["GET", "POST"])
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def end_enrollment(enrollment_id: int):
+    return _confirm_step(enrollment_id, "end")
+
+
+@bp.route("/patients/<int:enrollment_id>/maintenance", methods=["GET", "POST"])
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def maintenance_enrollment(enrollment_id: int):
+    return _confirm_step(enrollment_id, "maintenance")

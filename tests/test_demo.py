@@ -1,0 +1,248 @@
+"""The demo data (`sob demo`): repeatable, valid programmes, and something real on every screen."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from sob_core.extensions import db
+from sob_core.models import (
+    CareUnit,
+    Citizen,
+    Enrollment,
+    EnrollmentEvent,
+    EnrollmentModule,
+    Program,
+    ProgramCatalogue,
+    ProgramVersion,
+    Result,
+    Staff,
+)
+from sob_core.services import demo_programs, enrollments, personnummer, programs
+from sob_core.web.staff.listing import ListQuery, patient_page
+
+JOHN = "198503142393"
+TOMMY = "SE2321000131-P000000000011"
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def _units() -> list[CareUnit]:
+    return list(db.session.scalars(select(CareUnit).order_by(CareUnit.id)))
+
+
+def _program(key: str) -> Program:
+    return db.session.scalar(select(Program).where(Program.key == key))
+
+
+def _published(key: str) -> dict[str, ProgramVersion]:
+    return {
+        v.label: v
+        for v in db.session.scalars(
+            select(ProgramVersion).where(
+                ProgramVersion.program_id == _program(key).id,
+                ProgramVersion.status == "published",
+            )
+        )
+    }
+
+
+def _enrollment(number: str) -> Enrollment:
+    return db.session.scalar(
+        select(Enrollment)
+        .join(Citizen)
+        .where(Citizen.personnummer == number, Enrollment.program_version_id.is_not(None))
+    )
+
+
+def test_sob_demo_twice_changes_nothing(runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "programs 2" in first.output and "program versions 3" in first.output
+    counts = _row_counts()
+    assert counts["program"] == 2 and counts["enrollment"] >= 20
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert "programs 0" in second.output and "program enrollments 0" in second.output
+    db.session.expire_all()
+    assert _row_counts() == counts
+
+
+def test_the_programs_are_valid_and_substantial(app, demo_data):
+    content = demo_programs.sleep_program_content()
+    with app.test_request_context():  # the validation messages are translated
+        programs.validate_content(db.session, None, content)
+        programs.validate_content(db.session, None, demo_programs.surgery_program_content())
+    assert content["name"] == "Sömnbehandling" and content["recommended_days"] == 57
+    modules = content["modules"]
+    assert len(modules) == 8
+    assert [m["unlock"]["rule"] for m in modules] == ["at_start"] + ["after_previous"] * 6 + [
+        "by_therapist"
+    ]
+    for module in modules[:3]:
+        assert len(module["items"]) >= 3, module["key"]
+        words = " ".join(
+            programs.plain_text(i["body"]) for i in module["items"] if i["kind"] == "text"
+        )
+        assert len(words) > 2000, (module["key"], len(words))
+        forms = [i["form_key"] for i in module["items"] if i["kind"] == "form"]
+        assert "sleep-diary" in forms, module["key"]
+    for module in modules[3:]:
+        assert any(i["kind"] == "text" for i in module["items"]), module["key"]
+    # Only the allowed HTML: sanitising the bodies changes nothing but whitespace.
+    for program in (content, demo_programs.surgery_program_content()):
+        for module in program["modules"]:
+            for item in module["items"]:
+                if item["kind"] == "text":
+                    body = item["body"]
+                    assert set(re.findall(r"</?([a-z0-9]+)", body)) <= {
+                        "p",
+                        "strong",
+                        "em",
+                        "ul",
+                        "ol",
+                        "li",
+                        "h2",
+                        "h3",
+                        "a",
+                    }, item["key"]
+                    assert programs.sanitise_html(body) == body.strip(), item["key"]
+    # The ISI joins only where its licensed texts made the form exist.
+    assert "m1-isi" not in {i["key"] for i in modules[0]["items"]}
+    assert "m1-isi" in {
+        i["key"] for i in demo_programs.sleep_program_content(with_isi=True)["modules"][0]["items"]
+    }
+
+
+def test_published_versions_catalogue_and_an_open_program(app, demo_data):
+    units = _units()
+    sleep = _published("somnbehandling")
+    assert set(sleep) == {"1.0", "1.1"}
+    assert _program("somnbehandling").kind == "treatment"
+    assert _program("somnbehandling").owner_care_unit_id == units[1].id
+    publisher = db.session.get(Staff, sleep["1.0"].published_by_id)
+    assert publisher.name == "Olof Dahl"
+    changes = programs.diff(sleep["1.0"].content, sleep["1.1"].content)
+    assert changes, "1.1 shows what changed"
+    on_version = dict(
+        db.session.execute(
+            select(Enrollment.program_version_id, func.count(Enrollment.id)).group_by(
+                Enrollment.program_version_id
+            )
+        ).all()
+    )
+    assert on_version.get(sleep["1.0"].id, 0) >= 5 and on_version.get(sleep["1.1"].id, 0) >= 1
+    # Pinned form items: every form item names the version it hands out.
+    for module in sleep["1.0"].content["modules"]:
+        for item in module["items"]:
+            if item["kind"] == "form":
+                assert item["form_version"] >= 1
+    for key in ("somnbehandling", "infor-operation"):
+        listed = set(
+            db.session.scalars(
+                select(ProgramCatalogue.care_unit_id).where(
+                    ProgramCatalogue.program_id == _program(key).id
+                )
+            )
+        )
+        assert listed == {u.id for u in units}, key
+    support = _published("infor-operation")["1.0"]
+    assert _program("infor-operation").kind == "support" and support.is_open
+    assert support.eligibility["min_age"] == 18
+    elin = db.session.scalar(select(Citizen).where(Citizen.name == "Elin Svensson"))
+    eligible = enrollments.eligible_open_programs(db.session, elin, datetime.now(UTC))
+    assert support.id in {v.id for v in eligible}
+
+
+def test_john_is_in_module_three_with_results(app, demo_data):
+    john = _enrollment(JOHN)
+    assert john.status == "active" and john.program_version.label == "1.0"
+    assert john.therapist.name == "Tommy Skjulsvik"
+    now = datetime.now(UTC)
+    overview = enrollments.overview(db.session, john, now)
+    assert overview.days_since_start == 21
+    assert [m.key for m in overview.completed] == ["m1", "m2"]
+    assert [m.key for m in overview.current] == ["m3"]
+    current = overview.current[0]
+    assert any(i.status == "available" for i in current.content), "texts left to read"
+    # demo.py's three diary nights answer the diary items of modules 1-3, in order.
+    assert [f.status for m in overview.completed + overview.current for f in m.forms] == [
+        "done"
+    ] * 3
+    efficiency = db.session.scalars(
+        select(Result.value).where(
+            Result.citizen_id == john.citizen_id, Result.key == "sleep-efficiency.efficiency"
+        )
+    ).all()
+    assert sorted(round(v) for v in efficiency) == [26, 48, 92]
+    kinds = [e.kind for e in enrollments.timeline(db.session, john, citizen_view=False)]
+    assert kinds[0] == "started" and "module_completed" in kinds and "form_submitted" in kinds
+
+
+def test_citizens_at_different_stages(app, demo_data):
+    by_name = {
+        e.citizen.name: e
+        for e in db.session.scalars(
+            select(Enrollment).where(Enrollment.program_version_id.is_not(None))
+        )
+    }
+    assert by_name["Ahmed Karimi"].status == "ended"
+    assert by_name["Linnea Johansson"].status == "maintenance"
+    assert by_name["Linnea Johansson"].care_unit_id == _units()[1].id
+    elin = by_name["Elin Svensson"]
+    assert enrollments.days_between(elin.started_at, datetime.now(UTC)) <= 2
+    states = {e.citizen.name: e for e in by_name.values()}
+    assert len(states) >= 19
+    now = datetime.now(UTC)
+    future = db.session.scalar(
+        select(func.count()).select_from(EnrollmentEvent).where(EnrollmentEvent.at > now)
+    )
+    assert future == 0
+    # A module given by the therapist (the booster week) is open for someone.
+    activated = db.session.scalar(
+        select(func.count())
+        .select_from(EnrollmentModule)
+        .where(EnrollmentModule.module_key == "m8", EnrollmentModule.activated_by_id.is_not(None))
+    )
+    assert activated >= 1
+    for name, birth, serial in demo_programs.GENERATED:
+        number = demo_programs.generated_personnummer(birth, serial)
+        parsed = personnummer.parse(number)
+        assert parsed.birth_date.strftime("%Y%m%d") == birth, name
+        first_name_female = name.split()[0] in {
+            "Maja",
+            "Fatima",
+            "Sofia",
+            "Amira",
+            "Hanna",
+            "Ingrid",
+            "Emma",
+            "Therese",
+        }
+        assert parsed.legal_sex == ("female" if first_name_female else "male"), name
+
+
+def test_the_therapist_lists_have_rows(app, demo_data):
+    unit = _units()[0]
+    tommy = db.session.scalar(select(Staff).where(Staff.hsa_id == TOMMY))
+    everyone = patient_page(
+        db.session, care_unit_id=unit.id, staff_id=tommy.id, query=ListQuery(view="all")
+    )
+    mine = patient_page(
+        db.session, care_unit_id=unit.id, staff_id=tommy.id, query=ListQuery(view="mine")
+    )
+    ended = patient_page(
+        db.session, care_unit_id=unit.id, staff_id=tommy.id, query=ListQuery(view="ended")
+    )
+    assert everyone.total >= 12 and mine.total >= 6 and ended.total >= 2
+    assert "John Doe" in {r.name for r in mine.rows}
+    assert sum(1 for r in everyone.rows if r.flags) >= 2
+    active_days = {r.last_active_at.date() for r in everyone.rows if r.last_active_at}
+    assert len(active_days) >= 5, "varied 'Senast aktiv'"
