@@ -20,9 +20,21 @@ def installed(tmp_path_factory) -> Path:
     """A real pip install of examples/who5 into a folder of its own (not into the venv)."""
     target = tmp_path_factory.mktemp("who5-install")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(ROOT / "examples/who5")],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(ROOT / "examples/who5"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     return target
 
@@ -46,7 +58,8 @@ def test_installed_example_is_listed_and_scores(installed, tmp_path):
     assert "scale:who-5" in rows["who5"]["provides"]
     scored = _sob(
         ["score", "who-5", "--answers", json.dumps({str(i): 0 for i in range(1, 6)})],
-        tmp_path, installed,
+        tmp_path,
+        installed,
     )
     assert scored.returncode == 0, scored.stderr
     result = json.loads(scored.stdout)
