@@ -403,52 +403,50 @@ def activate_module(enrollment_id: int, module_key: str):
     return _back(enrollment, "modules")
 
 
-@bp.route("/patients/<int:enrollment_id>/modules/<module_key>/visibility", methods=["POST"])
-@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
-def module_visibility(enrollment_id: int, module_key: str):
+def _set_visibility(enrollment_id: int, what: str, key: str):
+    """Hide or show a module or a content item for this patient (one view body for both)."""
     enrollment = unit_enrollment(enrollment_id)
     form = VisibilityForm()
     _validated(form)
     if (refused := _refused(enrollment)) is not None:
         return refused
     hidden = form.hidden.data == "1"
+    service = _enrollments()
+    if what == "module":
+        change = service.set_module_hidden
+        done = (
+            _("The module is hidden from the patient.")
+            if hidden
+            else _("The module is shown to the patient.")
+        )
+    else:
+        change = service.set_item_hidden
+        done = (
+            _("The content is hidden from the patient.")
+            if hidden
+            else _("The content is shown to the patient.")
+        )
     _act(
         enrollment,
-        lambda: _enrollments().set_module_hidden(
-            db.session, enrollment, module_key, hidden, current_user.id, _now()
-        ),
-        "enrollment.module_hidden" if hidden else "enrollment.module_shown",
-        _("The module is hidden from the patient.")
-        if hidden
-        else _("The module is shown to the patient."),
+        lambda: change(db.session, enrollment, key, hidden, current_user.id, _now()),
+        f"enrollment.{what}_{'hidden' if hidden else 'shown'}",
+        done,
         _("Nothing changed."),
-        module=module_key,
+        **{what: key},
     )
     return _back(enrollment, "modules")
+
+
+@bp.route("/patients/<int:enrollment_id>/modules/<module_key>/visibility", methods=["POST"])
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def module_visibility(enrollment_id: int, module_key: str):
+    return _set_visibility(enrollment_id, "module", module_key)
 
 
 @bp.route("/patients/<int:enrollment_id>/items/<item_key>/visibility", methods=["POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def item_visibility(enrollment_id: int, item_key: str):
-    enrollment = unit_enrollment(enrollment_id)
-    form = VisibilityForm()
-    _validated(form)
-    if (refused := _refused(enrollment)) is not None:
-        return refused
-    hidden = form.hidden.data == "1"
-    _act(
-        enrollment,
-        lambda: _enrollments().set_item_hidden(
-            db.session, enrollment, item_key, hidden, current_user.id, _now()
-        ),
-        "enrollment.item_hidden" if hidden else "enrollment.item_shown",
-        _("The content is hidden from the patient.")
-        if hidden
-        else _("The content is shown to the patient."),
-        _("Nothing changed."),
-        item=item_key,
-    )
-    return _back(enrollment, "modules")
+    return _set_visibility(enrollment_id, "item", item_key)
 
 
 @bp.route("/patients/<int:enrollment_id>/therapist", methods=["POST"])
