@@ -21,11 +21,11 @@ $(VENV)/.installed: $(BIN)/python $(SETUPS)
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d sob_core/translations
+	$(BIN)/pybabel compile --use-fuzzy -d sob_core/translations
 
 messages: $(VENV)/.installed  ## extract user-facing strings and update the catalogues
-	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -o sob_core/translations/messages.pot sob_core
-	$(BIN)/pybabel update -q -i sob_core/translations/messages.pot -d sob_core/translations
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o sob_core/translations/messages.pot sob_core
+	$(BIN)/pybabel update -i sob_core/translations/messages.pot -d sob_core/translations
 
 run: install
 	$(RUN_ENV) $(BIN)/sob db upgrade
