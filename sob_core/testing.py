@@ -93,6 +93,12 @@ def _config(url: str, instance: Any, **extra: Any) -> dict[str, Any]:
         "SOB_UPLOAD_DIR": str(Path(str(instance)) / "uploads"),
         "SOB_MAX_UPLOAD_MB": 200.0,
     }
+    if url.startswith("postgresql"):
+        # Tests build many apps and drop them; with a pool their idle connections would only be
+        # closed by the garbage collector (a ResourceWarning). NullPool closes each on check-in.
+        from sqlalchemy.pool import NullPool
+
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": NullPool}
     config.update(extra)
     return config
 

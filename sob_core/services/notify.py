@@ -113,10 +113,11 @@ def deliver(
     row = session.execute(
         select(Notification).where(Notification.id == notification_id).with_for_update()
     ).scalar_one_or_none()
-    if row is None:
-        return "missing"
-    if row.status != "pending":
-        return row.status
+    if row is None or row.status != "pending":
+        # End the transaction so the row lock is released whatever the caller does next.
+        status = "missing" if row is None else row.status
+        session.commit()
+        return status
     channel = channels.get(row.channel)
     now = datetime.now(UTC)
     if channel is None:
