@@ -218,6 +218,18 @@ def test_a_sent_row_is_never_sent_again(app, add_channel, citizen) -> None:
     assert row.id not in notify.due_ids(db.session)
 
 
+def test_deliver_never_leaves_its_row_lock_held(app, add_channel, citizen) -> None:
+    # deliver() locks the row (SELECT ... FOR UPDATE); every path must end the transaction, or
+    # on PostgreSQL the next writer of the row would wait forever.
+    add_channel()
+    row = queue(app, citizen.id)
+    for expected in ("sent", "sent"):
+        assert deliver(app, row.id) == expected
+        assert not db.session().in_transaction()
+    assert deliver(app, 123_456) == "missing"
+    assert not db.session().in_transaction()
+
+
 def test_a_missing_row_is_reported_as_missing(app, add_channel) -> None:
     recorder = add_channel()
     assert deliver(app, 123_456) == "missing"

@@ -123,8 +123,9 @@ def deliver(
     if channel is None:
         row.status = "failed"
         row.last_error = f"channel {row.channel!r} is not installed"
+        status = row.status
         session.commit()
-        return row.status
+        return status
     row.attempts += 1
     try:
         ref = channel.send(
@@ -135,13 +136,14 @@ def deliver(
         row.due_at = now + timedelta(minutes=2 ** min(row.attempts, 10))
         if row.attempts >= MAX_ATTEMPTS:
             row.status = "failed"
+        status = row.status
         session.commit()
-        return row.status
+        return status
     row.status = "sent"
     row.sent_at = now
     row.provider_ref = (ref or "")[:200]
     session.commit()
-    return row.status
+    return "sent"
 
 
 def due_ids(session: Session, limit: int = 500) -> list[int]:
