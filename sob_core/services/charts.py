@@ -39,6 +39,17 @@ def subscale_for(registry: Registry, key: str) -> Subscale | None:
         return None
 
 
+def scale_label(registry: Registry, key: str) -> dict[str, str] | None:
+    """A result key's name from its scale: the scale's name, with the subscale when it has several."""
+    sub = subscale_for(registry, key)
+    if sub is None:
+        return None
+    scale = registry.scales[key.partition(".")[0]]
+    if len(scale.subscales) == 1:
+        return dict(scale.name)
+    return {lang: f"{local(scale.name, lang)}: {local(sub.label, lang)}" for lang in ("sv", "en")}
+
+
 def series_keys(session: Session, citizen_id: int, citizen_view: bool) -> list[tuple[str, int]]:
     """The result keys a citizen has, with how many values each (one grouped query)."""
     query = select(Result.key, func.count(Result.id)).where(Result.citizen_id == citizen_id)
@@ -62,29 +73,27 @@ def load_series(
     if not points:
         return None
     sub = subscale_for(registry, key)
+    bands: tuple[Band, ...] = sub.bands_for(context) if sub is not None else ()
+    # The form's own result definition speaks to the reader first; the scale's texts come next.
     label: dict[str, str] = {}
     explanation: dict[str, str] = {}
-    bands: tuple[Band, ...] = ()
+    version = session.scalar(
+        select(FormVersion)
+        .where(FormVersion.form_id == points[0].form_id)
+        .order_by(FormVersion.version.desc())
+        .limit(1)
+    )
+    for result in version.definition.get("results", []) if version else []:
+        if result.get("key") == key:
+            label = dict(result.get("label") or {})
+            explanation = dict(result.get("explanation") or {})
     if sub is not None:
-        scale = registry.scales[key.partition(".")[0]]
-        label = {
-            lang: f"{local(scale.name, lang)}: {local(sub.label, lang)}" for lang in ("sv", "en")
-        }
-        explanation = dict(sub.explanation) or dict(scale.description)
-        bands = sub.bands_for(context)
-    if not label:
-        version = session.scalar(
-            select(FormVersion)
-            .where(FormVersion.form_id == points[0].form_id)
-            .order_by(FormVersion.version.desc())
-            .limit(1)
-        )
-        for result in version.definition.get("results", []) if version else []:
-            if result.get("key") == key:
-                label = dict(result.get("label", {}))
-                explanation = dict(result.get("explanation", {}))
-        if not label and version is not None:
-            label = dict(version.title)
+        label = label or scale_label(registry, key) or {}
+        if not explanation:
+            scale = registry.scales[key.partition(".")[0]]
+            explanation = dict(sub.explanation) or dict(scale.description)
+    if not label and version is not None:
+        label = dict(version.title)
     all_bands = {b.slug: b for b in bands}
     if sub is not None:
         for variant in sub.bands_by_sex.values():

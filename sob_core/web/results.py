@@ -19,16 +19,7 @@ def series_list(citizen: Citizen, citizen_view: bool) -> list[tuple[str, int, di
     registry = current_app.extensions["sob"].registry
     rows = []
     for key, count in charts.series_keys(db.session, citizen.id, citizen_view):
-        sub = charts.subscale_for(registry, key)
-        if sub is not None:
-            scale = registry.scales[key.partition(".")[0]]
-            label = {
-                lang: f"{scale.name.get(lang) or scale.name['sv']}: "
-                f"{sub.label.get(lang) or sub.label['sv']}"
-                for lang in ("sv", "en")
-            }
-        else:
-            label = {"sv": key, "en": key}
+        label = charts.scale_label(registry, key) or {"sv": key, "en": key}
         rows.append((key, count, label))
     return rows
 
