@@ -204,14 +204,19 @@ def edit_module(version_id: int, module_key: str):
 def move_module(version_id: int, module_key: str, direction: str):
     draft = owned_draft(version_id)
     _module_or_404(draft, module_key)
+    return _move(draft, programs.move_module, module_key, direction, f"module-{module_key}")
+
+
+def _move(draft, move, key: str, direction: str, anchor: str):
+    """Move a module or an item one step up or down in the draft, then back to its place."""
     if direction not in DIRECTIONS or not ActionForm().validate_on_submit():
         abort(400)
     content = copy.deepcopy(draft.content)
-    programs.move_module(content, module_key, direction)
+    move(content, key, direction)
     problem = _save(draft, content)
     if problem:
         flash(problem, "error")
-    return redirect(url_for("design.draft", version_id=draft.id, _anchor=f"module-{module_key}"))
+    return redirect(url_for("design.draft", version_id=draft.id, _anchor=anchor))
 
 
 @bp.route("/versions/<int:version_id>/modules/<module_key>/delete", methods=["GET", "POST"])
@@ -440,14 +445,7 @@ def edit_item(version_id: int, item_key: str):
 def move_item(version_id: int, item_key: str, direction: str):
     draft = owned_draft(version_id)
     _item_or_404(draft, item_key)
-    if direction not in DIRECTIONS or not ActionForm().validate_on_submit():
-        abort(400)
-    content = copy.deepcopy(draft.content)
-    programs.move_item(content, item_key, direction)
-    problem = _save(draft, content)
-    if problem:
-        flash(problem, "error")
-    return redirect(url_for("design.draft", version_id=draft.id, _anchor=f"item-{item_key}"))
+    return _move(draft, programs.move_item, item_key, direction, f"item-{item_key}")
 
 
 @bp.route("/versions/<int:version_id>/items/<item_key>/delete", methods=["GET", "POST"])
