@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -9,11 +10,22 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    event,
+    inspect,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._types import JSONType, UTCDateTime, utcnow
+
+
+class ProgramError(ValueError):
+    """Something about a program cannot be done; the message says what."""
+
+
+class VersionFrozen(ProgramError):
+    """A published version never changes: start a new draft instead."""
 
 
 class Program(db.Model):
@@ -157,3 +169,55 @@ class Bookmark(db.Model):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
     item_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The immutability guard: once published (or retired), a version's content and number never change.
+# Allowed on a published version: status published <-> retired, ``is_open``, ``eligibility``
+# (who may start an open program) and the ``updated_at`` timestamp. The catalogue is another table.
+FROZEN_ATTRIBUTES = (
+    "content",
+    "major",
+    "minor",
+    "program_id",
+    "based_on_id",
+    "published_at",
+    "published_by_id",
+    "created_by_id",
+)
+
+
+def _changed(state: Any, name: str) -> bool:
+    history = state.attrs[name].history
+    if not history.has_changes():
+        return False
+    old = history.deleted[0] if history.deleted else None
+    new = history.added[0] if history.added else None
+    return old != new
+
+
+def _stored_status(connection: Any, target: ProgramVersion) -> str | None:
+    """The status in the database (not the session's copy, which may already be changed)."""
+    table = ProgramVersion.__table__
+    return connection.execute(
+        select(table.c.status).where(table.c.id == target.id)
+    ).scalar_one_or_none()
+
+
+@event.listens_for(ProgramVersion, "before_update")
+def _published_versions_are_immutable(mapper, connection, target: ProgramVersion) -> None:
+    if _stored_status(connection, target) not in ("published", "retired"):
+        return
+    if target.status not in ("published", "retired"):
+        raise VersionFrozen(f"version {target.id} is published and cannot become a draft again")
+    state = inspect(target)
+    for name in FROZEN_ATTRIBUTES:
+        if _changed(state, name):
+            raise VersionFrozen(
+                f"version {target.id} is published: its {name} never changes; start a new draft"
+            )
+
+
+@event.listens_for(ProgramVersion, "before_delete")
+def _published_versions_stay(mapper, connection, target: ProgramVersion) -> None:
+    if _stored_status(connection, target) in ("published", "retired"):
+        raise VersionFrozen(f"version {target.id} is published and cannot be deleted")

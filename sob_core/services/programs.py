@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import nh3
 from flask import has_request_context
 from flask_babel import gettext
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import (
@@ -55,6 +55,7 @@ from ..models import (
     Region,
     ScaleTextPack,
 )
+from ..models.programs import ProgramError, VersionFrozen
 from ..plugins import Registry
 from ..types import KEY_RE as FORM_KEY_RE
 from ..types import local
@@ -101,16 +102,8 @@ MEDIA_FIELDS = {
 }
 
 
-class ProgramError(ValueError):
-    """Something about a program cannot be done; the message says what."""
-
-
 class ProgramContentError(ProgramError):
     """Program content that breaks a rule; the message names the module or item."""
-
-
-class VersionFrozen(ProgramError):
-    """A published version never changes: start a new draft instead."""
 
 
 class ProgramImportError(ProgramError):
@@ -834,58 +827,6 @@ def publish(
             )
     session.flush()
     return draft
-
-
-# The immutability guard: once published (or retired), a version's content and number never change.
-# Allowed on a published version: status published <-> retired, ``is_open``, ``eligibility``
-# (who may start an open program) and the ``updated_at`` timestamp. The catalogue is another table.
-FROZEN_ATTRIBUTES = (
-    "content",
-    "major",
-    "minor",
-    "program_id",
-    "based_on_id",
-    "published_at",
-    "published_by_id",
-    "created_by_id",
-)
-
-
-def _changed(state: Any, name: str) -> bool:
-    history = state.attrs[name].history
-    if not history.has_changes():
-        return False
-    old = history.deleted[0] if history.deleted else None
-    new = history.added[0] if history.added else None
-    return old != new
-
-
-def _stored_status(connection: Any, target: ProgramVersion) -> str | None:
-    """The status in the database (not the session's copy, which may already be changed)."""
-    table = ProgramVersion.__table__
-    return connection.execute(
-        select(table.c.status).where(table.c.id == target.id)
-    ).scalar_one_or_none()
-
-
-@event.listens_for(ProgramVersion, "before_update")
-def _published_versions_are_immutable(mapper, connection, target: ProgramVersion) -> None:
-    if _stored_status(connection, target) not in ("published", "retired"):
-        return
-    if target.status not in ("published", "retired"):
-        raise VersionFrozen(f"version {target.id} is published and cannot become a draft again")
-    state = inspect(target)
-    for name in FROZEN_ATTRIBUTES:
-        if _changed(state, name):
-            raise VersionFrozen(
-                f"version {target.id} is published: its {name} never changes; start a new draft"
-            )
-
-
-@event.listens_for(ProgramVersion, "before_delete")
-def _published_versions_stay(mapper, connection, target: ProgramVersion) -> None:
-    if _stored_status(connection, target) in ("published", "retired"):
-        raise VersionFrozen(f"version {target.id} is published and cannot be deleted")
 
 
 # --- the catalogue ------------------------------------------------------------------------------
