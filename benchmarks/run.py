@@ -103,8 +103,8 @@ def prepare(plan: Plan, url: str, meta_path: Path, rebuild: bool) -> tuple[Built
     (what was built, seconds spent building, whether it was reused)."""
     from flask_migrate import upgrade
 
+    from sob_core import demo
     from sob_core.extensions import db
-    from sob_core.services import demo
 
     if not rebuild and meta_path.exists():
         meta = json.loads(meta_path.read_text())

@@ -42,14 +42,14 @@ hookimpl = pluggy.HookimplMarker("sob")
 
 # Access declarations for plugin views (login providers mount blueprints), the credential store
 # login providers keep secrets in, and the demo directory the demo provider lists.
-from .services.credentials import (  # noqa: E402
+from .demo import demo_people  # noqa: E402
+from .identity.credentials import (  # noqa: E402
     Credential,
     load_credential,
     record_failure,
     record_success,
     save_credential,
 )
-from .services.demo import demo_people  # noqa: E402
 from .web.access import public, require  # noqa: E402
 
 

@@ -154,7 +154,7 @@ def runner(app):
 @pytest.fixture
 def demo_data(app) -> None:
     """Load the demo data set."""
-    from .services import demo
+    from . import demo
 
     demo.load()
 

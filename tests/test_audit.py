@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from sob_core import audit
 from sob_core.extensions import db
 from sob_core.models import AuditEvent, Citizen
 from sob_core.models.audit import AuditLogIsAppendOnly
-from sob_core.services import audit
 
 
 def test_record_writes_who_what_whose_when(app, demo_data):

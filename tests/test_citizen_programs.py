@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
+from sob_core import enrollments
 from sob_core.extensions import db
 from sob_core.models import (
     Bookmark,
@@ -24,7 +25,6 @@ from sob_core.models import (
     ProgramVersion,
     Staff,
 )
-from sob_core.services import enrollments
 from sob_core.testing import csrf_from
 
 JOHN = "198503142393"

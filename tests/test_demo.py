@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from sob_core import enrollments, programs
+from sob_core.demo import programs as demo_programs
 from sob_core.extensions import db
+from sob_core.identity import personnummer
 from sob_core.models import (
     CareUnit,
     Citizen,
@@ -20,7 +23,6 @@ from sob_core.models import (
     Result,
     Staff,
 )
-from sob_core.services import demo_programs, enrollments, personnummer, programs
 from sob_core.web.staff.listing import ListQuery, patient_page
 
 JOHN = "198503142393"

@@ -9,7 +9,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from sob_core import programs
 from sob_core.extensions import db
+from sob_core.media import storage as storage_service
 from sob_core.models import (
     CareUnit,
     Citizen,
@@ -19,8 +21,6 @@ from sob_core.models import (
     ProgramVersion,
     Staff,
 )
-from sob_core.services import programs
-from sob_core.services import storage as storage_service
 from sob_core.testing import csrf_from
 
 SARA = "SE2321000131-P000000000015"  # designer + publisher at unit 1, designer at unit 2

@@ -7,7 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from sob_core import enrollments, forms
+from sob_core.enrollments import EnrollmentError, ItemState, ModuleState
 from sob_core.extensions import db
+from sob_core.identity.personnummer import InvalidPersonnummer
 from sob_core.models import (
     CareUnit,
     Citizen,
@@ -25,9 +28,6 @@ from sob_core.models import (
     RoleAssignment,
     Staff,
 )
-from sob_core.services import enrollments, forms
-from sob_core.services.enrollments import EnrollmentError, ItemState, ModuleState
-from sob_core.services.personnummer import InvalidPersonnummer
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # a Monday morning, 10:00 in Sweden
 JOHN = "198503142393"  # male, born 1985-03-14

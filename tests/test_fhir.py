@@ -14,8 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from sob_core.cli_fhir import forms_group
+from sob_core import forms
+from sob_core.cli.fhir import forms_group
 from sob_core.extensions import db
+from sob_core.interchange import fhir
 from sob_core.models import (
     AuditEvent,
     CareUnit,
@@ -25,7 +27,6 @@ from sob_core.models import (
     FormResponse,
     FormVersion,
 )
-from sob_core.services import fhir, forms
 
 JOHN = "198503142393"
 ELIN = "199207012486"

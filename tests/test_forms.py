@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from sob_core import forms
 from sob_core.extensions import db
 from sob_core.models import (
     AuditEvent,
@@ -19,7 +20,6 @@ from sob_core.models import (
     FormResponse,
     Result,
 )
-from sob_core.services import forms
 from sob_core.testing import csrf_from
 
 JOHN = "198503142393"

@@ -22,9 +22,9 @@ from sob_core import (
     complete_login,
     hookimpl,
     public,
+    results,
 )
 from sob_core.app import create_app
-from sob_core.services import results
 from sob_core.testing import _config
 
 
@@ -109,9 +109,10 @@ def test_hook_sob_notification_channels(make_app):
         send=lambda notice, config: sent.append(notice) or "p1",
     )
     app = make_app(("pigeon", _plugin("pigeon", sob_notification_channels=lambda: [channel])))
+    from sob_core import demo
+    from sob_core import notifications as notify
     from sob_core.extensions import db
     from sob_core.jobs import tasks
-    from sob_core.services import demo, notify
 
     with app.app_context():
         demo.load()

@@ -25,10 +25,10 @@ from flask import current_app, g
 from sqlalchemy import func, select
 
 from sob_core import Notice, NotificationChannel
+from sob_core import notifications as notify
 from sob_core.extensions import db
 from sob_core.jobs import QUEUES, enqueue, queue_name, redis_connection, run, tasks
 from sob_core.models import Citizen, Notification
-from sob_core.services import notify
 
 #: database 13 of the local Redis; SOB_TEST_REDIS_URL points the tests elsewhere
 REDIS_URL = os.environ.get("SOB_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -285,7 +285,7 @@ class TestInProcess:
             label={"sv": "Prov"},
             send=lambda notice, config: sent.append(notice) or "ok",
         )
-        from sob_core.services import demo
+        from sob_core import demo
 
         demo.load()
         row = notify.queue_notification(
@@ -306,7 +306,7 @@ class TestInProcess:
     def test_tick_leases_what_it_queues(self, app, monkeypatch) -> None:
         # The tick must not queue the same waiting notification again every minute.
         registry = app.extensions["sob"].registry
-        from sob_core.services import demo
+        from sob_core import demo
 
         demo.load()
         registry.channels["probe-lease"] = NotificationChannel(

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import func, select
 
 from sob_core import Notice, NotificationChannel
+from sob_core import notifications as notify
 from sob_core.extensions import db
 from sob_core.models import Citizen, Notification, Staff
-from sob_core.services import notify
-from sob_core.services.notify import MAX_ATTEMPTS, TEMPLATES, UnknownNotification
+from sob_core.notifications import MAX_ATTEMPTS, TEMPLATES, UnknownNotification
 
 
 class Recorder:

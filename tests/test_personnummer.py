@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sob_core.services.personnummer import InvalidPersonnummer, luhn_digit, parse
+from sob_core.identity.personnummer import InvalidPersonnummer, luhn_digit, parse
 
 TODAY = date(2026, 11, 25)
 

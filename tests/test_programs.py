@@ -10,7 +10,10 @@ import json
 import pytest
 from sqlalchemy import event, func, select
 
+from sob_core import forms as forms_service
+from sob_core import programs
 from sob_core.extensions import db
+from sob_core.media import storage as storage_service
 from sob_core.models import (
     CareUnit,
     Form,
@@ -22,10 +25,7 @@ from sob_core.models import (
     Region,
     Staff,
 )
-from sob_core.services import forms as forms_service
-from sob_core.services import programs
-from sob_core.services import storage as storage_service
-from sob_core.services.programs import ProgramContentError, ProgramImportError, VersionFrozen
+from sob_core.programs import ProgramContentError, ProgramImportError, VersionFrozen
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 PNG2 = b"\x89PNG\r\n\x1a\n" + b"\x01" * 40
@@ -838,7 +838,7 @@ def test_clean_filename():
 
 
 def test_cli_export_and_import(app, units, sara, runner, tmp_path):
-    from sob_core.cli_programs import programs_group
+    from sob_core.cli.programs import programs_group
 
     _published_with_media(app, units, sara)
     out = tmp_path / "export.json"

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, insert, select
 
+from sob_core import enrollments
 from sob_core.extensions import db
 from sob_core.models import (
     CareUnit,
@@ -24,7 +25,6 @@ from sob_core.models import (
     Result,
     Staff,
 )
-from sob_core.services import enrollments
 
 TOMMY = "SE2321000131-P000000000011"
 JOHN = "198503142393"

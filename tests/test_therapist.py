@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, insert, select
 
+from sob_core import enrollments
 from sob_core.extensions import db
 from sob_core.models import (
     AuditEvent,
@@ -27,7 +28,6 @@ from sob_core.models import (
     Result,
     Staff,
 )
-from sob_core.services import enrollments
 from sob_core.testing import csrf_from
 
 TOMMY = "SE2321000131-P000000000011"  # therapist at unit 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
+from .. import notifications as notify
 from ..extensions import db
-from ..services import notify
 from . import enqueue
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .audit import AuditEvent
+from .enrollments import Bookmark, Enrollment, EnrollmentEvent, EnrollmentModule, ItemProgress
 from .forms import (
-    Enrollment,
     Form,
     FormAssignment,
     FormResponse,
@@ -13,18 +13,10 @@ from .forms import (
     ScaleTextPack,
 )
 from .identity import Citizen, LoginCredential, RoleAssignment, Staff
-from .notification import Notification
+from .media import MediaFile
+from .notifications import Notification
 from .organisation import CareUnit, Region
-from .programs import (
-    Bookmark,
-    EnrollmentEvent,
-    EnrollmentModule,
-    ItemProgress,
-    MediaFile,
-    Program,
-    ProgramCatalogue,
-    ProgramVersion,
-)
+from .programs import Program, ProgramCatalogue, ProgramVersion
 
 __all__ = [
     "Bookmark",

@@ -55,36 +55,6 @@ def _versions_are_immutable(mapper, connection, target) -> None:
     raise RuntimeError("a form version never changes; create a new version instead")
 
 
-class Enrollment(db.Model):
-    """One citizen at one care unit with a responsible therapist (moment).
-
-    Staff see a citizen's data only through an enrollment at their active care unit.
-    """
-
-    __tablename__ = "enrollment"
-    __table_args__ = (Index("ix_enrollment_unit_status", "care_unit_id", "status"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id"), index=True)
-    care_unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"))
-    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active/maintenance/ended
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    program_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("program_version.id"), index=True
-    )
-    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    maintenance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    hide_progress: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    citizen = relationship("Citizen")
-    program_version = relationship("ProgramVersion")
-    therapist = relationship("Staff", foreign_keys=[therapist_id])
-    care_unit = relationship("CareUnit")
-
-
 class FormAssignment(db.Model):
     """A form handed to a citizen to fill in (an extra measurement, or part of a battery)."""
 

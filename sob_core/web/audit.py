@@ -7,8 +7,8 @@ from typing import Any
 from flask import request, session
 from flask_login import current_user
 
+from .. import audit
 from ..extensions import db
-from ..services import audit
 
 
 def audit_citizen(action: str, what: str, citizen_id: int, **detail: Any) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, request, session
 
 from ..extensions import db
+from ..interchange import fhir
 from ..models import Enrollment, Form, FormResponse
-from ..services import fhir
 from .access import require
 from .audit import audit_citizen
 

@@ -13,9 +13,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from ..media import storage as storage_service
 from ..models import Enrollment, MediaFile, ProgramVersion
-from ..services import storage as storage_service
-from ..services.programs import media_ids
+from ..programs import media_ids
 from .access import require
 
 bp = Blueprint("media", __name__)

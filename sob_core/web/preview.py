@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from .. import enrollments
 from ..extensions import db
 from ..i18n import current_language
 from ..models import ProgramVersion
-from ..services import enrollments
 from ..types import local
 from .access import require
 from .citizen.programs import Links, content_page, plain_text

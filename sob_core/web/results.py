@@ -6,10 +6,11 @@ import json
 
 from flask import abort, current_app, render_template
 
+from .. import forms
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Citizen
-from ..services import charts, forms
+from ..results import charts
 
 #: the id plotly.js checks before injecting its map styles (a chart page never shows a map)
 PLOTLY_MAPLIBRE_STYLE_ID = "9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98efbc0130da53"

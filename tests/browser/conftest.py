@@ -85,10 +85,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from flask_migrate import upgrade
     from sob_auth.password import hash_password
 
-    from sob_core import save_credential
+    from sob_core import demo, save_credential
     from sob_core.app import create_app
     from sob_core.extensions import db
-    from sob_core.services import demo
     from sob_core.testing import _config
 
     folder = tmp_path_factory.mktemp("live")

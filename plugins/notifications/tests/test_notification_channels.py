@@ -172,8 +172,8 @@ def test_inbox_send_only_marks_delivered() -> None:
 
 
 def test_inbox_notification_is_delivered_through_the_outbox(app) -> None:
+    from sob_core import notifications as notify
     from sob_core.extensions import db
-    from sob_core.services import notify
 
     citizen = make_citizen(None)
     channels = app.extensions["sob"].registry.channels
@@ -249,11 +249,11 @@ def test_email_is_sent_to_the_recipient_with_the_generic_text_and_link(smtp: Smt
 
 def test_outbox_sends_email_through_the_plugin_without_health_data(app, smtp: SmtpServer) -> None:
     """From queue_notification to the SMTP server, in-process: only generic text and the link."""
+    from sob_core import notifications as notify
     from sob_core.extensions import db
     from sob_core.jobs import enqueue
     from sob_core.jobs.tasks import dispatch_notification
     from sob_core.models import Notification
-    from sob_core.services import notify
 
     citizen = make_citizen("anna@example.se")
     channels = app.extensions["sob"].registry.channels
@@ -330,8 +330,8 @@ def test_an_unreachable_server_is_an_error() -> None:
 
 def test_outbox_keeps_a_failed_email_pending_with_the_error(app, smtp: SmtpServer) -> None:
     """A recipient without an address: the outbox records the error and retries later."""
+    from sob_core import notifications as notify
     from sob_core.extensions import db
-    from sob_core.services import notify
 
     citizen = make_citizen(None)
     channels = app.extensions["sob"].registry.channels
@@ -352,8 +352,8 @@ def test_outbox_keeps_a_failed_email_pending_with_the_error(app, smtp: SmtpServe
 
 
 def test_outbox_without_smtp_host_keeps_the_email_pending(app, smtp: SmtpServer) -> None:
+    from sob_core import notifications as notify
     from sob_core.extensions import db
-    from sob_core.services import notify
 
     citizen = make_citizen("anna@example.se")
     channels = app.extensions["sob"].registry.channels

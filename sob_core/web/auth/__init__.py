@@ -11,9 +11,10 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from ... import audit
 from ...extensions import db
+from ...identity import personnummer
 from ...models import Citizen, Staff
-from ...services import audit, personnummer
 from ...types import AUDIENCES, VerifiedIdentity
 from ..access import public, require
 from ..shell import safe_next, start_page_for

@@ -10,10 +10,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ... import enrollments, forms
 from ...extensions import db
 from ...i18n import current_language
 from ...models import FormAssignment, FormResponse
-from ...services import enrollments, forms
 from ..access import require
 from ..results import render_series, series_list
 

@@ -20,11 +20,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+from ... import enrollments
+from ...enrollments import EnrollmentError, ItemView
 from ...extensions import db
 from ...i18n import current_language
 from ...models import Enrollment, EnrollmentEvent, FormAssignment, FormVersion
-from ...services import enrollments
-from ...services.enrollments import EnrollmentError, ItemView
 from ...types import local
 from ..access import require
 from . import bp

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from ... import programs
 from ...extensions import db
 from ...i18n import current_language
 from ...models import Form, Program, ProgramVersion
-from ...services import programs
 from ...types import local
 
 bp = Blueprint("design", __name__, url_prefix="/design")

@@ -15,11 +15,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from ... import programs
 from ...extensions import db
 from ...i18n import current_language
+from ...media import storage as storage_service
 from ...models import MediaFile, ProgramVersion
-from ...services import programs
-from ...services import storage as storage_service
 from ...types import local
 from ..access import require
 from .common import (

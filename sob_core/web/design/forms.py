@@ -17,8 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ...services.programs import KEY_RE, MAX_DAYS, UNLOCK_RULES
-from ...services.storage import extensions_for
+from ...media.storage import extensions_for
+from ...programs import KEY_RE, MAX_DAYS, UNLOCK_RULES
 
 
 def _accept(kind: str) -> dict[str, str]:

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ... import programs
 from ...extensions import db
 from ...models import MediaFile, Program, ProgramVersion, Staff
-from ...services import programs
 from ..access import require
 from .common import (
     DESIGN_ROLES,

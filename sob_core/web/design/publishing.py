@@ -8,11 +8,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from ... import programs
 from ...extensions import db
 from ...i18n import current_language
+from ...media import storage as storage_service
 from ...models import CareUnit, Region
-from ...services import programs
-from ...services import storage as storage_service
 from ..access import require
 from .common import (
     DESIGN_ROLES,

@@ -28,6 +28,7 @@ from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
 from ...extensions import db
+from ...forms import display_answer, specs
 from ...i18n import current_language
 from ...models import (
     AuditEvent,
@@ -39,7 +40,6 @@ from ...models import (
     ScaleTextPack,
 )
 from ...models._types import utcnow
-from ...services.forms import display_answer, specs
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen

@@ -27,7 +27,7 @@ SORT_COLUMNS = {
 @bp.route("/patients")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patients():
-    from ...services.enrollments import local_date
+    from ...enrollments import local_date
 
     # A therapist lands on their own patients; a citizen administrator on the whole unit.
     mine_first = "therapist" in staff_roles_at(session["care_unit_id"])

@@ -15,8 +15,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ...extensions import db
 from ...i18n import current_language
+from ...identity import personnummer
 from ...models import Citizen, RoleAssignment, Staff
-from ...services import personnummer
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
@@ -69,7 +69,7 @@ def version_title(version) -> str:
 @bp.route("/enrollments/new", methods=["GET", "POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def new_enrollment():
-    from ...services import enrollments, programs
+    from ... import enrollments, programs
 
     unit_id = session["care_unit_id"]
     versions = {v.id: v for v in programs.available_versions(db.session, unit_id)}

@@ -79,7 +79,7 @@ def _now() -> datetime:
 
 
 def _enrollments():
-    from ...services import enrollments
+    from ... import enrollments
 
     return enrollments
 

@@ -44,6 +44,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..media import storage as storage_service
 from ..models import (
     CareUnit,
     Form,
@@ -59,7 +60,6 @@ from ..models.programs import ProgramError, VersionFrozen
 from ..plugins import Registry
 from ..types import KEY_RE as FORM_KEY_RE
 from ..types import local
-from . import storage as storage_service
 
 FORMAT = "sob-program/1"
 KINDS = ("support", "treatment")
@@ -1286,7 +1286,7 @@ def _load(data: Mapping[str, Any] | bytes | str) -> Mapping[str, Any]:
 def _check_import_forms(
     session: Session, registry: Registry, entries: Any
 ) -> tuple[list[_ImportedForm], dict[str, FormFacts]]:
-    from .forms import FormDefinitionError, validate_definition
+    from ..forms import FormDefinitionError, validate_definition
 
     if not isinstance(entries, list):
         raise _fail(_("The file's forms must be a list."))
@@ -1446,7 +1446,7 @@ def import_program(
             item["form_version"] = facts[item["form_key"]].latest
 
     storage = storage or storage_service.get_storage()
-    from .forms import create_form
+    from ..forms import create_form
 
     try:
         for imported in forms:

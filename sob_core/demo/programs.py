@@ -20,7 +20,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from .. import enrollments, forms, programs
 from ..extensions import db
+from ..identity import personnummer
 from ..models import (
     CareUnit,
     Citizen,
@@ -36,7 +38,6 @@ from ..models import (
     ProgramVersion,
     Staff,
 )
-from . import enrollments, forms, personnummer, programs
 
 # --- building blocks ---------------------------------------------------------------------------
 

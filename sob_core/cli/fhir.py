@@ -29,9 +29,9 @@ def export_command(key: str, number: int | None, out: str | None, lang: str) -> 
     """Export the form KEY as a FHIR Questionnaire (JSON on stdout unless --out)."""
     from sqlalchemy import select
 
-    from .extensions import db
-    from .models import Form
-    from .services.fhir import FhirExportError, export_questionnaire
+    from ..extensions import db
+    from ..interchange.fhir import FhirExportError, export_questionnaire
+    from ..models import Form
 
     form = db.session.scalar(select(Form).where(Form.key == key))
     if form is None or not form.versions:
@@ -63,8 +63,8 @@ def export_command(key: str, number: int | None, out: str | None, lang: str) -> 
 @with_appcontext
 def import_command(path: str, key: str | None) -> None:
     """Import a FHIR Questionnaire file as a form (a new version when the key exists)."""
-    from .extensions import db
-    from .services.fhir import FhirImportError, import_questionnaire
+    from ..extensions import db
+    from ..interchange.fhir import FhirImportError, import_questionnaire
 
     try:
         data = Path(path).read_bytes()

@@ -59,7 +59,7 @@ def plugins_command(as_json: bool) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the demo data (repeatable: nothing is duplicated)."""
-    from .services import demo
+    from .. import demo
 
     counts = demo.load()
     click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -138,7 +138,7 @@ def _cron_in_process(periodic, once: bool) -> None:
 @with_appcontext
 def score_command(scale_id: str, answers: str, context: str) -> None:
     """Score answers with a scale and print the result as JSON."""
-    from .services.scoring import ScoringError, score_scale
+    from .score import ScoringError, score_scale
 
     try:
         result = score_scale(
@@ -160,8 +160,8 @@ def import_texts_command(path: str) -> None:
     """Import a scale's licensed item texts from a text pack (see docs/writing-a-scale-plugin.md)."""
     from pathlib import Path
 
+    from ..interchange.text_packs import TextPackError, import_pack
     from .extensions import db
-    from .services.text_packs import TextPackError, import_pack
 
     try:
         pack = import_pack(
@@ -195,8 +195,8 @@ def list_scales_command() -> None:
 @with_appcontext
 def recompute_command(form_key: str | None) -> None:
     """Score every submitted response again (after a scale plugin was fixed)."""
+    from ..forms import recompute
     from .extensions import db
-    from .services.forms import recompute
 
     count = recompute(db.session, current_app.extensions["sob"], form_key)
     click.echo(f"recomputed {count} responses")
@@ -213,8 +213,8 @@ def init_app(app: Flask) -> None:
         recompute_command,
     ):
         app.cli.add_command(command)
-    from .cli_fhir import forms_group
-    from .cli_programs import programs_group
+    from .fhir import forms_group
+    from .programs import programs_group
 
     app.cli.add_command(forms_group)
     app.cli.add_command(programs_group)

@@ -11,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from .. import forms
 from ..extensions import db
+from ..identity import personnummer
 from ..models import (
     CareUnit,
     Citizen,
@@ -22,7 +24,7 @@ from ..models import (
     RoleAssignment,
     Staff,
 )
-from . import demo_programs, forms, personnummer
+from . import programs as demo_programs
 
 REGIONS = (("14", "Västra Götalandsregionen"), ("01", "Region Stockholm"))
 

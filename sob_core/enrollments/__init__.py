@@ -29,6 +29,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..identity import personnummer as pnr
 from ..models import (
     Bookmark,
     CareUnit,
@@ -46,7 +47,6 @@ from ..models import (
     Region,
     RoleAssignment,
 )
-from . import personnummer as pnr
 
 log = logging.getLogger(__name__)
 

@@ -52,10 +52,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from .. import forms as forms_service
 from ..models import Citizen, Form, FormResponse, FormVersion
 from ..plugins import Registry
 from ..types import KEY_RE, QuestionSpec, QuestionType, local
-from . import forms as forms_service
 
 SD = "http://hl7.org/fhir/StructureDefinition/"
 TRANSLATION = SD + "translation"

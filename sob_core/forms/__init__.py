@@ -18,10 +18,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import results as results_service
 from ..models import Citizen, Form, FormAssignment, FormResponse, FormVersion, Result, ScaleTextPack
 from ..plugins import PluginHost, Registry
 from ..types import FormInfo, QuestionSpec, Scale, local
-from . import results as results_service
 
 UNKNOWN_TYPE = {
     "sv": "Svar av en frågetyp som inte längre är installerad",
@@ -355,7 +355,7 @@ def submit(
         assignment = session.get(FormAssignment, response.assignment_id)
         assignment.status = "done"
         if assignment.enrollment_id is not None:
-            from . import enrollments  # the timeline: "form_submitted", item and module progress
+            from .. import enrollments  # the timeline: "form_submitted", item and module progress
 
             enrollments.form_submitted(session, assignment, response)
     score(session, host, response)

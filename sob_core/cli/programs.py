@@ -30,9 +30,9 @@ def _fail(reason: str) -> None:
 @with_appcontext
 def export_command(key: str, label: str | None, out: str | None) -> None:
     """Export a published version of the program KEY as one JSON file."""
-    from .extensions import db
-    from .models import Program, ProgramVersion
-    from .services import programs
+    from .. import programs
+    from ..extensions import db
+    from ..models import Program, ProgramVersion
 
     program = db.session.scalar(select(Program).where(Program.key == key))
     if program is None:
@@ -72,9 +72,9 @@ def export_command(key: str, label: str | None, out: str | None) -> None:
 @with_appcontext
 def import_command(path: str, unit_hsa_id: str, new_key: str | None) -> None:
     """Import an exported program version as a published program of a care unit."""
-    from .extensions import db
-    from .models import CareUnit
-    from .services import programs
+    from .. import programs
+    from ..extensions import db
+    from ..models import CareUnit
 
     unit = db.session.scalar(select(CareUnit).where(CareUnit.hsa_id == unit_hsa_id))
     if unit is None:

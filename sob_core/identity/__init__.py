@@ -1,0 +1,1 @@
+"""Identity: staff and citizens, personnummer, the credential store login providers use."""

@@ -1,0 +1,1 @@
+"""Interchange: FHIR Questionnaires and responses, and licensed scale text packs."""

@@ -1,0 +1,1 @@
+"""Media: uploaded files and the storage they live in."""

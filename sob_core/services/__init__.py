@@ -1,1 +1,0 @@
-"""Domain logic. Services take plain values and sessions; they never touch Flask's request."""
