@@ -1,0 +1,246 @@
+"""The program content document, typed: ``ProgramContent`` of ``Module``s of ``Item``s.
+
+``ProgramVersion.content`` stays JSON on disk; ``ProgramContent.from_json(version.content)``
+reads a stored (already validated) document cheaply and ``to_json()`` gives back the same
+document. The walkers here (find a module or an item, iterate, keys, media, forms) are the only
+ones: readers elsewhere use them instead of walking the dicts.
+
+The document::
+
+    {"name": LocalText, "description": LocalText, "welcome": LocalText,
+     "recommended_days": int,
+     "modules": [{"key", "title", "description"?, "recommended_days",
+                  "unlock": {"rule", "days"?},
+                  "items": [{"key", "kind", "title", ...the kind's fields}]}],
+     "key_counters": {"modules": int, "items": {module_key: int}}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..types import LocalText
+from .kinds import KINDS, ItemKind
+
+
+def _text(value: Any) -> dict[str, str]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class Unlock:
+    """When a module opens: ``rule`` (see ``unlock.RULES``) and, for days_after_start, ``days``."""
+
+    rule: str = "at_start"
+    days: int | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> Unlock:
+        if not isinstance(data, Mapping):
+            return cls(str(data or "at_start"))
+        days = data.get("days")
+        return cls(data.get("rule", "at_start"), days if isinstance(days, int) else None)
+
+    def to_json(self) -> dict[str, Any]:
+        if self.days is not None:
+            return {"rule": self.rule, "days": self.days}
+        return {"rule": self.rule}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One content item. ``values`` holds the kind's own fields (body, media_id, form_key ...)."""
+
+    key: str
+    kind: str
+    title: LocalText
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Item:
+        values = {k: v for k, v in data.items() if k not in ("key", "kind", "title")}
+        return cls(data.get("key", ""), data.get("kind", ""), _text(data.get("title")), values)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "kind": self.kind, "title": dict(self.title), **self.values}
+
+    @property
+    def item_kind(self) -> ItemKind | None:
+        """This item's kind; None for a kind this installation does not know."""
+        return KINDS.get(self.kind)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+    def text(self, name: str) -> LocalText:
+        """One of the item's local texts (body, alt, transcript); empty when it has none."""
+        return _text(self.values.get(name))
+
+    @property
+    def form_key(self) -> str | None:
+        return self.values.get("form_key")
+
+    @property
+    def form_version(self) -> int | None:
+        return self.values.get("form_version")
+
+    @property
+    def media_id(self) -> int | None:
+        return self.values.get("media_id")
+
+    @property
+    def url(self) -> str | None:
+        return self.values.get("url")
+
+    def media_ids(self) -> set[int]:
+        """The media files the item shows (its kind's media fields)."""
+        kind = self.item_kind
+        names = kind.media_fields if kind else ()
+        return {v for n in names if isinstance(v := self.values.get(n), int)}
+
+
+@dataclass(frozen=True)
+class Module:
+    key: str
+    title: LocalText
+    recommended_days: int | None
+    unlock: Unlock
+    items: tuple[Item, ...] = ()
+    description: LocalText = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Module:
+        return cls(
+            key=data.get("key", ""),
+            title=_text(data.get("title")),
+            recommended_days=data.get("recommended_days"),
+            unlock=Unlock.from_json(data.get("unlock", "at_start")),
+            items=tuple(
+                Item.from_json(i) for i in data.get("items") or [] if isinstance(i, Mapping)
+            ),
+            description=_text(data.get("description")),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "key": self.key,
+            "title": dict(self.title),
+            "recommended_days": self.recommended_days,
+            "unlock": self.unlock.to_json(),
+            "items": [item.to_json() for item in self.items],
+        }
+        if self.description:
+            out["description"] = dict(self.description)
+        return out
+
+    def item(self, key: str) -> Item:
+        for item in self.items:
+            if item.key == key:
+                return item
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class KeyCounters:
+    """The highest generated number so far: module keys "m<n>", item keys "<module>-i<n>"."""
+
+    modules: int = 0
+    items: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Any) -> KeyCounters | None:
+        if not isinstance(data, Mapping):
+            return None
+        items = data.get("items")
+        return cls(data.get("modules", 0), dict(items) if isinstance(items, Mapping) else {})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"modules": self.modules, "items": dict(self.items)}
+
+
+@dataclass(frozen=True)
+class ProgramContent:
+    name: LocalText
+    description: LocalText = field(default_factory=dict)
+    welcome: LocalText = field(default_factory=dict)
+    recommended_days: int | None = None
+    modules: tuple[Module, ...] = ()
+    key_counters: KeyCounters | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> ProgramContent:
+        """The typed view of a stored document (which every write has already validated)."""
+        data = data if isinstance(data, Mapping) else {}
+        return cls(
+            name=_text(data.get("name")),
+            description=_text(data.get("description")),
+            welcome=_text(data.get("welcome")),
+            recommended_days=data.get("recommended_days"),
+            modules=tuple(
+                Module.from_json(m) for m in data.get("modules") or [] if isinstance(m, Mapping)
+            ),
+            key_counters=KeyCounters.from_json(data.get("key_counters")),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": dict(self.name),
+            "description": dict(self.description),
+            "welcome": dict(self.welcome),
+            "recommended_days": self.recommended_days,
+            "modules": [module.to_json() for module in self.modules],
+        }
+        if self.key_counters is not None:
+            out["key_counters"] = self.key_counters.to_json()
+        return out
+
+    # --- walkers --------------------------------------------------------------------------------
+
+    def module(self, key: str) -> Module:
+        """The module with ``key``; ``KeyError`` when there is none."""
+        for module in self.modules:
+            if module.key == key:
+                return module
+        raise KeyError(key)
+
+    def module_number(self, key: str) -> int:
+        """The module's place in the program, from 1."""
+        for number, module in enumerate(self.modules, start=1):
+            if module.key == key:
+                return number
+        raise KeyError(key)
+
+    def item(self, key: str) -> tuple[Module, Item]:
+        """The item with ``key`` and its module; ``KeyError`` when there is none."""
+        for module, item in self.items():
+            if item.key == key:
+                return module, item
+        raise KeyError(key)
+
+    def items(self) -> Iterator[tuple[Module, Item]]:
+        """Every item with its module, in program order."""
+        for module in self.modules:
+            for item in module.items:
+                yield module, item
+
+    def keys(self) -> set[str]:
+        """Every module and item key (one namespace)."""
+        return {m.key for m in self.modules} | {i.key for _m, i in self.items()}
+
+    def media_ids(self) -> set[int]:
+        """Every media file the content refers to."""
+        return {media_id for _m, item in self.items() for media_id in item.media_ids()}
+
+    def form_keys(self) -> set[str]:
+        """Every form the content shows."""
+        return {item.form_key for _m, item in self.items() if item.form_key}
+
+    def pinned_forms(self) -> dict[str, int | None]:
+        """Form key -> the version the first item showing it is pinned to (None: not yet)."""
+        pinned: dict[str, int | None] = {}
+        for _module, item in self.items():
+            if item.kind == "form" and item.form_key:
+                pinned.setdefault(item.form_key, item.form_version)
+        return pinned
