@@ -1,7 +1,8 @@
 """Unlock rules: when a module opens for the citizen, and the words for each rule.
 
 Two wordings are needed: the design tool describes the rule ("At the start"), the therapist's
-timeline says what it does ("Opens at the start"). Both are message ids, translated where shown.
+page says what it does ("Opens at the start"); the editor's choice for days_after_start has no
+number yet. Both are message ids, translated where shown.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ class UnlockRule:
     opens: str  # the therapist's wording; may use %(days)s
     needs_days: bool = False  # days_after_start carries ``days``
     first_module: bool = True  # False: the first module cannot use it
+    choice: str = ""  # the editor's choice when it differs from ``label``
+
+    @property
+    def choice_label(self) -> str:
+        return self.choice or self.label
 
 
 RULES: dict[str, UnlockRule] = {
@@ -35,6 +41,7 @@ RULES: dict[str, UnlockRule] = {
             N_("%(days)s days after the start"),
             N_("Opens %(days)s days after the start"),
             needs_days=True,
+            choice=N_("A number of days after the start"),
         ),
         UnlockRule(
             "by_therapist", N_("When the therapist opens it"), N_("Opened by the therapist")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ... import programs
+from ...content import KINDS, RULES, ProgramContent, Unlock
+from ...content.diff import Change, diff
+from ...content.messages import CodedError
 from ...extensions import db
 from ...i18n import current_language
 from ...models import Form, Program, ProgramVersion
@@ -21,13 +26,7 @@ bp = Blueprint("design", __name__, url_prefix="/design")
 DESIGN_ROLES = {"designer", "publisher"}
 PUBLISH_ROLES = {"publisher"}
 
-ITEM_KIND_LABELS = {
-    "text": lazy_gettext("Text"),
-    "image": lazy_gettext("Image"),
-    "audio": lazy_gettext("Audio"),
-    "video": lazy_gettext("Video"),
-    "form": lazy_gettext("Form"),
-}
+ITEM_KIND_LABELS = {name: lazy_gettext(kind.label) for name, kind in KINDS.items()}
 PROGRAM_KIND_LABELS = {
     "support": lazy_gettext("Support program"),
     "treatment": lazy_gettext("Treatment program"),
@@ -63,19 +62,40 @@ CHANGE_LABELS = {
 }
 
 
-def unlock_label(unlock: Any) -> str:
-    if not isinstance(unlock, dict):
+def unlock_label(unlock: Unlock | Mapping[str, Any] | None) -> str:
+    """The design tool's words for a module's unlock rule ("At the start")."""
+    if isinstance(unlock, Mapping):
+        unlock = Unlock.from_json(unlock)
+    if unlock is None:
         return ""
-    rule = unlock.get("rule")
-    if rule == "at_start":
-        return _("At the start")
-    if rule == "after_previous":
-        return _("When the previous module is done")
-    if rule == "days_after_start":
-        return _("%(days)s days after the start", days=unlock.get("days", 0))
-    if rule == "by_therapist":
-        return _("When the therapist opens it")
-    return str(rule)
+    rule = RULES.get(unlock.rule)
+    if rule is None:
+        return str(unlock.rule)
+    return _(rule.label, days=unlock.days or 0) if rule.needs_days else _(rule.label)
+
+
+def error_text(error: Exception) -> str:
+    """A refused action's message in the user's language (coded errors are translated here)."""
+    if isinstance(error, CodedError):
+        return error.render(_, current_language())
+    return str(error)
+
+
+def content_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """What changed between two contents, in the user's language."""
+    return diff(old, new, current_language(), _)
+
+
+def item_hint(
+    item: Mapping[str, Any], forms: Mapping[str, str], media: Mapping[int, Any], published: bool
+) -> Markup:
+    """The kind's short note after an item's title in the design tool (its form, link or file)."""
+    kind = KINDS.get(item.get("kind", ""))
+    if kind is None:
+        return Markup("")
+    return current_app.jinja_env.get_template(kind.template).module.hint(
+        item, forms, media, published
+    )
 
 
 def version_label(version: ProgramVersion) -> str:
@@ -94,6 +114,8 @@ def _helpers() -> dict[str, Any]:
         "version_label": version_label,
         "preview_path": preview_path,
         "item_kind_label": lambda kind: ITEM_KIND_LABELS.get(kind, kind),
+        "item_template": lambda kind: KINDS[kind].template,
+        "item_hint": item_hint,
         "program_kind_label": lambda kind: PROGRAM_KIND_LABELS.get(kind, kind),
         "status_label": lambda status: STATUS_LABELS.get(status, status),
         "field_label": lambda name: FIELD_LABELS.get(name, name) if name else "",
@@ -143,7 +165,7 @@ def registry():
 def name_of(version: ProgramVersion | None) -> str:
     if version is None:
         return ""
-    return local((version.content or {}).get("name"), current_language())
+    return local(ProgramContent.from_json(version.content).name, current_language())
 
 
 def usable_forms() -> list[SelectChoice]:

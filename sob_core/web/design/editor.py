@@ -1,21 +1,20 @@
 """Editing a draft: the program's texts, its modules and their content items.
 
-Every change copies the draft's content, edits the copy with the content helpers of
-``services.programs`` and saves it with ``update_draft``, which validates the whole program. A rule
+Every change edits a copy of the draft's content with ``content.editing`` and saves it with
+``programs.update_draft``, which validates the whole program. A rule
 broken by the change is shown on the page and nothing is saved.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from ... import programs
+from ...content import KINDS, RULES, Item, Module, ProgramContent, Unlock, editing
 from ...extensions import db
 from ...i18n import current_language
 from ...media import storage as storage_service
@@ -27,30 +26,24 @@ from .common import (
     ITEM_KIND_LABELS,
     active_unit,
     bp,
+    error_text,
     form_titles,
     name_of,
     owned_draft,
     registry,
-    usable_forms,
 )
-from .forms import ITEM_FORMS, ActionForm, ItemForm, ModuleForm, SettingsForm
+from .forms import (
+    ActionForm,
+    ItemForm,
+    ModuleForm,
+    SettingsForm,
+    item_form_class,
+    swedish,
+    with_swedish,
+)
 from .programs import media_of
 
 DIRECTIONS = ("up", "down")
-
-
-def _text(old: Any, new: str | None) -> dict[str, str]:
-    """Replace the Swedish text of a local text, keeping its other languages."""
-    text = dict(old) if isinstance(old, dict) else {}
-    if new and new.strip():
-        text["sv"] = new.strip()
-    else:
-        text.pop("sv", None)
-    return text
-
-
-def _sv(text: Any) -> str:
-    return text.get("sv", "") if isinstance(text, dict) else (text or "")
 
 
 def _save(draft: ProgramVersion, content: dict[str, Any]) -> str | None:
@@ -59,7 +52,7 @@ def _save(draft: ProgramVersion, content: dict[str, Any]) -> str | None:
         programs.update_draft(db.session, draft, content, registry=registry())
     except programs.ProgramContentError as error:
         db.session.rollback()
-        return str(error)
+        return error_text(error)
     db.session.commit()
     return None
 
@@ -82,13 +75,13 @@ def _render_draft(draft: ProgramVersion, settings: SettingsForm, problem: str | 
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def draft(version_id: int):
     draft = owned_draft(version_id)
-    content = draft.content
+    content = ProgramContent.from_json(draft.content)
     settings = SettingsForm(
         data={
-            "name": _sv(content.get("name")),
-            "description": _sv(content.get("description")),
-            "welcome": _sv(content.get("welcome")),
-            "recommended_days": content.get("recommended_days"),
+            "name": swedish(content.name),
+            "description": swedish(content.description),
+            "welcome": swedish(content.welcome),
+            "recommended_days": content.recommended_days,
         }
     )
     return _render_draft(draft, settings)
@@ -101,11 +94,17 @@ def draft_settings(version_id: int):
     settings = SettingsForm()
     if not settings.validate_on_submit():
         return _render_draft(draft, settings)
-    content = copy.deepcopy(draft.content)
-    content["name"] = _text(content.get("name"), settings.name.data)
-    content["description"] = _text(content.get("description"), settings.description.data)
-    content["welcome"] = _text(content.get("welcome"), settings.welcome.data)
-    content["recommended_days"] = settings.recommended_days.data
+    old = ProgramContent.from_json(draft.content)
+    content = editing.editable(draft.content)
+    editing.update_program(
+        content,
+        {
+            "name": with_swedish(old.name, settings.name.data),
+            "description": with_swedish(old.description, settings.description.data),
+            "welcome": with_swedish(old.welcome, settings.welcome.data),
+            "recommended_days": settings.recommended_days.data,
+        },
+    )
     problem = _save(draft, content)
     if problem:
         return _render_draft(draft, settings, problem)
@@ -116,23 +115,21 @@ def draft_settings(version_id: int):
 # --- modules ------------------------------------------------------------------------------------
 
 
-def _module_values(form: ModuleForm, old: dict[str, Any] | None = None) -> dict[str, Any]:
-    old = old or {}
-    unlock: dict[str, Any] = {"rule": form.unlock.data}
-    if form.unlock.data == "days_after_start":
-        unlock["days"] = form.days.data
+def _module_values(form: ModuleForm, old: Module | None = None) -> dict[str, Any]:
+    rule = RULES.get(form.unlock.data)
+    days = form.days.data if rule is not None and rule.needs_days else None
     values = {
-        "title": _text(old.get("title"), form.title.data),
+        "title": with_swedish(old.title if old else None, form.title.data),
         "recommended_days": form.recommended_days.data,
-        "unlock": unlock,
+        "unlock": Unlock(form.unlock.data, days).to_json(),
     }
-    description = _text(old.get("description"), form.description.data)
+    description = with_swedish(old.description if old else None, form.description.data)
     if description:
         values["description"] = description
     return values
 
 
-def _module_page(draft: ProgramVersion, form: ModuleForm, module: dict | None, problem=None):
+def _module_page(draft: ProgramVersion, form: ModuleForm, module: Module | None, problem=None):
     return render_template(
         "sob_core/design/module_form.html",
         draft=draft,
@@ -148,11 +145,15 @@ def _module_page(draft: ProgramVersion, form: ModuleForm, module: dict | None, p
 def new_module(version_id: int):
     draft = owned_draft(version_id)
     form = ModuleForm(
-        data={"unlock": "at_start" if not draft.content.get("modules") else "after_previous"}
+        data={
+            "unlock": "after_previous"
+            if ProgramContent.from_json(draft.content).modules
+            else "at_start"
+        }
     )
     if form.validate_on_submit():
-        content = copy.deepcopy(draft.content)
-        programs.add_module(content, _module_values(form))
+        content = editing.editable(draft.content)
+        editing.add_module(content, _module_values(form))
         problem = _save(draft, content)
         if problem is None:
             flash(_("The module was added."), "info")
@@ -161,9 +162,9 @@ def new_module(version_id: int):
     return _module_page(draft, form, None)
 
 
-def _module_or_404(draft: ProgramVersion, module_key: str) -> dict[str, Any]:
+def _module_or_404(draft: ProgramVersion, module_key: str) -> Module:
     try:
-        return programs.find_module(draft.content, module_key)
+        return ProgramContent.from_json(draft.content).module(module_key)
     except KeyError:
         abort(404)
 
@@ -173,22 +174,18 @@ def _module_or_404(draft: ProgramVersion, module_key: str) -> dict[str, Any]:
 def edit_module(version_id: int, module_key: str):
     draft = owned_draft(version_id)
     module = _module_or_404(draft, module_key)
-    unlock = module.get("unlock") or {}
     form = ModuleForm(
         data={
-            "title": _sv(module.get("title")),
-            "description": _sv(module.get("description")),
-            "recommended_days": module.get("recommended_days"),
-            "unlock": unlock.get("rule", "at_start"),
-            "days": unlock.get("days"),
+            "title": swedish(module.title),
+            "description": swedish(module.description),
+            "recommended_days": module.recommended_days,
+            "unlock": module.unlock.rule,
+            "days": module.unlock.days,
         }
     )
     if form.validate_on_submit():
-        content = copy.deepcopy(draft.content)
-        target = programs.find_module(content, module_key)
-        values = _module_values(form, target)
-        target.pop("description", None)
-        target.update(values)
+        content = editing.editable(draft.content)
+        editing.update_module(content, module_key, _module_values(form, module))
         problem = _save(draft, content)
         if problem is None:
             flash(_("The module was saved."), "info")
@@ -204,14 +201,14 @@ def edit_module(version_id: int, module_key: str):
 def move_module(version_id: int, module_key: str, direction: str):
     draft = owned_draft(version_id)
     _module_or_404(draft, module_key)
-    return _move(draft, programs.move_module, module_key, direction, f"module-{module_key}")
+    return _move(draft, editing.move_module, module_key, direction, f"module-{module_key}")
 
 
 def _move(draft, move, key: str, direction: str, anchor: str):
     """Move a module or an item one step up or down in the draft, then back to its place."""
     if direction not in DIRECTIONS or not ActionForm().validate_on_submit():
         abort(400)
-    content = copy.deepcopy(draft.content)
+    content = editing.editable(draft.content)
     move(content, key, direction)
     problem = _save(draft, content)
     if problem:
@@ -226,14 +223,14 @@ def delete_module(version_id: int, module_key: str):
     module = _module_or_404(draft, module_key)
     form = ActionForm()
     if form.validate_on_submit():
-        content = copy.deepcopy(draft.content)
-        programs.delete_module(content, module_key)
+        content = editing.editable(draft.content)
+        editing.delete_module(content, module_key)
         problem = _save(draft, content)
         flash(problem or _("The module was removed."), "error" if problem else "info")
         return redirect(url_for("design.draft", version_id=draft.id))
     what = _(
         "the module %(title)s and all its content",
-        title=local(module.get("title"), current_language()),
+        title=local(module.title, current_language()),
     )
     return render_template("sob_core/design/confirm_delete.html", draft=draft, form=form, what=what)
 
@@ -286,9 +283,8 @@ def _upload(field, media_kind: str) -> MediaFile | None:
     )
 
 
-def _media_field(
-    form: ItemForm, field, media_kind: str, item: dict, name: str, missing: str
-) -> None:
+def _attach(field, media_kind: str, item: dict[str, Any], name: str, missing: str) -> None:
+    """Store the file posted in ``field`` as the item's ``name``; note ``missing`` when it has none."""
     if field.errors:
         return
     stored = _upload(field, media_kind)
@@ -298,71 +294,19 @@ def _media_field(
         field.errors.append(missing)
 
 
-def _apply(kind: str, form: ItemForm, item: dict[str, Any], choices: dict[str, str]) -> bool:
+def _apply(form: ItemForm, item: dict[str, Any]) -> bool:
     """Copy the form into ``item`` (uploads stored); False when a field has an error."""
     for field in form:
         if isinstance(field.errors, tuple):
             field.errors = list(field.errors)
-    title = form.title.data
-    if kind == "form" and not (title or "").strip():
-        title = choices.get(form.form_key.data, "")
-    item["title"] = _text(item.get("title"), title)
-    if kind == "text":
-        item["body"] = _text(item.get("body"), programs.body_from_input(form.body.data))
-    elif kind == "image":
-        item["alt"] = _text(item.get("alt"), form.alt.data)
-        _media_field(form, form.file, "image", item, "media_id", _("Choose an image file."))
-    elif kind == "audio":
-        _media_field(form, form.file, "audio", item, "media_id", _("Choose an audio file."))
-        transcript = _text(item.get("transcript"), form.transcript.data)
-        if transcript:
-            item["transcript"] = transcript
-        else:
-            item.pop("transcript", None)
-    elif kind == "video":
-        if form.source.data == "link":
-            try:
-                item["url"] = programs.check_video_url(form.url.data, "")
-            except programs.ProgramContentError:
-                form.url.errors.append(
-                    _("Give an https:// link to YouTube, Vimeo or play.vgregion.se.")
-                )
-            item.pop("media_id", None)
-            item.pop("captions_media_id", None)
-        else:
-            item.pop("url", None)
-            _media_field(form, form.file, "video", item, "media_id", _("Choose a video file."))
-            _media_field(
-                form,
-                form.captions,
-                "captions",
-                item,
-                "captions_media_id",
-                _("Uploaded videos need a captions file (WebVTT, .vtt)."),
-            )
-    elif kind == "form":
-        if item.get("form_key") != form.form_key.data:
-            item.pop("form_version", None)  # pinned again when published
-        item["form_key"] = form.form_key.data
+    form.apply(item, _attach)
     return not any(field.errors for field in form)
 
 
-def _item_form(kind: str, item: dict[str, Any] | None) -> ItemForm:
-    form_class = ITEM_FORMS[kind]
-    data: dict[str, Any] = {}
-    if item is not None:
-        data = {
-            "title": _sv(item.get("title")),
-            "body": _sv(item.get("body")),
-            "alt": _sv(item.get("alt")),
-            "transcript": _sv(item.get("transcript")),
-            "url": item.get("url", ""),
-            "source": "link" if item.get("url") else "upload",
-            "form_key": item.get("form_key"),
-        }
-    form = form_class(data=data)
-    if kind == "form":
-        form.form_key.choices = [SelectChoice("", _("Choose a form")), *usable_forms()]
+def _item_form(kind: str, item: Item | None) -> ItemForm:
+    form_class = item_form_class(kind)
+    form = form_class(data=form_class.initial(item) if item is not None else {})
+    form.prepare()
     return form
 
 
@@ -375,7 +319,7 @@ def _item_page(draft, module, kind, form, item=None, problem=None):
         kind=kind,
         form=form,
         item=item,
-        media=media_of({"modules": [{"items": [item]}]}) if item else {},
+        media=media_of(item.media_ids()) if item else {},
         problem=problem,
         upload_types={
             k: ", ".join(storage_service.extensions_for(k)) for k in storage_service.KINDS
@@ -390,15 +334,14 @@ def _item_page(draft, module, kind, form, item=None, problem=None):
 def new_item(version_id: int, module_key: str, kind: str):
     draft = owned_draft(version_id)
     module = _module_or_404(draft, module_key)
-    if kind not in ITEM_FORMS:
+    if kind not in KINDS:
         abort(404)
     form = _item_form(kind, None)
     if form.validate_on_submit():
         item: dict[str, Any] = {"kind": kind}
-        choices = {c.value: c.label for c in form.form_key.choices} if kind == "form" else {}
-        if _apply(kind, form, item, choices):
-            content = copy.deepcopy(draft.content)
-            item_key = programs.add_item(content, module_key, item)
+        if _apply(form, item):
+            content = editing.editable(draft.content)
+            item_key = editing.add_item(content, module_key, item)
             problem = _save(draft, content)
             if problem is None:
                 flash(_("The content was added."), "info")
@@ -410,9 +353,9 @@ def new_item(version_id: int, module_key: str, kind: str):
     return _item_page(draft, module, kind, form)
 
 
-def _item_or_404(draft: ProgramVersion, item_key: str) -> tuple[dict, dict]:
+def _item_or_404(draft: ProgramVersion, item_key: str) -> tuple[Module, Item]:
     try:
-        return programs.find_item(draft.content, item_key)
+        return ProgramContent.from_json(draft.content).item(item_key)
     except KeyError:
         abort(404)
 
@@ -422,13 +365,13 @@ def _item_or_404(draft: ProgramVersion, item_key: str) -> tuple[dict, dict]:
 def edit_item(version_id: int, item_key: str):
     draft = owned_draft(version_id)
     module, item = _item_or_404(draft, item_key)
-    kind = item["kind"]
+    kind = item.kind
     form = _item_form(kind, item)
     if form.validate_on_submit():
-        content = copy.deepcopy(draft.content)
-        _module, target = programs.find_item(content, item_key)
-        choices = {c.value: c.label for c in form.form_key.choices} if kind == "form" else {}
-        if _apply(kind, form, target, choices):
+        values = item.to_json()
+        if _apply(form, values):
+            content = editing.editable(draft.content)
+            editing.update_item(content, item_key, values)
             problem = _save(draft, content)
             if problem is None:
                 flash(_("The content was saved."), "info")
@@ -445,7 +388,7 @@ def edit_item(version_id: int, item_key: str):
 def move_item(version_id: int, item_key: str, direction: str):
     draft = owned_draft(version_id)
     _item_or_404(draft, item_key)
-    return _move(draft, programs.move_item, item_key, direction, f"item-{item_key}")
+    return _move(draft, editing.move_item, item_key, direction, f"item-{item_key}")
 
 
 @bp.route("/versions/<int:version_id>/items/<item_key>/delete", methods=["GET", "POST"])
@@ -455,10 +398,10 @@ def delete_item(version_id: int, item_key: str):
     _module, item = _item_or_404(draft, item_key)
     form = ActionForm()
     if form.validate_on_submit():
-        content = copy.deepcopy(draft.content)
-        programs.delete_item(content, item_key)
+        content = editing.editable(draft.content)
+        editing.delete_item(content, item_key)
         problem = _save(draft, content)
         flash(problem or _("The content was removed."), "error" if problem else "info")
         return redirect(url_for("design.draft", version_id=draft.id))
-    what = _("the content %(title)s", title=local(item.get("title"), current_language()))
+    what = _("the content %(title)s", title=local(item.title, current_language()))
     return render_template("sob_core/design/confirm_delete.html", draft=draft, form=form, what=what)

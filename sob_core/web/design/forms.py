@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -17,8 +21,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ...content.checks import KEY_RE, MAX_DAYS, ContentError, check_video_url
+from ...content.html import body_from_input
+from ...content.kinds import KINDS
+from ...content.schema import Item
+from ...content.unlock import RULES
 from ...media.storage import extensions_for
-from ...programs import KEY_RE, MAX_DAYS, UNLOCK_RULES
 
 
 def _accept(kind: str) -> dict[str, str]:
@@ -33,18 +41,7 @@ KIND_CHOICES = choices(
     ("support", lazy_gettext("Support program")),
     ("treatment", lazy_gettext("Treatment program")),
 )
-UNLOCK_CHOICES = choices(
-    *zip(
-        UNLOCK_RULES,
-        (
-            lazy_gettext("At the start"),
-            lazy_gettext("When the previous module is done"),
-            lazy_gettext("A number of days after the start"),
-            lazy_gettext("When the therapist opens it"),
-        ),
-        strict=True,
-    )
-)
+UNLOCK_CHOICES = choices(*((rule.name, lazy_gettext(rule.choice_label)) for rule in RULES.values()))
 
 
 def _days_field(label) -> IntegerField:
@@ -145,7 +142,31 @@ class ModuleForm(FlaskForm):
         return valid
 
 
+def with_swedish(old: Any, new: str | None) -> dict[str, str]:
+    """Replace the Swedish text of a local text, keeping its other languages."""
+    text = dict(old) if isinstance(old, Mapping) else {}
+    if new and new.strip():
+        text["sv"] = new.strip()
+    else:
+        text.pop("sv", None)
+    return text
+
+
+def swedish(text: Any) -> str:
+    return text.get("sv", "") if isinstance(text, Mapping) else (text or "")
+
+
+#: Stores the file posted in a field as the item's ``name`` (a media id), or notes ``missing``.
+Attach = Callable[[Any, str, dict[str, Any], str, str], None]
+
+
 class ItemForm(FlaskForm):
+    """The editor form of one item kind (named by its entry in ``content.kinds.KINDS``).
+
+    ``initial`` fills the form from a saved item, ``apply`` copies the posted form into the item's
+    fields; the editor view does the rest, whatever the kind.
+    """
+
     title = StringField(
         lazy_gettext("Title"),
         validators=[
@@ -154,6 +175,19 @@ class ItemForm(FlaskForm):
         ],
         description=lazy_gettext("Shown to the citizen in the list of content."),
     )
+
+    @classmethod
+    def initial(cls, item: Item) -> dict[str, Any]:
+        return {"title": swedish(item.title)}
+
+    def prepare(self) -> None:
+        """Fill in choices that depend on the installation (called before validating)."""
+
+    def title_text(self) -> str:
+        return self.title.data or ""
+
+    def apply(self, item: dict[str, Any], attach: Attach) -> None:
+        item["title"] = with_swedish(item.get("title"), self.title_text())
 
 
 class TextItemForm(ItemForm):
@@ -165,6 +199,14 @@ class TextItemForm(ItemForm):
             "p, br, strong, em, ul, ol, li, h2, h3 and links (a href). Anything else is removed."
         ),
     )
+
+    @classmethod
+    def initial(cls, item: Item) -> dict[str, Any]:
+        return {**super().initial(item), "body": swedish(item.text("body"))}
+
+    def apply(self, item: dict[str, Any], attach: Attach) -> None:
+        super().apply(item, attach)
+        item["body"] = with_swedish(item.get("body"), body_from_input(self.body.data))
 
 
 class ImageItemForm(ItemForm):
@@ -182,6 +224,15 @@ class ImageItemForm(ItemForm):
         description=lazy_gettext("Describe what the image shows, for people who cannot see it."),
     )
 
+    @classmethod
+    def initial(cls, item: Item) -> dict[str, Any]:
+        return {**super().initial(item), "alt": swedish(item.text("alt"))}
+
+    def apply(self, item: dict[str, Any], attach: Attach) -> None:
+        super().apply(item, attach)
+        item["alt"] = with_swedish(item.get("alt"), self.alt.data)
+        attach(self.file, "image", item, "media_id", gettext("Choose an image file."))
+
 
 class AudioItemForm(ItemForm):
     file = FileField(
@@ -194,6 +245,19 @@ class AudioItemForm(ItemForm):
         validators=[Optional(), Length(max=100000)],
         description=lazy_gettext("What is said in the recording, for people who cannot hear it."),
     )
+
+    @classmethod
+    def initial(cls, item: Item) -> dict[str, Any]:
+        return {**super().initial(item), "transcript": swedish(item.text("transcript"))}
+
+    def apply(self, item: dict[str, Any], attach: Attach) -> None:
+        super().apply(item, attach)
+        attach(self.file, "audio", item, "media_id", gettext("Choose an audio file."))
+        transcript = with_swedish(item.get("transcript"), self.transcript.data)
+        if transcript:
+            item["transcript"] = transcript
+        else:
+            item.pop("transcript", None)
 
 
 class VideoItemForm(ItemForm):
@@ -225,6 +289,36 @@ class VideoItemForm(ItemForm):
         ),
     )
 
+    @classmethod
+    def initial(cls, item: Item) -> dict[str, Any]:
+        return {
+            **super().initial(item),
+            "url": item.url or "",
+            "source": "link" if item.url else "upload",
+        }
+
+    def apply(self, item: dict[str, Any], attach: Attach) -> None:
+        super().apply(item, attach)
+        if self.source.data == "link":
+            try:
+                item["url"] = check_video_url(self.url.data, "")
+            except ContentError:
+                self.url.errors.append(
+                    gettext("Give an https:// link to YouTube, Vimeo or play.vgregion.se.")
+                )
+            item.pop("media_id", None)
+            item.pop("captions_media_id", None)
+            return
+        item.pop("url", None)
+        attach(self.file, "video", item, "media_id", gettext("Choose a video file."))
+        attach(
+            self.captions,
+            "captions",
+            item,
+            "captions_media_id",
+            gettext("Uploaded videos need a captions file (WebVTT, .vtt)."),
+        )
+
 
 class FormItemForm(ItemForm):
     title = StringField(
@@ -238,14 +332,36 @@ class FormItemForm(ItemForm):
         validate_choice=True,
     )
 
+    @classmethod
+    def initial(cls, item: Item) -> dict[str, Any]:
+        return {**super().initial(item), "form_key": item.form_key}
 
-ITEM_FORMS: dict[str, type[ItemForm]] = {
-    "text": TextItemForm,
-    "image": ImageItemForm,
-    "audio": AudioItemForm,
-    "video": VideoItemForm,
-    "form": FormItemForm,
-}
+    def prepare(self) -> None:
+        from .common import usable_forms
+
+        self.form_key.choices = [SelectChoice("", gettext("Choose a form")), *usable_forms()]
+
+    def title_text(self) -> str:
+        """The designer's title, or the chosen form's own title."""
+        if (self.title.data or "").strip():
+            return self.title.data
+        labels = {c.value: c.label for c in self.form_key.choices or []}
+        return str(labels.get(self.form_key.data, ""))
+
+    def apply(self, item: dict[str, Any], attach: Attach) -> None:
+        super().apply(item, attach)
+        if item.get("form_key") != self.form_key.data:
+            item.pop("form_version", None)  # pinned again when published
+        item["form_key"] = self.form_key.data
+
+
+def item_form_class(kind: str) -> type[ItemForm]:
+    """The editor form of an item kind, as the kinds table names it ("module:Class")."""
+    module_name, _sep, class_name = KINDS[kind].editor_form.partition(":")
+    form_class = getattr(importlib.import_module(module_name), class_name)
+    if not (isinstance(form_class, type) and issubclass(form_class, ItemForm)):
+        raise TypeError(f"the editor form of {kind!r} is not an ItemForm")
+    return form_class
 
 
 class ActionForm(FlaskForm):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ... import programs
+from ...content import ProgramContent
 from ...extensions import db
 from ...models import MediaFile, Program, ProgramVersion, Staff
 from ..access import require
@@ -19,6 +22,7 @@ from .common import (
     name_of,
     owned_program,
     owned_version,
+    registry,
 )
 from .forms import ActionForm, NewProgramForm
 
@@ -65,6 +69,7 @@ def new_program():
         else:
             draft = programs.create_program(
                 db.session,
+                registry=registry(),
                 key=form.key.data,
                 kind=form.kind.data,
                 owner_care_unit_id=active_unit(),
@@ -135,13 +140,14 @@ def version(version_id: int):
         version=version,
         program=version.program,
         name=name_of(version),
-        media=media_of(version.content),
+        media=media_of(ProgramContent.from_json(version.content).media_ids()),
         forms=form_titles(),
     )
 
 
-def media_of(content: dict) -> dict[int, MediaFile]:
-    ids = programs.media_ids(content)
+def media_of(ids: Iterable[int]) -> dict[int, MediaFile]:
+    """The media files with these ids (one query; none for no ids)."""
+    ids = set(ids)
     if not ids:
         return {}
     return {m.id: m for m in db.session.scalars(select(MediaFile).where(MediaFile.id.in_(ids)))}

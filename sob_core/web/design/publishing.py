@@ -10,7 +10,6 @@ from wtforms import SelectChoice
 
 from ... import programs
 from ...extensions import db
-from ...i18n import current_language
 from ...media import storage as storage_service
 from ...models import CareUnit, Region
 from ..access import require
@@ -19,6 +18,8 @@ from .common import (
     PUBLISH_ROLES,
     active_unit,
     bp,
+    content_changes,
+    error_text,
     name_of,
     owned_draft,
     owned_program,
@@ -69,12 +70,12 @@ def publish(version_id: int):
             )
         except programs.ProgramError as error:
             db.session.rollback()
-            problem = str(error)
+            problem = error_text(error)
         else:
             db.session.commit()
             flash(_("Version %(label)s is published.", label=draft.label), "info")
             return redirect(url_for("design.program", program_id=program.id))
-    changes = programs.diff(latest.content, draft.content, current_language()) if latest else []
+    changed = content_changes(latest.content, draft.content) if latest else []
     return render_template(
         "sob_core/design/publish.html",
         draft=draft,
@@ -83,7 +84,7 @@ def publish(version_id: int):
         latest=latest,
         form=form,
         problem=problem,
-        changes=changes,
+        changes=changed,
         next_minor=programs.next_label(db.session, program, "minor"),
         next_major=programs.next_label(db.session, program, "major"),
     )
@@ -111,7 +112,7 @@ def changes(program_id: int):
         new = versions[0]
         old = versions[1] if len(versions) > 1 else versions[0]
         form.old.data, form.new.data = old.id, new.id
-    result = programs.diff(old.content, new.content, current_language())
+    result = content_changes(old.content, new.content)
     return render_template(
         "sob_core/design/changes.html",
         program=program,
@@ -180,7 +181,7 @@ def import_program():
             )
         except programs.ProgramImportError as error:
             db.session.rollback()
-            form.file.errors = [*form.file.errors, str(error)]
+            form.file.errors = [*form.file.errors, error_text(error)]
         else:
             db.session.commit()
             flash(
