@@ -25,8 +25,18 @@ from ..types import LocalText
 from .kinds import KINDS, ItemKind
 
 
-def _text(value: Any) -> dict[str, str]:
-    return dict(value) if isinstance(value, Mapping) else {}
+def as_local_text(value: Any) -> dict[str, str]:
+    """A stored local text as a dict.
+
+    Every write normalises texts to ``{"sv": ...}``; a plain string (rows written straight to
+    the table, as some test fixtures do) is still read as Swedish, anything else as no text.
+    """
+    if isinstance(value, Mapping):
+        return dict(value)
+    return {"sv": value} if isinstance(value, str) and value else {}
+
+
+_text = as_local_text
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def item(version_id: int, item_key: str):
     lang = current_language()
     page = content_page(item_content)
     form = None
-    if page["kind"] == "form":
+    if page["form_key"]:
         pinned = enrollments.pinned_forms(db.session, version.content, [module["key"]])
         form_version = pinned.get(item_key)
         form = {

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from ... import enrollments
+from ...content import Item
 from ...enrollments import EnrollmentError, ItemView
 from ...extensions import db
 from ...i18n import current_language
@@ -83,26 +84,29 @@ def external_link(url: Any) -> str | None:
     return url.strip() if parsed.scheme in ("http", "https") and parsed.netloc else None
 
 
-def content_page(item: Mapping[str, Any]) -> dict[str, Any]:
-    """What a content page shows, resolved to the citizen's language and safe to render."""
+def content_page(item: Item | Mapping[str, Any]) -> dict[str, Any]:
+    """What a content page shows, resolved to the citizen's language and safe to render.
+
+    ``template`` is the kind's item template (see ``content.kinds``), which shows the rest.
+    """
+    if not isinstance(item, Item):
+        item = Item.from_json(item)
     lang = current_language()
-    kind = str(item.get("kind") or "text")
-    page: dict[str, Any] = {
-        "key": item["key"],
-        "kind": kind,
-        "title": local(enrollments.local_text(item.get("title")), lang),
-        "body": rich_text(item.get("body")),
-        "transcript": plain_text(item.get("transcript")),
-        "src": media_url(item.get("media_id")) if item.get("media_id") is not None else None,
-        "captions": (
-            media_url(item.get("captions_media_id"))
-            if item.get("captions_media_id") is not None
-            else None
-        ),
-        "alt": local(enrollments.local_text(item.get("alt")), lang),
-        "url": external_link(item.get("url")) if kind == "video" else None,
+    kind = item.item_kind
+    captions = item.get("captions_media_id")
+    return {
+        "key": item.key,
+        "kind": item.kind,
+        "template": kind.template if kind is not None else None,
+        "title": local(item.title, lang),
+        "body": rich_text(item.text("body")),
+        "transcript": plain_text(item.text("transcript")),
+        "src": media_url(item.media_id) if item.media_id is not None else None,
+        "captions": media_url(captions) if captions is not None else None,
+        "alt": local(item.text("alt"), lang),
+        "url": external_link(item.url),
+        "form_key": item.form_key,
     }
-    return page
 
 
 @dataclass(frozen=True)
@@ -202,7 +206,7 @@ def program_item(enrollment_id: int, item_key: str):
     db.session.commit()
     page = content_page(item)
     form: dict[str, Any] | None = None
-    if page["kind"] == "form":
+    if page["form_key"]:
         assignment = db.session.scalar(
             select(FormAssignment)
             .where(

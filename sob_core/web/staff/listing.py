@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from ...content.schema import as_local_text
 from ...models import (
     Citizen,
     Enrollment,
@@ -25,6 +26,7 @@ from ...models import (
     ProgramVersion,
     Result,
 )
+from ...types import LocalText
 
 VIEWS = ("mine", "all", "ended")
 SORTS = ("name", "start", "active")
@@ -82,7 +84,7 @@ class PatientRow:
     started_at: datetime
     last_active_at: datetime | None
     therapist_id: int | None
-    program_name: dict[str, str] | None
+    program_name: LocalText | None
     program_key: str | None
     version_label: str | None
     flags: int
@@ -109,11 +111,9 @@ class PatientPage:
         return self.page < self.pages
 
 
-def _local_text(value: Any) -> dict[str, str] | None:
-    """A program's name as a local text, whether stored as {"sv": ...} or as a plain string."""
-    if isinstance(value, dict):
-        return value
-    return {"sv": value} if value else None
+def _local_text(value: Any) -> LocalText | None:
+    """A program's name (a local text: every write normalises it), or None without a program."""
+    return as_local_text(value) or None
 
 
 def _like_escape(text: str) -> str:

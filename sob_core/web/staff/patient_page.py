@@ -86,12 +86,10 @@ def _enrollments():
 
 def tab_context(enrollment: Enrollment, active: str) -> dict:
     """What every tab shows above its content: the patient, the program and the tabs."""
+    from ...content import ProgramContent
+
     version = enrollment.program_version
-    program_name = None
-    if version is not None:
-        program_name = version.content.get("name") if isinstance(version.content, dict) else None
-        if isinstance(program_name, str):
-            program_name = {"sv": program_name}
+    program_name = ProgramContent.from_json(version.content).name if version is not None else None
     return {
         "enrollment": enrollment,
         "citizen": enrollment.citizen,

@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
+from ...content import RULES, ProgramContent
 from ...i18n import current_language
 from ...types import local
 
@@ -32,12 +33,6 @@ ERRORS = {
     "no_program": lazy_gettext("The enrollment has no program."),
 }
 
-RULES = {
-    "at_start": lazy_gettext("Opens at the start"),
-    "after_previous": lazy_gettext("Opens when the previous module is done"),
-    "by_therapist": lazy_gettext("Opened by the therapist"),
-}
-
 
 def error_message(error: Exception) -> str:
     """A translated message for a refused enrollment action."""
@@ -46,30 +41,27 @@ def error_message(error: Exception) -> str:
 
 
 def rule_label(rule: str, days: int) -> str:
-    if rule == "days_after_start":
-        return _("Opens %(days)s days after the start", days=days)
-    return str(RULES.get(rule, rule))
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return local(value, current_language())
-    return str(value or "")
+    """What a module's unlock rule does, in the therapist's words ("Opens at the start")."""
+    known = RULES.get(rule)
+    if known is None:
+        return rule
+    return _(known.opens, days=days) if known.needs_days else _(known.opens)
 
 
 def content_titles(content: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, str]]:
     """Module key -> "Modul N. Title" and item key -> title, from a program version's content."""
-    modules: dict[str, str] = {}
-    items: dict[str, str] = {}
-    for number, module in enumerate((content or {}).get("modules") or [], start=1):
-        if not isinstance(module, Mapping) or not module.get("key"):
-            continue
-        modules[module["key"]] = _(
-            "Module %(number)s. %(title)s", number=number, title=_text(module.get("title"))
+    lang = current_language()
+    typed = ProgramContent.from_json(content)
+    modules = {
+        module.key: _(
+            "Module %(number)s. %(title)s", number=number, title=local(module.title, lang)
         )
-        for item in module.get("items") or []:
-            if isinstance(item, Mapping) and item.get("key"):
-                items[item["key"]] = _text(item.get("title")) or item["key"]
+        for number, module in enumerate(typed.modules, start=1)
+        if module.key
+    }
+    items = {
+        item.key: local(item.title, lang) or item.key for _m, item in typed.items() if item.key
+    }
     return modules, items
 
 
