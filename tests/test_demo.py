@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-
 import pytest
+from sqlalchemy import func, select
 
 from sob_core import enrollments, forms, programs
 from sob_core.demo import loader
