@@ -295,3 +295,16 @@ def test_the_therapist_lists_have_rows(app, demo_data):
     assert sum(1 for r in everyone.rows if r.flags) >= 2
     active_days = {r.last_active_at.date() for r in everyone.rows if r.last_active_at}
     assert len(active_days) >= 5, "varied 'Senast aktiv'"
+
+
+@pytest.mark.parametrize(
+    "sob_config", [{"SOB_DISABLED_PLUGINS": ["choice", "numeric", "temporal", "text"]}]
+)
+def test_sob_demo_without_question_types_still_loads_people_and_programmes(runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "skipped: form gad-7: it needs the question types" in first.output
+    assert "skipped: form talk-about: it needs the question types" in first.output
+    assert "staff 9" in first.output and "programs 2" in first.output
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and "program enrollments 0" in again.output, again.output

@@ -107,7 +107,10 @@ class History:
     def submit(
         self, enrollment: Enrollment, assignment: FormAssignment, answers: dict, when: datetime
     ) -> None:
-        """Submit through the forms service, then date the answer, its results and event back."""
+        """Submit through the forms service, then date the answer and its results back.
+
+        Its ``form_submitted`` event is dated once per enrollment, at the end of `bring_to_stage`.
+        """
         response = forms.open_response(self.session, assignment)
         forms.submit(self.session, self.host, response, answers)
         self.session.flush()
@@ -115,7 +118,6 @@ class History:
         response.submitted_at = when
         for result in response.results:
             result.at = when
-        self._date_submission_events(enrollment)
         if assignment.item_key:
             progress = self.session.scalar(
                 select(ItemProgress).where(

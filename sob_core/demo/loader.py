@@ -452,6 +452,8 @@ def _load_stages(
 ) -> None:
     history = History(session, host, now, answers=spec["answers"], flag=spec.get("flag"))
     people = {c.name: c for c in session.scalars(select(Citizen))}
+    units = {u.hsa_id: u for u in session.scalars(select(CareUnit))}
+    staff = {s.name: s for s in session.scalars(select(Staff))}
     for entry in spec["stages"]:
         stage = Stage.from_data(entry)
         if "personnummer" in entry:
@@ -462,9 +464,8 @@ def _load_stages(
         if citizen is None or version is None or _enrolled(session, citizen, version.program_id):
             continue
         if "personnummer" in entry:
-            unit = _unit(session, stage.care_unit)
-            therapist = _staff(session, stage.therapist) if stage.therapist else None
-            history.start(citizen, version, unit, therapist, stage)
+            therapist = staff[stage.therapist] if stage.therapist else None
+            history.start(citizen, version, units[stage.care_unit], therapist, stage)
         else:
             enrollment = session.scalar(
                 select(Enrollment)
