@@ -154,9 +154,10 @@ def runner(app):
 @pytest.fixture
 def demo_data(app) -> None:
     """Load the demo data set."""
-    from . import demo
+    from .demo import loader
+    from .extensions import db
 
-    demo.load()
+    loader.load(db.session, app.extensions["sob"])
 
 
 def csrf_from(html: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
-from sob_core import enrollments, programs
-from sob_core.demo import programs as demo_programs
+from sob_core import enrollments, forms, programs
+from sob_core.demo import loader
 from sob_core.extensions import db
 from sob_core.identity import personnummer
 from sob_core.models import (
@@ -77,12 +78,24 @@ def test_sob_demo_twice_changes_nothing(runner):
     assert _row_counts() == counts
 
 
+def _file_content(name: str) -> dict:
+    return loader.read(f"{name}.sob-program.json")["version"]["content"]
+
+
 def test_the_programs_are_valid_and_substantial(app, demo_data):
-    content = demo_programs.sleep_program_content()
+    registry = app.extensions["sob"].registry
+    skipped: list[str] = []
+    files = {
+        name: loader.prepare(
+            db.session, registry, loader.read(f"{name}.sob-program.json"), skipped
+        )["version"]["content"]
+        for name in ("somnbehandling-1.0", "somnbehandling-1.1", "infor-operation-1.0")
+    }
+    content = files["somnbehandling-1.0"]
     with app.test_request_context():  # the validation messages are translated
-        programs.validate_content(db.session, None, content)
-        programs.validate_content(db.session, None, demo_programs.surgery_program_content())
-    assert content["name"] == "Sömnbehandling" and content["recommended_days"] == 57
+        for each in files.values():
+            programs.validate_content(db.session, None, each)
+    assert content["name"] == {"sv": "Sömnbehandling"} and content["recommended_days"] == 57
     modules = content["modules"]
     assert len(modules) == 8
     assert [m["unlock"]["rule"] for m in modules] == ["at_start"] + ["after_previous"] * 6 + [
@@ -91,19 +104,19 @@ def test_the_programs_are_valid_and_substantial(app, demo_data):
     for module in modules[:3]:
         assert len(module["items"]) >= 3, module["key"]
         words = " ".join(
-            programs.plain_text(i["body"]) for i in module["items"] if i["kind"] == "text"
+            programs.plain_text(i["body"]["sv"]) for i in module["items"] if i["kind"] == "text"
         )
         assert len(words) > 2000, (module["key"], len(words))
-        forms = [i["form_key"] for i in module["items"] if i["kind"] == "form"]
-        assert "sleep-diary" in forms, module["key"]
+        used = [i["form_key"] for i in module["items"] if i["kind"] == "form"]
+        assert "sleep-diary" in used, module["key"]
     for module in modules[3:]:
         assert any(i["kind"] == "text" for i in module["items"]), module["key"]
-    # Only the allowed HTML: sanitising the bodies changes nothing but whitespace.
-    for program in (content, demo_programs.surgery_program_content()):
+    # Only the allowed HTML: sanitising the bodies changes nothing.
+    for program in files.values():
         for module in program["modules"]:
             for item in module["items"]:
                 if item["kind"] == "text":
-                    body = item["body"]
+                    body = item["body"]["sv"]
                     assert set(re.findall(r"</?([a-z0-9]+)", body)) <= {
                         "p",
                         "strong",
@@ -116,11 +129,43 @@ def test_the_programs_are_valid_and_substantial(app, demo_data):
                         "a",
                     }, item["key"]
                     assert programs.sanitise_html(body) == body.strip(), item["key"]
+    # What was loaded is what the files say.
+    for name, each in files.items():
+        key, label = name.rsplit("-", 1)
+        assert _published(key)[label].content == each, name
     # The ISI joins only where its licensed texts made the form exist.
     assert "m1-isi" not in {i["key"] for i in modules[0]["items"]}
     assert "m1-isi" in {
-        i["key"] for i in demo_programs.sleep_program_content(with_isi=True)["modules"][0]["items"]
+        i["key"] for i in _file_content("somnbehandling-1.0")["modules"][0]["items"]
     }
+    assert any("m1-isi" in reason and "form isi" in reason for reason in skipped)
+
+
+def test_a_form_the_file_only_names_joins_when_installed(app):
+    """The ISI's texts cannot ship: an installed ``isi`` form is taken into the import."""
+    registry = app.extensions["sob"].registry
+    question = {"key": "q", "type": "long_text", "required": False, "label": {"sv": "Hur?"}}
+    forms.create_form(db.session, registry, key="isi", title={"sv": "ISI"}, questions=[question])
+    report = loader.load(db.session, app.extensions["sob"])
+    assert not any("isi" in reason for reason in report.skipped), report.skipped
+    for label in ("1.0", "1.1"):
+        first = _published("somnbehandling")[label].content["modules"][0]["items"]
+        isi = next(i for i in first if i["key"] == "m1-isi")
+        assert isi["form_key"] == "isi" and isi["form_version"] == 1
+
+
+@pytest.mark.parametrize("sob_config", [{"SOB_DISABLED_PLUGINS": ["sleep_efficiency", "phq9"]}])
+def test_sob_demo_skips_what_a_missing_plugin_provides(runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "skipped: form phq-9: the scale 'phq-9' is not installed" in result.output
+    assert "skipped: form sleep-diary: it needs the scale 'sleep-efficiency'" in result.output
+    assert "left out m1-somndagbok (form sleep-diary" in result.output
+    assert "programs 2" in result.output and "program enrollments 20" in result.output
+    keys = {
+        i["key"] for m in _published("somnbehandling")["1.0"].content["modules"] for i in m["items"]
+    }
+    assert "m1-somndagbok" not in keys and "m1-valkommen" in keys
 
 
 def test_published_versions_catalogue_and_an_open_program(app, demo_data):
@@ -214,10 +259,12 @@ def test_citizens_at_different_stages(app, demo_data):
         .where(EnrollmentModule.module_key == "m8", EnrollmentModule.activated_by_id.is_not(None))
     )
     assert activated >= 1
-    for name, birth, serial in demo_programs.GENERATED:
-        number = demo_programs.generated_personnummer(birth, serial)
+    generated = [s for s in loader.read("stages.json")["stages"] if "personnummer" in s]
+    assert len(generated) == 16
+    for stage in generated:
+        name, number = stage["citizen"], stage["personnummer"]
         parsed = personnummer.parse(number)
-        assert parsed.birth_date.strftime("%Y%m%d") == birth, name
+        assert parsed.number == number and by_name[name].citizen.personnummer == number, name
         first_name_female = name.split()[0] in {
             "Maja",
             "Fatima",
@@ -248,3 +295,16 @@ def test_the_therapist_lists_have_rows(app, demo_data):
     assert sum(1 for r in everyone.rows if r.flags) >= 2
     active_days = {r.last_active_at.date() for r in everyone.rows if r.last_active_at}
     assert len(active_days) >= 5, "varied 'Senast aktiv'"
+
+
+@pytest.mark.parametrize(
+    "sob_config", [{"SOB_DISABLED_PLUGINS": ["choice", "numeric", "temporal", "text"]}]
+)
+def test_sob_demo_without_question_types_still_loads_people_and_programmes(runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "skipped: form gad-7: it needs the question types" in first.output
+    assert "skipped: form talk-about: it needs the question types" in first.output
+    assert "staff 9" in first.output and "programs 2" in first.output
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and "program enrollments 0" in again.output, again.output

@@ -59,10 +59,13 @@ def plugins_command(as_json: bool) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the demo data (repeatable: nothing is duplicated)."""
-    from .. import demo
+    from ..demo import loader
+    from ..extensions import db
 
-    counts = demo.load()
-    click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    report = loader.load(db.session, current_app.extensions["sob"])
+    for reason in report.skipped:
+        click.echo(f"skipped: {reason}", err=True)
+    click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in report.counts.items()))
 
 
 @click.command("worker")
