@@ -161,7 +161,7 @@ def import_texts_command(path: str) -> None:
     from pathlib import Path
 
     from ..interchange.text_packs import TextPackError, import_pack
-    from .extensions import db
+    from ..extensions import db
 
     try:
         pack = import_pack(
