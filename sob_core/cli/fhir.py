@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, lazy_gettext
 
 from ..i18n import CodedError, cli_language, translate_error
 from ..types import LANGUAGES
@@ -22,14 +22,14 @@ from ..types import LANGUAGES
 forms_group = click.Group("forms", help="Forms as FHIR R4 Questionnaires.")
 
 
-def _say(message: str, **params: Any) -> str:
-    """``message`` in the command's language."""
+def _say(message: Any) -> str:
+    """A ``lazy_gettext`` message in the command's language."""
     with force_locale(cli_language()):
-        return gettext(message, **params)
+        return str(message)
 
 
 def _fail(reason: str) -> NoReturn:
-    click.echo(_say("error: %(reason)s", reason=" ".join(reason.split())), err=True)
+    click.echo(_say(lazy_gettext("error: %(reason)s", reason=" ".join(reason.split()))), err=True)
     sys.exit(2)
 
 
@@ -60,13 +60,19 @@ def export_command(key: str, number: int | None, out: str | None, lang: str) -> 
 
     form = db.session.scalar(select(Form).where(Form.key == key))
     if form is None or not form.versions:
-        _fail(_say("there is no form %(key)s", key=repr(key)))
+        _fail(_say(lazy_gettext("there is no form %(key)s", key=repr(key))))
     if number is None:
         version = form.latest
     else:
         version = next((v for v in form.versions if v.version == number), None)
         if version is None:
-            _fail(_say("the form %(key)s has no version %(number)s", key=repr(key), number=number))
+            _fail(
+                _say(
+                    lazy_gettext(
+                        "the form %(key)s has no version %(number)s", key=repr(key), number=number
+                    )
+                )
+            )
     try:
         resource = export_questionnaire(
             version, current_app.extensions["sob"].registry, lang, base_url=_base_url()
@@ -81,13 +87,15 @@ def export_command(key: str, number: int | None, out: str | None, lang: str) -> 
         Path(out).write_text(text, encoding="utf-8")
     except OSError as error:
         reason = error.strerror or str(error)
-        _fail(_say("cannot write %(path)s: %(reason)s", path=out, reason=reason))
+        _fail(_say(lazy_gettext("cannot write %(path)s: %(reason)s", path=out, reason=reason)))
     click.echo(
         _say(
-            "%(key)s version %(version)s written to %(path)s",
-            key=key,
-            version=version.version,
-            path=out,
+            lazy_gettext(
+                "%(key)s version %(version)s written to %(path)s",
+                key=key,
+                version=version.version,
+                path=out,
+            )
         )
     )
 
@@ -105,7 +113,7 @@ def import_command(path: str, key: str | None) -> None:
         data = Path(path).read_bytes()
     except OSError as error:
         reason = error.strerror or str(error)
-        _fail(_say("cannot read %(path)s: %(reason)s", path=path, reason=reason))
+        _fail(_say(lazy_gettext("cannot read %(path)s: %(reason)s", path=path, reason=reason)))
     try:
         version = import_questionnaire(
             db.session, current_app.extensions["sob"].registry, data, key=key
@@ -117,9 +125,11 @@ def import_command(path: str, key: str | None) -> None:
     count = len(version.definition["questions"])
     click.echo(
         _say(
-            "imported %(key)s version %(version)s (%(count)s questions)",
-            key=version.form.key,
-            version=version.version,
-            count=count,
+            lazy_gettext(
+                "imported %(key)s version %(version)s (%(count)s questions)",
+                key=version.form.key,
+                version=version.version,
+                count=count,
+            )
         )
     )
