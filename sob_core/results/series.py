@@ -97,12 +97,16 @@ def load_series(
             explanation = dict(sub.explanation) or dict(scale.description)
     if not label and version is not None:
         label = dict(version.title)
-    all_bands = {b.slug: b for b in bands}
-    if sub is not None:
-        for variant in sub.bands_by_sex.values():
-            for band in variant:
-                all_bands.setdefault(band.slug, band)
-    return Series(key, label or {"sv": key}, explanation, points, bands, all_bands)
+    return Series(key, label or {"sv": key}, explanation, points, bands, _every_band(bands, sub))
+
+
+def _every_band(bands: tuple[Band, ...], sub: Subscale | None) -> dict[str, Band]:
+    """The bands by slug, with every sex-specific variant's, so a stored band slug is found."""
+    found = {b.slug: b for b in bands}
+    for variant in sub.bands_by_sex.values() if sub is not None else ():
+        for band in variant:
+            found.setdefault(band.slug, band)
+    return found
 
 
 def form_titles(session: Session, form_ids: set[int]) -> dict[int, dict[str, str]]:
