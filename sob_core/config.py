@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from .types import LANGUAGES
+
 TRUE = {"1", "true", "yes", "on"}
 
 #: every environment variable sob reads, with its default and meaning (the README's table)
@@ -105,6 +107,6 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
     "BABEL_TRANSLATION_DIRECTORIES": "translations",
-    "SOB_LANGUAGES": ("sv", "en"),
+    "SOB_LANGUAGES": LANGUAGES,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 }

@@ -1,28 +1,64 @@
-"""Swedish first, English second: locale choice and the language switch."""
+"""Swedish first, English second: locale choice, the language switch and coded errors' texts."""
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, session
-from flask_babel import get_locale
+import os
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from flask import Flask, current_app, has_request_context, session
+from flask_babel import get_locale, gettext
 
 from .extensions import babel
-from .types import local
+from .types import LANGUAGES, local
+
+#: the POSIX variables that name a shell's language, strongest first
+_LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+class CodedError(Protocol):
+    """An error whose English ``template`` (marked for the catalogue) is filled with ``params``."""
+
+    template: str
+    params: Mapping[str, Any]
 
 
 def select_locale() -> str:
-    languages = ("sv", "en")
     # Outside a request (CLI, jobs) there is no session: the default language applies.
     chosen = session.get("lang") if has_request_context() else None
-    if chosen in languages:
+    if chosen in LANGUAGES:
         return chosen
-    from flask import current_app
-
     return current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")
 
 
 def current_language() -> str:
     locale = get_locale()
     return locale.language if locale else "sv"
+
+
+def cli_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language a command prints in: ``SOB_DEFAULT_LOCALE``, else the shell's (``LANG``).
+
+    A shell in a language sob does not speak (``C.UTF-8``, say) gets English, what command-line
+    tools speak there.
+    """
+    environ = os.environ if environ is None else environ
+    chosen = _language_of(environ.get("SOB_DEFAULT_LOCALE"))
+    if chosen in LANGUAGES:
+        return chosen
+    shell = next((environ[name] for name in _LOCALE_VARIABLES if environ.get(name)), "")
+    chosen = _language_of(shell)
+    return chosen if chosen in LANGUAGES else "en"
+
+
+def _language_of(locale: str | None) -> str:
+    """``sv`` of ``sv_SE.UTF-8``."""
+    return (locale or "").split(".")[0].split("@")[0].split("_")[0].split("-")[0].lower()
+
+
+def translate_error(error: CodedError) -> str:
+    """A coded error's message in the current language (a request's, or ``force_locale``'s)."""
+    return gettext(error.template, **error.params)
 
 
 def init_app(app: Flask) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sob_core import forms
 from sob_core.cli.fhir import forms_group
 from sob_core.extensions import db
+from sob_core.i18n import cli_language, translate_error
 from sob_core.interchange import fhir
 from sob_core.models import (
     AuditEvent,
@@ -829,6 +830,13 @@ def test_an_unexportable_response_answers_422_and_is_not_audited(client, login):
     outcome = response.get_json(force=True)
     assert outcome["resourceType"] == "OperationOutcome"
     assert "no-such-type" in outcome["issue"][0]["diagnostics"]
+    assert outcome["issue"][0]["diagnostics"].startswith("svaret på frågan 'notes'")
+    with client.session_transaction() as browser:
+        browser["lang"] = "en"
+    english = client.get(f"/staff/patients/{john.id}/responses/{answer.id}/fhir")
+    assert english.get_json(force=True)["issue"][0]["diagnostics"].startswith(
+        "the answer to question 'notes' is of the question type 'no-such-type'"
+    )
     exports = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export")
     assert db.session.scalar(exports) == 0
 
@@ -914,8 +922,113 @@ def test_cli_errors_exit_2_with_one_line(app, runner, tmp_path, args, message):
     paths = {"missing": tmp_path / "missing.json", "bad": bad, "attachment": attachment}
     args = [a.format(**paths) for a in args]
     before = _counts()
-    result = runner.invoke(forms_group, args)
+    result = runner.invoke(forms_group, args, env={"SOB_DEFAULT_LOCALE": "en"})
     assert result.exit_code == 2
     assert message in result.stderr
     assert result.stderr.count("\n") == 1
     assert _counts() == before
+
+
+@pytest.mark.parametrize(
+    ("environ", "language"),
+    [
+        ({"SOB_DEFAULT_LOCALE": "sv", "LANG": "en_GB.UTF-8"}, "sv"),
+        ({"SOB_DEFAULT_LOCALE": "en"}, "en"),
+        ({"LANG": "sv_SE.UTF-8"}, "sv"),
+        ({"LC_ALL": "en_US.UTF-8", "LANG": "sv_SE.UTF-8"}, "en"),
+        ({"SOB_DEFAULT_LOCALE": "de", "LANG": "sv_SE"}, "sv"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_the_cli_speaks_sob_default_locale_else_the_shells_language(environ, language):
+    assert cli_language(environ) == language
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SOB_DEFAULT_LOCALE": "sv"}, "fel: inte giltig JSON: "),
+        ({"SOB_DEFAULT_LOCALE": None, "LC_ALL": None, "LANG": "sv_SE.UTF-8"}, "fel: inte giltig"),
+        ({"SOB_DEFAULT_LOCALE": "en"}, "error: not valid JSON: "),
+    ],
+)
+def test_cli_import_errors_are_in_the_cli_language(app, runner, tmp_path, env, message):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    result = runner.invoke(forms_group, ["import", str(bad)], env=env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+
+
+def test_cli_import_refusal_and_success_in_swedish(app, runner, tmp_path):
+    path = tmp_path / "q.json"
+    path.write_text(json.dumps(_questionnaire({"linkId": "upload", "type": "attachment"})))
+    refused = runner.invoke(forms_group, ["import", str(path)], env={"SOB_DEFAULT_LOCALE": "sv"})
+    assert refused.exit_code == 2
+    assert "item 'upload' av typen 'attachment'" in refused.stderr
+    path.write_text(json.dumps(_questionnaire(SIMPLE)), encoding="utf-8")
+    args = ["import", str(path), "--key", "enkel"]
+    done = runner.invoke(forms_group, args, env={"SOB_DEFAULT_LOCALE": "sv"})
+    assert done.exit_code == 0, done.output
+    assert "importerade enkel version 1 (1 frågor)" in done.output
+
+
+def test_errors_are_coded_english_by_str_and_translated_where_shown(app):
+    registry = app.extensions["sob"].registry
+    with pytest.raises(fhir.FhirImportError) as caught:
+        fhir.import_questionnaire(db.session, registry, "[]", "k")
+    error = caught.value
+    assert (error.code, error.params) == ("not_object", {})
+    assert str(error) == "not a FHIR resource: a JSON object is needed"
+    with pytest.raises(fhir.FhirImportError) as caught:
+        fhir.import_questionnaire(
+            db.session, registry, _questionnaire({"linkId": "ok", "type": "string"}), "k"
+        )
+    error = caught.value
+    assert (error.code, error.params) == ("no_text", {"link": "'ok'"})
+    with app.test_request_context():
+        from flask_babel import force_locale
+
+        with force_locale("sv"):
+            assert translate_error(error) == "item 'ok' saknar text"
+        with force_locale("en"):
+            assert translate_error(error) == str(error) == "item 'ok' has no text"
+
+
+def test_every_fhir_error_message_is_in_the_swedish_catalogue():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    import sob_core
+
+    po = Path(sob_core.__file__).parent / "translations/sv/LC_MESSAGES/messages.po"
+    with po.open("rb") as file:
+        catalogue = read_po(file)
+    messages = {**fhir.errors.EXPORT_MESSAGES, **fhir.errors.IMPORT_MESSAGES}
+    swedish = {m: catalogue.get(m) for m in messages.values()}
+    assert all(entry is not None and entry.string for entry in swedish.values())
+
+
+def test_the_canonical_url_starts_with_the_base_url_the_caller_passes(app, demo_data):
+    registry = app.extensions["sob"].registry
+    version = _form("phq-9").latest
+    resource = fhir.export_questionnaire(version, registry, base_url="https://stod.example.se/")
+    assert resource["url"] == "https://stod.example.se/fhir/Questionnaire/phq-9"
+    answer = _submitted(JOHN)[0]
+    exported = fhir.export_response(answer, registry, base_url="https://stod.example.se")
+    key = answer.form_version.form.key
+    version_number = answer.form_version.version
+    assert exported["questionnaire"] == (
+        f"https://stod.example.se/fhir/Questionnaire/{key}|{version_number}"
+    )
+
+
+def test_the_web_export_uses_sob_base_url(app, client, login):
+    app.config["SOB_BASE_URL"] = "https://stod.example.se"
+    login("staff", SARA, unit_id=_unit(0).id)
+    form = _form("phq-9")
+    resource = client.get(f"/staff/forms/{form.id}/fhir").get_json(force=True)
+    assert resource["url"] == "https://stod.example.se/fhir/Questionnaire/phq-9"

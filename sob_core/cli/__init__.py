@@ -163,8 +163,8 @@ def import_texts_command(path: str) -> None:
     """Import a scale's licensed item texts from a text pack (see docs/writing-a-scale-plugin.md)."""
     from pathlib import Path
 
+    from ..extensions import db
     from ..interchange.text_packs import TextPackError, import_pack
-    from .extensions import db
 
     try:
         pack = import_pack(

@@ -1,29 +1,54 @@
-"""``sob forms export`` / ``sob forms import``: forms as FHIR R4 Questionnaire files."""
+"""``sob forms export`` / ``sob forms import``: forms as FHIR R4 Questionnaire files.
+
+Messages are in the command's language (``i18n.cli_language``: ``SOB_DEFAULT_LOCALE``, else the
+shell's ``LANG``); the exported resource is in ``--lang``.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale, lazy_gettext
+
+from ..i18n import CodedError, cli_language, translate_error
+from ..types import LANGUAGES
 
 forms_group = click.Group("forms", help="Forms as FHIR R4 Questionnaires.")
 
 
+def _say(message: Any) -> str:
+    """A ``lazy_gettext`` message in the command's language."""
+    with force_locale(cli_language()):
+        return str(message)
+
+
 def _fail(reason: str) -> NoReturn:
-    click.echo("error: " + " ".join(reason.split()), err=True)
+    click.echo(_say(lazy_gettext("error: %(reason)s", reason=" ".join(reason.split()))), err=True)
     sys.exit(2)
+
+
+def _refused(error: CodedError) -> NoReturn:
+    """A coded FHIR error, told in the command's language."""
+    with force_locale(cli_language()):
+        reason = translate_error(error)
+    _fail(reason)
+
+
+def _base_url() -> str | None:
+    return current_app.config.get("SOB_BASE_URL")
 
 
 @forms_group.command("export")
 @click.argument("key")
 @click.option("--version", "number", type=int, default=None, help="Version (default: latest).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to this file.")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default="sv", show_default=True)
 @with_appcontext
 def export_command(key: str, number: int | None, out: str | None, lang: str) -> None:
     """Export the form KEY as a FHIR Questionnaire (JSON on stdout unless --out)."""
@@ -35,17 +60,25 @@ def export_command(key: str, number: int | None, out: str | None, lang: str) -> 
 
     form = db.session.scalar(select(Form).where(Form.key == key))
     if form is None or not form.versions:
-        _fail(f"there is no form {key!r}")
+        _fail(_say(lazy_gettext("there is no form %(key)s", key=repr(key))))
     if number is None:
         version = form.latest
     else:
         version = next((v for v in form.versions if v.version == number), None)
         if version is None:
-            _fail(f"the form {key!r} has no version {number}")
+            _fail(
+                _say(
+                    lazy_gettext(
+                        "the form %(key)s has no version %(number)s", key=repr(key), number=number
+                    )
+                )
+            )
     try:
-        resource = export_questionnaire(version, current_app.extensions["sob"].registry, lang)
+        resource = export_questionnaire(
+            version, current_app.extensions["sob"].registry, lang, base_url=_base_url()
+        )
     except FhirExportError as error:
-        _fail(str(error))
+        _refused(error)
     text = json.dumps(resource, ensure_ascii=False, indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
@@ -53,8 +86,18 @@ def export_command(key: str, number: int | None, out: str | None, lang: str) -> 
     try:
         Path(out).write_text(text, encoding="utf-8")
     except OSError as error:
-        _fail(f"cannot write {out}: {error.strerror or error}")
-    click.echo(f"{key} version {version.version} written to {out}")
+        reason = error.strerror or str(error)
+        _fail(_say(lazy_gettext("cannot write %(path)s: %(reason)s", path=out, reason=reason)))
+    click.echo(
+        _say(
+            lazy_gettext(
+                "%(key)s version %(version)s written to %(path)s",
+                key=key,
+                version=version.version,
+                path=out,
+            )
+        )
+    )
 
 
 @forms_group.command("import")
@@ -69,14 +112,24 @@ def import_command(path: str, key: str | None) -> None:
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        _fail(f"cannot read {path}: {error.strerror or error}")
+        reason = error.strerror or str(error)
+        _fail(_say(lazy_gettext("cannot read %(path)s: %(reason)s", path=path, reason=reason)))
     try:
         version = import_questionnaire(
             db.session, current_app.extensions["sob"].registry, data, key=key
         )
     except FhirImportError as error:
         db.session.rollback()
-        _fail(str(error))
+        _refused(error)
     db.session.commit()
     count = len(version.definition["questions"])
-    click.echo(f"imported {version.form.key} version {version.version} ({count} questions)")
+    click.echo(
+        _say(
+            lazy_gettext(
+                "imported %(key)s version %(version)s (%(count)s questions)",
+                key=version.form.key,
+                version=version.version,
+                count=count,
+            )
+        )
+    )

@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
@@ -108,24 +109,35 @@ def init_app(app: Any) -> None:
 
 
 def get_storage(app: Any = None) -> Storage:
-    """The storage of ``app`` (default: the current app)."""
-    if app is None:
-        from flask import current_app
+    """The storage ``init_app`` chose for ``app`` (chosen now when it has none yet).
 
-        app = current_app
+    The web passes its app (``web.media.current_storage``). Leaving ``app`` out is only for the
+    callers not yet given one (the programme export and import); it goes when they are.
+    """
+    app = _app(app)
     if EXTENSION_KEY not in app.extensions:
         init_app(app)
     return app.extensions[EXTENSION_KEY]
 
 
-def max_upload_bytes(app: Any = None) -> int:
-    """The upload size limit in bytes, from ``SOB_MAX_UPLOAD_MB`` (fractions allowed)."""
-    if app is None:
-        from flask import current_app
+def max_upload_bytes(config: Mapping[str, Any] | None = None) -> int:
+    """The upload size limit in bytes, from ``SOB_MAX_UPLOAD_MB`` of an app's ``config``.
 
-        app = current_app
-    megabytes = app.config.get("SOB_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)
+    Fractions of a megabyte are allowed. ``config`` left out: as for ``get_storage``.
+    """
+    if config is None:
+        config = _app(None).config
+    megabytes = config.get("SOB_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)
     return int(float(megabytes) * 1024 * 1024)
+
+
+def _app(app: Any) -> Any:
+    """``app``, or for the callers that do not pass one yet the app of the context."""
+    if app is not None:
+        return app
+    import flask  # transitional, see get_storage: the domain does not otherwise know Flask
+
+    return flask.current_app._get_current_object()
 
 
 # --- what may be uploaded ------------------------------------------------------------------------
@@ -133,6 +145,8 @@ def max_upload_bytes(app: Any = None) -> int:
 
 @dataclass(frozen=True)
 class MediaType:
+    """A content type sob accepts, its kind and the file name extensions it goes by."""
+
     content_type: str
     kind: str  # image / audio / video / captions
     extensions: tuple[str, ...]
@@ -154,6 +168,7 @@ KINDS = ("image", "audio", "video", "captions")
 
 
 def extensions_for(kind: str) -> list[str]:
+    """The file name extensions accepted for a kind of media (``image``, ``audio`` ...)."""
     return [ext for t in MEDIA_TYPES if t.kind == kind for ext in t.extensions]
 
 
@@ -274,5 +289,6 @@ def store_media(
 
 
 def read_media(storage: Storage, media: MediaFile) -> bytes:
+    """The stored bytes of ``media``; ``KeyError`` when the storage has lost them."""
     with storage.open(media.storage_key) as stream:
         return stream.read()

@@ -9,8 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, request, session
 
 from ..extensions import db
+from ..i18n import translate_error
 from ..interchange import fhir
 from ..models import Enrollment, Form, FormResponse
+from ..types import LANGUAGES
 from .access import require
 from .audit import audit_citizen
 
@@ -25,11 +27,18 @@ def _fhir_response(resource: dict[str, Any]) -> Response:
     return Response(body, mimetype=FHIR_JSON, headers={"Cache-Control": "no-store"})
 
 
+def _base_url() -> str | None:
+    """The deployment's public address, which starts every Questionnaire's canonical URL."""
+    return current_app.config.get("SOB_BASE_URL")
+
+
 def _failed(error: fhir.FhirExportError) -> Response:
-    """An export refused by the mapping: a FHIR OperationOutcome saying why."""
+    """An export refused by the mapping: a FHIR OperationOutcome saying why, in the staff's language."""
     outcome = {
         "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": "not-supported", "diagnostics": str(error)}],
+        "issue": [
+            {"severity": "error", "code": "not-supported", "diagnostics": translate_error(error)}
+        ],
     }
     response = _fhir_response(outcome)
     response.status_code = 422
@@ -45,11 +54,11 @@ def questionnaire(form_id: int):
     if form.care_unit_id is not None and form.care_unit_id != session.get("care_unit_id"):
         abort(404)  # another unit's form answers like a missing one
     lang = request.args.get("lang", "sv")
-    if lang not in ("sv", "en"):
+    if lang not in LANGUAGES:
         abort(400)
     try:
         resource = fhir.export_questionnaire(
-            form.latest, current_app.extensions["sob"].registry, lang
+            form.latest, current_app.extensions["sob"].registry, lang, base_url=_base_url()
         )
     except fhir.FhirExportError as error:
         return _failed(error)
@@ -66,7 +75,9 @@ def questionnaire_response(enrollment_id: int, response_id: int):
     if answer is None or answer.citizen_id != enrollment.citizen_id or answer.status != "submitted":
         abort(404)
     try:
-        resource = fhir.export_response(answer, current_app.extensions["sob"].registry)
+        resource = fhir.export_response(
+            answer, current_app.extensions["sob"].registry, base_url=_base_url()
+        )
     except fhir.FhirExportError as error:
         return _failed(error)
     audit_citizen("export", "form_response", enrollment.citizen_id, response=answer.id)

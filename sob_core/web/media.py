@@ -8,20 +8,30 @@ the file did not exist.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import media as media_service
 from ..extensions import db
-from ..media import storage as storage_service
 from ..models import Enrollment, MediaFile, ProgramVersion
 from ..programs import media_ids
 from .access import require
 
 bp = Blueprint("media", __name__)
-bp.record_once(lambda state: storage_service.init_app(state.app))
+bp.record_once(lambda state: media_service.init_app(state.app))
 
 STAFF_ROLES = {"designer", "publisher", "therapist", "citizen_admin"}
+
+
+def current_storage() -> media_service.Storage:
+    """The storage of the app handling the request: what views pass to the media service."""
+    return media_service.get_storage(current_app)
+
+
+def current_max_upload_bytes() -> int:
+    """The upload size limit of the app handling the request."""
+    return media_service.max_upload_bytes(current_app.config)
 
 
 def may_see(media_id: int) -> bool:
@@ -43,7 +53,7 @@ def file(media_id: int):
     media = db.session.get(MediaFile, media_id)
     if media is None or not may_see(media_id):
         abort(404)
-    storage = storage_service.get_storage()
+    storage = current_storage()
     path_of = getattr(storage, "path", None)
     try:
         source = path_of(media.storage_key) if path_of else storage.open(media.storage_key)

@@ -10,7 +10,8 @@ from .. import forms
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Citizen
-from ..results import charts
+from ..results import series as results_series
+from . import charts
 
 #: the id plotly.js checks before injecting its map styles (a chart page never shows a map)
 PLOTLY_MAPLIBRE_STYLE_ID = "9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98efbc0130da53"
@@ -19,8 +20,8 @@ PLOTLY_MAPLIBRE_STYLE_ID = "9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98
 def series_list(citizen: Citizen, citizen_view: bool) -> list[tuple[str, int, dict]]:
     registry = current_app.extensions["sob"].registry
     rows = []
-    for key, count in charts.series_keys(db.session, citizen.id, citizen_view):
-        label = charts.scale_label(registry, key) or {"sv": key, "en": key}
+    for key, count in results_series.series_keys(db.session, citizen.id, citizen_view):
+        label = results_series.scale_label(registry, key) or {"sv": key, "en": key}
         rows.append((key, count, label))
     return rows
 
@@ -28,7 +29,7 @@ def series_list(citizen: Citizen, citizen_view: bool) -> list[tuple[str, int, di
 def render_series(citizen: Citizen, key: str, citizen_view: bool, template: str, **extra):
     registry = current_app.extensions["sob"].registry
     context = forms.citizen_context(citizen)
-    series = charts.load_series(db.session, registry, citizen, key, citizen_view, context)
+    series = results_series.load_series(db.session, registry, citizen, key, citizen_view, context)
     if series is None:
         abort(404)
     lang = current_language()

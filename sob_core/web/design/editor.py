@@ -21,6 +21,7 @@ from ...media import storage as storage_service
 from ...models import MediaFile, ProgramVersion
 from ...types import local
 from ..access import require
+from ..media import current_max_upload_bytes, current_storage
 from .common import (
     DESIGN_ROLES,
     ITEM_KIND_LABELS,
@@ -265,7 +266,7 @@ def _upload(field, media_kind: str) -> MediaFile | None:
     upload = field.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    max_bytes = storage_service.max_upload_bytes()
+    max_bytes = current_max_upload_bytes()
     data = upload.read(max_bytes + 1)
     try:
         media_type = storage_service.check_upload(data, upload.filename, media_kind, max_bytes)
@@ -274,7 +275,7 @@ def _upload(field, media_kind: str) -> MediaFile | None:
         return None
     return storage_service.store_media(
         db.session,
-        storage_service.get_storage(),
+        current_storage(),
         data,
         filename=upload.filename,
         media_type=media_type,

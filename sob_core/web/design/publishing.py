@@ -10,9 +10,9 @@ from wtforms import SelectChoice
 
 from ... import programs
 from ...extensions import db
-from ...media import storage as storage_service
 from ...models import CareUnit, Region
 from ..access import require
+from ..media import current_storage
 from .common import (
     DESIGN_ROLES,
     PUBLISH_ROLES,
@@ -155,7 +155,7 @@ def export(version_id: int):
     version = owned_version(version_id)
     if version.status == "draft":
         abort(404)
-    data = programs.export_bytes(db.session, version, storage=storage_service.get_storage())
+    data = programs.export_bytes(db.session, version, storage=current_storage())
     response = Response(data, mimetype="application/json")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{programs.export_filename(version)}"'
@@ -177,7 +177,7 @@ def import_program():
                 care_unit_id=active_unit(),
                 key=form.key.data or None,
                 imported_by_id=current_user.id,
-                storage=storage_service.get_storage(),
+                storage=current_storage(),
             )
         except programs.ProgramImportError as error:
             db.session.rollback()

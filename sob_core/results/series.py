@@ -1,7 +1,6 @@
-"""Result series and their charts: values over time with the bands drawn as coloured areas.
+"""Result series: a citizen's values of one result key over time, with the scale's bands.
 
-The chart is a plain Plotly figure (a dict) rendered by the browser with the plotly.js that ships in
-the installed ``plotly`` package; every chart has a table beside it with the same data.
+This is the data a chart shows; how it looks (a Plotly figure) is the web's (``web/charts.py``).
 """
 
 from __future__ import annotations
@@ -15,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from ..models import Citizen, Form, FormVersion, Result
 from ..plugins import Registry
-from ..types import Band, Subscale, local
+from ..types import LANGUAGES, Band, Subscale, local
 
 
 @dataclass
 class Series:
+    """The values of one result key, newest first, with their name, explanation and bands."""
+
     key: str
     label: dict[str, str]
     explanation: dict[str, str]
@@ -29,6 +30,7 @@ class Series:
 
 
 def subscale_for(registry: Registry, key: str) -> Subscale | None:
+    """The installed subscale a result key (``<scale>.<subscale>``) names, if any."""
     scale_id, _, sub_id = key.partition(".")
     scale = registry.scales.get(scale_id)
     if scale is None:
@@ -47,7 +49,7 @@ def scale_label(registry: Registry, key: str) -> dict[str, str] | None:
     scale = registry.scales[key.partition(".")[0]]
     if len(scale.subscales) == 1:
         return dict(scale.name)
-    return {lang: f"{local(scale.name, lang)}: {local(sub.label, lang)}" for lang in ("sv", "en")}
+    return {lang: f"{local(scale.name, lang)}: {local(sub.label, lang)}" for lang in LANGUAGES}
 
 
 def series_keys(session: Session, citizen_id: int, citizen_view: bool) -> list[tuple[str, int]]:
@@ -66,6 +68,7 @@ def load_series(
     citizen_view: bool,
     context: Mapping[str, Any],
 ) -> Series | None:
+    """A citizen's series of ``key`` (only what the citizen may see when ``citizen_view``)."""
     query = select(Result).where(Result.citizen_id == citizen.id, Result.key == key)
     if citizen_view:
         query = query.where(Result.citizen_visible.is_(True))
@@ -94,67 +97,20 @@ def load_series(
             explanation = dict(sub.explanation) or dict(scale.description)
     if not label and version is not None:
         label = dict(version.title)
-    all_bands = {b.slug: b for b in bands}
-    if sub is not None:
-        for variant in sub.bands_by_sex.values():
-            for band in variant:
-                all_bands.setdefault(band.slug, band)
-    return Series(key, label or {"sv": key}, explanation, points, bands, all_bands)
+    return Series(key, label or {"sv": key}, explanation, points, bands, _every_band(bands, sub))
 
 
-def figure(series: Series, lang: str) -> dict[str, Any]:
-    ordered = sorted(series.points, key=lambda r: r.at)
-    x = [r.at.date().isoformat() for r in ordered]
-    y = [r.value for r in ordered]
-    values = [v for v in y if v is not None]
-    shapes = []
-    top = max(values + [b.lower or 0 for b in series.bands if b.lower is not None] + [1])
-    for band in series.bands:
-        lower = band.lower if band.lower is not None else min(values + [0])
-        upper = band.upper if band.upper is not None else top * 1.1
-        shapes.append(
-            {
-                "type": "rect",
-                "xref": "paper",
-                "yref": "y",
-                "x0": 0,
-                "x1": 1,
-                "y0": lower,
-                "y1": upper,
-                "fillcolor": band.colour,
-                "opacity": 0.18,
-                "line": {"width": 0},
-                "layer": "below",
-            }
-        )
-    return {
-        "data": [
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "x": x,
-                "y": y,
-                "name": local(series.label, lang),
-                "line": {"color": "#1c4f8a", "width": 3},
-                "marker": {"size": 9},
-            }
-        ],
-        "layout": {
-            "shapes": shapes,
-            "margin": {"l": 48, "r": 16, "t": 16, "b": 48},
-            "xaxis": {"type": "category", "title": {"text": "Datum" if lang == "sv" else "Date"}},
-            "yaxis": {
-                "title": {"text": "Värde" if lang == "sv" else "Value"},
-                "rangemode": "tozero",
-            },
-            "showlegend": False,
-            "height": 320,
-        },
-        "config": {"displayModeBar": False, "responsive": True, "staticPlot": False},
-    }
+def _every_band(bands: tuple[Band, ...], sub: Subscale | None) -> dict[str, Band]:
+    """The bands by slug, with every sex-specific variant's, so a stored band slug is found."""
+    found = {b.slug: b for b in bands}
+    for variant in sub.bands_by_sex.values() if sub is not None else ():
+        for band in variant:
+            found.setdefault(band.slug, band)
+    return found
 
 
 def form_titles(session: Session, form_ids: set[int]) -> dict[int, dict[str, str]]:
+    """Each form's title (its latest version's), by form id."""
     if not form_ids:
         return {}
     rows = session.execute(

@@ -1,0 +1,168 @@
+"""What the Questionnaire export, the response export and the import share: systems, identity and
+texts in several languages (see the package's notes on texts)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from ...models import FormVersion
+from ...types import LANGUAGES
+
+SD = "http://hl7.org/fhir/StructureDefinition/"
+TRANSLATION = SD + "translation"
+ITEM_CONTROL = SD + "questionnaire-itemControl"
+ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
+PERSONNUMMER_SYSTEM = "http://electronichealth.se/identifier/personnummer"
+SAMORDNINGSNUMMER_SYSTEM = "http://electronichealth.se/identifier/samordningsnummer"
+
+#: the namespace of sob's own code systems and extensions: the same in every deployment, so one
+#: deployment's exports import into another (change it only together with a migration of exports)
+SOB_FHIR = "https://sob.example/fhir"
+SCALE_SYSTEM = SOB_FHIR + "/CodeSystem/scale"
+RESULT_EXTENSION = SOB_FHIR + "/StructureDefinition/form-result"
+MEDIA_EXTENSION = SOB_FHIR + "/StructureDefinition/question-media"
+
+#: the address used when a caller has none (tests, a CLI without SOB_BASE_URL)
+DEFAULT_BASE_URL = "http://localhost"
+
+_FHIR_ID = re.compile(r"[^A-Za-z0-9.-]+")
+
+
+def questionnaire_url(form_key: str, base_url: str | None = None) -> str:
+    """The canonical URL of a form's Questionnaire (the same for all its versions)."""
+    base = (base_url or DEFAULT_BASE_URL).rstrip("/")
+    return f"{base}/fhir/Questionnaire/{quote(form_key, safe='')}"
+
+
+def questionnaire_canonical(version: FormVersion, base_url: str | None = None) -> str:
+    """``url|version``: the exact version a response answered."""
+    return f"{questionnaire_url(version.form.key, base_url)}|{version.version}"
+
+
+def fhir_id(*parts: Any) -> str:
+    """A FHIR ``id`` from ``parts``: letters, digits, ``-`` and ``.``, at most 64 long."""
+    raw = "-".join(str(part) for part in parts)
+    cleaned = _FHIR_ID.sub("-", raw).strip("-.") or "form"
+    return cleaned[-64:].lstrip("-.") or "form"
+
+
+def iso(moment: Any) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+# --- texts ---------------------------------------------------------------------------------------
+
+
+def texts_of(texts: Any) -> dict[str, str]:
+    """The non-empty texts of a ``LocalText``-like value (anything else has none)."""
+    if not isinstance(texts, Mapping):
+        return {}
+    return {k: v for k, v in texts.items() if isinstance(k, str) and isinstance(v, str) and v}
+
+
+def _translation(lang: str, text: str) -> dict[str, Any]:
+    return {
+        "url": TRANSLATION,
+        "extension": [
+            {"url": "lang", "valueCode": lang},
+            {"url": "content", "valueString": text},
+        ],
+    }
+
+
+def text_element(name: str, texts: Any, lang: str) -> dict[str, Any]:
+    """``{name: text in lang, "_name": {translations of the other languages}}``."""
+    texts = texts_of(texts)
+    if not texts:
+        return {}
+    base = lang if lang in texts else ("sv" if "sv" in texts else next(iter(texts)))
+    element: dict[str, Any] = {name: texts[base]}
+    others = [_translation(other, text) for other, text in texts.items() if other != base]
+    if others:
+        element[f"_{name}"] = {"extension": others}
+    return element
+
+
+def read_text(element: Any, name: str) -> dict[str, str]:
+    """The texts of ``element[name]`` per language (see the package's notes on texts)."""
+    if not isinstance(element, Mapping):
+        return {}
+    texts: dict[str, str] = {}
+    for found in extensions(element.get(f"_{name}"), TRANSLATION):
+        lang, content = _pairs(found)
+        if isinstance(lang, str) and isinstance(content, str) and content:
+            texts[lang] = content
+    base = element.get(name)
+    if isinstance(base, str) and base:
+        for lang in LANGUAGES:
+            if lang not in texts:
+                texts[lang] = base
+                break
+        texts.setdefault("sv", base)
+    return texts
+
+
+def local_parts(name: str, texts: Any) -> list[dict[str, Any]]:
+    """A text per language inside a complex extension: one ``name`` part per language."""
+    return [
+        {
+            "url": name,
+            "extension": [
+                {"url": "lang", "valueCode": lang},
+                {"url": "content", "valueString": text},
+            ],
+        }
+        for lang, text in texts_of(texts).items()
+    ]
+
+
+def read_local_parts(parts: Sequence[Mapping[str, Any]], name: str) -> dict[str, str]:
+    """The texts ``local_parts`` wrote under ``name``."""
+    texts = {}
+    for part in parts:
+        if part.get("url") == name:
+            lang, content = _pairs(part)
+            if isinstance(lang, str) and isinstance(content, str) and content:
+                texts[lang] = content
+    return texts
+
+
+def _pairs(extension: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The ``lang``/``content`` of a translation-shaped complex extension."""
+    parts = {p.get("url"): p for p in extension.get("extension") or [] if isinstance(p, Mapping)}
+    return (parts.get("lang") or {}).get("valueCode"), (parts.get("content") or {}).get(
+        "valueString"
+    )
+
+
+# --- extensions ----------------------------------------------------------------------------------
+
+
+def extensions(element: Any, url: str) -> list[Mapping[str, Any]]:
+    """The extensions of ``element`` with the ``url``."""
+    found = element.get("extension") if isinstance(element, Mapping) else None
+    if not isinstance(found, list):
+        return []
+    return [e for e in found if isinstance(e, Mapping) and e.get("url") == url]
+
+
+def item_control(code: str) -> dict[str, Any]:
+    return {
+        "url": ITEM_CONTROL,
+        "valueCodeableConcept": {"coding": [{"system": ITEM_CONTROL_SYSTEM, "code": code}]},
+    }
+
+
+def controls(item: Any) -> frozenset[str]:
+    """The itemControl codes of an item (``help`` marks a help text)."""
+    codes = set()
+    for found in extensions(item, ITEM_CONTROL):
+        concept = found.get("valueCodeableConcept")
+        codings = concept.get("coding") if isinstance(concept, Mapping) else None
+        for coding in codings if isinstance(codings, list) else []:
+            if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
+                codes.add(coding["code"])
+    return frozenset(codes)

@@ -1,0 +1,137 @@
+"""Coded FHIR errors: a code and its parameters, English by ``str()``, translated where shown.
+
+The domain does not know the reader's language. An error carries ``code`` (which message) and
+``params`` (the names and values it mentions, already quoted); ``str(error)`` is the English text,
+for logs and tests, and the web and the CLI show ``i18n.translate_error(error)`` in their language.
+The messages are marked with ``N_`` so ``make messages`` puts them in the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark ``message`` for the catalogue without translating it here."""
+    return message
+
+
+EXPORT_MESSAGES: dict[str, str] = {
+    "result_settings": N_("result %(key)s has settings FHIR export does not know: %(names)s"),
+    "type_not_installed": N_(
+        "question %(key)s is of the question type %(type)s, which is not installed"
+    ),
+    "question": N_("question %(key)s: %(detail)s"),
+    "media": N_("question %(key)s: its media cannot be exported"),
+    "media_text": N_("question %(key)s: the media %(name)s must be a text"),
+    "show_if_source": N_("question %(key)s: show_if names no earlier question"),
+    "show_if_source_type": N_(
+        "question %(key)s depends on %(source)s, whose question type is not installed"
+    ),
+    "show_if_in": N_("question %(key)s: show_if 'in' needs a list of values"),
+    "show_if_kind": N_("question %(key)s: show_if needs equals, in or min"),
+    "show_if_compare": N_(
+        "question %(key)s: show_if compares %(source)s with %(value)s: %(detail)s"
+    ),
+    "show_if_one_answer": N_(
+        "question %(key)s: show_if compares %(source)s with %(value)s, which is not one answer"
+    ),
+    "show_if_min": N_("question %(key)s: show_if 'min' must be a number"),
+    "no_citizen": N_("response %(id)s: its citizen is not found"),
+    "answer_type_not_installed": N_(
+        "the answer to question %(key)s is of the question type %(type)s, which is not installed"
+    ),
+    "answer": N_("the answer to question %(key)s: %(detail)s"),
+    "extra_answers": N_(
+        "response %(id)s answers questions its form version does not have: %(keys)s"
+    ),
+}
+
+IMPORT_MESSAGES: dict[str, str] = {
+    # the file
+    "not_json": N_("not valid JSON: %(detail)s"),
+    "not_object": N_("not a FHIR resource: a JSON object is needed"),
+    "not_questionnaire": N_("not a Questionnaire (resourceType %(type)s)"),
+    "invalid": N_("not a valid FHIR R4 Questionnaire: %(detail)s"),
+    "not_boolean": N_("not a valid FHIR R4 Questionnaire: %(where)s must be true or false"),
+    "not_integer": N_("not a valid FHIR R4 Questionnaire: %(where)s must be an integer"),
+    "not_number": N_("not a valid FHIR R4 Questionnaire: %(where)s must be a number"),
+    # the Questionnaire and the form it becomes
+    "modifier": N_("the Questionnaire has a modifier extension sob cannot honour: %(url)s"),
+    "many_scales": N_("the Questionnaire names more than one scale"),
+    "result_key": N_("a result definition has no key"),
+    "bad_key": N_(
+        "the form key %(key)s is not usable: give a key of lower-case letters, digits, "
+        "'_', '.' or '-'"
+    ),
+    "other_unit": N_("the form %(key)s belongs to another care unit"),
+    "form": N_("%(detail)s"),
+    # groups
+    "items_list": N_("Questionnaire.item must be a list"),
+    "no_link": N_("an item has no linkId"),
+    "group_modifier": N_("group %(link)s has a modifier extension sob cannot honour: %(url)s"),
+    "group_repeats": N_("group %(link)s repeats, which sob cannot represent"),
+    "group_nested": N_(
+        "group %(child)s is nested in group %(link)s: sob flattens only one level of groups"
+    ),
+    "group_condition": N_(
+        "item %(child)s and its group %(link)s both have enableWhen, which sob cannot combine"
+    ),
+    # items
+    "item_modifier": N_("item %(link)s has a modifier extension sob cannot honour: %(url)s"),
+    "nested_list": N_("item %(link)s: its nested items must be a list"),
+    "many_helps": N_("item %(link)s has more than one help text"),
+    "no_type": N_("item %(link)s of type %(type)s: no installed question type can represent it"),
+    "many_types": N_("item %(link)s of type %(type)s fits several question types: %(keys)s"),
+    "type": N_("item %(link)s of type %(type)s: %(detail)s"),
+    "no_text": N_("item %(link)s has no text"),
+    "item": N_("item %(link)s: %(detail)s"),
+    "item_key": N_("item %(link)s: %(name)s cannot be represented in sob"),
+    "type_changes": N_("item %(link)s of type %(type)s would become %(again)s"),
+    "extension": N_("item %(link)s: the extension %(url)s cannot be represented in sob"),
+    "nested_item": N_("item %(child)s nested in item %(link)s cannot be represented in sob"),
+    "preselected": N_("item %(link)s: a preselected answer option cannot be represented"),
+    "option_extension": N_(
+        "item %(link)s: the extension %(url)s of an answer option cannot be represented in sob"
+    ),
+    "media": N_("item %(link)s: its media needs a kind and a src"),
+    # skip logic
+    "condition_malformed": N_("item %(link)s: its enableWhen is malformed"),
+    "condition_sources": N_(
+        "item %(link)s: enableWhen on several questions cannot be represented in sob"
+    ),
+    "condition_min": N_("item %(link)s: enableWhen '>=' needs a number"),
+    "condition_operator": N_(
+        "item %(link)s: the enableWhen operator %(operator)s cannot be represented in sob"
+    ),
+    "condition_behaviour": N_(
+        "item %(link)s: several enableWhen need enableBehavior 'any' to be represented in sob"
+    ),
+    "condition_answers": N_("item %(link)s: an enableWhen needs exactly one answer"),
+    "condition_answer": N_("item %(link)s: the enableWhen %(name)s cannot be represented in sob"),
+}
+
+
+class FhirError(ValueError):
+    """A coded FHIR mapping error (see the module's notes); ``str()`` is the English text."""
+
+    messages: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.template = self.messages[code]
+        self.params = {name: str(value) for name, value in params.items()}
+        super().__init__(self.template % self.params if self.params else self.template)
+
+
+class FhirExportError(FhirError):
+    """A form or response that cannot be exported; the message names the question."""
+
+    messages = EXPORT_MESSAGES
+
+
+class FhirImportError(FhirError):
+    """A resource that cannot be imported; the message names the item. Nothing was imported."""
+
+    messages = IMPORT_MESSAGES

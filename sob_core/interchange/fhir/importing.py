@@ -1,0 +1,219 @@
+"""A FHIR R4 Questionnaire read into a form: the file, the resource, its groups and results.
+
+The items themselves are read in ``items.py``. All or nothing: anything sob cannot represent is a
+``FhirImportError`` before a row is added.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ... import forms as forms_service
+from ...models import Form, FormVersion
+from ...plugins import Registry
+from ...types import KEY_RE
+from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts, read_text
+from .errors import FhirImportError
+from .items import link_of, read_question, refuse_modifiers
+
+
+def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
+    """Validate a Questionnaire and map it to ``create_form`` arguments (without ``key``).
+
+    Returns ``{"title", "intro", "scale_id", "questions", "results", "suggested_key"}``.
+    """
+    resource = _parse(data)
+    refuse_modifiers(resource, "modifier")
+    questions = [read_question(item, registry) for item in _flatten(resource.get("item"))]
+    title = read_text(resource, "title")
+    if not title and isinstance(resource.get("name"), str) and resource["name"]:
+        title = {"sv": resource["name"]}
+    intro = read_text(resource, "description")
+    scale_ids = [
+        coding.get("code")
+        for coding in resource.get("code") or []
+        if isinstance(coding, Mapping) and coding.get("system") == SCALE_SYSTEM
+    ]
+    if len(scale_ids) > 1:
+        raise FhirImportError("many_scales")
+    results = [_read_result(found) for found in extensions(resource, RESULT_EXTENSION)]
+    return {
+        "title": title,
+        "intro": intro,
+        "scale_id": scale_ids[0] if scale_ids else None,
+        "questions": questions,
+        "results": results,
+        "suggested_key": _suggested_key(resource),
+    }
+
+
+def import_questionnaire(
+    session: Session,
+    registry: Registry,
+    data: Mapping[str, Any] | str | bytes,
+    key: str | None = None,
+    care_unit_id: int | None = None,
+) -> FormVersion:
+    """Create a form (or a new version of the form ``key``) from a FHIR R4 Questionnaire.
+
+    All or nothing: any item sob cannot represent raises ``FhirImportError`` before anything is
+    added to ``session``. The caller commits.
+    """
+    found = read_questionnaire(registry, data)
+    key = key if key is not None else found["suggested_key"]
+    if not isinstance(key, str) or not KEY_RE.match(key):
+        raise FhirImportError("bad_key", key=repr(key))
+    existing = session.scalar(select(Form).where(Form.key == key))
+    if existing is not None and existing.care_unit_id != care_unit_id:
+        raise FhirImportError("other_unit", key=repr(key))
+    title = found["title"] or {"sv": key}
+    try:
+        return forms_service.create_form(
+            session,
+            registry,
+            key=key,
+            title=title,
+            intro=found["intro"],
+            questions=found["questions"],
+            results=found["results"],
+            scale_id=found["scale_id"],
+            care_unit_id=care_unit_id,
+        )
+    except forms_service.FormDefinitionError as error:
+        raise FhirImportError("form", detail=error) from error
+
+
+# --- the file ------------------------------------------------------------------------------------
+
+
+def _parse(data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
+    from fhir.resources.R4B.questionnaire import Questionnaire
+    from pydantic import ValidationError
+
+    try:
+        # a plain JSON copy: nothing below can change the caller's data
+        data = json.loads(data if isinstance(data, bytes | str) else json.dumps(data))
+    except (ValueError, TypeError) as error:
+        raise FhirImportError("not_json", detail=error) from error
+    if not isinstance(data, dict):
+        raise FhirImportError("not_object")
+    if data.get("resourceType") != "Questionnaire":
+        raise FhirImportError("not_questionnaire", type=repr(data.get("resourceType")))
+    try:
+        Questionnaire.model_validate(data)
+    except (ValidationError, ValueError, TypeError) as error:
+        raise FhirImportError("invalid", detail=_summary(error)) from error
+    _check_primitives(data, "Questionnaire")
+    return data
+
+
+_BOOLEANS = frozenset({"required", "repeats", "readOnly", "experimental", "initialSelected"})
+_INTEGERS = frozenset({"maxLength"})
+
+
+def _check_primitives(node: Any, path: str) -> None:
+    """The JSON types the validation lets slip (it reads ``"yes"`` as true and ``"5"`` as 5)."""
+    if isinstance(node, list):
+        for index, value in enumerate(node):
+            _check_primitives(value, f"{path}[{index}]")
+        return
+    if not isinstance(node, Mapping):
+        return
+    for name, value in node.items():
+        where = f"{path}.{name}"
+        boolean = name in _BOOLEANS or name.endswith("Boolean")
+        whole = name in _INTEGERS or name.endswith(("Integer", "PositiveInt", "UnsignedInt"))
+        if boolean and not isinstance(value, bool):
+            raise FhirImportError("not_boolean", where=where)
+        if whole and (isinstance(value, bool) or not isinstance(value, int)):
+            raise FhirImportError("not_integer", where=where)
+        if name.endswith("Decimal") and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+        ):
+            raise FhirImportError("not_number", where=where)
+        _check_primitives(value, where)
+
+
+def _summary(error: Exception) -> str:
+    errors = getattr(error, "errors", None)
+    if not callable(errors):
+        return " ".join(str(error).split())
+    found = errors()
+    parts = []
+    for entry in found[:3]:
+        where = ".".join(str(part) for part in entry.get("loc", ())) or "resource"
+        parts.append(f"{where}: {' '.join(str(entry.get('msg', '')).split())}")
+    more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+    return "; ".join(parts) + more
+
+
+# --- the resource --------------------------------------------------------------------------------
+
+
+def _suggested_key(resource: Mapping[str, Any]) -> str | None:
+    candidates = []
+    url = resource.get("url")
+    if isinstance(url, str) and "/Questionnaire/" in url:
+        candidates.append(unquote(url.rsplit("/Questionnaire/", 1)[1].split("|")[0]))
+    for name in ("id", "name"):
+        if isinstance(resource.get(name), str):
+            candidates.append(resource[name])
+    for candidate in candidates:
+        cleaned = re.sub(r"[^a-z0-9_.-]+", "-", candidate.lower()).strip("-_.")[:64]
+        if KEY_RE.match(cleaned):
+            return cleaned
+    return None
+
+
+def _flatten(items: Any) -> list[Mapping[str, Any]]:
+    """The question items, one level of groups flattened (see the package's notes)."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise FhirImportError("items_list")
+    flat: list[Mapping[str, Any]] = []
+    for item in items:
+        link = link_of(item)
+        if item.get("type") != "group":
+            flat.append(item)
+            continue
+        refuse_modifiers(item, "group_modifier", link=repr(link))
+        if item.get("repeats") is True:
+            raise FhirImportError("group_repeats", link=repr(link))
+        inherited = {k: item[k] for k in ("enableWhen", "enableBehavior") if item.get(k)}
+        for child in item.get("item") or []:
+            child_link = link_of(child)
+            if child.get("type") == "group":
+                raise FhirImportError("group_nested", child=repr(child_link), link=repr(link))
+            if inherited.get("enableWhen"):
+                if child.get("enableWhen"):
+                    raise FhirImportError(
+                        "group_condition", child=repr(child_link), link=repr(link)
+                    )
+                child = {**child, **inherited}
+            flat.append(child)
+    return flat
+
+
+def _read_result(extension: Mapping[str, Any]) -> dict[str, Any]:
+    parts = [p for p in extension.get("extension") or [] if isinstance(p, Mapping)]
+    result: dict[str, Any] = {}
+    for part in parts:
+        if part.get("url") == "key" and isinstance(part.get("valueString"), str):
+            result["key"] = part["valueString"]
+        if part.get("url") == "citizenVisible" and isinstance(part.get("valueBoolean"), bool):
+            result["citizen_visible"] = part["valueBoolean"]
+    if not result.get("key"):
+        raise FhirImportError("result_key")
+    for name in ("label", "explanation"):
+        texts = read_local_parts(parts, name)
+        if texts:
+            result[name] = texts
+    return result

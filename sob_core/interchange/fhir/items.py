@@ -1,0 +1,289 @@
+"""One Questionnaire item read into a question, and the checks that nothing is dropped on the way.
+
+The question type that claims an item (``fhir_matches``) reads its settings (``from_fhir``); the core
+reads the texts, help, media and skip logic, then exports the question again and refuses every key,
+extension or nested item the item has and the export would not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ...plugins import Registry
+from ...types import QuestionSpec, QuestionType
+from .common import (
+    ITEM_CONTROL,
+    MEDIA_EXTENSION,
+    SD,
+    controls,
+    extensions,
+    read_local_parts,
+    read_text,
+)
+from .errors import FhirImportError
+
+#: extensions that only change how an item looks; an import may let them go
+PRESENTATIONAL = frozenset(
+    {
+        ITEM_CONTROL,
+        SD + "questionnaire-choiceOrientation",
+        SD + "entryFormat",
+        SD + "rendering-style",
+        SD + "rendering-styleSensitive",
+        SD + "questionnaire-displayCategory",
+    }
+)
+#: item keys the core maps itself, or metadata an import may let go
+HANDLED_KEYS = frozenset(
+    {
+        "linkId",
+        "_linkId",
+        "text",
+        "_text",
+        "type",
+        "_type",
+        "required",
+        "enableWhen",
+        "enableBehavior",
+        "item",
+        "extension",
+        "modifierExtension",
+        "id",
+        "definition",
+        "code",
+        "prefix",
+        "_prefix",
+    }
+)
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?")
+
+
+def link_of(item: Any) -> str:
+    """An item's ``linkId``; every item needs one."""
+    link = item.get("linkId") if isinstance(item, Mapping) else None
+    if not isinstance(link, str) or not link:
+        raise FhirImportError("no_link")
+    return link
+
+
+def refuse_modifiers(element: Mapping[str, Any], code: str, **params: Any) -> None:
+    """A modifier extension changes what an element means, so sob refuses any it meets."""
+    if element.get("modifierExtension"):
+        urls = [e.get("url") for e in element["modifierExtension"] if isinstance(e, Mapping)] or [
+            "?"
+        ]
+        raise FhirImportError(code, **params, url=urls[0])
+
+
+def read_question(item: Mapping[str, Any], registry: Registry) -> dict:
+    """The question of an item, in the form definition's shape."""
+    link = link_of(item)
+    where = {"link": repr(link)}
+    kind = item.get("type")
+    refuse_modifiers(item, "item_modifier", **where)
+    children = item.get("item") or []
+    if not isinstance(children, list):
+        raise FhirImportError("nested_list", **where)
+    helps = [child for child in children if _is_help(child)]
+    if len(helps) > 1:
+        raise FhirImportError("many_helps", **where)
+    core = {k: v for k, v in item.items() if k != "item"}
+    others = [child for child in children if not _is_help(child)]
+    if others:
+        core["item"] = others
+    qtype = _claimant(core, registry, link)
+    assert qtype.from_fhir is not None
+    try:
+        config = dict(qtype.from_fhir(core))
+    except ValueError as error:
+        raise FhirImportError("type", **where, type=repr(kind), detail=error) from error
+    label = read_text(item, "text")
+    if not label:
+        raise FhirImportError("no_text", **where)
+    question: dict[str, Any] = {
+        "key": link,
+        "type": qtype.key,
+        "label": label,
+        "config": config,
+        "required": item.get("required") is True,
+    }
+    if helps:
+        question["help"] = read_text(helps[0], "text")
+    media = _read_media(item, link)
+    if media:
+        question["media"] = media
+    condition = _read_condition(item, link)
+    if condition:
+        question["show_if"] = condition
+    _check_nothing_dropped(core, question, qtype, link)
+    return question
+
+
+def _claimant(item: Mapping[str, Any], registry: Registry, link: str) -> QuestionType:
+    """The one installed question type that claims the item."""
+    matches = [q for q in registry.question_types.values() if _matches(q, item)]
+    where = {"link": repr(link), "type": repr(item.get("type"))}
+    if not matches:
+        raise FhirImportError("no_type", **where)
+    if len(matches) > 1:
+        raise FhirImportError("many_types", **where, keys=", ".join(sorted(q.key for q in matches)))
+    return matches[0]
+
+
+def _is_help(child: Any) -> bool:
+    return (
+        isinstance(child, Mapping)
+        and child.get("type") == "display"
+        and ("help" in controls(child))
+    )
+
+
+def _matches(qtype: QuestionType, item: Mapping[str, Any]) -> bool:
+    if qtype.fhir_matches is None or qtype.from_fhir is None:
+        return False
+    try:
+        return bool(qtype.fhir_matches(item))
+    except Exception:  # a matcher that cannot read an item does not claim it
+        return False
+
+
+# --- nothing dropped -----------------------------------------------------------------------------
+
+
+def _check_nothing_dropped(
+    item: Mapping[str, Any], question: Mapping[str, Any], qtype: QuestionType, link: str
+) -> None:
+    """Refuse what the question would lose: compare the item with the question exported again."""
+    where = {"link": repr(link)}
+    spec = QuestionSpec(
+        key=question["key"],
+        type=question["type"],
+        label=question["label"],
+        config=question["config"],
+        required=question["required"],
+    )
+    try:
+        again = {"type": qtype.fhir_type, **qtype.fhir_item(spec, "sv")}
+    except ValueError as error:
+        raise FhirImportError("item", **where, detail=error) from error
+    for name, value in item.items():
+        if name in HANDLED_KEYS or name in again or value in (False, None, [], {}, ""):
+            continue
+        raise FhirImportError("item_key", **where, name=repr(name))
+    if again.get("type") != item.get("type"):
+        raise FhirImportError(
+            "type_changes", **where, type=repr(item.get("type")), again=repr(again.get("type"))
+        )
+    kept = {e.get("url") for e in again.get("extension") or [] if isinstance(e, Mapping)}
+    for extension in item.get("extension") or []:
+        url = extension.get("url") if isinstance(extension, Mapping) else None
+        if url in kept or url in PRESENTATIONAL or url == MEDIA_EXTENSION:
+            continue
+        raise FhirImportError("extension", **where, url=repr(url))
+    for option in item.get("answerOption") or []:
+        _check_option(option, link)
+    _check_children(item, again, link)
+
+
+def _check_children(item: Mapping[str, Any], again: Mapping[str, Any], link: str) -> None:
+    """Each nested item must be one the export makes again (by type and itemControl)."""
+    shapes = [(c.get("type"), controls(c)) for c in again.get("item") or []]
+    for child in item.get("item") or []:
+        shape = (child.get("type"), controls(child)) if isinstance(child, Mapping) else None
+        if shape in shapes:
+            shapes.remove(shape)
+            continue
+        child_link = child.get("linkId") if isinstance(child, Mapping) else None
+        raise FhirImportError("nested_item", child=repr(child_link), link=repr(link))
+
+
+def _check_option(option: Any, link: str) -> None:
+    """An answer option is its value and texts: no default choice, no weights or other extras."""
+    if not isinstance(option, Mapping):
+        return  # the question type has refused it already
+    if option.get("initialSelected") is True:
+        raise FhirImportError("preselected", link=repr(link))
+    for element in (option, *(v for k, v in option.items() if k.startswith("value"))):
+        if not isinstance(element, Mapping):
+            continue
+        for name in ("extension", "modifierExtension"):
+            for extension in element.get(name) or []:
+                url = extension.get("url") if isinstance(extension, Mapping) else None
+                if url not in PRESENTATIONAL:
+                    raise FhirImportError("option_extension", link=repr(link), url=repr(url))
+
+
+# --- media and skip logic ------------------------------------------------------------------------
+
+
+def _read_media(item: Mapping[str, Any], link: str) -> dict[str, Any] | None:
+    found = extensions(item, MEDIA_EXTENSION)
+    if not found:
+        return None
+    parts = [p for p in found[0].get("extension") or [] if isinstance(p, Mapping)]
+    media: dict[str, Any] = {}
+    for name in ("kind", "src", "captions"):
+        for part in parts:
+            if part.get("url") == name and isinstance(part.get("valueString"), str):
+                media[name] = part["valueString"]
+    alt = read_local_parts(parts, "alt")
+    if alt:
+        media["alt"] = alt
+    if not media.get("kind") or not media.get("src"):
+        raise FhirImportError("media", link=repr(link))
+    return media
+
+
+def _read_condition(item: Mapping[str, Any], link: str) -> dict[str, Any] | None:
+    whens = item.get("enableWhen") or []
+    if not whens:
+        return None
+    where = {"link": repr(link)}
+    if not all(isinstance(when, Mapping) for when in whens):
+        raise FhirImportError("condition_malformed", **where)
+    sources = {when.get("question") for when in whens}
+    if len(sources) != 1:
+        raise FhirImportError("condition_sources", **where)
+    (source,) = sources
+    behaviour = item.get("enableBehavior")
+    operators = [when.get("operator") for when in whens]
+    values = [_answer_value(when, link) for when in whens]
+    if len(whens) == 1 and operators[0] == ">=":
+        value = values[0]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FhirImportError("condition_min", **where)
+        return {"question": source, "min": value}
+    if any(operator != "=" for operator in operators):
+        bad = next(operator for operator in operators if operator != "=")
+        raise FhirImportError("condition_operator", **where, operator=repr(bad))
+    if len(whens) == 1 and behaviour != "any":
+        return {"question": source, "equals": values[0]}
+    if behaviour != "any":
+        raise FhirImportError("condition_behaviour", **where)
+    return {"question": source, "in": values}
+
+
+def _answer_value(when: Mapping[str, Any], link: str) -> Any:
+    """The stored payload an ``enableWhen.answer[x]`` compares with."""
+    found = [(k, v) for k, v in when.items() if k.startswith("answer")]
+    if len(found) != 1:
+        raise FhirImportError("condition_answers", link=repr(link))
+    ((name, value),) = found
+    kind = name.removeprefix("answer")
+    if kind == "Coding" and isinstance(value, Mapping) and isinstance(value.get("code"), str):
+        return value["code"]
+    if kind == "Quantity" and isinstance(value, Mapping):
+        value = value.get("value")
+        kind = "Decimal"
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind in ("Integer", "Decimal") and number:
+        return int(value) if float(value).is_integer() else value
+    if kind in ("String", "Date") and isinstance(value, str):
+        return value
+    if kind == "Time" and isinstance(value, str) and _TIME.fullmatch(value):
+        return value[:5]
+    if kind == "Boolean" and isinstance(value, bool):
+        return value
+    raise FhirImportError("condition_answer", link=repr(link), name=repr(name))

@@ -1,0 +1,76 @@
+"""A response as a FHIR R4 QuestionnaireResponse: the citizen by personal identity number, each
+answer as its question type gives it (``fhir_answer``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import object_session
+
+from ... import forms as forms_service
+from ...models import Citizen, FormResponse
+from ...plugins import Registry
+from ...types import local
+from .common import (
+    PERSONNUMMER_SYSTEM,
+    SAMORDNINGSNUMMER_SYSTEM,
+    fhir_id,
+    iso,
+    questionnaire_canonical,
+)
+from .errors import FhirExportError
+
+
+def export_response(
+    response: FormResponse, registry: Registry, *, base_url: str | None = None
+) -> dict[str, Any]:
+    """The FHIR R4 QuestionnaireResponse of a response (a draft is ``in-progress``).
+
+    ``base_url`` is the deployment's public address (``SOB_BASE_URL``), as for the Questionnaire.
+    """
+    version = response.form_version
+    session = object_session(response)
+    citizen = session.get(Citizen, response.citizen_id) if session is not None else None
+    if citizen is None:
+        raise FhirExportError("no_citizen", id=response.id)
+    system = SAMORDNINGSNUMMER_SYSTEM if citizen.coordination_number else PERSONNUMMER_SYSTEM
+    submitted = response.status == "submitted"
+    resource: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "id": fhir_id("response", response.id),
+        "questionnaire": questionnaire_canonical(version, base_url),
+        "status": "completed" if submitted else "in-progress",
+        "subject": {"identifier": {"system": system, "value": citizen.personnummer}},
+    }
+    authored = iso(response.submitted_at if submitted else response.updated_at)
+    if authored:
+        resource["authored"] = authored
+    stored_answers = dict(response.answers or {})
+    items = []
+    for spec in forms_service.specs(version):
+        stored = stored_answers.pop(spec.key, None)
+        if stored is None:
+            continue
+        type_key = stored.get("type", spec.type) if isinstance(stored, Mapping) else spec.type
+        qtype = registry.question_types.get(type_key)
+        if qtype is None:
+            raise FhirExportError(
+                "answer_type_not_installed", key=repr(spec.key), type=repr(type_key)
+            )
+        try:
+            answers = qtype.fhir_answer(spec, stored.get("value"))
+        except ValueError as error:
+            raise FhirExportError("answer", key=repr(spec.key), detail=error) from error
+        if answers:
+            label = local(spec.label, "sv")
+            item: dict[str, Any] = {"linkId": spec.key, **({"text": label} if label else {})}
+            item["answer"] = [dict(answer) for answer in answers]
+            items.append(item)
+    if stored_answers:
+        raise FhirExportError(
+            "extra_answers", id=response.id, keys=", ".join(sorted(map(str, stored_answers)))
+        )
+    if items:
+        resource["item"] = items
+    return resource
