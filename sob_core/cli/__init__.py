@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 
 def _create(*_args) -> Flask:
-    from .app import create_app
+    from ..app import create_app
 
     return create_app()
 
@@ -75,7 +75,7 @@ def worker_command(burst: bool) -> None:
     """Run an RQ worker with the app and its plugins loaded."""
     from rq import Worker
 
-    from .jobs import QUEUES, queue_name, redis_connection
+    from ..jobs import QUEUES, queue_name, redis_connection
 
     conn = redis_connection(current_app)
     if conn is None:
@@ -94,8 +94,8 @@ def cron_command(once: bool) -> None:
     """
     from rq.cron import CronScheduler
 
-    from .jobs import queue_name, redis_connection, run
-    from .jobs.tasks import PERIODIC
+    from ..jobs import queue_name, redis_connection, run
+    from ..jobs.tasks import PERIODIC
 
     conn = redis_connection(current_app)
     if conn is None:
@@ -116,7 +116,7 @@ def cron_command(once: bool) -> None:
 def _cron_in_process(periodic, once: bool) -> None:
     import time
 
-    from .extensions import db
+    from ..extensions import db
 
     last: dict[str, float] = {}
     while True:
@@ -182,8 +182,8 @@ def list_scales_command() -> None:
     """List installed scales and whether their texts are installed."""
     from sqlalchemy import select
 
-    from .extensions import db
-    from .models import ScaleTextPack
+    from ..extensions import db
+    from ..models import ScaleTextPack
 
     packs = set(db.session.scalars(select(ScaleTextPack.scale_id)))
     for scale in sorted(current_app.extensions["sob"].registry.scales.values(), key=lambda s: s.id):
@@ -198,8 +198,8 @@ def list_scales_command() -> None:
 @with_appcontext
 def recompute_command(form_key: str | None) -> None:
     """Score every submitted response again (after a scale plugin was fixed)."""
+    from ..extensions import db
     from ..forms import recompute
-    from .extensions import db
 
     count = recompute(db.session, current_app.extensions["sob"], form_key)
     click.echo(f"recomputed {count} responses")
