@@ -8,8 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ._types import JSONType, UTCDateTime, utcnow
 
-ROLES = ("permission_admin", "citizen_admin", "publisher", "therapist", "data_admin", "designer")
-
 
 class Staff(db.Model):
     """A person working at one or more care units, identified by HSA-id."""
