@@ -88,9 +88,7 @@ def app_config(url: str, instance: Any, **extra: Any) -> dict[str, Any]:
     """The configuration of a test app on database ``url``: the environment's config, isolated."""
     from .config import from_environment
 
-    environment = dict(
-        TEST_ENVIRONMENT, DATABASE_URL=url, SOB_QUEUE_PREFIX=f"sobtest-{_worker()}"
-    )
+    environment = dict(TEST_ENVIRONMENT, DATABASE_URL=url, SOB_QUEUE_PREFIX=f"sobtest-{_worker()}")
     config = from_environment(Path(str(instance)), environment)
     config.update(TESTING=True, SOB_IGNORE_ENVIRONMENT=True)
     if url.startswith("postgresql"):

@@ -105,7 +105,9 @@ class QuestionType:
     #: scale item (``option_labels[i]`` is the text of the item's i-th option), or None when this
     #: type cannot serve that kind of item. The core builds scale forms from the first installed
     #: type (in key order) that serves each item.
-    for_scale_item: Callable[[ScaleItem, Sequence[LocalText]], Mapping[str, Any] | None] | None = None
+    for_scale_item: Callable[[ScaleItem, Sequence[LocalText]], Mapping[str, Any] | None] | None = (
+        None
+    )
 
     def validate(self) -> None:
         _check_key("question type", self.key)
@@ -123,7 +125,9 @@ class QuestionType:
         if not self.fhir_type:
             raise PluginContractError(f"question type {self.key!r} needs a FHIR item type")
         if self.for_scale_item is not None and not callable(self.for_scale_item):
-            raise PluginContractError(f"question type {self.key!r}: for_scale_item must be callable")
+            raise PluginContractError(
+                f"question type {self.key!r}: for_scale_item must be callable"
+            )
 
 
 # --- rating scales -------------------------------------------------------------------------------

@@ -48,7 +48,9 @@ SETTINGS = (
         int,
         "5",
     ),
-    Setting("SOB_LOGIN_LOCK_MINUTES", 15, "How long a locked staff account stays locked.", int, "15"),
+    Setting(
+        "SOB_LOGIN_LOCK_MINUTES", 15, "How long a locked staff account stays locked.", int, "15"
+    ),
 )
 
 

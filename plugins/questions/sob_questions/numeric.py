@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sob_core import QuestionSpec, QuestionType, hookimpl, local
+from sob_core import LocalText, QuestionSpec, QuestionType, ScaleItem, hookimpl, local
 
 from . import _fhir, _schema
 from ._common import (
@@ -118,6 +118,13 @@ def display_number(spec: QuestionSpec, payload: Any, lang: str) -> str:
         return str(payload)
     unit = local(number_settings(spec.config, lang).unit, lang)
     return f"{format_number(payload, lang)} {unit}".strip()
+
+
+def number_for_scale_item(
+    item: ScaleItem, option_labels: Sequence[LocalText]
+) -> dict[str, Any] | None:
+    """Any numeric scale item can be asked as a number (a duration type takes minutes first)."""
+    return {} if item.kind == "number" else None
 
 
 def number_fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
@@ -377,6 +384,7 @@ NUMBER = QuestionType(
     fhir_answer=number_fhir_answer,
     from_fhir=number_from_fhir,
     fhir_matches=lambda item: _fhir.classify(item) == "number",
+    for_scale_item=number_for_scale_item,
 )
 
 SLIDER = QuestionType(
