@@ -190,3 +190,43 @@ def test_a_plugin_cannot_redeclare_a_core_setting(make_app):
     thief = _plugin("thief", sob_settings=lambda: [Setting("SOB_DEMO", True, "Demo, always.")])
     with pytest.raises(PluginLoadError, match="thief.*SOB_DEMO"):
         make_app([("thief", thief)])
+
+
+def test_scale_forms_use_the_question_type_that_serves_the_items(make_app):
+    from sob_core import forms
+    from sob_core.extensions import db
+
+    def ticks(item, option_labels):
+        if item.kind != "choice":
+            return None
+        return {"ticks": [label["sv"] for label in option_labels]}
+
+    ticker = QuestionType(
+        key="ticker",
+        label={"sv": "Bockar"},
+        make_field=lambda spec, lang: None,
+        clean=lambda spec, data, lang: data,
+        fhir_type="choice",
+        for_scale_item=ticks,
+    )
+    scale = _two_item_scale()
+    app = make_app(
+        [
+            ("tiny", _plugin("tiny", sob_scales=lambda: [scale])),
+            ("ticker", _plugin("ticker", sob_question_types=lambda: [ticker])),
+        ]
+    )
+    with app.app_context():
+        questions = forms.scale_questions(db.session, scale)
+    assert [(q["key"], q["type"]) for q in questions] == [("1", "ticker"), ("2", "ticker")]
+    assert questions[0]["label"]["sv"] == "a"
+
+
+def test_a_scale_form_without_a_serving_question_type_names_scale_and_item(make_app):
+    from sob_core import forms
+    from sob_core.extensions import db
+
+    scale = _two_item_scale()
+    app = make_app([("tiny", _plugin("tiny", sob_scales=lambda: [scale]))])
+    with app.app_context(), pytest.raises(ValueError, match="scale 'tiny' item '1'"):
+        forms.scale_questions(db.session, scale)
