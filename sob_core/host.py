@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, abort, send_from_directory
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 
 from . import config as sob_config
 from .plugins import PluginHost, PluginLoadError, current_host
@@ -38,7 +38,8 @@ def init_app(app: Flask, environ: Mapping[str, str] | None = None) -> None:
         roots.setdefault(key, Path(root))
     template_dirs = [str(p / "templates") for p in roots.values() if (p / "templates").is_dir()]
     if template_dirs:
-        app.jinja_loader = ChoiceLoader([app.jinja_loader, *map(FileSystemLoader, template_dirs)])
+        loaders: list[BaseLoader] = [app.jinja_loader] if app.jinja_loader else []
+        app.jinja_loader = ChoiceLoader([*loaders, *map(FileSystemLoader, template_dirs)])
     app.extensions["sob_plugin_static"] = {
         key: p / "static" for key, p in roots.items() if (p / "static").is_dir()
     }

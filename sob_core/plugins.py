@@ -57,7 +57,7 @@ class Registry:
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
-_REGISTRATIONS: tuple[tuple[str, str, str, type], ...] = (
+_REGISTRATIONS: tuple[tuple[str, str, str, type[Any]], ...] = (
     ("sob_question_types", "question_types", "question type", QuestionType),
     ("sob_scales", "scales", "scale", Scale),
     ("sob_notification_channels", "channels", "notification channel", NotificationChannel),
@@ -156,8 +156,8 @@ class PluginHost:
 
         Called by ``check`` at start-up, and again when a plugin is registered later (tests).
         """
-        for table in vars(self.registry).values():
-            table.clear()  # in place: whoever holds the registry sees the new registrations
+        for stale in vars(self.registry).values():
+            stale.clear()  # in place: whoever holds the registry sees the new registrations
         for hook_name, attribute, kind, cls in _REGISTRATIONS:
             table: dict[str, Any] = getattr(self.registry, attribute)
             caller = getattr(self.pm.hook, hook_name)

@@ -265,10 +265,9 @@ def register_plugin(app: Flask) -> Iterator[Callable[[Any, str], None]]:
     as if the plugin had been installed when the app was created.
     """
     from .host import apply_settings, mount_login_providers
-    from .plugins import PluginHost
+    from .plugins import current_host
 
-    host = app.extensions["sob"]
-    assert isinstance(host, PluginHost)
+    host = current_host()
     names: list[str] = []
 
     def do_register(plugin: Any, name: str) -> None:

@@ -121,7 +121,7 @@ def start():
 @bp.route("/code", methods=["POST"])
 @public
 def code():
-    hsa_id = session.get("password_login_pending")
+    hsa_id: str = session.get("password_login_pending") or ""
     form = CodeForm()
     credential = load_credential(KEY, hsa_id) if hsa_id else None
     if credential is None or credential.locked():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sob_core import LocalText, QuestionSpec, QuestionType, ScaleItem, hookimpl, local
@@ -257,10 +258,11 @@ def scale_settings(config: Any, lang: str) -> ScaleSettings:
 
 def clean_scale(spec: QuestionSpec, data: Any, lang: str) -> int | None:
     found = scale_settings(spec.config, lang)
+    value: Decimal | None
     try:
         value = parse_number(data, lang, whole=True)
     except ValueError:
-        value = found.max + 1  # whatever it was, it was none of the points
+        value = Decimal(found.max + 1)  # whatever it was, it was none of the points
     if value is None:
         return nothing_answered(spec, lang)
     if not found.min <= value <= found.max:

@@ -57,7 +57,7 @@ def logout() -> ResponseReturnValue:
 
 def _record(kind: str, person_id: int, action: str, **detail: object) -> None:
     audit.record(
-        db.session,
+        db.session(),  # the request's session itself, not its scoped proxy
         actor_kind=kind,
         actor_id=person_id,
         action=action,
