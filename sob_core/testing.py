@@ -101,6 +101,10 @@ def app_config(url: str, instance: Any, **extra: Any) -> dict[str, Any]:
     return config
 
 
+#: the old private name, kept so branches written against it still merge; use ``app_config``
+_config = app_config
+
+
 def build_app(
     database_url: str,
     instance: Any,

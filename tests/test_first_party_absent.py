@@ -90,3 +90,7 @@ def test_core_works_without_a_first_party_distribution(make_app, distribution):
         login_page = app.test_client().get("/auth/login").get_data(as_text=True)
         if distribution == "sob-auth":
             assert "Inget inloggningssätt för personal är installerat." in login_page
+
+    # And the login page of a real deployment, without demo mode.
+    production = make_app(config={"SOB_DISABLED_PLUGINS": removed, "SOB_DEMO": False})
+    assert production.test_client().get("/auth/login").status_code == 200

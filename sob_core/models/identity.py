@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..access_rules import ROLES as ROLES  # the contract names the roles; rows store them
 from ..extensions import db
 from ._types import JSONType, UTCDateTime, utcnow
 
