@@ -48,25 +48,18 @@ CITIZEN = "198503142393"  # John Doe
 
 
 def app_config(url: str, instance: Path) -> dict[str, Any]:
-    return {
-        "SOB_IGNORE_ENVIRONMENT": True,
-        "SECRET_KEY": "benchmark-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SOB_DEMO": True,
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-        "REDIS_URL": None,
+    """The benchmark app's configuration, written by the one writer (``config.from_environment``)."""
+    from sob_core.config import from_environment
+
+    environment = {
+        "SOB_SECRET_KEY": "benchmark-secret-key-not-for-production",
+        "DATABASE_URL": url,
+        "SOB_DEMO": "1",
+        "SOB_ENV": "development",
         "SOB_QUEUE_PREFIX": "sob-bench",
-        "SOB_DISABLED_PLUGINS": [],
-        "SOB_TRACE_HOOKS": False,
-        "BABEL_DEFAULT_LOCALE": "sv",
-        "SOB_LOGIN_MAX_FAILURES": 5,
-        "SOB_LOGIN_LOCK_MINUTES": 15,
-        "SOB_SMTP_HOST": None,
-        "SOB_SMTP_PORT": 25,
-        "SOB_MAIL_FROM": "no-reply@sob.invalid",
         "SOB_BASE_URL": "http://127.0.0.1",
     }
+    return {**from_environment(instance, environment), "SOB_IGNORE_ENVIRONMENT": True}
 
 
 def ensure_postgres_database(url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     instance = Path(app.instance_path)
     app.config.update(sob_config.DEFAULTS)
-    if test_config is None or not test_config.get("SOB_IGNORE_ENVIRONMENT"):
-        app.config.update(sob_config.from_environment(instance))
+    ignore_environment = bool(test_config and test_config.get("SOB_IGNORE_ENVIRONMENT"))
+    environ = {} if ignore_environment else os.environ
+    if not ignore_environment:
+        app.config.update(sob_config.from_environment(instance, environ))
     if test_config:
         app.config.update(test_config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -42,7 +45,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import host
 
-    host.init_app(app)  # plugins: load, check, collect; templates and static by convention
+    # plugins: load, check, collect, read their settings; templates and static by convention
+    host.init_app(app, environ)
 
     from . import web
 

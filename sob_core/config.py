@@ -4,58 +4,94 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .types import LANGUAGES
+from .types import LANGUAGES, Setting
 
 TRUE = {"1", "true", "yes", "on"}
 
-#: every environment variable sob reads, with its default and meaning (the README's table)
-SETTINGS: dict[str, tuple[str, str]] = {
-    "SOB_SECRET_KEY": (
-        "generated into instance/secret_key",
+
+def flag(text: str) -> bool:
+    return text.lower() in TRUE
+
+
+def names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _database_url(text: str) -> str:
+    if text.startswith("postgresql://"):
+        return "postgresql+psycopg://" + text.removeprefix("postgresql://")
+    return text
+
+
+#: every environment variable the core reads (plugins declare theirs with ``sob_settings``); the
+#: README's settings table documents each, a test checks it
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "SOB_SECRET_KEY",
+        None,
         "Key that signs sessions and CSRF tokens.",
+        shown_default="generated into instance/secret_key",
     ),
-    "DATABASE_URL": (
-        "sqlite:///instance/sob.sqlite3",
+    Setting(
+        "DATABASE_URL",
+        None,
         "SQLAlchemy URL; postgresql+psycopg://... for PostgreSQL.",
+        _database_url,
+        "sqlite:///instance/sob.sqlite3",
     ),
-    "REDIS_URL": (
-        "(unset: jobs run in-process)",
+    Setting(
+        "REDIS_URL",
+        None,
         "Redis for RQ jobs, e.g. redis://127.0.0.1:6379/0.",
+        shown_default="(unset: jobs run in-process)",
     ),
-    "SOB_QUEUE_PREFIX": (
-        "sob",
-        "Prefix of RQ queue names, so several installations share a Redis.",
-    ),
-    "SOB_DISABLED_PLUGINS": (
-        "(empty)",
+    Setting("SOB_QUEUE_PREFIX", "sob", "Prefix of RQ queue names, so installations share a Redis."),
+    Setting(
+        "SOB_DISABLED_PLUGINS",
+        [],
         "Comma-separated entry-point names of plugins not to load.",
+        names,
+        "(empty)",
     ),
-    "SOB_DEMO": (
-        "0",
+    Setting(
+        "SOB_DEMO",
+        False,
         "1 turns on demo mode: the demo login provider and `sob demo`. Never in production.",
+        flag,
+        "0",
     ),
-    "SOB_ENV": ("production", "`development` relaxes Secure cookies for http://127.0.0.1."),
-    "SOB_TRACE_HOOKS": ("0", "1 logs every plugin hook call with its arguments and results."),
-    "SOB_DEFAULT_LOCALE": ("sv", "Default language of the user interface (sv or en)."),
-    "SOB_LOGIN_MAX_FAILURES": ("5", "Failed password attempts before a staff account is locked."),
-    "SOB_LOGIN_LOCK_MINUTES": ("15", "How long a locked staff account stays locked."),
-    "SOB_SMTP_HOST": ("(unset)", "SMTP server for the e-mail notification channel."),
-    "SOB_SMTP_PORT": ("25", "SMTP port."),
-    "SOB_MAIL_FROM": ("no-reply@sob.invalid", "Sender address of notification e-mails."),
-    "SOB_BASE_URL": (
+    Setting("SOB_ENV", "production", "`development` relaxes Secure cookies for http://127.0.0.1."),
+    Setting(
+        "SOB_TRACE_HOOKS", False, "1 logs every plugin hook call with its arguments.", flag, "0"
+    ),
+    Setting("SOB_DEFAULT_LOCALE", "sv", "Default language of the user interface (sv or en)."),
+    Setting(
+        "SOB_BASE_URL",
         "http://127.0.0.1:5000",
         "Public address of the service, used in notification links.",
     ),
+    Setting(
+        "SOB_UPLOAD_DIR",
+        None,
+        "Folder for uploaded media (content-addressed by SHA-256).",
+        shown_default="instance/uploads",
+    ),
+    Setting("SOB_MAX_UPLOAD_MB", 200.0, "Largest media file a designer may upload.", float, "200"),
+)
+
+#: settings stored in ``app.config`` under another name than their environment variable
+CONFIG_NAMES = {
+    "SOB_SECRET_KEY": "SECRET_KEY",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SOB_DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
 }
 
 
 def _secret_key(instance_path: Path) -> str:
-    key = os.environ.get("SOB_SECRET_KEY")
-    if key:
-        return key
     instance_path.mkdir(parents=True, exist_ok=True)
     path = instance_path / "secret_key"
     if not path.exists():
@@ -64,37 +100,30 @@ def _secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
-def from_environment(instance_path: Path) -> dict[str, Any]:
-    env = os.environ
-    development = env.get("SOB_ENV", "production") == "development"
-    upload_mb = float(env.get("SOB_MAX_UPLOAD_MB", "200"))
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'sob.sqlite3'}"
-    if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-    return {
-        "SECRET_KEY": _secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": env.get("REDIS_URL") or None,
-        "SOB_QUEUE_PREFIX": env.get("SOB_QUEUE_PREFIX", "sob"),
-        "SOB_DISABLED_PLUGINS": [
-            name.strip() for name in env.get("SOB_DISABLED_PLUGINS", "").split(",") if name.strip()
-        ],
-        "SOB_DEMO": env.get("SOB_DEMO", "0").lower() in TRUE,
-        "SOB_TRACE_HOOKS": env.get("SOB_TRACE_HOOKS", "0").lower() in TRUE,
-        "BABEL_DEFAULT_LOCALE": env.get("SOB_DEFAULT_LOCALE", "sv"),
-        "SOB_LOGIN_MAX_FAILURES": int(env.get("SOB_LOGIN_MAX_FAILURES", "5")),
-        "SOB_LOGIN_LOCK_MINUTES": int(env.get("SOB_LOGIN_LOCK_MINUTES", "15")),
-        "SOB_SMTP_HOST": env.get("SOB_SMTP_HOST") or None,
-        "SOB_SMTP_PORT": int(env.get("SOB_SMTP_PORT", "25")),
-        "SOB_MAIL_FROM": env.get("SOB_MAIL_FROM", "no-reply@sob.invalid"),
-        "SOB_BASE_URL": env.get("SOB_BASE_URL", "http://127.0.0.1:5000"),
-        "SOB_UPLOAD_DIR": env.get("SOB_UPLOAD_DIR") or str(instance_path / "uploads"),
-        "SOB_MAX_UPLOAD_MB": upload_mb,
+def from_environment(
+    instance_path: Path, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The app configuration from ``environ`` (the process environment by default).
+
+    The one place the configuration is written: tests and benchmarks pass an environment of
+    their own instead of repeating the dictionary.
+    """
+    env = os.environ if environ is None else environ
+    values = {setting.name: setting.read(env) for setting in SETTINGS}
+    development = values["SOB_ENV"] == "development"
+    upload_mb = values["SOB_MAX_UPLOAD_MB"]
+    config = {CONFIG_NAMES.get(name, name): value for name, value in values.items()}
+    config.update(
+        SECRET_KEY=values["SOB_SECRET_KEY"] or _secret_key(instance_path),
+        SQLALCHEMY_DATABASE_URI=values["DATABASE_URL"]
+        or f"sqlite:///{instance_path / 'sob.sqlite3'}",
+        SOB_UPLOAD_DIR=values["SOB_UPLOAD_DIR"] or str(instance_path / "uploads"),
         # Program import files carry media in base64 (a third larger), plus the content itself.
-        "MAX_CONTENT_LENGTH": int((upload_mb * 1.4 + 16) * 1024 * 1024),
-        "SESSION_COOKIE_SECURE": not development,
-        "REMEMBER_COOKIE_SECURE": not development,
-    }
+        MAX_CONTENT_LENGTH=int((upload_mb * 1.4 + 16) * 1024 * 1024),
+        SESSION_COOKIE_SECURE=not development,
+        REMEMBER_COOKIE_SECURE=not development,
+    )
+    return config
 
 
 DEFAULTS: dict[str, Any] = {

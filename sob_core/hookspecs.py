@@ -19,6 +19,7 @@ from .types import (
     NotificationChannel,
     QuestionType,
     Scale,
+    Setting,
 )
 
 PROJECT = "sob"
@@ -82,4 +83,18 @@ def sob_login_providers() -> Sequence[LoginProvider]:
     Return a list of ``LoginProvider`` objects. Each key must be unique across all plugins.
     Called once when the app is created; the host mounts each provider's blueprint at
     ``/auth/<key>/`` when ``available(app)`` is true.
+    """
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+@hookspec
+def sob_settings() -> Sequence[Setting]:
+    """Declare the environment variables this plugin reads.
+
+    Return a list of ``Setting`` objects. Each name must be unique across the core and all
+    plugins. Called once when the app is created; the host reads each setting from the
+    environment (``default`` when unset) and stores it in ``app.config`` under its name, unless
+    the app's configuration already sets it. Every setting must be documented in the README.
     """

@@ -1,17 +1,21 @@
-"""Binds the plugin host to an app: plugins, their templates and static files, login providers."""
+"""Binds the plugin host to an app: plugins, their settings, templates, static files, logins."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, abort, send_from_directory
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 
-from .plugins import PluginHost
+from . import config as sob_config
+from .plugins import PluginHost, PluginLoadError, current_host
 from .web.access import Rule, declare
 
+__all__ = ["apply_settings", "current_host", "init_app", "mount_login_providers"]
 
-def init_app(app: Flask) -> None:
+
+def init_app(app: Flask, environ: Mapping[str, str] | None = None) -> None:
     host = PluginHost(trace=app.config.get("SOB_TRACE_HOOKS", False))
     explicit = app.config.get("SOB_PLUGINS")
     if explicit is None:
@@ -21,6 +25,8 @@ def init_app(app: Flask) -> None:
         host.load_modules([(name, mod) for name, mod in explicit if name not in disabled])
     host.check()
     app.extensions["sob"] = host
+    app.extensions["sob_environ"] = dict(environ or {})
+    apply_settings(app, host)
 
     # Templates and static files by convention: <plugin package>/templates and /static.
     roots: dict[str, Path] = {}
@@ -32,7 +38,8 @@ def init_app(app: Flask) -> None:
         roots.setdefault(key, Path(root))
     template_dirs = [str(p / "templates") for p in roots.values() if (p / "templates").is_dir()]
     if template_dirs:
-        app.jinja_loader = ChoiceLoader([app.jinja_loader, *map(FileSystemLoader, template_dirs)])
+        loaders: list[BaseLoader] = [app.jinja_loader] if app.jinja_loader else []
+        app.jinja_loader = ChoiceLoader([*loaders, *map(FileSystemLoader, template_dirs)])
     app.extensions["sob_plugin_static"] = {
         key: p / "static" for key, p in roots.items() if (p / "static").is_dir()
     }
@@ -47,11 +54,34 @@ def init_app(app: Flask) -> None:
     declare(app, "plugin_static", Rule("public"))
     declare(app, "static", Rule("public"))
 
-    # Login providers: each mounted at /auth/<key>/ when it is available for this app.
-    mounted = {}
+    app.extensions["sob_login_providers"] = {}
+    mount_login_providers(app, host)
+
+
+def apply_settings(app: Flask, host: PluginHost) -> None:
+    """Put each plugin setting in ``app.config`` under its name, read from the environment.
+
+    A value the app's configuration already holds (a test's, a deployment's) wins; the
+    environment is the one given to ``create_app`` (empty when it ignores the environment).
+    """
+    core = {setting.name for setting in sob_config.SETTINGS}
+    environ = app.extensions.get("sob_environ", {})
+    for name, setting in host.registry.settings.items():
+        if name in core:
+            owner = host.owner("setting", name)
+            raise PluginLoadError(f"plugin {owner!r} declares the core setting {name}")
+        if name not in app.config:
+            try:
+                app.config[name] = setting.read(environ)
+            except ValueError as error:
+                raise PluginLoadError(str(error)) from error
+
+
+def mount_login_providers(app: Flask, host: PluginHost) -> None:
+    """Mount each login provider at /auth/<key>/ when it is available for this app."""
+    mounted = app.extensions["sob_login_providers"]
     for key, provider in host.registry.login_providers.items():
-        if not provider.available(app):
+        if key in mounted or not provider.available(app):
             continue
         app.register_blueprint(provider.blueprint, url_prefix=f"/auth/{key}")
         mounted[key] = provider
-    app.extensions["sob_login_providers"] = mounted

@@ -1,6 +1,7 @@
 """The plugin manager: loads the ``sob`` entry points, honours the block list, registers what loaded.
 
-One ``PluginHost`` is built per app by ``create_app`` and kept in ``app.extensions["sob"]``.
+One ``PluginHost`` is built per app by ``create_app`` and kept in ``app.extensions["sob"]``; code
+running in an app context reaches it, typed, with ``current_host()``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .types import LoginProvider, NotificationChannel, PluginContractError, QuestionType, Scale
+from .types import (
+    LoginProvider,
+    NotificationChannel,
+    PluginContractError,
+    QuestionType,
+    Scale,
+    Setting,
+)
 
 log = logging.getLogger(__name__)
 GROUP = hookspecs.PROJECT
@@ -45,15 +53,25 @@ class Registry:
     scales: dict[str, Scale] = field(default_factory=dict)
     channels: dict[str, NotificationChannel] = field(default_factory=dict)
     login_providers: dict[str, LoginProvider] = field(default_factory=dict)
+    settings: dict[str, Setting] = field(default_factory=dict)
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
-_REGISTRATIONS: tuple[tuple[str, str, str, type], ...] = (
+_REGISTRATIONS: tuple[tuple[str, str, str, type[Any]], ...] = (
     ("sob_question_types", "question_types", "question type", QuestionType),
     ("sob_scales", "scales", "scale", Scale),
     ("sob_notification_channels", "channels", "notification channel", NotificationChannel),
     ("sob_login_providers", "login_providers", "login provider", LoginProvider),
+    ("sob_settings", "settings", "setting", Setting),
 )
+
+
+def _key(obj: Any) -> str:
+    if isinstance(obj, Scale):
+        return obj.id
+    if isinstance(obj, Setting):
+        return obj.name
+    return str(obj.key)
 
 
 class PluginHost:
@@ -131,6 +149,15 @@ class PluginHost:
         except pluggy.PluginValidationError as error:
             plugin = self.pm.get_name(error.plugin) if error.plugin else "?"
             raise PluginLoadError(f"plugin {plugin!r}: {error}") from error
+        self.collect()
+
+    def collect(self) -> None:
+        """(Re)build the registry from the registration hooks, validating what they return.
+
+        Called by ``check`` at start-up, and again when a plugin is registered later (tests).
+        """
+        for stale in vars(self.registry).values():
+            stale.clear()  # in place: whoever holds the registry sees the new registrations
         for hook_name, attribute, kind, cls in _REGISTRATIONS:
             table: dict[str, Any] = getattr(self.registry, attribute)
             caller = getattr(self.pm.hook, hook_name)
@@ -152,7 +179,7 @@ class PluginHost:
                         obj.validate()
                     except PluginContractError as error:
                         raise PluginLoadError(f"plugin {plugin!r}: {error}") from error
-                    key = obj.id if isinstance(obj, Scale) else obj.key
+                    key = _key(obj)
                     owner = self.registry.owners.get((kind, key))
                     if owner is not None:
                         raise PluginLoadError(
@@ -176,3 +203,12 @@ class PluginHost:
             return Path(paths[0])
         file = getattr(module, "__file__", None)
         return Path(file).parent if file else None
+
+
+def current_host() -> PluginHost:
+    """The plugin host of the current app (needs an app context)."""
+    from flask import current_app
+
+    host = current_app.extensions["sob"]
+    assert isinstance(host, PluginHost)  # noqa: S101  (a wrong object here is a host bug)
+    return host

@@ -1,5 +1,8 @@
 """pytest plugin with fixtures for sob and its plugins: ``app``, ``client``, ``runner``, ``login``.
 
+Also ``make_app(...)`` for a test that builds apps of its own (another plugin list, other settings)
+and ``login_as(client, person)`` that signs anyone in without a login provider.
+
 Installed with sob-core (entry point ``pytest11``), so third-party plugin authors get the same
 fixtures. The database is SQLite by default; set ``SOB_TEST_DATABASE_URL`` to a PostgreSQL URL
 to run against PostgreSQL (each xdist worker gets a database of its own, created when missing).
@@ -10,11 +13,13 @@ from __future__ import annotations
 import contextvars
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -56,7 +61,7 @@ def _sob_schema(sob_database_url: str, tmp_path_factory: pytest.TempPathFactory)
 
     from .app import create_app
 
-    app = create_app(_config(sob_database_url, tmp_path_factory.mktemp("instance")))
+    app = create_app(app_config(sob_database_url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         from .extensions import db
 
@@ -70,29 +75,22 @@ def _sob_schema(sob_database_url: str, tmp_path_factory: pytest.TempPathFactory)
     return sob_database_url
 
 
-def _config(url: str, instance: Any, **extra: Any) -> dict[str, Any]:
-    config = {
-        "TESTING": True,
-        "SOB_IGNORE_ENVIRONMENT": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SOB_DEMO": True,
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-        "REDIS_URL": None,
-        "SOB_QUEUE_PREFIX": f"sobtest-{_worker()}",
-        "SOB_DISABLED_PLUGINS": [],
-        "SOB_TRACE_HOOKS": False,
-        "BABEL_DEFAULT_LOCALE": "sv",
-        "SOB_LOGIN_MAX_FAILURES": 5,
-        "SOB_LOGIN_LOCK_MINUTES": 15,
-        "SOB_SMTP_HOST": None,
-        "SOB_SMTP_PORT": 25,
-        "SOB_MAIL_FROM": "no-reply@sob.invalid",
-        "SOB_BASE_URL": "http://localhost",
-        "SOB_UPLOAD_DIR": str(Path(str(instance)) / "uploads"),
-        "SOB_MAX_UPLOAD_MB": 200.0,
-    }
+#: the environment a test app is configured from (``config.from_environment`` writes the config)
+TEST_ENVIRONMENT: dict[str, str] = {
+    "SOB_SECRET_KEY": "test-secret-key-not-for-production",
+    "SOB_DEMO": "1",
+    "SOB_ENV": "development",  # no Secure cookies: the test client speaks plain http
+    "SOB_BASE_URL": "http://localhost",
+}
+
+
+def app_config(url: str, instance: Any, **extra: Any) -> dict[str, Any]:
+    """The configuration of a test app on database ``url``: the environment's config, isolated."""
+    from .config import from_environment
+
+    environment = dict(TEST_ENVIRONMENT, DATABASE_URL=url, SOB_QUEUE_PREFIX=f"sobtest-{_worker()}")
+    config = from_environment(Path(str(instance)), environment)
+    config.update(TESTING=True, SOB_IGNORE_ENVIRONMENT=True)
     if url.startswith("postgresql"):
         # Tests build many apps and drop them; with a pool their idle connections would only be
         # closed by the garbage collector (a ResourceWarning). NullPool closes each on check-in.
@@ -101,6 +99,54 @@ def _config(url: str, instance: Any, **extra: Any) -> dict[str, Any]:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": NullPool}
     config.update(extra)
     return config
+
+
+#: the old private name, kept so branches written against it still merge; use ``app_config``
+_config = app_config
+
+
+def build_app(
+    database_url: str,
+    instance: Any,
+    plugins: Sequence[tuple[str, str | ModuleType]] | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> Flask:
+    """A sob app for tests on ``database_url`` (already migrated, see ``_sob_schema``).
+
+    ``plugins`` is an explicit list of ``(name, module or dotted path)`` instead of the installed
+    entry points; ``config`` overrides single settings.
+    """
+    from .app import create_app
+
+    extra = dict(config or {})
+    if plugins is not None:
+        extra["SOB_PLUGINS"] = list(plugins)
+    return create_app(app_config(database_url, instance, **extra))
+
+
+@pytest.fixture
+def make_app(_sob_schema: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """``make_app(plugins=[...], config={...})``: more apps on the test database for one test.
+
+    Each app's tables are emptied and its engine disposed after the test.
+    """
+    from .extensions import db
+
+    made: list[Flask] = []
+
+    def make(
+        plugins: Sequence[tuple[str, str | ModuleType]] | None = None,
+        config: Mapping[str, Any] | None = None,
+    ) -> Flask:
+        made.append(build_app(_sob_schema, tmp_path, plugins, config))
+        return made[-1]
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.session.remove()
+            _empty_tables(db)
+            db.engine.dispose()
 
 
 def _empty_tables(db) -> None:
@@ -118,10 +164,9 @@ def sob_config() -> dict[str, Any]:
 @pytest.fixture
 def app(_sob_schema: str, sob_config: dict[str, Any], tmp_path) -> Iterator[Any]:
     """A sob app on the test database, emptied after the test."""
-    from .app import create_app
     from .extensions import db
 
-    application = create_app(_config(_sob_schema, tmp_path, **sob_config))
+    application = build_app(_sob_schema, tmp_path, config=sob_config)
     with application.app_context():
         yield application
         db.session.remove()
@@ -167,40 +212,77 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def login(client, demo_data):
-    """``login("staff", hsa_id)`` / ``login("citizen", personnummer)`` through the demo provider."""
+def login_as(client: FlaskClient, person: Any, unit_id: int | None = None) -> None:
+    """Sign ``person`` (a ``Staff`` or ``Citizen``) in on ``client`` through the session itself.
 
-    def do_login(audience: str, identifier: str, unit_id: int | None = None):
-        page = client.get(f"/auth/demo/?audience={audience}")
-        assert page.status_code == 200, page.status_code
-        response = client.post(
-            "/auth/demo/",
-            data={
-                "csrf_token": csrf_from(page.get_data(as_text=True)),
-                "identifier": identifier,
-                "audience": audience,
-            },
-        )
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    The session is written by the same code ``complete_login`` uses, so it holds exactly what a
+    real sign-in leaves there; no login provider is involved.
+    """
+    import flask
+
+    from .models import Staff
+    from .types import VerifiedIdentity
+    from .web.auth import start_session
+
+    audience = "staff" if isinstance(person, Staff) else "citizen"
+    identifier = person.hsa_id if isinstance(person, Staff) else person.personnummer
+    identity = VerifiedIdentity(audience, identifier, provider="test", assurance="test")
+    app = client.application
+    with client.session_transaction() as stored:
+        # Same remote address and user agent as the client, for Flask-Login's session identifier.
+        with app.test_request_context(environ_base=client.environ_base):
+            flask.session.update(stored)
+            start_session(person, identity)
+            signed_in = dict(flask.session)
+        stored.clear()
+        stored.update(signed_in)
         if unit_id is not None:
-            with client.session_transaction() as session:
-                session["care_unit_id"] = unit_id
-        return response
+            stored["care_unit_id"] = unit_id
+
+
+@pytest.fixture
+def login(client: FlaskClient, demo_data: None) -> Callable[..., None]:
+    """``login("staff", hsa_id)`` / ``login("citizen", personnummer)``: sign a demo person in."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .identity import personnummer
+    from .models import Citizen, Staff
+
+    def do_login(audience: str, identifier: str, unit_id: int | None = None) -> None:
+        person: Staff | Citizen | None
+        if audience == "staff":
+            person = db.session.scalar(select(Staff).where(Staff.hsa_id == identifier))
+        else:
+            number = personnummer.parse(identifier).number
+            person = db.session.scalar(select(Citizen).where(Citizen.personnummer == number))
+        assert person is not None, f"no {audience} {identifier} in the demo data"
+        login_as(client, person, unit_id)
 
     return do_login
 
 
 @pytest.fixture
-def register_plugin(app):
-    """Register a throwaway plugin object on the app's plugin manager; unregistered afterwards."""
-    host = app.extensions["sob"]
+def register_plugin(app: Flask) -> Iterator[Callable[[Any, str], None]]:
+    """Register a throwaway plugin on the app's host, rebuilding the registry; undone afterwards.
+
+    Registration hooks (question types, scales, channels, settings, login providers) take effect
+    as if the plugin had been installed when the app was created.
+    """
+    from .host import apply_settings, mount_login_providers
+    from .plugins import current_host
+
+    host = current_host()
     names: list[str] = []
 
     def do_register(plugin: Any, name: str) -> None:
         host.pm.register(plugin, name=name)
         names.append(name)
+        host.check()
+        apply_settings(app, host)
+        mount_login_providers(app, host)
 
     yield do_register
     for name in names:
         host.pm.unregister(name=name)
+    host.collect()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -100,6 +101,13 @@ class QuestionType:
     from_fhir: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
     #: the FHIR item types (and extensions) ``from_fhir`` understands, used to pick the type on import
     fhir_matches: Callable[[Mapping[str, Any]], bool] | None = None
+    #: ``for_scale_item(item, option_labels)`` returns the config of a question administering a
+    #: scale item (``option_labels[i]`` is the text of the item's i-th option), or None when this
+    #: type cannot serve that kind of item. The core builds scale forms from the first installed
+    #: type (in key order) that serves each item.
+    for_scale_item: Callable[[ScaleItem, Sequence[LocalText]], Mapping[str, Any] | None] | None = (
+        None
+    )
 
     def validate(self) -> None:
         _check_key("question type", self.key)
@@ -116,6 +124,10 @@ class QuestionType:
                 raise PluginContractError(f"question type {self.key!r}: {name} must be callable")
         if not self.fhir_type:
             raise PluginContractError(f"question type {self.key!r} needs a FHIR item type")
+        if self.for_scale_item is not None and not callable(self.for_scale_item):
+            raise PluginContractError(
+                f"question type {self.key!r}: for_scale_item must be callable"
+            )
 
 
 # --- rating scales -------------------------------------------------------------------------------
@@ -292,7 +304,8 @@ class NotificationChannel:
     """A way to deliver a notice.
 
     ``send(notice, config)`` delivers one notice and returns a provider reference (or "");
-    it raises to signal a failure that should be retried. ``carries_health_data`` must be False for
+    it raises to signal a failure that should be retried. ``config`` holds the app settings named
+    in ``config_keys`` (a plugin declares its own settings with the ``sob_settings`` hook). ``carries_health_data`` must be False for
     any channel leaving the platform (e-mail, SMS): the core then sends only generic texts.
     """
 
@@ -356,3 +369,58 @@ class LoginProvider:
             )
         if self.blueprint is None or not hasattr(self.blueprint, "register"):
             raise PluginContractError(f"login provider {self.key!r} needs a Flask blueprint")
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a login provider keeps for a staff member in the core's credential store."""
+
+    hsa_id: str
+    name: str
+    active: bool
+    data: dict[str, Any]
+    locked_until: datetime | None
+
+    def locked(self, now: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or datetime.now(UTC))
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+SETTING_RE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An environment variable, read once when the app is created.
+
+    The host reads every declared setting (the core's and each plugin's ``sob_settings``) from the
+    environment, turns the text into a value with ``parse`` (``default`` when unset or empty) and
+    stores it in ``app.config`` under ``name``, unless the app's configuration already sets it.
+    ``shown_default`` is how the README's settings table shows a default that is computed.
+    """
+
+    name: str
+    default: Any
+    description: str
+    parse: Callable[[str], Any] = str
+    shown_default: str = ""
+
+    def read(self, environ: Mapping[str, str]) -> Any:
+        raw = environ.get(self.name)
+        if raw is None or raw.strip() == "":
+            return self.default
+        try:
+            return self.parse(raw.strip())
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"setting {self.name}={raw!r} is invalid: {error}") from error
+
+    def validate(self) -> None:
+        if not isinstance(self.name, str) or not SETTING_RE.match(self.name):
+            raise PluginContractError(
+                f"setting {self.name!r} must be an upper-case environment variable name"
+            )
+        if not self.description:
+            raise PluginContractError(f"setting {self.name!r} needs a description")
+        if not callable(self.parse):
+            raise PluginContractError(f"setting {self.name!r}: parse must be callable")

@@ -1,10 +1,17 @@
-"""Signing in and out: demo and password providers, lockout, TOTP, separate audiences, CSRF."""
+"""Signing in and out, host side: ``complete_login`` turns a verified identity into a session.
+
+The first-party providers have their tests in ``plugins/auth/tests``; here a throwaway provider
+calls ``complete_login`` so the host's part is tested without any of them.
+"""
 
 from __future__ import annotations
 
-import pyotp
-import pytest
+import types
 
+import pytest
+from flask import Blueprint, request
+
+from sob_core import LoginProvider, VerifiedIdentity, complete_login, hookimpl, public
 from sob_core.models import AuditEvent
 from sob_core.testing import csrf_from
 
@@ -12,36 +19,77 @@ THERAPIST = "SE2321000131-P000000000011"
 CITIZEN = "198503142393"
 
 
-def test_demo_login_as_therapist_and_citizen(client, login):
-    login("staff", THERAPIST)
+def _provider_plugin() -> types.ModuleType:
+    bp = Blueprint("trusting_login", __name__)
+
+    @bp.route("/")
+    @public
+    def start():
+        audience = request.args["audience"]
+        return complete_login(
+            VerifiedIdentity(audience, request.args["who"], "trusting", "loa3", "Testperson")
+        )
+
+    module = types.ModuleType("trusting_login")
+    module.sob_login_providers = hookimpl(
+        lambda: [LoginProvider("trusting", {"sv": "Lita"}, ("staff", "citizen"), bp)]
+    )
+    return module
+
+
+@pytest.fixture
+def sign_in(client, register_plugin, demo_data):
+    register_plugin(_provider_plugin(), "trusting_login")
+
+    def do(audience: str, who: str):
+        return client.get(f"/auth/trusting/?audience={audience}&who={who}")
+
+    return do
+
+
+def test_complete_login_starts_a_session_of_one_audience(client, sign_in):
+    assert sign_in("staff", THERAPIST).status_code == 302
     assert "Tommy Skjulsvik" in client.get("/staff/").get_data(as_text=True)
-    login("citizen", CITIZEN)
+    assert sign_in("citizen", CITIZEN).status_code == 302
     assert client.get("/citizen/").status_code == 200
     # The citizen login replaced the staff session: no staff pages any more.
     assert client.get("/staff/").status_code == 403
 
 
-def test_login_is_audited(client, login, app):
-    login("citizen", CITIZEN)
+def test_login_is_audited(client, sign_in, app):
+    sign_in("citizen", CITIZEN)
     from sob_core.extensions import db
 
     events = db.session.query(AuditEvent).filter_by(action="login").all()
     assert [(e.actor_kind, e.what) for e in events] == [("citizen", "session")]
+    assert events[0].detail == {"provider": "trusting"}
 
 
-def test_demo_login_refuses_unknown_people(client, demo_data):
-    page = client.get("/auth/demo/?audience=staff").get_data(as_text=True)
-    response = client.post(
-        "/auth/demo/",
-        data={"csrf_token": csrf_from(page), "identifier": "SE-NOBODY", "audience": "staff"},
-    )
-    assert response.status_code == 400
+def test_next_parameter_only_follows_local_paths(client, sign_in):
+    client.get("/auth/login?next=https://evil.example/")
+    assert sign_in("citizen", CITIZEN).headers["Location"] == "/citizen/"
+    client.get("/auth/login?next=/citizen/messages")
+    assert sign_in("citizen", CITIZEN).headers["Location"] == "/citizen/messages"
 
 
-def test_post_without_csrf_token_is_refused(client, demo_data):
-    response = client.post("/auth/demo/", data={"identifier": THERAPIST, "audience": "staff"})
-    assert response.status_code == 400
+def test_unknown_staff_gets_no_session(client, sign_in):
+    response = sign_in("staff", "SE-NOBODY")
+    assert response.headers["Location"] == "/auth/login"
     assert client.get("/staff/").status_code == 302
+
+
+def test_login_as_signs_in_without_a_provider(client, app, demo_data):
+    from sqlalchemy import select
+
+    from sob_core.extensions import db
+    from sob_core.models import Staff
+    from sob_core.testing import login_as
+
+    therapist = db.session.scalar(select(Staff).where(Staff.hsa_id == THERAPIST))
+    login_as(client, therapist)
+    assert "Tommy Skjulsvik" in client.get("/staff/").get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert session["audience"] == "staff" and session["provider"] == "test"
 
 
 def test_logout_needs_post_with_csrf(client, login):
@@ -51,86 +99,3 @@ def test_logout_needs_post_with_csrf(client, login):
     page = client.get("/citizen/").get_data(as_text=True)
     assert client.post("/auth/logout", data={"csrf_token": csrf_from(page)}).status_code == 302
     assert client.get("/citizen/").status_code == 302
-
-
-def test_next_parameter_only_follows_local_paths(client, demo_data):
-    client.get("/auth/login?next=https://evil.example/")
-    page = client.get("/auth/demo/?audience=citizen").get_data(as_text=True)
-    response = client.post(
-        "/auth/demo/",
-        data={"csrf_token": csrf_from(page), "identifier": CITIZEN, "audience": "citizen"},
-    )
-    assert response.headers["Location"] == "/citizen/"
-
-
-@pytest.fixture
-def password(app, demo_data):
-    from sob_auth.password import KEY, hash_password
-
-    from sob_core import save_credential
-
-    save_credential(KEY, THERAPIST, {"hash": hash_password("correct horse battery")})
-    return "correct horse battery"
-
-
-def _password_login(client, hsa_id, secret):
-    page = client.get("/auth/password/").get_data(as_text=True)
-    return client.post(
-        "/auth/password/",
-        data={"csrf_token": csrf_from(page), "hsa_id": hsa_id, "password": secret},
-    )
-
-
-def test_password_login(client, password):
-    response = _password_login(client, THERAPIST, password)
-    assert response.status_code == 302
-    assert client.get("/staff/").status_code == 200
-
-
-def test_stored_hash_is_argon2id(app, password):
-    from sob_core import load_credential
-
-    assert load_credential("password", THERAPIST).data["hash"].startswith("$argon2id$")
-
-
-def test_wrong_password_and_lockout(client, password):
-    for _ in range(4):
-        response = _password_login(client, THERAPIST, "wrong password!!")
-        assert "Fel HSA-id eller lösenord" in response.get_data(as_text=True)
-    locked = _password_login(client, THERAPIST, "wrong password!!")
-    assert "låst" in locked.get_data(as_text=True)
-    # Even the right password is refused while locked.
-    still = _password_login(client, THERAPIST, password)
-    assert still.status_code == 200 and "låst" in still.get_data(as_text=True)
-    assert client.get("/staff/").status_code == 302
-
-
-def test_unknown_account_gets_the_same_answer(client, password):
-    response = _password_login(client, "SE-NOBODY", "whatever password")
-    assert "Fel HSA-id eller lösenord" in response.get_data(as_text=True)
-
-
-def test_totp_second_factor(client, password, runner):
-    result = runner.invoke(args=["auth", "password", "totp", THERAPIST])
-    assert result.exit_code == 0, result.output
-    secret = pyotp.parse_uri(result.output.strip()).secret
-    first = _password_login(client, THERAPIST, password)
-    assert first.status_code == 200 and "Engångskod" in first.get_data(as_text=True)
-    assert client.get("/staff/").status_code == 302  # not signed in before the code
-    token = csrf_from(first.get_data(as_text=True))
-    wrong = client.post("/auth/password/code", data={"csrf_token": token, "code": "000000"})
-    assert "Fel engångskod" in wrong.get_data(as_text=True)
-    ok = client.post(
-        "/auth/password/code", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()}
-    )
-    assert ok.status_code == 302
-    assert client.get("/staff/").status_code == 200
-
-
-def test_set_password_command_validates(runner, demo_data):
-    short = runner.invoke(args=["auth", "password", "set", THERAPIST], input="short\nshort\n")
-    assert short.exit_code != 0 and "at least" in short.output
-    unknown = runner.invoke(
-        args=["auth", "password", "set", "SE-NOBODY"], input="long enough pw\nlong enough pw\n"
-    )
-    assert unknown.exit_code != 0 and "no staff member" in unknown.output

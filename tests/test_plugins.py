@@ -9,9 +9,8 @@ from importlib.metadata import EntryPoint
 import pytest
 
 from sob_core import LoginProvider, QuestionType, Scale, ScaleItem, ScaleScore, Subscale, hookimpl
-from sob_core.app import create_app
 from sob_core.plugins import PluginHost, PluginLoadError
-from sob_core.testing import _config
+from sob_core.testing import build_app
 
 
 def _module(name: str, **functions) -> types.ModuleType:
@@ -33,7 +32,7 @@ def _qtype(key: str) -> QuestionType:
 
 def _app(tmp_path, plugins, **extra):
     url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
-    return create_app(_config(url, tmp_path, SOB_PLUGINS=plugins, **extra))
+    return build_app(url, tmp_path, plugins, extra)
 
 
 def test_entry_point_plugins_are_listed_with_distribution_and_hooks(app):
@@ -42,7 +41,7 @@ def test_entry_point_plugins_are_listed_with_distribution_and_hooks(app):
     info = host.plugins["password_login"]
     assert info.distribution == "sob-auth"
     assert info.version
-    assert info.hooks == ["sob_login_providers"]
+    assert info.hooks == ["sob_login_providers", "sob_settings"]
     assert host.owner("login provider", "password") == "password_login"
 
 
@@ -142,8 +141,8 @@ def test_plugin_static_files_are_served_by_convention(client, app):
 
 
 def test_demo_provider_is_not_mounted_outside_demo_mode(tmp_path):
-    application = create_app(
-        _config(f"sqlite:///{tmp_path / 'y.sqlite3'}", tmp_path, SOB_DEMO=False)
+    application = build_app(
+        f"sqlite:///{tmp_path / 'y.sqlite3'}", tmp_path, config={"SOB_DEMO": False}
     )
     assert "demo" not in application.extensions["sob_login_providers"]
     assert "demo_login.start" not in application.view_functions

@@ -155,39 +155,39 @@ def scale_texts(session: Session, scale: Scale) -> dict[str, dict[str, Any]] | N
 
 
 def scale_questions(session: Session, scale: Scale) -> list[dict[str, Any]]:
-    """Questions for a form that administers a scale, with its texts (shipped or imported)."""
+    """Questions for a form that administers a scale, with its texts (shipped or imported).
+
+    Each item is asked with the first installed question type (in key order) whose
+    ``for_scale_item`` serves it; the core names no question type of its own.
+    """
+    from ..plugins import current_host
+
     texts = scale_texts(session, scale)
     if texts is None:
         raise ScaleTextsMissing(f"the texts of {scale.id} are not installed; import a text pack")
+    types = sorted(current_host().registry.question_types.items())
     questions = []
     for item in scale.items:
         label = {lang: t["items"].get(item.id, "") for lang, t in texts.items()}
-        if item.kind == "number":
-            questions.append(
-                {
-                    "key": item.id,
-                    "type": "duration" if item.unit == "min" else "number",
-                    "label": label,
-                    "config": {},
-                    "required": True,
-                }
-            )
-            continue
-        options = []
-        for index in range(len(item.scores)):
-            option_label = {
+        option_labels = [
+            {
                 lang: (t["options"].get(item.id) or [""] * len(item.scores))[index]
                 for lang, t in texts.items()
             }
-            options.append({"value": str(index), "label": option_label})
+            for index in range(len(item.scores))
+        ]
+        for candidate, qtype in types:
+            config = qtype.for_scale_item(item, option_labels) if qtype.for_scale_item else None
+            if config is not None:
+                key = candidate
+                break
+        else:
+            raise ValueError(
+                f"scale {scale.id!r} item {item.id!r} ({item.kind}): no installed question type "
+                "can ask it; install one that serves scale items (e.g. sob-questions)"
+            )
         questions.append(
-            {
-                "key": item.id,
-                "type": "single_choice",
-                "label": label,
-                "config": {"options": options},
-                "required": True,
-            }
+            {"key": item.id, "type": key, "label": label, "config": dict(config), "required": True}
         )
     return questions
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,18 +9,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import LoginCredential, Staff
+from ..types import Credential
 
-
-@dataclass(frozen=True)
-class Credential:
-    hsa_id: str
-    name: str
-    active: bool
-    data: dict[str, Any]
-    locked_until: datetime | None
-
-    def locked(self, now: datetime | None = None) -> bool:
-        return self.locked_until is not None and self.locked_until > (now or datetime.now(UTC))
+__all__ = ["Credential", "load_credential", "record_failure", "record_success", "save_credential"]
 
 
 def _row(provider: str, hsa_id: str) -> tuple[Staff | None, LoginCredential | None]:

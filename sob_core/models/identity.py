@@ -5,10 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..access_rules import ROLES as ROLES  # the contract names the roles; rows store them
 from ..extensions import db
 from ._types import JSONType, UTCDateTime, utcnow
-
-ROLES = ("permission_admin", "citizen_admin", "publisher", "therapist", "data_admin", "designer")
 
 
 class Staff(db.Model):

@@ -1,58 +1,33 @@
 """Deny-by-default authorization: every endpoint declares who may use it.
 
-A view is decorated with ``public`` or ``require(audience, roles=..., unit_scoped=...)``. The
-``before_request`` guard refuses any endpoint without a declaration, so a new route that forgets
-one answers 403 (and the URL-map test fails).
+A view is decorated with ``public`` or ``require(audience, roles=..., unit_scoped=...)`` (they only
+mark the function, see ``sob_core.access_rules``). The ``before_request`` guard here refuses any
+endpoint without a declaration, so a new route that forgets one answers 403 (and the URL-map test
+fails).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 
-from ..models.identity import ROLES
+from ..access_rules import ATTRIBUTE, Rule, declared_rule, public, require
 
-ATTRIBUTE = "_sob_access"
-
-
-@dataclass(frozen=True)
-class Rule:
-    audience: str  # "public", "any" (signed in), "staff", "citizen"
-    roles: frozenset[str] = (
-        frozenset()
-    )  # staff: any of these at the active care unit; empty = any role
-    unit_scoped: bool = False  # staff: needs an active care unit where they hold one of `roles`
-
-
-def _mark(rule: Rule) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(view, ATTRIBUTE, rule)
-        return view
-
-    return decorate
-
-
-def public(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Anyone may use this view, signed in or not."""
-    return _mark(Rule("public"))(view)
-
-
-def require(
-    audience: str, roles: Iterable[str] = (), unit_scoped: bool = False
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Only this audience ("staff", "citizen" or "any"), and for staff one of ``roles``."""
-    roles = frozenset(roles)
-    if audience not in ("any", "staff", "citizen"):
-        raise ValueError(f"unknown audience {audience!r}")
-    if roles - set(ROLES):
-        raise ValueError(f"unknown roles {sorted(roles - set(ROLES))}")
-    if roles and audience != "staff":
-        raise ValueError("only staff views take roles")
-    return _mark(Rule(audience, roles, unit_scoped))
+__all__ = [
+    "ATTRIBUTE",
+    "Rule",
+    "active_unit_id",
+    "declare",
+    "guard",
+    "has_role",
+    "init_app",
+    "public",
+    "require",
+    "rule_for",
+    "staff_roles_at",
+]
 
 
 def declare(app: Flask, endpoint: str, rule: Rule) -> None:
@@ -66,8 +41,7 @@ def rule_for(app: Flask, endpoint: str | None) -> Rule | None:
     declared = app.extensions["sob_access"].get(endpoint)
     if declared is not None:
         return declared
-    view = app.view_functions.get(endpoint)
-    return getattr(view, ATTRIBUTE, None)
+    return declared_rule(app.view_functions.get(endpoint))
 
 
 def staff_roles_at(unit_id: int | None) -> set[str]:

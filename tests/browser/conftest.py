@@ -88,7 +88,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from sob_core import demo, save_credential
     from sob_core.app import create_app
     from sob_core.extensions import db
-    from sob_core.testing import _config
+    from sob_core.testing import app_config as _config
 
     folder = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{folder / 'sob-browser.sqlite3'}"

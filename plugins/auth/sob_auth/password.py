@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length, Regexp
 
 from sob_core import (
     LoginProvider,
+    Setting,
     VerifiedIdentity,
     complete_login,
     hookimpl,
@@ -37,6 +38,20 @@ MESSAGES = {
     },
     "code": {"sv": "Fel engångskod.", "en": "Wrong one-time code."},
 }
+
+
+SETTINGS = (
+    Setting(
+        "SOB_LOGIN_MAX_FAILURES",
+        5,
+        "Failed password attempts before a staff account is locked.",
+        int,
+        "5",
+    ),
+    Setting(
+        "SOB_LOGIN_LOCK_MINUTES", 15, "How long a locked staff account stays locked.", int, "15"
+    ),
+)
 
 
 def _lang() -> str:
@@ -69,8 +84,8 @@ def _fail(hsa_id: str, kind: str = "wrong") -> str:
     locked = record_failure(
         KEY,
         hsa_id,
-        current_app.config.get("SOB_LOGIN_MAX_FAILURES", 5),
-        current_app.config.get("SOB_LOGIN_LOCK_MINUTES", 15),
+        current_app.config["SOB_LOGIN_MAX_FAILURES"],
+        current_app.config["SOB_LOGIN_LOCK_MINUTES"],
     )
     return MESSAGES["locked" if locked else kind][_lang()]
 
@@ -106,7 +121,7 @@ def start():
 @bp.route("/code", methods=["POST"])
 @public
 def code():
-    hsa_id = session.get("password_login_pending")
+    hsa_id: str = session.get("password_login_pending") or ""
     form = CodeForm()
     credential = load_credential(KEY, hsa_id) if hsa_id else None
     if credential is None or credential.locked():
@@ -172,3 +187,8 @@ def sob_login_providers():
             cli=cli,
         )
     ]
+
+
+@hookimpl
+def sob_settings() -> tuple[Setting, ...]:
+    return SETTINGS

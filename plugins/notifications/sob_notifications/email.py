@@ -3,13 +3,15 @@
 The channel leaves the platform, so it never carries health data: it sends only the subject and
 body the core hands it (which say that something waits in the service, never what) and the link.
 
-Settings (read by the core from the environment and passed to ``send``):
+Settings (declared with ``sob_settings``, read by the core from the environment and passed to
+``send``):
 
 - ``SOB_SMTP_HOST`` — the SMTP relay; without it every send fails, so the outbox retries and then
   marks the notification failed.
 - ``SOB_SMTP_PORT`` — its port (default 25).
 - ``SOB_MAIL_FROM`` — the sender address.
-- ``SOB_BASE_URL`` — the public address of the service, put before a link that is a path.
+- ``SOB_BASE_URL`` — a core setting: the public address of the service, put before a link that
+  is a path.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from sob_core import Notice, NotificationChannel, hookimpl
+from sob_core import Notice, NotificationChannel, Setting, hookimpl
 
 KEY = "email"
 DEFAULT_PORT = 25
@@ -123,6 +125,23 @@ CHANNEL = NotificationChannel(
 )
 
 
+SETTINGS = (
+    Setting(
+        "SOB_SMTP_HOST",
+        None,
+        "SMTP server of the e-mail notification channel.",
+        shown_default="(unset)",
+    ),
+    Setting("SOB_SMTP_PORT", DEFAULT_PORT, "Port of the SMTP server.", int, str(DEFAULT_PORT)),
+    Setting("SOB_MAIL_FROM", DEFAULT_SENDER, "Sender address of notification e-mails."),
+)
+
+
 @hookimpl
 def sob_notification_channels() -> list[NotificationChannel]:
     return [CHANNEL]
+
+
+@hookimpl
+def sob_settings() -> tuple[Setting, ...]:
+    return SETTINGS

@@ -155,13 +155,23 @@ def test_channels_are_registered_from_their_entry_points(app) -> None:
     assert {"SOB_SMTP_HOST", "SOB_SMTP_PORT", "SOB_MAIL_FROM"} <= set(channels["email"].config_keys)
 
 
-def test_a_disabled_channel_plugin_is_not_loaded(_sob_schema, tmp_path) -> None:
-    from sob_core import create_app
-    from sob_core.testing import _config
-
-    app = create_app(_config(_sob_schema, tmp_path, SOB_DISABLED_PLUGINS=["email"]))
+def test_a_disabled_channel_plugin_is_not_loaded(make_app) -> None:
+    app = make_app(config={"SOB_DISABLED_PLUGINS": ["email"]})
     channels = app.extensions["sob"].registry.channels
     assert "email" not in channels and "inbox" in channels
+    assert "SOB_SMTP_HOST" not in app.config  # its settings went with it
+
+
+def test_smtp_settings_are_the_channels_own(make_app) -> None:
+    app = make_app(config={"SOB_DISABLED_PLUGINS": []})
+    assert {s.name for s in email_channel.SETTINGS} == {
+        "SOB_SMTP_HOST",
+        "SOB_SMTP_PORT",
+        "SOB_MAIL_FROM",
+    }
+    assert app.extensions["sob"].owner("setting", "SOB_SMTP_PORT") == "email"
+    assert (app.config["SOB_SMTP_HOST"], app.config["SOB_SMTP_PORT"]) == (None, 25)
+    assert app.config["SOB_MAIL_FROM"] == "no-reply@sob.invalid"
 
 
 # --- inbox ---------------------------------------------------------------------------------------

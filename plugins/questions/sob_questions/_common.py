@@ -62,7 +62,7 @@ def plain_number(value: Decimal) -> int | float:
     return float(value)
 
 
-def nothing_answered(spec: QuestionSpec, lang: str) -> None:
+def nothing_answered(spec: QuestionSpec, lang: str) -> Any:
     """The payload of an empty answer: None, or the "required" message when it must be given."""
     if spec.required:
         raise invalid("required", lang)
@@ -234,7 +234,7 @@ def parse_options(raw: Any, lang: str) -> tuple[Option, ...]:
         if not isinstance(item, Mapping):
             raise invalid("cfg_option", lang, number=number)
         value = item.get("value")
-        if not is_option_value(value):
+        if not isinstance(value, str) or not is_option_value(value):
             raise invalid("cfg_option_value", lang, number=number, max=MAX_OPTION_VALUE)
         try:
             label = local_text(item.get("label"), "label", lang, required=True)

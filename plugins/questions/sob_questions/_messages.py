@@ -226,20 +226,21 @@ CATALOGUE: dict[str, _SV_EN] = {
 }
 
 
-def message(key: str, lang: str, /, count: int | None = None, **values: Any) -> str:
-    """The text ``key`` in ``lang`` (Swedish for an unknown language), filled with ``values``."""
-    if count is not None:
-        values["count"] = count
-        if count == 1 and f"{key}_one" in CATALOGUE:
-            key = f"{key}_one"
+def message(key: str, lang: str, /, **values: Any) -> str:
+    """The text ``key`` in ``lang`` (Swedish for an unknown language), filled with ``values``.
+
+    A ``count`` among the values picks the ``<key>_one`` text for exactly one.
+    """
+    if values.get("count") == 1 and f"{key}_one" in CATALOGUE:
+        key = f"{key}_one"
     sv, en = CATALOGUE[key]
     text = en if lang == "en" else sv
     return text.format(**values) if values else text
 
 
-def invalid(key: str, lang: str, /, count: int | None = None, **values: Any) -> ValueError:
+def invalid(key: str, lang: str, /, **values: Any) -> ValueError:
     """A ``ValueError`` carrying ``message(...)``, for ``raise invalid(...)``."""
-    return ValueError(message(key, lang, count, **values))
+    return ValueError(message(key, lang, **values))
 
 
 def format_number(value: int | float | Decimal, lang: str) -> str:

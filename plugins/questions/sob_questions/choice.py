@@ -9,11 +9,11 @@ values in the options' order.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sob_core import QuestionSpec, QuestionType, hookimpl, local
+from sob_core import LocalText, QuestionSpec, QuestionType, ScaleItem, hookimpl, local
 
 from . import _fhir, _schema
 from ._common import (
@@ -194,7 +194,20 @@ def _read_option(number: int, option: Any) -> dict[str, Any]:
 # --- the types -----------------------------------------------------------------------------------
 
 
-def _question_type(key: str, label: dict[str, str], schema: dict[str, Any]) -> QuestionType:
+def scale_item_config(item: ScaleItem, option_labels: Sequence[LocalText]) -> dict[str, Any] | None:
+    """A scale's choice item as a single-choice question: option ``i`` stores the value ``"i"``."""
+    if item.kind != "choice":
+        return None
+    return {
+        "options": [
+            {"value": str(index), "label": dict(label)} for index, label in enumerate(option_labels)
+        ]
+    }
+
+
+def _question_type(
+    key: str, label: dict[str, str], schema: dict[str, Any], serves_scales: bool = False
+) -> QuestionType:
     multiple = key == MULTIPLE
     clean = clean_many if multiple else clean_one
 
@@ -222,12 +235,15 @@ def _question_type(key: str, label: dict[str, str], schema: dict[str, Any]) -> Q
         fhir_answer=fhir_answer,
         from_fhir=from_fhir(key),
         fhir_matches=lambda item: _fhir.classify(item) == key,
+        for_scale_item=scale_item_config if serves_scales else None,
     )
 
 
 _OPTIONS_ONLY = _schema.config_schema({"options": _schema.options()}, required=("options",))
 
-SINGLE_CHOICE = _question_type(SINGLE, {"sv": "Envalsfråga", "en": "Single choice"}, _OPTIONS_ONLY)
+SINGLE_CHOICE = _question_type(
+    SINGLE, {"sv": "Envalsfråga", "en": "Single choice"}, _OPTIONS_ONLY, serves_scales=True
+)
 DROPDOWN_TYPE = _question_type(DROPDOWN, {"sv": "Rullgardinsmeny", "en": "Dropdown"}, _OPTIONS_ONLY)
 MULTIPLE_CHOICE = _question_type(
     MULTIPLE,

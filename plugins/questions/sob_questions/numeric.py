@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from sob_core import QuestionSpec, QuestionType, hookimpl, local
+from sob_core import LocalText, QuestionSpec, QuestionType, ScaleItem, hookimpl, local
 
 from . import _fhir, _schema
 from ._common import (
@@ -118,6 +119,13 @@ def display_number(spec: QuestionSpec, payload: Any, lang: str) -> str:
         return str(payload)
     unit = local(number_settings(spec.config, lang).unit, lang)
     return f"{format_number(payload, lang)} {unit}".strip()
+
+
+def number_for_scale_item(
+    item: ScaleItem, option_labels: Sequence[LocalText]
+) -> dict[str, Any] | None:
+    """Any numeric scale item can be asked as a number (a duration type takes minutes first)."""
+    return {} if item.kind == "number" else None
 
 
 def number_fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
@@ -250,10 +258,11 @@ def scale_settings(config: Any, lang: str) -> ScaleSettings:
 
 def clean_scale(spec: QuestionSpec, data: Any, lang: str) -> int | None:
     found = scale_settings(spec.config, lang)
+    value: Decimal | None
     try:
         value = parse_number(data, lang, whole=True)
     except ValueError:
-        value = found.max + 1  # whatever it was, it was none of the points
+        value = Decimal(found.max + 1)  # whatever it was, it was none of the points
     if value is None:
         return nothing_answered(spec, lang)
     if not found.min <= value <= found.max:
@@ -377,6 +386,7 @@ NUMBER = QuestionType(
     fhir_answer=number_fhir_answer,
     from_fhir=number_from_fhir,
     fhir_matches=lambda item: _fhir.classify(item) == "number",
+    for_scale_item=number_for_scale_item,
 )
 
 SLIDER = QuestionType(

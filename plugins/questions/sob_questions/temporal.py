@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sob_core import QuestionSpec, QuestionType, hookimpl
+from sob_core import LocalText, QuestionSpec, QuestionType, ScaleItem, hookimpl
 
 from . import _fhir, _schema
 from ._common import (
@@ -267,6 +267,13 @@ def _display_duration(spec: QuestionSpec, payload: Any, lang: str) -> str:
     return format_duration(payload) if _stored_minutes(payload) else str(payload)
 
 
+def duration_for_scale_item(
+    item: ScaleItem, option_labels: Sequence[LocalText]
+) -> dict[str, Any] | None:
+    """A scale's numeric item counted in minutes (a sleep diary's) is asked as a duration."""
+    return {} if item.kind == "number" and item.unit == "min" else None
+
+
 def _no_settings(config: Any, lang: str) -> None:
     config_mapping(config, lang)
 
@@ -328,6 +335,7 @@ DURATION = QuestionType(
     fhir_answer=_answer("Quantity", _stored_minutes),
     from_fhir=duration_from_fhir,
     fhir_matches=lambda item: _fhir.classify(item) == "duration",
+    for_scale_item=duration_for_scale_item,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from ...plugins import current_host
 from ..access import require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -11,14 +12,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.route("/")
 @require("staff", roles={"permission_admin"}, unit_scoped=True)
-def start():
+def start() -> str:
     return render_template("sob_core/admin/start.html")
 
 
 @bp.route("/plugins")
 @require("staff", roles={"permission_admin"}, unit_scoped=True)
-def plugins():
-    host = current_app.extensions["sob"]
+def plugins() -> str:
+    host = current_host()
     registry = host.registry
     provides: dict[str, list[str]] = {}
     for (kind, key), owner in sorted(registry.owners.items()):

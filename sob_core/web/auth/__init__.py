@@ -6,6 +6,7 @@ Staff and citizens never share a session: signing in clears whatever session the
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -28,7 +29,7 @@ class LogoutForm(FlaskForm):
 
 @bp.route("/login")
 @public
-def login():
+def login() -> ResponseReturnValue:
     providers = current_app.extensions["sob_login_providers"]
     by_audience = {
         audience: [p for p in providers.values() if audience in p.audiences]
@@ -42,7 +43,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @require("any")
-def logout():
+def logout() -> ResponseReturnValue:
     form = LogoutForm()
     if not form.validate_on_submit():
         abort(400)
@@ -54,9 +55,9 @@ def logout():
     return redirect("/")
 
 
-def _record(kind: str, person_id: int, action: str, **detail) -> None:
+def _record(kind: str, person_id: int, action: str, **detail: object) -> None:
     audit.record(
-        db.session,
+        db.session(),  # the request's session itself, not its scoped proxy
         actor_kind=kind,
         actor_id=person_id,
         action=action,
@@ -86,7 +87,7 @@ def find_person(identity: VerifiedIdentity) -> Staff | Citizen | None:
     return citizen
 
 
-def complete_login(identity: VerifiedIdentity):
+def complete_login(identity: VerifiedIdentity) -> ResponseReturnValue:
     """Start a session for a verified identity and send them to their start page."""
     if identity.audience not in AUDIENCES:
         abort(400)
@@ -97,6 +98,14 @@ def complete_login(identity: VerifiedIdentity):
         flash(_("There is no active account for this login."), "error")
         return redirect("/auth/login")
     next_url = session.get("next", "")
+    start_session(person, identity)
+    _record(identity.audience, person.id, "login", provider=identity.provider)
+    db.session.commit()
+    return redirect(safe_next(next_url, start_page_for(person)))
+
+
+def start_session(person: Staff | Citizen, identity: VerifiedIdentity) -> None:
+    """Replace the session with a signed-in one for ``person`` (also ``testing.login_as``)."""
     lang = session.get("lang")
     session.clear()  # a fresh session: never carry one audience's session into another's
     if lang:
@@ -104,11 +113,8 @@ def complete_login(identity: VerifiedIdentity):
     session["audience"] = identity.audience
     session["provider"] = identity.provider
     session["assurance"] = identity.assurance
-    if identity.audience == "staff":
+    if isinstance(person, Staff):
         units = sorted({r.care_unit_id for r in person.roles})
         if len(units) == 1:
             session["care_unit_id"] = units[0]
     login_user(person)
-    _record(identity.audience, person.id, "login", provider=identity.provider)
-    db.session.commit()
-    return redirect(safe_next(next_url, start_page_for(person)))

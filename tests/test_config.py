@@ -1,0 +1,73 @@
+"""Settings: one list drives the environment reading, and every setting is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sob_core import config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _documented() -> set[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)`", section, re.MULTILINE))
+
+
+def test_every_core_and_plugin_setting_is_in_the_readme(app):
+    plugin_settings = set(app.extensions["sob"].registry.settings)
+    assert {"SOB_SMTP_HOST", "SOB_LOGIN_MAX_FAILURES"} <= plugin_settings  # the first-party ones
+    declared = {setting.name for setting in config.SETTINGS} | plugin_settings
+    assert declared - _documented() == set(), "settings missing from README.md's table"
+    assert _documented() - declared == set(), "README.md documents settings nobody reads"
+
+
+def test_plugin_settings_are_not_the_cores():
+    core = {setting.name for setting in config.SETTINGS}
+    for name in ("SOB_SMTP_HOST", "SOB_SMTP_PORT", "SOB_MAIL_FROM", "SOB_LOGIN_MAX_FAILURES"):
+        assert name not in core
+        assert name not in config.from_environment(Path("/nonexistent"), {"SOB_SECRET_KEY": "k"})
+
+
+def test_from_environment_reads_every_declared_setting(tmp_path):
+    environ = {
+        "SOB_SECRET_KEY": "k" * 32,
+        "DATABASE_URL": "postgresql://db.example/sob",
+        "REDIS_URL": "redis://127.0.0.1:6379/1",
+        "SOB_QUEUE_PREFIX": "region",
+        "SOB_DISABLED_PLUGINS": "email, demo_login,",
+        "SOB_DEMO": "yes",
+        "SOB_ENV": "development",
+        "SOB_TRACE_HOOKS": "1",
+        "SOB_DEFAULT_LOCALE": "en",
+        "SOB_BASE_URL": "https://stod.example.se",
+        "SOB_UPLOAD_DIR": str(tmp_path / "media"),
+        "SOB_MAX_UPLOAD_MB": "10",
+    }
+    assert set(environ) == {setting.name for setting in config.SETTINGS}
+    found = config.from_environment(tmp_path, environ)
+    assert found["SECRET_KEY"] == "k" * 32
+    assert found["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db.example/sob"
+    assert found["REDIS_URL"] == "redis://127.0.0.1:6379/1"
+    assert found["SOB_QUEUE_PREFIX"] == "region"
+    assert found["SOB_DISABLED_PLUGINS"] == ["email", "demo_login"]
+    assert found["SOB_DEMO"] is True and found["SOB_TRACE_HOOKS"] is True
+    assert found["BABEL_DEFAULT_LOCALE"] == "en"
+    assert found["SOB_BASE_URL"] == "https://stod.example.se"
+    assert found["SOB_UPLOAD_DIR"] == str(tmp_path / "media")
+    assert found["SOB_MAX_UPLOAD_MB"] == 10.0
+    assert found["MAX_CONTENT_LENGTH"] == int((10 * 1.4 + 16) * 1024 * 1024)
+    assert found["SESSION_COOKIE_SECURE"] is False
+
+
+def test_defaults_when_nothing_is_set(tmp_path):
+    found = config.from_environment(tmp_path, {})
+    assert (tmp_path / "secret_key").read_text().strip() == found["SECRET_KEY"]
+    assert found["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'sob.sqlite3'}"
+    assert found["REDIS_URL"] is None
+    assert found["SOB_DISABLED_PLUGINS"] == [] and found["SOB_DEMO"] is False
+    assert found["SOB_UPLOAD_DIR"] == str(tmp_path / "uploads")
+    assert found["SOB_MAX_UPLOAD_MB"] == 200.0
+    assert found["SESSION_COOKIE_SECURE"] is True
