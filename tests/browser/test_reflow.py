@@ -26,9 +26,7 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
 from browser_helpers import (
-    CITIZEN,
     REFLOW_WIDTH,
-    THERAPIST,
     TWO_UNIT_ADMIN,
     assert_accessible,
     assert_page_structure,
@@ -41,20 +39,22 @@ from conftest import CSP_WATCH, DEFAULT_TIMEOUT_MS
 pytestmark = pytest.mark.browser
 
 LIMIT = 60  # pages per role: enough for every kind of page, small enough to stay fast
-VARIANTS = 3  # addresses per path that differ only in their query (sort orders, views, pages)
+# Addresses of one kind of page (the same path but for numbers and the query: another patient,
+# sort order or page of a list) visited per role; more of them would check the same template.
+VARIANTS = 3
 # Sign-in/out and language switches change the session; static files and plugin assets are no
 # pages; exports and downloads are files.
 NOT_CRAWLED = ("/auth/", "/lang/", "/static/", "/plugins/")
 FILE_LIKE = re.compile(r"(export|download|\.(csv|json|xml|zip|pdf|png|jpe?g|svg|js|css)$)", re.I)
 
+# One person per kind of demo user; together they hold every role. (John Doe, the other tests'
+# citizen, sees the same kinds of page as Linnea, who has more of the programme open.)
 LINNEA = ("200102112687", "Linnea Johansson")  # a citizen with forms and results
 ANNA = ("SE2321000131-P000000000012", "Anna Berg")  # therapist and citizen admin
 SARA = ("SE2321000131-P000000000015", "Sara Ek")  # designer and publisher, two units
 
 ROLES = [
-    pytest.param("citizen", CITIZEN, id="citizen"),
-    pytest.param("citizen", LINNEA, id="citizen-with-results"),
-    pytest.param("staff", THERAPIST, id="therapist"),
+    pytest.param("citizen", LINNEA, id="citizen"),
     pytest.param("staff", ANNA, id="therapist-citizen-admin"),
     pytest.param("staff", TWO_UNIT_ADMIN, id="admin"),
     pytest.param("staff", SARA, id="designer-publisher"),
@@ -81,6 +81,11 @@ def narrow_page(browser: Any, live_server: Any) -> Iterator[Any]:
 def path_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def kind_of(path: str) -> str:
+    """The kind of page an address shows: its path with every number as ``N``, no query."""
+    return re.sub(r"\d+", "N", urlsplit(path).path)
 
 
 def sign_in(page: Any, audience: str, person: tuple[str, str]) -> None:
@@ -132,7 +137,7 @@ def test_every_reachable_page_reflows_at_320_px(narrow_page, audience, person):
     sign_in(page, audience, person)
     start = path_of(page.url)
     queue, seen = [start], {start, "/"}  # "/" only sends a signed-in person to the start page
-    variants = {urlsplit(start).path: 1}
+    variants = {kind_of(start): 1}
     checked: list[str] = []
     failures: dict[str, list[str]] = {}
     while queue and len(checked) < LIMIT:
@@ -145,11 +150,11 @@ def test_every_reachable_page_reflows_at_320_px(narrow_page, audience, person):
         if problems := problems_on(page):
             failures[path] = problems
         for target in links(page):
-            bare = urlsplit(target).path
-            if target in seen or variants.get(bare, 0) >= VARIANTS:
+            kind = kind_of(target)
+            if target in seen or variants.get(kind, 0) >= VARIANTS:
                 continue
             seen.add(target)
-            variants[bare] = variants.get(bare, 0) + 1
+            variants[kind] = variants.get(kind, 0) + 1
             queue.append(target)
     assert len(checked) >= 3, f"only {checked} reached as {person[1]}"
     report = "\n\n".join(f"{path}:\n" + "\n".join(found) for path, found in failures.items())
