@@ -119,10 +119,20 @@ def links(page: Any) -> list[str]:
 
 
 def problems_on(page: Any) -> list[str]:
-    """What is wrong with the page as it is now: CSP, structure, axe and reflow at 320 px."""
+    """What is wrong with the page as it is now: CSP, scroll regions a keyboard cannot reach or
+    a screen reader cannot name, structure, axe and reflow at 320 px."""
     problems = []
     if csp_violations(page):
         problems.append(f"CSP violations: {csp_violations(page)}")
+    unnamed = page.eval_on_selector_all(
+        ".table-scroll",
+        """regions => regions.filter(r => r.getAttribute("role") !== "region"
+            || r.getAttribute("tabindex") !== "0"
+            || !(document.getElementById(r.getAttribute("aria-labelledby") || "")?.textContent.trim())
+          ).map(r => r.outerHTML.slice(0, 120))""",
+    )
+    if unnamed:
+        problems.append(f"table scroll regions not focusable and named by their caption: {unnamed}")
     for check in (assert_page_structure, assert_accessible):
         try:
             check(page)
