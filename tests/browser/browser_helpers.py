@@ -1,4 +1,4 @@
-"""Helpers for the browser tests: the axe-core check, page structure checks, keyboard moves."""
+"""Helpers for the browser tests: the axe-core and reflow checks, page structure, keyboard moves."""
 
 from __future__ import annotations
 
@@ -43,13 +43,108 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 
 
 def assert_accessible(page: Any) -> None:
-    """Fail with every WCAG 2.0/2.1 A/AA violation axe-core finds on the page, if any."""
+    """Fail with every WCAG 2.0/2.1 A/AA violation axe-core finds on the page, if any, then
+    check that the page reflows at 320 CSS px (which axe cannot judge)."""
     violations = axe_violations(page)
     if violations:
         report = "\n".join(_describe(v) for v in violations)
         raise AssertionError(
             f"{len(violations)} accessibility violation(s) on {page.url}:\n{report}"
         )
+    assert_reflows(page)
+
+
+# WCAG 2.1 1.4.10 Reflow: usable without scrolling sideways at 320 CSS px wide. A 1280 px window
+# zoomed to 400 % is exactly that viewport (1280 / 4 = 320 CSS px: media queries, percentages and
+# line breaks all see the same width), so one check at a 320 px viewport covers both cases.
+REFLOW_WIDTH = 320
+
+# Measures the page; when it is wider than the viewport, finds what sticks out: elements whose box
+# or content reaches past the right edge while their parent's box does not (where it breaks out),
+# ignoring anything inside a container that clips or scrolls sideways, and keeping the innermost.
+_MEASURE_OVERFLOW = r"""() => {
+  const limit = window.innerWidth;
+  const root = document.documentElement;
+  const result = {scrollWidth: root.scrollWidth, innerWidth: limit, offenders: []};
+  if (root.scrollWidth <= limit) return result;
+  const right = (el) => {
+    const box = el.getBoundingClientRect();
+    const clips = getComputedStyle(el).overflowX !== "visible";
+    return box.left + window.scrollX + (clips ? box.width : Math.max(box.width, el.scrollWidth));
+  };
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const describe = (el) => {
+    let name = el.tagName.toLowerCase();
+    if (el.id) name += "#" + el.id;
+    if (typeof el.className === "string" && el.className.trim()) {
+      name += "." + el.className.trim().split(/\s+/).join(".");
+    }
+    return name;
+  };
+  const found = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const edge = right(el);
+    if (edge <= limit + 0.5 || clipped(el)) continue;
+    const parent = el.parentElement;
+    const parentBox = parent.getBoundingClientRect();
+    if (parent !== document.body && parentBox.right + window.scrollX > limit + 0.5) continue;
+    found.push([el, edge]);
+  }
+  const innermost = found.filter(([el]) => !found.some(([other]) => other !== el && el.contains(other)));
+  innermost.sort((a, b) => b[1] - a[1]);
+  result.offenders = innermost.slice(0, 3).map(([el, edge]) => {
+    const path = [];
+    for (let up = el; up && up !== document.body; up = up.parentElement) path.unshift(describe(up));
+    return {
+      path: path.join(" > "), right: Math.round(edge),
+      html: el.outerHTML.slice(0, 160), text: (el.innerText || "").trim().slice(0, 80),
+    };
+  });
+  return result;
+}"""
+
+
+def reflow_overflow(page: Any, width: int = REFLOW_WIDTH) -> dict[str, Any]:
+    """How wide the page is at a viewport ``width`` CSS px wide, and what sticks out past it.
+
+    The viewport is narrowed for the measurement and put back afterwards, so the test goes on at
+    the size it had; layout after the resize is waited for over two animation frames.
+    """
+    before = page.viewport_size
+    if before is not None and before["width"] != width:
+        page.set_viewport_size({"width": width, "height": before["height"]})
+    try:
+        page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
+        return page.evaluate(_MEASURE_OVERFLOW)
+    finally:
+        if before is not None and before["width"] != width:
+            page.set_viewport_size(before)
+
+
+def assert_reflows(page: Any, width: int = REFLOW_WIDTH) -> None:
+    """Fail when the page scrolls sideways at ``width`` CSS px, naming what sticks out."""
+    measured = reflow_overflow(page, width)
+    if measured["scrollWidth"] <= measured["innerWidth"]:
+        return
+    lines = [
+        f"{page.url} scrolls sideways at {width} CSS px: the page is {measured['scrollWidth']} px "
+        f"wide in a {measured['innerWidth']} px viewport (WCAG 2.1 1.4.10 Reflow)."
+    ]
+    for offender in measured["offenders"]:
+        lines.append(f"  widest: {offender['path']} reaches {offender['right']} px")
+        lines.append(f"    {offender['html']}")
+        if offender["text"]:
+            lines.append(f"    text: {offender['text']!r}")
+    if not measured["offenders"]:
+        lines.append("  (no single element found past the edge)")
+    raise AssertionError("\n".join(lines))
 
 
 def assert_page_structure(page: Any, lang: str | None = None) -> None:
@@ -64,7 +159,7 @@ def assert_page_structure(page: Any, lang: str | None = None) -> None:
 
 
 def check_page(page: Any, lang: str | None = None) -> None:
-    """The checks every page gets: structure, then axe-core."""
+    """The checks every page gets: structure, then axe-core and reflow at 320 CSS px."""
     assert_page_structure(page, lang)
     assert_accessible(page)
 
