@@ -113,7 +113,7 @@ def cron_command(once: bool) -> None:
 def _cron_in_process(periodic, once: bool) -> None:
     import time
 
-    from .extensions import db
+    from ..extensions import db
 
     last: dict[str, float] = {}
     while True:
@@ -160,8 +160,8 @@ def import_texts_command(path: str) -> None:
     """Import a scale's licensed item texts from a text pack (see docs/writing-a-scale-plugin.md)."""
     from pathlib import Path
 
+    from ..extensions import db
     from ..interchange.text_packs import TextPackError, import_pack
-    from .extensions import db
 
     try:
         pack = import_pack(
@@ -179,7 +179,7 @@ def list_scales_command() -> None:
     """List installed scales and whether their texts are installed."""
     from sqlalchemy import select
 
-    from .extensions import db
+    from ..extensions import db
     from .models import ScaleTextPack
 
     packs = set(db.session.scalars(select(ScaleTextPack.scale_id)))
@@ -195,8 +195,8 @@ def list_scales_command() -> None:
 @with_appcontext
 def recompute_command(form_key: str | None) -> None:
     """Score every submitted response again (after a scale plugin was fixed)."""
-    from ..forms import recompute
-    from .extensions import db
+    from ..extensions import db
+    from ..results.pipeline import recompute
 
     count = recompute(db.session, current_app.extensions["sob"], form_key)
     click.echo(f"recomputed {count} responses")

@@ -6,11 +6,11 @@ import json
 
 from flask import abort, current_app, render_template
 
-from .. import forms
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Citizen
 from ..results import charts
+from ..results.pipeline import citizen_context
 
 #: the id plotly.js checks before injecting its map styles (a chart page never shows a map)
 PLOTLY_MAPLIBRE_STYLE_ID = "9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98efbc0130da53"
@@ -27,7 +27,7 @@ def series_list(citizen: Citizen, citizen_view: bool) -> list[tuple[str, int, di
 
 def render_series(citizen: Citizen, key: str, citizen_view: bool, template: str, **extra):
     registry = current_app.extensions["sob"].registry
-    context = forms.citizen_context(citizen)
+    context = citizen_context(citizen)
     series = charts.load_series(db.session, registry, citizen, key, citizen_view, context)
     if series is None:
         abort(404)

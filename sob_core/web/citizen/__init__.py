@@ -15,6 +15,7 @@ from ...extensions import db
 from ...i18n import current_language
 from ...models import FormAssignment, FormResponse
 from ..access import require
+from ..forms_rendering import build_form_class
 from ..results import render_series, series_list
 
 bp = Blueprint("citizen", __name__, url_prefix="/citizen")
@@ -70,7 +71,7 @@ def fill_in(assignment_id: int):
         return redirect(url_for("citizen.start"))
     version = response.form_version
     lang = current_language()
-    form_class = forms.build_form_class(version, host.registry, lang)
+    form_class = build_form_class(version, host.registry, lang)
     if request.method == "POST":
         form = form_class()
         # Only CSRF is decided by WTForms here; question fields are cleaned by their plugins.
