@@ -20,7 +20,10 @@ under that name; the pure view model lives in the ``overview`` module.
 from __future__ import annotations
 
 from .. import events
+from . import staff_views as staff_views
+from .assignments import open_for_citizen as open_for_citizen
 from .assignments import pinned_forms as pinned_forms
+from .assignments import send_form as send_form
 from .citizen import BookmarkView as BookmarkView
 from .citizen import CitizenStart as CitizenStart
 from .citizen import citizen_start as citizen_start
@@ -45,10 +48,12 @@ from .lifecycle import change_therapist as change_therapist
 from .lifecycle import citizen_region_codes as citizen_region_codes
 from .lifecycle import eligible_open_programs as eligible_open_programs
 from .lifecycle import end as end
+from .lifecycle import find_citizen as find_citizen
 from .lifecycle import is_eligible as is_eligible
 from .lifecycle import register_citizen as register_citizen
 from .lifecycle import self_start as self_start
 from .lifecycle import start as start
+from .lifecycle import therapists_at as therapists_at
 from .lifecycle import to_maintenance as to_maintenance
 from .overview import ItemView as ItemView
 from .overview import ModuleView as ModuleView

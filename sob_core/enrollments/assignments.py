@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
     Enrollment,
@@ -18,6 +18,7 @@ from ..models import (
     FormVersion,
 )
 from .content import items_of, modules_of
+from .errors import EnrollmentError
 
 log = logging.getLogger(__name__)
 
@@ -95,3 +96,43 @@ def _assign_forms(
         created.append(assignment)
     session.flush()
     return created
+
+
+def send_form(
+    session: Session, enrollment: Enrollment, form: Form, assigned_by_id: int
+) -> FormAssignment:
+    """Staff send the latest version of ``form`` to the enrollment's citizen (an extra measurement).
+
+    An ended enrollment can no longer be changed; the caller audits and commits.
+    """
+    if enrollment.status == "ended":
+        raise EnrollmentError("ended", "the enrollment has ended and can no longer be changed")
+    assignment = FormAssignment(
+        citizen_id=enrollment.citizen_id,
+        enrollment_id=enrollment.id,
+        form_version_id=form.latest.id,
+        assigned_by_id=assigned_by_id,
+    )
+    session.add(assignment)
+    return assignment
+
+
+def open_for_citizen(
+    session: Session, citizen_id: int, hidden_items: Iterable[tuple[int, str]] = ()
+) -> list[FormAssignment]:
+    """The citizen's open form assignments, oldest first, without those staff hid for now.
+
+    ``hidden_items`` holds (enrollment id, item key) pairs, as ``CitizenStart.hidden_items``.
+    """
+    hidden = set(hidden_items)
+    return [
+        assignment
+        for assignment in session.scalars(
+            select(FormAssignment)
+            .options(selectinload(FormAssignment.form_version))
+            .where(FormAssignment.citizen_id == citizen_id, FormAssignment.status == "open")
+            .order_by(FormAssignment.assigned_at)
+        )
+        # A form staff hid for this citizen is not theirs to fill in just now.
+        if (assignment.enrollment_id, assignment.item_key) not in hidden
+    ]

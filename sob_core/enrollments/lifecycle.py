@@ -22,6 +22,7 @@ from ..models import (
     ProgramVersion,
     Region,
     RoleAssignment,
+    Staff,
 )
 from ._rows import _update_if
 from .assignments import pinned_forms
@@ -344,3 +345,24 @@ def self_start(session: Session, citizen: Citizen, version_id: int, now: datetim
     )
     enrollment.last_active_at = now
     return enrollment
+
+
+def find_citizen(session: Session, personnummer: str) -> Citizen | None:
+    """The registered citizen with this (normalised) personnummer, or None."""
+    return session.scalar(select(Citizen).where(Citizen.personnummer == personnummer))
+
+
+def therapists_at(session: Session, care_unit_id: int) -> list[Staff]:
+    """Active staff holding the therapist role at the care unit, by name."""
+    return list(
+        session.scalars(
+            select(Staff)
+            .join(RoleAssignment, RoleAssignment.staff_id == Staff.id)
+            .where(
+                RoleAssignment.care_unit_id == care_unit_id,
+                RoleAssignment.role == "therapist",
+                Staff.active.is_(True),
+            )
+            .order_by(Staff.name, Staff.id)
+        )
+    )
