@@ -112,7 +112,7 @@ def event_names(
     names: dict[int, str] = {}
     if staff_ids:
         names = dict(
-            session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))).tuples()
+            session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))).all()
         )
     titles: dict[int, dict[str, str]] = {}
     if form_version_ids:
@@ -121,6 +121,6 @@ def event_names(
                 select(FormVersion.id, FormVersion.title).where(
                     FormVersion.id.in_(form_version_ids)
                 )
-            ).tuples()
+            ).all()
         )
     return EventNames(staff=names, forms=titles)

@@ -21,6 +21,7 @@ from . import compute_results
 
 
 def citizen_context(citizen: Citizen, on: date | None = None) -> dict[str, Any]:
+    """What a scale may know of the citizen when scoring (sex and age on ``on``)."""
     on = on or datetime.now(UTC).date()
     born = citizen.birth_date
     age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
