@@ -180,7 +180,7 @@ def list_scales_command() -> None:
     from sqlalchemy import select
 
     from ..extensions import db
-    from .models import ScaleTextPack
+    from ..models import ScaleTextPack
 
     packs = set(db.session.scalars(select(ScaleTextPack.scale_id)))
     for scale in sorted(current_app.extensions["sob"].registry.scales.values(), key=lambda s: s.id):
