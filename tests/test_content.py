@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from flask_babel import force_locale, gettext
+from sob_core.demo.programs import sleep_program_content, surgery_program_content
 
 from sob_core.content import ITEM_KINDS, KINDS, RULES, ContentError, ProgramContent, editing
 from sob_core.content.checks import FormFacts, Known
 from sob_core.content.diff import diff
 from sob_core.content.kinds import MEDIA_FIELDS, diff_fields
 from sob_core.content.rules import clean, referenced
-from sob_core.demo.programs import sleep_program_content, surgery_program_content
 from sob_core.web.design.forms import ItemForm, item_form_class
 
 ROOT = Path(__file__).resolve().parents[1] / "sob_core"

@@ -650,3 +650,62 @@ def test_days_are_calendar_days_across_summer_time(started):
     local = opening["m3"].astimezone(enrollments.LOCAL_ZONE)
     assert (local.hour, local.minute) == (0, 0)
     assert local.date() == enrollments.local_date(started) + timedelta(days=14)
+
+
+# --- what the staff's patient page and the citizen's start page read ----------------------------
+
+
+def test_staff_send_a_form_and_it_is_open_for_the_citizen(app, program):
+    enrollment = start(program)
+    [extra] = make_form("extra", versions=1)
+    sent = enrollments.send_form(db.session, enrollment, extra.form, staff(TOMMY).id)
+    db.session.flush()
+    assert (sent.citizen_id, sent.form_version_id, sent.assigned_by_id) == (
+        enrollment.citizen_id,
+        extra.id,
+        staff(TOMMY).id,
+    )
+    open_forms = enrollments.open_for_citizen(db.session, enrollment.citizen_id)
+    assert sent in open_forms
+    # A form item staff hid is left out of the citizen's open forms.
+    pinned = next(a for a in open_forms if a.item_key == "m1-i2")
+    hidden = enrollments.open_for_citizen(
+        db.session, enrollment.citizen_id, {(enrollment.id, "m1-i2")}
+    )
+    assert pinned not in hidden and sent in hidden
+    enrollments.end(db.session, enrollment, "staff", staff(TOMMY).id, day(2))
+    with pytest.raises(EnrollmentError) as refused:
+        enrollments.send_form(db.session, enrollment, extra.form, staff(TOMMY).id)
+    assert refused.value.code == "ended"
+
+
+def test_staff_views_of_an_enrollment(app, program):
+    from sob_core.enrollments import staff_views
+
+    enrollment = start(program)
+    tommy, anna = staff(TOMMY).id, staff(ANNA).id
+    enrollments.set_module_hidden(db.session, enrollment, "m3", True, tommy, day(1))
+    seen = staff_views.staff_overview(db.session, enrollment, day(20))
+    assert "m3" in seen.hidden
+    assert "m3" in [m.key for m in (*seen.overview.current, *seen.overview.upcoming)]
+    assignment = db.session.scalar(select(FormAssignment).where(FormAssignment.item_key == "m1-i2"))
+    response = forms.open_response(db.session, assignment)
+    forms.submit(db.session, app.extensions["sob"], response, {"hours": 7})
+    sent = staff_views.assigned_forms(db.session, enrollment)
+    assert assignment in sent.assignments and sent.responses[assignment.id] is response
+    # The citizen's own doings only: staff started this enrollment, the citizen submitted a form.
+    assert [e.kind for e in staff_views.citizen_events(db.session, enrollment)] == [
+        "form_submitted"
+    ]
+    names = staff_views.event_names(db.session, {tommy, anna}, {assignment.form_version_id})
+    assert names.staff == {tommy: "Tommy Skjulsvik", anna: "Anna Berg"}
+    assert names.forms == {assignment.form_version_id: {"sv": "Sömndagbok v1"}}
+    assert staff_views.event_names(db.session, (), ()) == staff_views.EventNames({}, {})
+
+
+def test_find_citizen_and_therapists_at(world):
+    assert enrollments.find_citizen(db.session, JOHN).name == "John Doe"
+    assert enrollments.find_citizen(db.session, "191212121212") is None
+    names = [s.name for s in enrollments.therapists_at(db.session, units()[0])]
+    assert names == ["Anna Berg", "Tommy Skjulsvik"]  # by name; Sara is no therapist
+    assert enrollments.therapists_at(db.session, units()[1]) == []

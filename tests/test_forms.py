@@ -324,7 +324,7 @@ def test_plotly_csp_markers():
 def test_scale_without_texts_cannot_be_given_to_citizens(app):
     scale = app.extensions["sob"].registry.scales["core-om"]
     with pytest.raises(forms.ScaleTextsMissing):
-        forms.scale_questions(db.session, scale)
+        forms.scale_questions(db.session, app.extensions["sob"].registry, scale)
 
 
 def test_text_pack_import(app, runner, tmp_path):
@@ -351,7 +351,7 @@ def test_text_pack_import(app, runner, tmp_path):
     good.write_text(json.dumps(pack))
     result = runner.invoke(args=["scales", "import-texts", str(good)])
     assert result.exit_code == 0, result.output
-    questions = forms.scale_questions(db.session, scale)
+    questions = forms.scale_questions(db.session, app.extensions["sob"].registry, scale)
     assert questions[0]["label"]["sv"] == "Fråga 1"
     assert questions[0]["config"]["options"][0]["label"]["sv"] == "Alt 0"
 

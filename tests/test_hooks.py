@@ -217,7 +217,7 @@ def test_scale_forms_use_the_question_type_that_serves_the_items(make_app):
         ]
     )
     with app.app_context():
-        questions = forms.scale_questions(db.session, scale)
+        questions = forms.scale_questions(db.session, app.extensions["sob"].registry, scale)
     assert [(q["key"], q["type"]) for q in questions] == [("1", "ticker"), ("2", "ticker")]
     assert questions[0]["label"]["sv"] == "a"
 
@@ -229,4 +229,4 @@ def test_a_scale_form_without_a_serving_question_type_names_scale_and_item(make_
     scale = _two_item_scale()
     app = make_app([("tiny", _plugin("tiny", sob_scales=lambda: [scale]))])
     with app.app_context(), pytest.raises(ValueError, match="scale 'tiny' item '1'"):
-        forms.scale_questions(db.session, scale)
+        forms.scale_questions(db.session, app.extensions["sob"].registry, scale)

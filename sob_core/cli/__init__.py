@@ -199,7 +199,7 @@ def list_scales_command() -> None:
 def recompute_command(form_key: str | None) -> None:
     """Score every submitted response again (after a scale plugin was fixed)."""
     from ..extensions import db
-    from ..forms import recompute
+    from ..results.pipeline import recompute
 
     count = recompute(db.session, current_app.extensions["sob"], form_key)
     click.echo(f"recomputed {count} responses")

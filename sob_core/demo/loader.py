@@ -153,8 +153,8 @@ def _scale_form(session: Session, registry: Any, scale_id: str) -> dict[str, Any
     if scale is None:
         return f"the scale {scale_id!r} is not installed"
     try:
-        questions = forms.scale_questions(session, scale)
-    except forms.ScaleTextsMissing as error:
+        questions = forms.scale_questions(session, registry, scale)
+    except forms.FormDefinitionError as error:
         return str(error)
     missing = _missing_types(registry, questions)
     if missing:

@@ -1,7 +1,9 @@
 """Result scoring: a response's results from its form's scale and from every plugin.
 
 The core scores a form that carries a scale with that scale's own ``score``; then every plugin's
-``sob_score_response`` may add computed results (such as a sleep diary's efficiency).
+``sob_score_response`` may add computed results (such as a sleep diary's efficiency). This
+module computes results from answers (no database); ``pipeline`` stores them for a submitted
+response and sends ``events.result_recorded``; ``charts`` reads them back as series.
 """
 
 from __future__ import annotations

@@ -6,11 +6,11 @@ import json
 
 from flask import abort, current_app, render_template
 
-from .. import forms
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Citizen
 from ..results import series as results_series
+from ..results.pipeline import citizen_context
 from . import charts
 
 #: the id plotly.js checks before injecting its map styles (a chart page never shows a map)
@@ -28,7 +28,7 @@ def series_list(citizen: Citizen, citizen_view: bool) -> list[tuple[str, int, di
 
 def render_series(citizen: Citizen, key: str, citizen_view: bool, template: str, **extra):
     registry = current_app.extensions["sob"].registry
-    context = forms.citizen_context(citizen)
+    context = citizen_context(citizen)
     series = results_series.load_series(db.session, registry, citizen, key, citizen_view, context)
     if series is None:
         abort(404)

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ... import enrollments, forms
+from ...enrollments import assignments
 from ...extensions import db
 from ...i18n import current_language
 from ...models import FormAssignment, FormResponse
 from ..access import require
+from ..forms_rendering import build_form_class
 from ..results import render_series, series_list
 
 bp = Blueprint("citizen", __name__, url_prefix="/citizen")
@@ -37,17 +37,9 @@ def _own_assignment(assignment_id: int) -> FormAssignment:
 @require("citizen")
 def start():
     program_state = enrollments.citizen_start(db.session, current_user, datetime.now(UTC))
-    open_forms = [
-        assignment
-        for assignment in db.session.scalars(
-            select(FormAssignment)
-            .options(selectinload(FormAssignment.form_version))
-            .where(FormAssignment.citizen_id == current_user.id, FormAssignment.status == "open")
-            .order_by(FormAssignment.assigned_at)
-        )
-        # A form staff hid for this citizen is not theirs to fill in just now.
-        if (assignment.enrollment_id, assignment.item_key) not in program_state.hidden_items
-    ]
+    open_forms = assignments.open_for_citizen(
+        db.session, current_user.id, program_state.hidden_items
+    )
     return render_template(
         "sob_core/citizen/start.html",
         citizen=current_user,
@@ -70,7 +62,7 @@ def fill_in(assignment_id: int):
         return redirect(url_for("citizen.start"))
     version = response.form_version
     lang = current_language()
-    form_class = forms.build_form_class(version, host.registry, lang)
+    form_class = build_form_class(version, host.registry, lang)
     if request.method == "POST":
         form = form_class()
         # Only CSRF is decided by WTForms here; question fields are cleaned by their plugins.

@@ -22,24 +22,23 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
+from ... import audit
+from ...enrollments import assignments
 from ...extensions import db
 from ...forms import display_answer, specs
 from ...i18n import current_language
 from ...models import (
-    AuditEvent,
     CareUnit,
     Enrollment,
     Form,
-    FormAssignment,
     FormResponse,
     ScaleTextPack,
 )
-from ...models._types import utcnow
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
@@ -104,29 +103,20 @@ class AssignForm(FlaskForm):
 
 
 def audit_list(citizen_ids: list[int], what: str, **detail: Any) -> None:
-    """Listing citizens to staff is a read of each citizen's data: one event each, one statement.
-
-    One event per citizen (not one event naming them all) keeps "who has seen my data?" a lookup
-    on the audit log's citizen index; the events go in as a single executemany insert, so a
-    listing costs the same number of statements however many patients it shows.
-    """
-    if not citizen_ids:
-        return
-    at = utcnow()
-    common = {
-        "at": at,
-        "actor_kind": "staff",
-        "actor_id": current_user.id,
-        "action": "read",
-        "what": what,
-        "care_unit_id": session.get("care_unit_id"),
-        "detail": detail,
-        "ip": request.remote_addr,
-    }
-    db.session.execute(
-        insert(AuditEvent), [common | {"citizen_id": citizen_id} for citizen_id in citizen_ids]
+    """Listing citizens to staff is a read of each citizen's data: one event each, one statement."""
+    audit.record_many(
+        db.session,
+        citizen_ids,
+        actor_kind="staff",
+        actor_id=current_user.id,
+        action="read",
+        what=what,
+        care_unit_id=session.get("care_unit_id"),
+        detail=detail,
+        ip=request.remote_addr,
     )
-    db.session.commit()
+    if citizen_ids:
+        db.session.commit()
 
 
 def assignable_forms(registry) -> list[tuple[int, str]]:
@@ -156,14 +146,7 @@ def assign(enrollment_id: int):
         flash(_("The enrollment has ended and can no longer be changed."), "error")
         return redirect(url_for("staff.patient", enrollment_id=enrollment.id))
     chosen = db.session.get(Form, form.form_id.data)
-    db.session.add(
-        FormAssignment(
-            citizen_id=enrollment.citizen_id,
-            enrollment_id=enrollment.id,
-            form_version_id=chosen.latest.id,
-            assigned_by_id=current_user.id,
-        )
-    )
+    assignments.send_form(db.session, enrollment, chosen, current_user.id)
     audit_citizen("change", "form_assignment", enrollment.citizen_id, form=chosen.key)
     flash(_("The form was sent to the patient."), "info")
     return redirect(url_for("staff.patient", enrollment_id=enrollment.id))

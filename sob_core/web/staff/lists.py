@@ -6,6 +6,7 @@ from flask import render_template, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
+from ...enrollments.clock import local_date
 from ...extensions import db
 from ..access import require, staff_roles_at
 from . import THERAPY_ROLES, audit_list, bp
@@ -27,8 +28,6 @@ SORT_COLUMNS = {
 @bp.route("/patients")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patients():
-    from ...enrollments import local_date
-
     # A therapist lands on their own patients; a citizen administrator on the whole unit.
     mine_first = "therapist" in staff_roles_at(session["care_unit_id"])
     query = ListQuery.from_args(request.args, default_view="mine" if mine_first else "all")

@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+from ...enrollments import lifecycle
 from ...extensions import db
 from ...i18n import current_language
 from ...identity import personnummer
-from ...models import Citizen, RoleAssignment, Staff
+from ...models import Staff
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
@@ -46,18 +46,7 @@ class StartEnrollmentForm(FlaskForm):
 
 def unit_therapists(care_unit_id: int) -> list[Staff]:
     """Active staff holding the therapist role at the care unit, by name."""
-    return list(
-        db.session.scalars(
-            select(Staff)
-            .join(RoleAssignment, RoleAssignment.staff_id == Staff.id)
-            .where(
-                RoleAssignment.care_unit_id == care_unit_id,
-                RoleAssignment.role == "therapist",
-                Staff.active.is_(True),
-            )
-            .order_by(Staff.name, Staff.id)
-        )
-    )
+    return lifecycle.therapists_at(db.session, care_unit_id)
 
 
 def version_title(version) -> str:
@@ -99,7 +88,7 @@ def new_enrollment():
         ok = False
     citizen = None
     if parsed is not None:
-        citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == parsed.number))
+        citizen = lifecycle.find_citizen(db.session, parsed.number)
         if citizen is None and not (form.name.data or "").strip():
             form.name.errors.append(
                 _("Enter the name: nobody with this personal identity number is registered yet.")

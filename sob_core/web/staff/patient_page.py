@@ -14,22 +14,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, SelectField
 from wtforms.validators import AnyOf, InputRequired
 
+from ... import audit
+from ...enrollments import staff_views
 from ...extensions import db
 from ...i18n import current_language
-from ...models import (
-    AuditEvent,
-    Enrollment,
-    EnrollmentEvent,
-    FormAssignment,
-    FormResponse,
-    FormVersion,
-    Staff,
-)
+from ...models import Enrollment, EnrollmentEvent
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
@@ -51,10 +43,6 @@ TABS = (
     ("patient_timeline", lazy_gettext("Timeline")),
     ("patient_events", lazy_gettext("Events")),
 )
-
-# The citizen's own doings, for "Händelser"; a module the system completes because the citizen
-# finished its last item counts as theirs.
-CITIZEN_KINDS = ("content_opened", "form_submitted", "module_completed", "started")
 
 
 class ActionForm(FlaskForm):
@@ -169,44 +157,18 @@ def patient(enrollment_id: int):
     if enrollment.program_version_id is not None:
         if enrollments.refresh(db.session, enrollment, now):
             db.session.commit()  # modules whose time has come open for staff too
-        states, progress, hidden, titles = enrollments.load_state(db.session, enrollment)
-        overview = enrollments.compute_overview(
-            enrollment.program_version.content,
-            started_at=enrollment.started_at,
-            module_states=states,
-            item_progress=progress,
-            now=at,
-            form_titles=titles,
-        )
+        seen = staff_views.staff_overview(db.session, enrollment, at)
+        overview = seen.overview
         program = {
             "overview": overview,
-            "current": _module_rows(overview.current, hidden),
-            "upcoming": _module_rows(overview.upcoming, hidden),
-            "completed": _module_rows(overview.completed, hidden),
+            "current": _module_rows(overview.current, seen.hidden),
+            "upcoming": _module_rows(overview.upcoming, seen.hidden),
+            "completed": _module_rows(overview.completed, seen.hidden),
         }
     last_active_days = None
     if enrollment.last_active_at is not None:
         last_active_days = max(0, enrollments.days_between(enrollment.last_active_at, now))
-    assignments = db.session.scalars(
-        select(FormAssignment)
-        .options(selectinload(FormAssignment.form_version))
-        .where(
-            FormAssignment.citizen_id == enrollment.citizen_id,  # the indexed column first
-            FormAssignment.enrollment_id == enrollment.id,
-        )
-        .order_by(FormAssignment.assigned_at.desc(), FormAssignment.id.desc())
-    ).all()
-    responses = {}
-    if assignments:
-        responses = {
-            r.assignment_id: r
-            for r in db.session.scalars(
-                select(FormResponse).where(
-                    FormResponse.assignment_id.in_([a.id for a in assignments]),
-                    FormResponse.status == "submitted",
-                )
-            )
-        }
+    sent = staff_views.assigned_forms(db.session, enrollment)
     form = AssignForm()
     form.form_id.label.text = _("Form")
     form.form_id.choices = assignable_forms(current_app.extensions["sob"].registry)
@@ -223,8 +185,8 @@ def patient(enrollment_id: int):
         program=program,
         now=now,
         last_active_days=last_active_days,
-        assignments=assignments,
-        responses=responses,
+        assignments=sent.assignments,
+        responses=sent.responses,
         form=form,
         action_form=ActionForm(),
         therapist_form=therapist_form,
@@ -252,26 +214,14 @@ def patient_results(enrollment_id: int):
     )
 
 
-def _staff_names(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all())
-
-
 def _event_rows(enrollment: Enrollment, events: list[EnrollmentEvent]) -> list[dict]:
     enrollments = _enrollments()
     content = enrollment.program_version.content if enrollment.program_version else None
     modules, items = content_titles(content)
-    names = _staff_names(staff_ids_of(events))
-    forms = {}
-    if versions := form_versions_of(events):
-        lang = current_language()
-        forms = {
-            version_id: local(title, lang)
-            for version_id, title in db.session.execute(
-                select(FormVersion.id, FormVersion.title).where(FormVersion.id.in_(versions))
-            )
-        }
+    known = staff_views.event_names(db.session, staff_ids_of(events), form_versions_of(events))
+    names = known.staff
+    lang = current_language()
+    forms = {version_id: local(title, lang) for version_id, title in known.forms.items()}
     rows = []
     for event in events:
         if event.actor_kind == "staff":
@@ -309,26 +259,15 @@ def patient_timeline(enrollment_id: int):
 def patient_events(enrollment_id: int):
     enrollment = unit_enrollment(enrollment_id)
     # What is new: events after this staff member last looked at this tab (from the audit log).
-    seen_before = db.session.scalar(
-        select(func.max(AuditEvent.at)).where(
-            AuditEvent.citizen_id == enrollment.citizen_id,
-            AuditEvent.actor_kind == "staff",
-            AuditEvent.actor_id == current_user.id,
-            AuditEvent.what == "events",
-        )
+    seen_before = audit.last_read(
+        db.session,
+        citizen_id=enrollment.citizen_id,
+        actor_kind="staff",
+        actor_id=current_user.id,
+        what="events",
     )
     audit_citizen("read", "events", enrollment.citizen_id, enrollment=enrollment.id)
-    events = list(
-        db.session.scalars(
-            select(EnrollmentEvent)
-            .where(
-                EnrollmentEvent.enrollment_id == enrollment.id,
-                EnrollmentEvent.kind.in_(CITIZEN_KINDS),
-                EnrollmentEvent.actor_kind.in_(("citizen", "system")),
-            )
-            .order_by(EnrollmentEvent.at.desc(), EnrollmentEvent.id.desc())
-        )
-    )
+    events = staff_views.citizen_events(db.session, enrollment)
     rows = _event_rows(enrollment, events)
     for row in rows:
         row["new"] = seen_before is None or row["event"].at > seen_before

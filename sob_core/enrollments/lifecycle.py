@@ -1,0 +1,368 @@
+"""An enrollment's life: registering the citizen, starting (by staff or the citizen), maintenance,
+a change of therapist and the end; and who may start an open programme themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import events
+from ..identity import personnummer as pnr
+from ..models import (
+    CareUnit,
+    Citizen,
+    Enrollment,
+    EnrollmentModule,
+    FormAssignment,
+    ProgramCatalogue,
+    ProgramVersion,
+    Region,
+    RoleAssignment,
+    Staff,
+)
+from ._rows import _update_if
+from .assignments import pinned_forms
+from .clock import _aware, local_date
+from .content import modules_of
+from .errors import EnrollmentError
+from .progress import record_event, refresh
+
+ONGOING = ("active", "maintenance")
+
+
+def is_eligible(
+    eligibility: Mapping[str, Any] | None, *, sex: str, age: int, region_codes: Iterable[str]
+) -> bool:
+    """Does a citizen of this sex, age and these regions meet an open program's eligibility?"""
+    rules = eligibility or {}
+    regions = set(rules.get("regions") or ())
+    if regions and not regions & set(region_codes):
+        return False
+    if rules.get("sex") and rules["sex"] != sex:
+        return False
+    if rules.get("min_age") is not None and age < int(rules["min_age"]):
+        return False
+    return not (rules.get("max_age") is not None and age > int(rules["max_age"]))
+
+
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def register_citizen(session: Session, personnummer: str, name: str) -> Citizen:
+    """Find a citizen by personnummer, or register one (birth date and legal sex from the number).
+
+    Raises ``InvalidPersonnummer`` for an invalid number.
+    """
+    parsed = pnr.parse(personnummer)
+    citizen = session.scalar(select(Citizen).where(Citizen.personnummer == parsed.number))
+    if citizen is not None:
+        return citizen
+    name = (name or "").strip()
+    if not name:
+        raise EnrollmentError("name_required", "a name is needed to register a new citizen")
+    citizen = Citizen(
+        personnummer=parsed.number,
+        name=name[:200],
+        birth_date=parsed.birth_date,
+        legal_sex=parsed.legal_sex,
+        coordination_number=parsed.coordination,
+    )
+    session.add(citizen)
+    session.flush()
+    return citizen
+
+
+def _is_therapist_at(session: Session, staff_id: int, care_unit_id: int) -> bool:
+    return (
+        session.scalar(
+            select(RoleAssignment.id).where(
+                RoleAssignment.staff_id == staff_id,
+                RoleAssignment.care_unit_id == care_unit_id,
+                RoleAssignment.role == "therapist",
+            )
+        )
+        is not None
+    )
+
+
+def start(
+    session: Session,
+    *,
+    citizen_id: int,
+    program_version_id: int,
+    care_unit_id: int,
+    therapist_id: int | None,
+    started_by_id: int | None,
+    now: datetime,
+) -> Enrollment:
+    """Start a published program version for a citizen at a care unit.
+
+    A staff start (``started_by_id`` given) needs the program in the unit's catalogue; a citizen
+    starting an open program themselves goes through ``self_start``. A citizen has at most one
+    ongoing enrollment of a program.
+    """
+    now = _aware(now)
+    version = session.get(ProgramVersion, program_version_id)
+    if version is None or version.status != "published":
+        raise EnrollmentError("not_published", "only a published program version can be started")
+    if session.get(Citizen, citizen_id) is None:
+        raise EnrollmentError("unknown_citizen", "no such citizen")
+    if started_by_id is not None:
+        allowed = session.scalar(
+            select(ProgramCatalogue.id).where(
+                ProgramCatalogue.program_id == version.program_id,
+                ProgramCatalogue.care_unit_id == care_unit_id,
+            )
+        )
+        if allowed is None:
+            raise EnrollmentError(
+                "not_in_catalogue", "the program is not in the care unit's catalogue"
+            )
+    if therapist_id is not None and not _is_therapist_at(session, therapist_id, care_unit_id):
+        raise EnrollmentError(
+            "unknown_therapist", "the responsible therapist does not work as one at the care unit"
+        )
+    duplicate = session.scalar(
+        select(Enrollment.id)
+        .join(ProgramVersion, Enrollment.program_version_id == ProgramVersion.id)
+        .where(
+            Enrollment.citizen_id == citizen_id,
+            ProgramVersion.program_id == version.program_id,
+            Enrollment.status != "ended",
+        )
+    )
+    if duplicate is not None:
+        raise EnrollmentError(
+            "already_enrolled", "the citizen already has an ongoing enrollment of this program"
+        )
+    missing = [key for key, form in pinned_forms(session, version.content).items() if form is None]
+    if missing:
+        raise EnrollmentError(
+            "unknown_form", f"the forms of these items do not exist: {', '.join(missing)}"
+        )
+    enrollment = Enrollment(
+        citizen_id=citizen_id,
+        care_unit_id=care_unit_id,
+        therapist_id=therapist_id,
+        status="active",
+        started_at=now,
+        program_version_id=version.id,
+        started_by_id=started_by_id,
+        hide_progress=False,
+    )
+    session.add(enrollment)
+    session.flush()
+    for module in modules_of(version.content):
+        session.add(
+            EnrollmentModule(enrollment_id=enrollment.id, module_key=module["key"], state="locked")
+        )
+    record_event(
+        session,
+        enrollment,
+        "started",
+        "staff" if started_by_id is not None else "citizen",
+        started_by_id if started_by_id is not None else citizen_id,
+        detail={
+            "version": version.label,
+            "program_version_id": version.id,
+            "care_unit_id": care_unit_id,
+            "therapist_id": therapist_id,
+        },
+        now=now,
+    )
+    session.flush()
+    refresh(session, enrollment, now)
+    events.enrollment_started.send(
+        session,
+        enrollment_id=enrollment.id,
+        citizen_id=citizen_id,
+        care_unit_id=care_unit_id,
+        program_version_id=version.id,
+        started_by_id=started_by_id,
+    )
+    return enrollment
+
+
+def _change_status(
+    session: Session, enrollment: Enrollment, from_states: tuple[str, ...], **values: Any
+) -> bool:
+    return _update_if(session, enrollment, Enrollment.status.in_(from_states), **values)
+
+
+def end(
+    session: Session, enrollment: Enrollment, actor_kind: str, actor_id: int | None, now: datetime
+) -> bool:
+    """End the enrollment (avsluta): ``ended`` once; its open form assignments close."""
+    now = _aware(now)
+    if not _change_status(session, enrollment, ONGOING, status="ended", ended_at=now):
+        return False
+    session.execute(
+        update(FormAssignment)
+        .where(FormAssignment.enrollment_id == enrollment.id, FormAssignment.status == "open")
+        .values(status="closed")
+        .execution_options(synchronize_session="fetch")
+    )
+    record_event(session, enrollment, "ended", actor_kind, actor_id, now=now)
+    events.enrollment_ended.send(
+        session,
+        enrollment_id=enrollment.id,
+        citizen_id=enrollment.citizen_id,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+    )
+    return True
+
+
+def to_maintenance(
+    session: Session, enrollment: Enrollment, actor_kind: str, actor_id: int | None, now: datetime
+) -> bool:
+    """Move an active enrollment to its maintenance phase (vidmakthåll): ``maintenance`` once."""
+    now = _aware(now)
+    if not _change_status(
+        session, enrollment, ("active",), status="maintenance", maintenance_at=now
+    ):
+        return False
+    record_event(session, enrollment, "maintenance", actor_kind, actor_id, now=now)
+    events.enrollment_changed.send(
+        session,
+        enrollment_id=enrollment.id,
+        citizen_id=enrollment.citizen_id,
+        change="maintenance",
+        actor_id=actor_id,
+    )
+    return True
+
+
+def change_therapist(
+    session: Session, enrollment: Enrollment, therapist_id: int, actor_id: int, now: datetime
+) -> bool:
+    """Make another therapist at the enrollment's care unit responsible."""
+    if enrollment.therapist_id == therapist_id:
+        return False
+    if not _is_therapist_at(session, therapist_id, enrollment.care_unit_id):
+        raise EnrollmentError(
+            "unknown_therapist", "the new therapist does not work as one at the care unit"
+        )
+    previous = enrollment.therapist_id
+    enrollment.therapist_id = therapist_id
+    record_event(
+        session,
+        enrollment,
+        "therapist_changed",
+        "staff",
+        actor_id,
+        detail={"from": previous, "to": therapist_id},
+        now=_aware(now),
+    )
+    events.enrollment_changed.send(
+        session,
+        enrollment_id=enrollment.id,
+        citizen_id=enrollment.citizen_id,
+        change="therapist",
+        actor_id=actor_id,
+    )
+    return True
+
+
+def citizen_region_codes(session: Session, citizen_id: int) -> set[str]:
+    """Regions a citizen belongs to, as far as the service knows.
+
+    A citizen has no registered address here, so the regions are those of the care units where
+    they have (or had) an enrollment. An open program limited to regions is offered to a citizen
+    of one of them; one without a region list is offered to everyone.
+    """
+    return set(
+        session.scalars(
+            select(Region.code)
+            .join(CareUnit, CareUnit.region_id == Region.id)
+            .join(Enrollment, Enrollment.care_unit_id == CareUnit.id)
+            .where(Enrollment.citizen_id == citizen_id)
+            .distinct()
+        )
+    )
+
+
+def eligible_open_programs(
+    session: Session, citizen: Citizen, now: datetime, *, include_enrolled: bool = False
+) -> list[ProgramVersion]:
+    """The latest published version of each open program the citizen may start themselves.
+
+    Eligibility: regions (see ``citizen_region_codes``), legal sex and age from the personnummer.
+    Programs the citizen is already enrolled in (not ended) are left out unless asked for.
+    """
+    open_programs = select(ProgramVersion.program_id).where(
+        ProgramVersion.status == "published", ProgramVersion.is_open.is_(True)
+    )
+    versions = session.scalars(
+        select(ProgramVersion)
+        .where(ProgramVersion.status == "published", ProgramVersion.program_id.in_(open_programs))
+        .order_by(ProgramVersion.program_id, ProgramVersion.major, ProgramVersion.minor)
+    ).all()
+    latest: dict[int, ProgramVersion] = {}
+    for version in versions:
+        latest[version.program_id] = version  # ordered: the last one is the newest
+    candidates = [v for v in latest.values() if v.is_open]
+    if not candidates:
+        return []
+    enrolled: set[int] = set()
+    if not include_enrolled:
+        enrolled = set(
+            session.scalars(
+                select(ProgramVersion.program_id)
+                .join(Enrollment, Enrollment.program_version_id == ProgramVersion.id)
+                .where(Enrollment.citizen_id == citizen.id, Enrollment.status != "ended")
+            )
+        )
+    regions = citizen_region_codes(session, citizen.id)
+    age = age_on(citizen.birth_date, local_date(now))
+    return [
+        version
+        for version in candidates
+        if version.program_id not in enrolled
+        and is_eligible(version.eligibility, sex=citizen.legal_sex, age=age, region_codes=regions)
+    ]
+
+
+def self_start(session: Session, citizen: Citizen, version_id: int, now: datetime) -> Enrollment:
+    """A citizen starts an open program they are eligible for, at the program's owner unit."""
+    eligible = eligible_open_programs(session, citizen, now, include_enrolled=True)
+    version = next((v for v in eligible if v.id == version_id), None)
+    if version is None:
+        raise EnrollmentError("not_eligible", "the program is not open to this citizen")
+    enrollment = start(
+        session,
+        citizen_id=citizen.id,
+        program_version_id=version.id,
+        care_unit_id=version.program.owner_care_unit_id,
+        therapist_id=None,
+        started_by_id=None,
+        now=now,
+    )
+    enrollment.last_active_at = now
+    return enrollment
+
+
+def find_citizen(session: Session, personnummer: str) -> Citizen | None:
+    """The registered citizen with this (normalised) personnummer, or None."""
+    return session.scalar(select(Citizen).where(Citizen.personnummer == personnummer))
+
+
+def therapists_at(session: Session, care_unit_id: int) -> list[Staff]:
+    """Active staff holding the therapist role at the care unit, by name."""
+    return list(
+        session.scalars(
+            select(Staff)
+            .join(RoleAssignment, RoleAssignment.staff_id == Staff.id)
+            .where(
+                RoleAssignment.care_unit_id == care_unit_id,
+                RoleAssignment.role == "therapist",
+                Staff.active.is_(True),
+            )
+            .order_by(Staff.name, Staff.id)
+        )
+    )

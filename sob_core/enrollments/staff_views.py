@@ -1,0 +1,126 @@
+"""What the staff's patient page reads, as plain values: the views only render them.
+
+Each function runs a fixed number of queries, whatever the enrollment holds, so the page's query
+count stays flat (``tests/test_query_counts.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import Enrollment, EnrollmentEvent, FormAssignment, FormResponse, FormVersion, Staff
+from ._rows import _version
+from .overview import Overview, compute_overview
+from .progress import load_state
+
+# The citizen's own doings, for "Händelser"; a module the system completes because the citizen
+# finished its last item counts as theirs.
+CITIZEN_KINDS = ("content_opened", "form_submitted", "module_completed", "started")
+
+
+@dataclass(frozen=True)
+class StaffOverview:
+    """The overview with nothing hidden (staff see all), and the keys hidden from the citizen."""
+
+    overview: Overview
+    hidden: set[str]
+
+
+@dataclass(frozen=True)
+class AssignedForms:
+    """The enrollment's form assignments, newest first, and the submitted response of each."""
+
+    assignments: list[FormAssignment]
+    responses: dict[int, FormResponse]  # assignment id -> its submitted response
+
+
+@dataclass(frozen=True)
+class EventNames:
+    """Names the events of a timeline refer to by id."""
+
+    staff: dict[int, str]  # staff id -> name
+    forms: dict[int, dict[str, str]]  # form version id -> title (local text)
+
+
+def staff_overview(session: Session, enrollment: Enrollment, at: datetime) -> StaffOverview:
+    """The enrollment's overview at ``at`` as staff see it (hidden modules and items included)."""
+    states, progress, hidden, titles = load_state(session, enrollment)
+    overview = compute_overview(
+        _version(enrollment).content,
+        started_at=enrollment.started_at,
+        module_states=states,
+        item_progress=progress,
+        now=at,
+        form_titles=titles,
+    )
+    return StaffOverview(overview=overview, hidden=hidden)
+
+
+def assigned_forms(session: Session, enrollment: Enrollment) -> AssignedForms:
+    """Every form assignment of the enrollment, with submitted responses, in two queries."""
+    assignments = list(
+        session.scalars(
+            select(FormAssignment)
+            .options(selectinload(FormAssignment.form_version))
+            .where(
+                FormAssignment.citizen_id == enrollment.citizen_id,  # the indexed column first
+                FormAssignment.enrollment_id == enrollment.id,
+            )
+            .order_by(FormAssignment.assigned_at.desc(), FormAssignment.id.desc())
+        ).all()
+    )
+    responses: dict[int, FormResponse] = {}
+    if assignments:
+        responses = {
+            r.assignment_id: r
+            for r in session.scalars(
+                select(FormResponse).where(
+                    FormResponse.assignment_id.in_([a.id for a in assignments]),
+                    FormResponse.status == "submitted",
+                )
+            )
+            if r.assignment_id is not None
+        }
+    return AssignedForms(assignments=assignments, responses=responses)
+
+
+def citizen_events(session: Session, enrollment: Enrollment) -> list[EnrollmentEvent]:
+    """The citizen's own doings on the enrollment (``CITIZEN_KINDS``), newest first."""
+    return list(
+        session.scalars(
+            select(EnrollmentEvent)
+            .where(
+                EnrollmentEvent.enrollment_id == enrollment.id,
+                EnrollmentEvent.kind.in_(CITIZEN_KINDS),
+                EnrollmentEvent.actor_kind.in_(("citizen", "system")),
+            )
+            .order_by(EnrollmentEvent.at.desc(), EnrollmentEvent.id.desc())
+        )
+    )
+
+
+def event_names(
+    session: Session, staff_ids: Iterable[int], form_version_ids: Iterable[int]
+) -> EventNames:
+    """Staff names and form titles for the ids events mention; no query for an empty set."""
+    staff_ids, form_version_ids = set(staff_ids), set(form_version_ids)
+    names: dict[int, str] = {}
+    if staff_ids:
+        names = dict(
+            session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))).all()
+        )
+    titles: dict[int, dict[str, str]] = {}
+    if form_version_ids:
+        titles = dict(
+            session.execute(
+                select(FormVersion.id, FormVersion.title).where(
+                    FormVersion.id.in_(form_version_ids)
+                )
+            ).all()
+        )
+    return EventNames(staff=names, forms=titles)

@@ -1,0 +1,179 @@
+"""Form definitions and versions: question specs, validation, creating forms, scale forms.
+
+A form version's ``definition`` holds its questions and result definitions as plain JSON, so a
+version is an immutable, exportable snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Form, FormVersion, ScaleTextPack
+from ..plugins import Registry
+from ..types import FormInfo, QuestionSpec, Scale
+
+
+class FormDefinitionError(ValueError):
+    """A form definition that cannot be used; the message says what is wrong."""
+
+
+class ScaleTextsMissing(FormDefinitionError):
+    """The scale's licensed texts are not installed, so it cannot be given to citizens."""
+
+
+class NoQuestionTypeForItem(FormDefinitionError):
+    """No installed question type serves one of the scale's items (e.g. sob-questions is absent)."""
+
+
+def specs(version: FormVersion) -> list[QuestionSpec]:
+    return [
+        QuestionSpec(
+            key=q["key"],
+            type=q["type"],
+            label=q.get("label", {}),
+            config=q.get("config", {}),
+            required=q.get("required", True),
+            help=q.get("help", {}),
+        )
+        for q in version.definition.get("questions", [])
+    ]
+
+
+def form_info(version: FormVersion) -> FormInfo:
+    return FormInfo(
+        key=version.form.key,
+        version=version.version,
+        scale_id=version.scale_id,
+        questions=tuple(specs(version)),
+    )
+
+
+def validate_definition(
+    definition: Mapping[str, Any], registry: Registry, lang: str = "sv"
+) -> None:
+    questions = definition.get("questions")
+    if not isinstance(questions, list) or not questions:
+        raise FormDefinitionError("a form needs at least one question")
+    seen: list[str] = []
+    for index, question in enumerate(questions, start=1):
+        if not isinstance(question, Mapping):
+            raise FormDefinitionError(f"question {index} is not an object")
+        key = question.get("key")
+        if not isinstance(key, str) or not key or len(key) > 64 or key in seen:
+            raise FormDefinitionError(f"question {index} needs a unique key (got {key!r})")
+        qtype = registry.question_types.get(question.get("type"))
+        if qtype is None:
+            raise FormDefinitionError(
+                f"question {key!r} has the unknown type {question.get('type')!r}"
+            )
+        if not isinstance(question.get("label"), Mapping) or not question["label"].get("sv"):
+            raise FormDefinitionError(f"question {key!r} needs a Swedish label")
+        try:
+            qtype.validate_config(question.get("config", {}), lang)
+        except ValueError as error:
+            raise FormDefinitionError(f"question {key!r}: {error}") from error
+        condition = question.get("show_if")
+        if condition is not None:
+            if not isinstance(condition, Mapping) or condition.get("question") not in seen:
+                raise FormDefinitionError(
+                    f"question {key!r}: show_if must name an earlier question"
+                )
+            if not ({"equals", "in", "min"} & set(condition)):
+                raise FormDefinitionError(f"question {key!r}: show_if needs equals, in or min")
+        seen.append(key)
+    for result in definition.get("results", []):
+        if not isinstance(result, Mapping) or not result.get("key"):
+            raise FormDefinitionError("every result definition needs a key")
+
+
+def create_form(
+    session: Session,
+    registry: Registry,
+    *,
+    key: str,
+    title: Mapping[str, str],
+    questions: Sequence[Mapping[str, Any]],
+    results: Sequence[Mapping[str, Any]] = (),
+    intro: Mapping[str, str] | None = None,
+    scale_id: str | None = None,
+    care_unit_id: int | None = None,
+) -> FormVersion:
+    """Create a form, or a new version of it when the key exists (versions never change)."""
+    definition = {"questions": list(questions), "results": list(results)}
+    validate_definition(definition, registry)
+    if scale_id is not None and scale_id not in registry.scales:
+        raise FormDefinitionError(f"the scale {scale_id!r} is not installed")
+    form = session.scalar(select(Form).where(Form.key == key))
+    if form is None:
+        form = Form(key=key, care_unit_id=care_unit_id)
+        session.add(form)
+        session.flush()
+    number = (form.versions[-1].version + 1) if form.versions else 1
+    version = FormVersion(
+        form=form,
+        version=number,
+        title=dict(title),
+        intro=dict(intro or {}),
+        scale_id=scale_id,
+        definition=definition,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def scale_texts(session: Session, scale: Scale) -> dict[str, dict[str, Any]] | None:
+    """Item and option texts of a scale per language, or None when they are not installed."""
+    if scale.texts_shipped:
+        return {
+            lang: {
+                "items": {item.id: item.text.get(lang, "") for item in scale.items},
+                "options": {
+                    item.id: [o.get(lang, "") for o in (item.options or scale.options)]
+                    for item in scale.items
+                },
+            }
+            for lang in scale.languages
+        }
+    pack = session.scalar(select(ScaleTextPack).where(ScaleTextPack.scale_id == scale.id))
+    return None if pack is None else pack.data
+
+
+def scale_questions(session: Session, registry: Registry, scale: Scale) -> list[dict[str, Any]]:
+    """Questions for a form that administers a scale, with its texts (shipped or imported).
+
+    Each item is asked with the first installed question type (in key order) whose
+    ``for_scale_item`` serves it; the core names no question type of its own.
+    """
+    texts = scale_texts(session, scale)
+    if texts is None:
+        raise ScaleTextsMissing(f"the texts of {scale.id} are not installed; import a text pack")
+    types = sorted(registry.question_types.items())
+    questions = []
+    for item in scale.items:
+        label = {lang: t["items"].get(item.id, "") for lang, t in texts.items()}
+        option_labels = [
+            {
+                lang: (t["options"].get(item.id) or [""] * len(item.scores))[index]
+                for lang, t in texts.items()
+            }
+            for index in range(len(item.scores))
+        ]
+        for candidate, qtype in types:
+            config = qtype.for_scale_item(item, option_labels) if qtype.for_scale_item else None
+            if config is not None:
+                key = candidate
+                break
+        else:
+            raise NoQuestionTypeForItem(
+                f"scale {scale.id!r} item {item.id!r} ({item.kind}): no installed question type "
+                "can ask it; install one that serves scale items (e.g. sob-questions)"
+            )
+        questions.append(
+            {"key": item.id, "type": key, "label": label, "config": dict(config), "required": True}
+        )
+    return questions
