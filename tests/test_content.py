@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask_babel import force_locale, gettext
-from sob_core.demo.programs import sleep_program_content, surgery_program_content
 
+import sob_core.demo
 from sob_core.content import ITEM_KINDS, KINDS, RULES, ContentError, ProgramContent, editing
 from sob_core.content.checks import FormFacts, Known
 from sob_core.content.diff import diff
@@ -85,11 +86,18 @@ def every_kind() -> dict[str, Any]:
     }
 
 
+DEMO_DATA = Path(sob_core.demo.__file__).parent / "data"
+
+
+def _demo(name: str):
+    return lambda: json.loads((DEMO_DATA / name).read_text())["version"]["content"]
+
+
 DOCUMENTS = {
     "every-kind": every_kind,
-    "sleep": sleep_program_content,
-    "sleep-isi": lambda: sleep_program_content(with_isi=True),
-    "surgery": surgery_program_content,
+    "sleep-1.0": _demo("somnbehandling-1.0.sob-program.json"),
+    "sleep-1.1": _demo("somnbehandling-1.1.sob-program.json"),
+    "surgery": _demo("infor-operation-1.0.sob-program.json"),
 }
 
 
