@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO)
 
     from . import models  # noqa: F401  (registers every table on the metadata)
+    from . import enrollments  # noqa: F401  (connects its listeners to the internal events)
     from .extensions import csrf, db, migrate
 
     db.init_app(app)

@@ -303,7 +303,8 @@ def test_the_therapist_lists_have_rows(app, demo_data):
 def test_sob_demo_without_question_types_still_loads_people_and_programmes(runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    assert "skipped: form gad-7: it needs the question types" in first.output
+    assert "skipped: form gad-7: scale 'gad-7' item" in first.output
+    assert "no installed question type can ask it" in first.output
     assert "skipped: form talk-about: it needs the question types" in first.output
     assert "staff 9" in first.output and "programs 2" in first.output
     again = runner.invoke(args=["demo"])
