@@ -28,8 +28,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
 
-    from . import models  # noqa: F401  (registers every table on the metadata)
-    from . import enrollments  # noqa: F401  (connects its listeners to the internal events)
+    from . import (
+        enrollments,  # noqa: F401  (connects its listeners to the internal events)
+        models,  # noqa: F401  (registers every table on the metadata)
+    )
     from .extensions import csrf, db, migrate
 
     db.init_app(app)
