@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Base
 from ._types import JSONType, UTCDateTime, utcnow
 
 
-class Enrollment(db.Model):
+class Enrollment(Base):
     """One citizen at one care unit with a responsible therapist (moment).
 
     Staff see a citizen's data only through an enrollment at their active care unit.
@@ -41,7 +41,7 @@ class Enrollment(db.Model):
     care_unit = relationship("CareUnit")
 
 
-class EnrollmentModule(db.Model):
+class EnrollmentModule(Base):
     """The state of one module of an enrollment: locked, open or done; staff may hide it."""
 
     __tablename__ = "enrollment_module"
@@ -57,7 +57,7 @@ class EnrollmentModule(db.Model):
     activated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
 
-class ItemProgress(db.Model):
+class ItemProgress(Base):
     """A citizen's progress on one content item of an enrollment."""
 
     __tablename__ = "item_progress"
@@ -71,7 +71,7 @@ class ItemProgress(db.Model):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class EnrollmentEvent(db.Model):
+class EnrollmentEvent(Base):
     """One thing that happened in an enrollment, recorded once (the timeline)."""
 
     __tablename__ = "enrollment_event"
@@ -89,7 +89,7 @@ class EnrollmentEvent(db.Model):
     citizen_visible: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Bookmark(db.Model):
+class Bookmark(Base):
     """A citizen's shortcut to a content item, shown on their start page."""
 
     __tablename__ = "bookmark"

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Base
 from ._types import JSONType, UTCDateTime, utcnow
 
 
-class Form(db.Model):
+class Form(Base):
     """A questionnaire; its content lives in immutable versions."""
 
     __tablename__ = "form"
@@ -28,7 +28,7 @@ class Form(db.Model):
         return self.versions[-1]
 
 
-class FormVersion(db.Model):
+class FormVersion(Base):
     """One immutable definition of a form: questions, optional scale, result definitions.
 
     ``definition`` = {"questions": [{key, type, label, config, required, help, media, show_if}],
@@ -55,7 +55,7 @@ def _versions_are_immutable(mapper, connection, target) -> None:
     raise RuntimeError("a form version never changes; create a new version instead")
 
 
-class FormAssignment(db.Model):
+class FormAssignment(Base):
     """A form handed to a citizen to fill in (an extra measurement, or part of a battery)."""
 
     __tablename__ = "form_assignment"
@@ -74,7 +74,7 @@ class FormAssignment(db.Model):
     enrollment = relationship("Enrollment")
 
 
-class FormResponse(db.Model):
+class FormResponse(Base):
     """A citizen's answers to one form version: a draft until submitted, then frozen.
 
     ``answers`` = {question key: {"type": question type key, "value": JSON payload}} so a response
@@ -100,7 +100,7 @@ class FormResponse(db.Model):
     )
 
 
-class Result(db.Model):
+class Result(Base):
     """One computed result of a submitted response: value, band and flags."""
 
     __tablename__ = "result"
@@ -124,7 +124,7 @@ class Result(db.Model):
     response: Mapped[FormResponse] = relationship(back_populates="results")
 
 
-class ScaleTextPack(db.Model):
+class ScaleTextPack(Base):
     """Licensed item texts of a scale, imported by the deploying organisation."""
 
     __tablename__ = "scale_text_pack"

@@ -6,11 +6,11 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..access_rules import ROLES as ROLES  # the contract names the roles; rows store them
-from ..extensions import db
+from ..extensions import Base
 from ._types import JSONType, UTCDateTime, utcnow
 
 
-class Staff(db.Model):
+class Staff(Base):
     """A person working at one or more care units, identified by HSA-id."""
 
     __tablename__ = "staff"
@@ -45,7 +45,7 @@ class Staff(db.Model):
         return False
 
 
-class Citizen(db.Model):
+class Citizen(Base):
     """A person receiving support or treatment, identified by personnummer or samordningsnummer."""
 
     __tablename__ = "citizen"
@@ -75,7 +75,7 @@ class Citizen(db.Model):
     is_anonymous = False
 
 
-class RoleAssignment(db.Model):
+class RoleAssignment(Base):
     """A staff member holds one role at one care unit."""
 
     __tablename__ = "role_assignment"
@@ -92,7 +92,7 @@ class RoleAssignment(db.Model):
     care_unit = relationship("CareUnit")
 
 
-class LoginCredential(db.Model):
+class LoginCredential(Base):
     """A secret a login provider keeps for a staff member (e.g. a password hash and TOTP secret).
 
     Kept by the core so providers need no tables of their own; ``data`` is the provider's.

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Base
 from ._types import UTCDateTime, utcnow
 
 
-class MediaFile(db.Model):
+class MediaFile(Base):
     """An uploaded image, audio, video or caption file, kept through the storage abstraction."""
 
     __tablename__ = "media_file"

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Base
 from ._types import JSONType, UTCDateTime, utcnow
 
 
-class Notification(db.Model):
+class Notification(Base):
     """A notice to deliver through a channel: the outbox row comes first, the job second.
 
     ``status`` is pending → sent, or failed after too many attempts. The periodic tick finds

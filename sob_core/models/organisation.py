@@ -3,10 +3,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Base
 
 
-class Region(db.Model):
+class Region(Base):
     __tablename__ = "region"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -16,7 +16,7 @@ class Region(db.Model):
     care_units: Mapped[list[CareUnit]] = relationship(back_populates="region")
 
 
-class CareUnit(db.Model):
+class CareUnit(Base):
     __tablename__ = "care_unit"
 
     id: Mapped[int] = mapped_column(primary_key=True)

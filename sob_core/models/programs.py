@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Base
 from ._types import JSONType, UTCDateTime, utcnow
 
 
@@ -28,7 +28,7 @@ class VersionFrozen(ProgramError):
     """A published version never changes: start a new draft instead."""
 
 
-class Program(db.Model):
+class Program(Base):
     """A support or treatment programme built in the design tool; content lives in versions."""
 
     __tablename__ = "program"
@@ -45,7 +45,7 @@ class Program(db.Model):
     )
 
 
-class ProgramVersion(db.Model):
+class ProgramVersion(Base):
     """A draft (editable) or a published, immutable snapshot of a program, numbered major.minor.
 
     ``content`` = {"name", "description", "welcome" (local texts), "recommended_days",
@@ -84,7 +84,7 @@ class ProgramVersion(db.Model):
         return "utkast" if self.major is None else f"{self.major}.{self.minor}"
 
 
-class ProgramCatalogue(db.Model):
+class ProgramCatalogue(Base):
     """A care unit the publisher allows to use a program."""
 
     __tablename__ = "program_catalogue"
