@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 DISTS := . plugins/questions plugins/scales plugins/notifications plugins/auth
 SETUPS := setup.cfg $(wildcard plugins/*/setup.cfg) requirements-test.txt
 # `make run` serves the embedded defaults: SQLite under instance/, jobs in-process, demo data.
-RUN_ENV := SOB_DEMO=1 SOB_ENV=development
+# `make run PORT=8080 HOST=0.0.0.0` serves elsewhere; links and exports name that address.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SOB_BASE_URL ?= http://$(HOST):$(PORT)
+RUN_ENV := SOB_DEMO=1 SOB_ENV=development SOB_BASE_URL=$(SOB_BASE_URL)
 PYTEST_ARGS ?= -n 2
 
 .PHONY: install run test test-fast bench lint messages translations clean
@@ -30,7 +34,7 @@ messages: $(VENV)/.installed  ## extract user-facing strings and update the cata
 run: install
 	$(RUN_ENV) $(BIN)/sob db upgrade
 	$(RUN_ENV) $(BIN)/sob demo
-	$(RUN_ENV) $(BIN)/sob run --host 127.0.0.1 --port 5000
+	$(RUN_ENV) $(BIN)/sob run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .
