@@ -35,3 +35,24 @@ def test_every_hook_has_a_test_of_its_own():
     sources = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("test_*.py"))
     for name in HOOKS:
         assert f"def test_hook_{name}" in sources, f"no test named test_hook_{name}"
+
+
+def _commands(group, prefix: str = "sob"):
+    """Every command of the `sob` CLI as "sob a b", groups and their sub-commands alike."""
+    import click
+
+    for name, command in sorted(group.commands.items()):
+        yield f"{prefix} {name}"
+        if isinstance(command, click.Group) and name != "db":  # db: Flask-Migrate's own
+            yield from _commands(command, f"{prefix} {name}")
+
+
+def test_every_sob_command_is_in_the_readme(app):
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## The `sob` command") : readme.index("## Configuration")]
+    missing = [
+        command
+        for command in _commands(app.cli)
+        if not re.search(rf"`{re.escape(command)}(?=[ `])", table)
+    ]
+    assert missing == []
