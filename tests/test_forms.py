@@ -21,6 +21,7 @@ from sob_core.models import (
     Result,
 )
 from sob_core.testing import csrf_from
+from sob_core.web.vendor import plotly_version
 
 JOHN = "198503142393"
 ELIN = "199207012486"
@@ -80,7 +81,7 @@ def test_citizen_fills_in_the_sleep_diary_and_sees_the_result(client, login):
     page = client.get("/citizen/results/sleep-efficiency.efficiency").get_data(as_text=True)
     assert "Mina värden (4)" in page
     assert "87.5" in page and "Normal" in page
-    assert 'data-figure="' in page and "/vendor/plotly.min.js" in page
+    assert 'data-figure="' in page and f"/vendor/plotly.min.js?v={plotly_version()}" in page
 
 
 def test_duplicate_submission_creates_one_response(client, login):

@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, auth, citizen, design, fhir, media, preview, shell, staff
+    from . import admin, auth, citizen, design, fhir, media, preview, shell, staff, vendor
 
     shell.init_app(app)
+    vendor.init_app(app)
     for module in (auth, citizen, staff, admin, design, media, fhir, preview):
         app.register_blueprint(module.bp)

@@ -48,17 +48,6 @@ def index():
 
 
 @public
-def plotly_js():
-    """plotly.js from the installed plotly package: never a CDN."""
-    from importlib.resources import files
-
-    from flask import send_file
-
-    path = files("plotly") / "package_data" / "plotly.min.js"
-    return send_file(str(path), mimetype="text/javascript", max_age=86400)
-
-
-@public
 def set_language(lang: str):
     if lang in ("sv", "en"):
         session["lang"] = lang
@@ -106,7 +95,6 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/", "index", index)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.add_url_rule("/lang/<lang>", "set_language", set_language)
-    app.add_url_rule("/vendor/plotly.min.js", "plotly_js", plotly_js)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
