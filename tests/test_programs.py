@@ -370,6 +370,14 @@ def test_move_and_find(app, units):
 # --- publishing ---------------------------------------------------------------------------------
 
 
+def changed(draft):
+    """The draft with one edit, so that publishing it is a real new version."""
+    content = copy.deepcopy(draft.content)
+    content["description"] = {"sv": f"Ändrad {draft.id}"}
+    programs.update_draft(db.session, draft, content)
+    return draft
+
+
 def test_publish_numbering_and_pinning(app, units, sara):
     draft = new_program(units)
     program = draft.program
@@ -381,17 +389,33 @@ def test_publish_numbering_and_pinning(app, units, sara):
     assert programs.catalogue_unit_ids(db.session, program) == {units[0].id}
     db.session.commit()
 
-    second = programs.start_draft(db.session, program, created_by_id=sara.id)
+    second = changed(programs.start_draft(db.session, program, created_by_id=sara.id))
     assert programs.publish(db.session, second, publisher_id=sara.id).label == "1.1"
-    third = programs.start_draft(db.session, program, created_by_id=sara.id)
+    third = changed(programs.start_draft(db.session, program, created_by_id=sara.id))
     assert programs.next_label(db.session, program, "major") == "2.0"
     assert programs.publish(db.session, third, publisher_id=sara.id, bump="major").label == "2.0"
-    fourth = programs.start_draft(db.session, program, created_by_id=sara.id)
+    fourth = changed(programs.start_draft(db.session, program, created_by_id=sara.id))
     assert programs.publish(db.session, fourth, publisher_id=sara.id).label == "2.1"
     db.session.commit()
     assert programs.latest_published(db.session, program).label == "2.1"
     with pytest.raises(VersionFrozen):
         programs.publish(db.session, first, publisher_id=sara.id)
+
+
+def test_publishing_an_unchanged_draft_is_refused(app, units, sara):
+    draft = new_program(units)
+    program = draft.program
+    programs.publish(db.session, draft, publisher_id=sara.id)
+    db.session.commit()
+    again = programs.start_draft(db.session, program, created_by_id=sara.id)
+    with pytest.raises(programs.ProgramError) as error:
+        programs.publish(db.session, again, publisher_id=sara.id)
+    assert error.value.code == "no_changes" and "1.0" in str(error.value)
+    db.session.rollback()
+    assert programs.latest_published(db.session, program).label == "1.0"
+    # opening the programme to citizens is a change of its own
+    again = programs.start_draft(db.session, program, created_by_id=sara.id)
+    assert programs.publish(db.session, again, publisher_id=sara.id, is_open=True).label == "1.1"
 
 
 def test_publish_needs_modules_and_items(app, units, sara):
@@ -496,7 +520,7 @@ def test_start_draft_copies_the_latest_published(app, units, sara):
 def test_available_versions_one_query(app, units, sara):
     first = new_program(units)
     programs.publish(db.session, first, publisher_id=sara.id)
-    newer = programs.start_draft(db.session, first.program, created_by_id=sara.id)
+    newer = changed(programs.start_draft(db.session, first.program, created_by_id=sara.id))
     programs.publish(db.session, newer, publisher_id=sara.id)
     programs.start_draft(db.session, first.program, created_by_id=sara.id)  # drafts never show
     other = new_program(units, key="annat", content={**sample_content(), "name": "Annat program"})

@@ -10,6 +10,9 @@ PROGRAM_MESSAGES: dict[str, str] = {
     "bad_program_key": N_("The program key must be 1-64 lower-case letters, digits, '-' or '_'."),
     "bad_program_kind": N_("A program is either a support or a treatment program."),
     "program_exists": N_("There is already a program with the key %(key)s."),
+    "no_changes": N_(
+        "The draft is the same as version %(label)s: there is nothing new to publish."
+    ),
     "no_version": N_("The program has neither a draft nor a published version."),
     "bad_bump": N_("Choose a minor or a major version."),
     "bad_regions": N_("The regions must be a list of region codes."),

@@ -93,6 +93,24 @@ def pin_forms(content: dict[str, Any], latest: Mapping[str, int]) -> None:
                 item["form_version"] = latest[item["form_key"]]
 
 
+def _refuse_unchanged(
+    session: Session,
+    draft: ProgramVersion,
+    content: Mapping[str, Any],
+    is_open: bool,
+    eligibility: Mapping[str, Any] | None,
+) -> None:
+    """A draft identical to the version it was started from would only add a number."""
+    if draft.based_on_id is None:
+        return
+    base = session.get(ProgramVersion, draft.based_on_id)
+    if base is None or base.content != content or base.is_open != is_open:
+        return
+    if is_open and clean_eligibility(session, eligibility) != (base.eligibility or {}):
+        return
+    raise ProgramCodedError("no_changes", label=base.label)
+
+
 def publish(
     session: Session,
     draft: ProgramVersion,
@@ -113,6 +131,7 @@ def publish(
     known = facts.known(session, registry, content)
     pin_forms(content, {key: fact.latest for key, fact in known.forms.items()})
     cleaned = facts.clean(content, registry, known, for_publish=True)
+    _refuse_unchanged(session, draft, cleaned, bool(is_open), eligibility)
     program = draft.program
     latest = _latest_number(session, program.id)
     major, minor = _next_number(latest, bump)
