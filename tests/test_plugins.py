@@ -125,6 +125,9 @@ def test_admin_plugins_page_lists_plugins(client, login, app):
     login("staff", "SE2321000131-P000000000014", unit_id=_unit(app, 0))
     page = client.get("/admin/plugins").get_data(as_text=True)
     assert "demo_login" in page and "sob-auth" in page and "sob_login_providers" in page
+    # what each plugin provides is named in the page's language, not by the host's own words
+    assert "Frågetyp: single_choice" in page and "Inloggningsmetod: demo" in page
+    assert "question type:" not in page
 
 
 def test_plugin_static_files_are_served_by_convention(client, app):

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
+from flask_babel import lazy_gettext
 
 from ...plugins import current_host
 from ..access import require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+#: the kinds of registration the plugin host records (``plugins._REGISTRATIONS``), for people
+KIND_LABELS = {
+    "question type": lazy_gettext("Question type"),
+    "scale": lazy_gettext("Scale"),
+    "notification channel": lazy_gettext("Notification channel"),
+    "login provider": lazy_gettext("Login provider"),
+    "setting": lazy_gettext("Setting"),
+}
 
 
 @bp.route("/")
@@ -23,7 +33,7 @@ def plugins() -> str:
     registry = host.registry
     provides: dict[str, list[str]] = {}
     for (kind, key), owner in sorted(registry.owners.items()):
-        provides.setdefault(owner, []).append(f"{kind}: {key}")
+        provides.setdefault(owner, []).append(f"{KIND_LABELS.get(kind, kind)}: {key}")
     return render_template(
         "sob_core/admin/plugins.html",
         plugins=sorted(host.plugins.values(), key=lambda p: p.name),
