@@ -7,19 +7,18 @@ event is recorded once even when two processes refresh the same enrollment at th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..content import ProgramContent, content_of
 from ..models import (
     Enrollment,
     EnrollmentModule,
     ProgramVersion,
 )
-from .content import modules_of
 from .errors import EnrollmentError
 from .unlocking import ModuleState
 
@@ -52,10 +51,10 @@ def _module_rows(session: Session, enrollment: Enrollment) -> dict[str, Enrollme
 
 
 def _ensure_module_rows(
-    session: Session, enrollment: Enrollment, content: Mapping[str, Any] | None
+    session: Session, enrollment: Enrollment, content: ProgramContent
 ) -> dict[str, EnrollmentModule]:
     rows = _module_rows(session, enrollment)
-    missing = [m["key"] for m in modules_of(content) if m["key"] not in rows]
+    missing = [m.key for m in content.modules if m.key not in rows]
     if missing:
         for key in missing:
             _insert_ignoring_conflict(
@@ -108,3 +107,8 @@ def _version(enrollment: Enrollment) -> ProgramVersion:
     if version is None:
         raise EnrollmentError("no_program", "the enrollment has no program version")
     return version
+
+
+def _content(enrollment: Enrollment) -> ProgramContent:
+    """The typed content of the enrollment's version (parsed once per loaded version)."""
+    return content_of(_version(enrollment))
