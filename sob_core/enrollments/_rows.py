@@ -7,9 +7,9 @@ event is recorded once even when two processes refresh the same enrollment at th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,10 +26,15 @@ from .unlocking import ModuleState
 def _insert_ignoring_conflict(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """INSERT a row unless a unique constraint already holds one; True when it was inserted."""
     dialect = session.get_bind().dialect.name
+    statement: Any
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(model).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(model).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - other databases: a savepoint does the same
         from sqlalchemy.exc import IntegrityError
 
@@ -39,8 +44,12 @@ def _insert_ignoring_conflict(session: Session, model: Any, values: dict[str, An
             return True
         except IntegrityError:
             return False
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    return bool(changed_rows(session.execute(statement)))
+
+
+def changed_rows(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE changed (its result is a cursor result)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def _module_rows(session: Session, enrollment: Enrollment) -> dict[str, EnrollmentModule]:
@@ -88,7 +97,7 @@ def _update_if(session: Session, row: Any, condition: Any, **values: Any) -> boo
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if not result.rowcount:
+    if not changed_rows(result):
         return False
     for key, value in values.items():
         set_committed_value(row, key, value)  # the row in the database holds these now

@@ -17,7 +17,7 @@ from ..models import (
     ItemProgress,
     ProgramVersion,
 )
-from ._rows import _content, _insert_ignoring_conflict
+from ._rows import _content, _insert_ignoring_conflict, changed_rows
 from .errors import EnrollmentError
 from .lifecycle import ONGOING, eligible_open_programs
 
@@ -31,7 +31,7 @@ def toggle_bookmark(session: Session, enrollment: Enrollment, item_key: str) -> 
             Bookmark.enrollment_id == enrollment.id, Bookmark.item_key == item_key
         )
     )
-    if removed.rowcount:
+    if changed_rows(removed):
         return False
     _insert_ignoring_conflict(
         session,

@@ -305,8 +305,9 @@ def event_texts(
             text = _("You opened %(title)s.", title=item_title(event.item_key))
         elif kind == "form_submitted":
             detail = event.detail if isinstance(event.detail, Mapping) else {}
+            version_id = detail.get("form_version_id")
             title = item_title(event.item_key) or local(
-                form_titles.get(detail.get("form_version_id"), {}), lang
+                form_titles.get(version_id, {}) if isinstance(version_id, int) else {}, lang
             )
             text = (
                 _("You submitted %(title)s.", title=title) if title else _("You submitted a form.")

@@ -227,7 +227,9 @@ def _event_rows(enrollment: Enrollment, events: list[EnrollmentEvent]) -> list[d
     rows = []
     for event in events:
         if event.actor_kind == "staff":
-            who = names.get(event.actor_id, _("Staff"))
+            who = (
+                names.get(event.actor_id, _("Staff")) if event.actor_id is not None else _("Staff")
+            )
         elif event.actor_kind == "citizen":
             who = _("%(name)s (the patient)", name=enrollment.citizen.name)
         else:
