@@ -229,14 +229,10 @@ def test_publishing_rules():
     assert error.value.code == "module_empty"
 
 
-#: Where an item kind may still be named outside ``content/``: the demo's fixtures build documents,
-#: enrollments keeps its own walkers until it moves onto the schema, fill_in's media kinds are a
-#: question's, not an item's, and the therapist's patient page is restructured separately.
+#: Where an item kind may still be named outside ``content/``: fill_in's media kinds are a
+#: question's, not an item's.
 ALLOWED = {
-    "demo/programs.py",
-    "enrollments/__init__.py",
     "templates/sob_core/forms/fill_in.html",
-    "templates/sob_core/staff/patient.html",
 }
 
 

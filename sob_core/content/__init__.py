@@ -1,7 +1,7 @@
 """Program content: the one owner of the ``ProgramVersion.content`` document.
 
-``schema`` types it and holds the walkers, ``kinds`` is the table of item kinds, ``unlock`` the
-unlock rules, ``rules`` validates, ``html`` sanitises, ``editing`` changes a draft, ``diff`` lists
+``schema`` types it and holds the walkers, ``reading`` parses a version's once, ``kinds`` is
+the table of item kinds, ``unlock`` the unlock rules, ``rules`` validates, ``html`` sanitises, ``editing`` changes a draft, ``diff`` lists
 what changed. Nothing here knows Flask or the database: errors are coded (``checks.ContentError``)
 and the web translates them.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from .checks import ContentError, FormFacts, Known
 from .kinds import ITEM_KINDS, KINDS, ItemKind
-from .schema import Item, KeyCounters, Module, ProgramContent, Unlock
+from .reading import as_content, content_of
+from .schema import Item, KeyCounters, Module, ProgramContent, Unlock, filled
 from .unlock import RULES, UNLOCK_RULES, UnlockRule
 
 __all__ = [
@@ -28,4 +29,7 @@ __all__ = [
     "ProgramContent",
     "Unlock",
     "UnlockRule",
+    "as_content",
+    "content_of",
+    "filled",
 ]

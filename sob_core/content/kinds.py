@@ -48,6 +48,11 @@ class ItemKind:
     diff_fields: tuple[str, ...] = ()
 
     @property
+    def has_form(self) -> bool:
+        """Items of this kind hand out a form (the citizen fills it in, staff read the answers)."""
+        return "form_key" in self.fields
+
+    @property
     def template(self) -> str:
         return f"sob_core/content/items/{self.name}.html"
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..types import LocalText
 from .kinds import KINDS, ItemKind
+from .unlock import RULES
 
 
 def as_local_text(value: Any) -> dict[str, str]:
@@ -39,6 +40,20 @@ def as_local_text(value: Any) -> dict[str, str]:
 _text = as_local_text
 
 
+def filled(text: Mapping[str, str]) -> dict[str, str]:
+    """Only the languages of a local text that have any text (an empty text is no text)."""
+    return {str(lang): str(value) for lang, value in text.items() if value}
+
+
+def positive_days(value: Any) -> int | None:
+    """A stored number of days when it is a whole number above zero; None otherwise."""
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        return None
+    return days if days > 0 else None
+
+
 @dataclass(frozen=True)
 class Unlock:
     """When a module opens: ``rule`` (see ``unlock.RULES``) and, for days_after_start, ``days``."""
@@ -52,6 +67,17 @@ class Unlock:
             return cls(str(data or "at_start"))
         days = data.get("days")
         return cls(data.get("rule", "at_start"), days if isinstance(days, int) else None)
+
+    def rule_for(self, first: bool) -> str:
+        """The rule that applies: an unknown one is read as the default for the module's place."""
+        if self.rule in RULES:
+            return self.rule
+        return "at_start" if first else "after_previous"
+
+    @property
+    def day_count(self) -> int:
+        """``days`` for the rules that use it, never negative (0 when it has none)."""
+        return max(0, self.days or 0)
 
     def to_json(self) -> dict[str, Any]:
         if self.days is not None:
@@ -91,6 +117,12 @@ class Item:
     @property
     def form_key(self) -> str | None:
         return self.values.get("form_key")
+
+    @property
+    def is_form(self) -> bool:
+        """The item hands the citizen a form to fill in (its kind has a form)."""
+        kind = self.item_kind
+        return kind.has_form if kind else False
 
     @property
     def form_version(self) -> int | None:
@@ -144,6 +176,11 @@ class Module:
         if self.description:
             out["description"] = dict(self.description)
         return out
+
+    @property
+    def planned_days(self) -> int | None:
+        """The module's recommended days when it has a usable number of them."""
+        return positive_days(self.recommended_days)
 
     def item(self, key: str) -> Item:
         for item in self.items:
@@ -208,6 +245,21 @@ class ProgramContent:
 
     # --- walkers --------------------------------------------------------------------------------
 
+    @property
+    def planned_days(self) -> int | None:
+        """The program's recommended length: its own, else the sum of its modules'."""
+        own = positive_days(self.recommended_days)
+        if own is not None:
+            return own
+        return sum(module.planned_days or 0 for module in self.modules) or None
+
+    def find_item(self, key: str) -> tuple[Module, Item] | None:
+        """The item with ``key`` and its module, or None when there is none."""
+        for module, item in self.items():
+            if item.key == key:
+                return module, item
+        return None
+
     def module(self, key: str) -> Module:
         """The module with ``key``; ``KeyError`` when there is none."""
         for module in self.modules:
@@ -251,6 +303,6 @@ class ProgramContent:
         """Form key -> the version the first item showing it is pinned to (None: not yet)."""
         pinned: dict[str, int | None] = {}
         for _module, item in self.items():
-            if item.kind == "form" and item.form_key:
+            if item.is_form and item.form_key:
                 pinned.setdefault(item.form_key, item.form_version)
         return pinned

@@ -4,13 +4,15 @@ This package is a facade: each job lives in a module of its own, and the names o
 use are re-exported here, so ``from .. import enrollments; enrollments.start(...)`` works.
 
 - ``clock``: Swedish local days (a programme's days are calendar days in Swedish time);
-- ``content``: walkers over a programme version's content JSON;
 - ``unlocking``: the pure unlock rules and the simulated test citizen;
 - ``overview``: the pure overview view model;
 - ``lifecycle``: register a citizen, start, maintenance, change of therapist, end, self start;
 - ``progress``: refresh, items opened and done, staff decisions on modules, the event recorder;
 - ``timeline``, ``citizen`` (start page, bookmarks), ``assignments`` (pinned and sent forms);
 - ``staff_views``: the plain rows the staff's patient page shows.
+
+Content is read only through ``sob_core.content`` (``content_of(version)``, the typed document
+and its walkers); nothing here walks the stored JSON.
 
 Time is always a parameter (``now``, timezone-aware), so tests and the design tool's preview can
 simulate days passing. The function ``overview`` (from ``progress``) is the one re-exported
@@ -34,13 +36,6 @@ from .clock import LOCAL_ZONE as LOCAL_ZONE
 from .clock import days_between as days_between
 from .clock import local_date as local_date
 from .clock import local_midnight as local_midnight
-from .content import RULES as RULES
-from .content import items_of as items_of
-from .content import local_text as local_text
-from .content import locate_item as locate_item
-from .content import modules_of as modules_of
-from .content import recommended_days as recommended_days
-from .content import rule_of as rule_of
 from .errors import EnrollmentError as EnrollmentError
 from .lifecycle import ONGOING as ONGOING
 from .lifecycle import age_on as age_on

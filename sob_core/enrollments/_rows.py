@@ -7,19 +7,18 @@ event is recorded once even when two processes refresh the same enrollment at th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..content import ProgramContent, content_of
 from ..models import (
     Enrollment,
     EnrollmentModule,
     ProgramVersion,
 )
-from .content import modules_of
 from .errors import EnrollmentError
 from .unlocking import ModuleState
 
@@ -27,10 +26,15 @@ from .unlocking import ModuleState
 def _insert_ignoring_conflict(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """INSERT a row unless a unique constraint already holds one; True when it was inserted."""
     dialect = session.get_bind().dialect.name
+    statement: Any
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(model).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(model).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - other databases: a savepoint does the same
         from sqlalchemy.exc import IntegrityError
 
@@ -40,8 +44,12 @@ def _insert_ignoring_conflict(session: Session, model: Any, values: dict[str, An
             return True
         except IntegrityError:
             return False
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    return bool(changed_rows(session.execute(statement)))
+
+
+def changed_rows(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE changed (its result is a cursor result)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def _module_rows(session: Session, enrollment: Enrollment) -> dict[str, EnrollmentModule]:
@@ -52,10 +60,10 @@ def _module_rows(session: Session, enrollment: Enrollment) -> dict[str, Enrollme
 
 
 def _ensure_module_rows(
-    session: Session, enrollment: Enrollment, content: Mapping[str, Any] | None
+    session: Session, enrollment: Enrollment, content: ProgramContent
 ) -> dict[str, EnrollmentModule]:
     rows = _module_rows(session, enrollment)
-    missing = [m["key"] for m in modules_of(content) if m["key"] not in rows]
+    missing = [m.key for m in content.modules if m.key not in rows]
     if missing:
         for key in missing:
             _insert_ignoring_conflict(
@@ -89,7 +97,7 @@ def _update_if(session: Session, row: Any, condition: Any, **values: Any) -> boo
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if not result.rowcount:
+    if not changed_rows(result):
         return False
     for key, value in values.items():
         set_committed_value(row, key, value)  # the row in the database holds these now
@@ -108,3 +116,8 @@ def _version(enrollment: Enrollment) -> ProgramVersion:
     if version is None:
         raise EnrollmentError("no_program", "the enrollment has no program version")
     return version
+
+
+def _content(enrollment: Enrollment) -> ProgramContent:
+    """The typed content of the enrollment's version (parsed once per loaded version)."""
+    return content_of(_version(enrollment))

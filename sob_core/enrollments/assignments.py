@@ -11,31 +11,33 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..content import ProgramContent, as_content
 from ..models import (
     Enrollment,
     Form,
     FormAssignment,
     FormVersion,
 )
-from .content import items_of, modules_of
 from .errors import EnrollmentError
 
 log = logging.getLogger(__name__)
 
 
 def pinned_forms(
-    session: Session, content: Mapping[str, Any] | None, module_keys: Iterable[str] | None = None
+    session: Session,
+    content: ProgramContent | Mapping[str, Any] | None,
+    module_keys: Iterable[str] | None = None,
 ) -> dict[str, FormVersion | None]:
     """item key -> the pinned form version of each form item (None when it does not exist)."""
     wanted = set(module_keys) if module_keys is not None else None
     items = [
         item
-        for module in modules_of(content)
-        if wanted is None or module["key"] in wanted
-        for item in items_of(module)
-        if item.get("kind") == "form"
+        for module in as_content(content).modules
+        if wanted is None or module.key in wanted
+        for item in module.items
+        if item.is_form
     ]
-    keys = {str(item.get("form_key")) for item in items if item.get("form_key")}
+    keys = {str(item.form_key) for item in items if item.form_key}
     versions: dict[tuple[str, int], FormVersion] = {}
     latest: dict[str, FormVersion] = {}
     if keys:
@@ -47,21 +49,21 @@ def pinned_forms(
                 latest[key] = version
     pinned: dict[str, FormVersion | None] = {}
     for item in items:
-        key = str(item.get("form_key") or "")
+        key = str(item.form_key or "")
         number = item.get("form_version")
         try:
-            pinned[item["key"]] = (
+            pinned[item.key] = (
                 latest.get(key) if number in (None, "") else versions.get((key, int(number)))
             )
         except (TypeError, ValueError):
-            pinned[item["key"]] = None
+            pinned[item.key] = None
     return pinned
 
 
 def _assign_forms(
     session: Session,
     enrollment: Enrollment,
-    content: Mapping[str, Any] | None,
+    content: ProgramContent,
     module_keys: Iterable[str],
     now: datetime,
 ) -> list[FormAssignment]:

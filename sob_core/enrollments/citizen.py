@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..content import filled
 from ..models import (
     Bookmark,
     Citizen,
@@ -16,22 +17,21 @@ from ..models import (
     ItemProgress,
     ProgramVersion,
 )
-from ._rows import _insert_ignoring_conflict, _version
-from .content import items_of, local_text, locate_item, modules_of
+from ._rows import _content, _insert_ignoring_conflict, changed_rows
 from .errors import EnrollmentError
 from .lifecycle import ONGOING, eligible_open_programs
 
 
 def toggle_bookmark(session: Session, enrollment: Enrollment, item_key: str) -> bool:
     """Bookmark a content item, or remove the bookmark; True when it is now bookmarked."""
-    if locate_item(_version(enrollment).content, item_key) is None:
+    if _content(enrollment).find_item(item_key) is None:
         raise EnrollmentError("unknown_item", f"the program has no item {item_key!r}")
     removed = session.execute(
         delete(Bookmark).where(
             Bookmark.enrollment_id == enrollment.id, Bookmark.item_key == item_key
         )
     )
-    if removed.rowcount:
+    if changed_rows(removed):
         return False
     _insert_ignoring_conflict(
         session,
@@ -96,9 +96,9 @@ def citizen_start(session: Session, citizen: Citizen, now: datetime) -> CitizenS
             )
         ).all()
         for enrollment_id, module_key in hidden_modules:
-            for module in modules_of(by_id[enrollment_id].program_version.content):
-                if module["key"] == module_key:
-                    hidden.update((enrollment_id, i["key"]) for i in items_of(module))
+            for module in _content(by_id[enrollment_id]).modules:
+                if module.key == module_key:
+                    hidden.update((enrollment_id, i.key) for i in module.items)
         hidden.update(
             session.execute(
                 select(ItemProgress.enrollment_id, ItemProgress.item_key).where(
@@ -115,16 +115,16 @@ def citizen_start(session: Session, citizen: Citizen, now: datetime) -> CitizenS
         ):
             if (mark.enrollment_id, mark.item_key) in hidden:
                 continue
-            content = by_id[mark.enrollment_id].program_version.content
-            found = locate_item(content, mark.item_key)
+            content = _content(by_id[mark.enrollment_id])
+            found = content.find_item(mark.item_key)
             if found is None:
                 continue
             marks.append(
                 BookmarkView(
                     enrollment_id=mark.enrollment_id,
                     item_key=mark.item_key,
-                    title=local_text(found[1].get("title")) or {"sv": mark.item_key},
-                    program=local_text(content.get("name")),
+                    title=filled(found[1].title) or {"sv": mark.item_key},
+                    program=filled(content.name),
                 )
             )
     return CitizenStart(

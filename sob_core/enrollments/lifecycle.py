@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import events
+from ..content import content_of
 from ..identity import personnummer as pnr
 from ..models import (
     CareUnit,
@@ -27,7 +28,6 @@ from ..models import (
 from ._rows import _update_if
 from .assignments import pinned_forms
 from .clock import _aware, local_date
-from .content import modules_of
 from .errors import EnrollmentError
 from .progress import record_event, refresh
 
@@ -140,7 +140,9 @@ def start(
         raise EnrollmentError(
             "already_enrolled", "the citizen already has an ongoing enrollment of this program"
         )
-    missing = [key for key, form in pinned_forms(session, version.content).items() if form is None]
+    missing = [
+        key for key, form in pinned_forms(session, content_of(version)).items() if form is None
+    ]
     if missing:
         raise EnrollmentError(
             "unknown_form", f"the forms of these items do not exist: {', '.join(missing)}"
@@ -157,9 +159,9 @@ def start(
     )
     session.add(enrollment)
     session.flush()
-    for module in modules_of(version.content):
+    for module in content_of(version).modules:
         session.add(
-            EnrollmentModule(enrollment_id=enrollment.id, module_key=module["key"], state="locked")
+            EnrollmentModule(enrollment_id=enrollment.id, module_key=module.key, state="locked")
         )
     record_event(
         session,

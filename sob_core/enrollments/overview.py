@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ..content import Item, ProgramContent, as_content, filled
 from .clock import days_between, local_date, local_midnight
-from .content import _recommended, items_of, local_text, modules_of, recommended_days, rule_of
 from .unlocking import ItemState, ModuleState, simulate
 
 
@@ -22,10 +22,7 @@ class ItemView:
     title: dict[str, str]
     status: str  # done / in_progress / available / locked
     assignment_id: int | None = None
-
-    @property
-    def is_form(self) -> bool:
-        return self.kind == "form"
+    is_form: bool = False  # the item hands out a form (its kind's ``has_form``)
 
 
 @dataclass(frozen=True)
@@ -85,11 +82,11 @@ class Overview:
         return None
 
 
-def _item_status(item: Mapping[str, Any], module_state: str, progress: ItemState | None) -> str:
+def _item_status(item: Item, module_state: str, progress: ItemState | None) -> str:
     if module_state == "locked":
         return "locked"
     progress = progress or ItemState()
-    if item.get("kind") == "form":
+    if item.is_form:
         if progress.done:
             return "done"
         if not progress.fillable:
@@ -101,7 +98,7 @@ def _item_status(item: Mapping[str, Any], module_state: str, progress: ItemState
 
 
 def compute_overview(
-    content: Mapping[str, Any] | None,
+    content: ProgramContent | Mapping[str, Any] | None,
     *,
     started_at: datetime,
     module_states: Mapping[str, ModuleState],
@@ -115,19 +112,20 @@ def compute_overview(
     ``hidden`` holds the keys of modules and content items hidden for this citizen (keys are
     unique within a program's content). ``form_titles`` names form items that have no title.
     """
+    document = as_content(content)
     hidden = set(hidden)
     form_titles = form_titles or {}
     today = local_date(now)
     current: list[ModuleView] = []
     upcoming: list[ModuleView] = []
     completed: list[ModuleView] = []
-    for index, module in enumerate(modules_of(content)):
-        key = module["key"]
+    for index, module in enumerate(document.modules):
+        key = module.key
         if key in hidden:
             continue
         state = module_states.get(key, ModuleState())
-        rule, rule_days = rule_of(module, first=index == 0)
-        module_days = _recommended(module.get("recommended_days"))
+        rule, rule_days = module.unlock.rule_for(first=index == 0), module.unlock.day_count
+        module_days = module.planned_days
         opened_on = local_date(state.opened_at) if state.opened_at else None
         due = opened_on + timedelta(module_days) if opened_on and module_days else None
         opens_on = None
@@ -136,7 +134,7 @@ def compute_overview(
         view = ModuleView(
             key=key,
             number=index + 1,
-            title=local_text(module.get("title")),
+            title=filled(module.title),
             state=state.state,
             rule=rule,
             rule_days=rule_days,
@@ -148,28 +146,29 @@ def compute_overview(
             completed_on=local_date(state.completed_at) if state.completed_at else None,
             activated=state.activated,
         )
-        for item in items_of(module):
-            if item["key"] in hidden:
+        for item in module.items:
+            if item.key in hidden:
                 continue
-            title = local_text(item.get("title")) or dict(form_titles.get(item["key"], {}))
-            progress = item_progress.get(item["key"])
+            title = filled(item.title) or dict(form_titles.get(item.key, {}))
+            progress = item_progress.get(item.key)
             entry = ItemView(
-                key=item["key"],
-                kind=str(item.get("kind") or "text"),
-                title=title or {"sv": item["key"]},
+                key=item.key,
+                kind=item.kind or "text",
+                title=title or {"sv": item.key},
                 status=_item_status(item, state.state, progress),
                 assignment_id=progress.assignment_id if progress else None,
+                is_form=item.is_form,
             )
             (view.forms if entry.is_form else view.content).append(entry)
         {"open": current, "done": completed}.get(state.state, upcoming).append(view)
     return Overview(
-        name=local_text((content or {}).get("name")),
-        description=local_text((content or {}).get("description")),
-        welcome=local_text((content or {}).get("welcome")),
+        name=filled(document.name),
+        description=filled(document.description),
+        welcome=filled(document.welcome),
         started_on=local_date(started_at),
         today=today,
         days_since_start=max(0, days_between(started_at, now)),
-        recommended_days=recommended_days(content),
+        recommended_days=document.planned_days,
         current=current,
         upcoming=upcoming,
         completed=completed,
@@ -177,7 +176,7 @@ def compute_overview(
 
 
 def preview_overview(
-    content: Mapping[str, Any] | None, *, started_at: datetime, day: int
+    content: ProgramContent | Mapping[str, Any] | None, *, started_at: datetime, day: int
 ) -> Overview:
     """The overview of a test citizen on ``day`` (from 0), who finishes modules on time.
 
@@ -186,12 +185,13 @@ def preview_overview(
     """
     started_at = local_midnight(local_date(started_at))
     now = local_midnight(local_date(started_at) + timedelta(days=day)) + timedelta(hours=12)
-    states = simulate(content, started_at=started_at, now=now)
+    document = as_content(content)
+    states = simulate(document, started_at=started_at, now=now)
     progress: dict[str, ItemState] = {}
-    for module in modules_of(content):
-        done = states[module["key"]].state == "done"
-        for item in items_of(module):
-            progress[item["key"]] = ItemState(opened=done, done=done, fillable=True)
+    for module in document.modules:
+        done = states[module.key].state == "done"
+        for item in module.items:
+            progress[item.key] = ItemState(opened=done, done=done, fillable=True)
     return compute_overview(
-        content, started_at=started_at, module_states=states, item_progress=progress, now=now
+        document, started_at=started_at, module_states=states, item_progress=progress, now=now
     )

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..content import Item, Module, filled
+from ..content.schema import as_local_text
 from ..models import (
     Enrollment,
     EnrollmentEvent,
@@ -25,16 +27,15 @@ from ..models import (
 )
 from ._rows import (
     _change_module,
+    _content,
     _ensure_module_rows,
     _insert_ignoring_conflict,
     _module_rows,
     _state,
     _update_if,
-    _version,
 )
 from .assignments import _assign_forms
 from .clock import _aware
-from .content import items_of, local_text, locate_item, modules_of
 from .errors import EnrollmentError
 from .overview import Overview, compute_overview
 from .unlocking import ItemState, ModuleState, unlock_times
@@ -77,7 +78,7 @@ def refresh(session: Session, enrollment: Enrollment, now: datetime) -> list[str
     now = _aware(now)
     if enrollment.status == "ended" or enrollment.program_version_id is None:
         return []
-    content = _version(enrollment).content
+    content = _content(enrollment)
     rows = _ensure_module_rows(session, enrollment, content)
     states = {key: _state(row) for key, row in rows.items()}
     opening = unlock_times(content, started_at=enrollment.started_at, states=states, now=now)
@@ -132,7 +133,7 @@ def load_state(
         entry["fillable"] = status in ("open", "done")
         entry["draft"] = bool(has_response)
         entry["done"] = entry["done"] or status == "done"
-        titles[item_key] = local_text(title)
+        titles[item_key] = filled(as_local_text(title))
     return states, {k: ItemState(**v) for k, v in progress.items()}, hidden, titles
 
 
@@ -142,7 +143,7 @@ def overview(
     """The overview of an enrollment at ``now``; staff pass ``citizen_view=False`` to see all."""
     states, progress, hidden, titles = load_state(session, enrollment)
     return compute_overview(
-        _version(enrollment).content,
+        _content(enrollment),
         started_at=enrollment.started_at,
         module_states=states,
         item_progress=progress,
@@ -154,18 +155,18 @@ def overview(
 
 def accessible_item(
     session: Session, enrollment: Enrollment, item_key: str
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
+) -> tuple[Module, Item] | None:
     """The (module, item) if the citizen may open it now: its module open or done, nothing hidden."""
     if enrollment.status == "ended" or enrollment.program_version_id is None:
         return None
-    found = locate_item(_version(enrollment).content, item_key)
+    found = _content(enrollment).find_item(item_key)
     if found is None:
         return None
     module, item = found
     row = session.scalar(
         select(EnrollmentModule).where(
             EnrollmentModule.enrollment_id == enrollment.id,
-            EnrollmentModule.module_key == module["key"],
+            EnrollmentModule.module_key == module.key,
         )
     )
     if row is None or row.hidden or row.state not in ("open", "done"):
@@ -220,19 +221,19 @@ def open_item(
             "content_opened",
             "citizen",
             enrollment.citizen_id,
-            module_key=module["key"],
+            module_key=module.key,
             item_key=item_key,
             now=now,
         )
-    if item.get("kind") != "form" and _set_once(session, row, "done_at", now):
+    if not item.is_form and _set_once(session, row, "done_at", now):
         _complete_if_all_done(session, enrollment, module, now)
     return first
 
 
 def _complete_if_all_done(
-    session: Session, enrollment: Enrollment, module: Mapping[str, Any], now: datetime
+    session: Session, enrollment: Enrollment, module: Module, now: datetime
 ) -> bool:
-    keys = [i["key"] for i in items_of(module)]
+    keys = [i.key for i in module.items]
     if not keys:
         return False
     rows = {
@@ -246,7 +247,7 @@ def _complete_if_all_done(
     visible = [k for k in keys if not (k in rows and rows[k].hidden)]
     if not visible or any(k not in rows or rows[k].done_at is None for k in visible):
         return False
-    return complete_module(session, enrollment, module["key"], "system", None, now)
+    return complete_module(session, enrollment, module.key, "system", None, now)
 
 
 def form_submitted(
@@ -263,7 +264,7 @@ def form_submitted(
     now = now or response.submitted_at or datetime.now(UTC)
     module = None
     if assignment.item_key and enrollment.program_version_id is not None:
-        found = locate_item(_version(enrollment).content, assignment.item_key)
+        found = _content(enrollment).find_item(assignment.item_key)
         module = found[0] if found else None
     record_event(
         session,
@@ -271,7 +272,7 @@ def form_submitted(
         "form_submitted",
         "citizen",
         response.citizen_id,
-        module_key=module["key"] if module else None,
+        module_key=module.key if module else None,
         item_key=assignment.item_key,
         detail={
             "response_id": response.id,
@@ -289,8 +290,8 @@ def form_submitted(
 
 
 def _module_row(session: Session, enrollment: Enrollment, module_key: str) -> EnrollmentModule:
-    content = _version(enrollment).content
-    if module_key not in {m["key"] for m in modules_of(content)}:
+    content = _content(enrollment)
+    if module_key not in {m.key for m in content.modules}:
         raise EnrollmentError("unknown_module", f"the program has no module {module_key!r}")
     return _ensure_module_rows(session, enrollment, content)[module_key]
 
@@ -340,7 +341,7 @@ def activate_module(
     record_event(
         session, enrollment, "module_activated", "staff", actor_id, module_key=module_key, now=now
     )
-    _assign_forms(session, enrollment, _version(enrollment).content, [module_key], now)
+    _assign_forms(session, enrollment, _content(enrollment), [module_key], now)
     return True
 
 
@@ -380,7 +381,7 @@ def set_item_hidden(
     now: datetime,
 ) -> bool:
     """Hide a content item or form from the citizen (or show it again); True if it changed."""
-    found = locate_item(_version(enrollment).content, item_key)
+    found = _content(enrollment).find_item(item_key)
     if found is None:
         raise EnrollmentError("unknown_item", f"the program has no item {item_key!r}")
     row = _progress_row(session, enrollment, item_key)
@@ -392,7 +393,7 @@ def set_item_hidden(
         "item_hidden" if hidden else "item_shown",
         "staff",
         actor_id,
-        module_key=found[0]["key"],
+        module_key=found[0].key,
         item_key=item_key,
         citizen_visible=False,
         now=_aware(now),

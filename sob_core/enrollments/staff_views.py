@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Enrollment, EnrollmentEvent, FormAssignment, FormResponse, FormVersion, Staff
-from ._rows import _version
+from ._rows import _content
 from .overview import Overview, compute_overview
 from .progress import load_state
 
@@ -51,7 +51,7 @@ def staff_overview(session: Session, enrollment: Enrollment, at: datetime) -> St
     """The enrollment's overview at ``at`` as staff see it (hidden modules and items included)."""
     states, progress, hidden, titles = load_state(session, enrollment)
     overview = compute_overview(
-        _version(enrollment).content,
+        _content(enrollment),
         started_at=enrollment.started_at,
         module_states=states,
         item_progress=progress,

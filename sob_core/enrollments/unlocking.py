@@ -1,6 +1,6 @@
 """Unlock rules (pure): which locked modules open at a moment, and a simulated citizen.
 
-Unlock rules (``module["unlock"]["rule"]``): ``at_start``; ``after_previous`` (the nearest earlier
+Unlock rules (``module.unlock.rule``, defined in ``content.unlock``): ``at_start``; ``after_previous`` (the nearest earlier
 module the citizen sees is done; the first module opens at start); ``days_after_start`` (with
 ``days``); ``by_therapist`` (only staff open it). A module without a rule opens at start when it is
 the first and after the previous one otherwise. Hidden modules are skipped: they neither open nor
@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..content import ProgramContent, as_content
 from .clock import local_date, local_midnight
-from .content import _recommended, modules_of, rule_of
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class ItemState:
 
 
 def unlock_times(
-    content: Mapping[str, Any] | None,
+    content: ProgramContent | Mapping[str, Any] | None,
     *,
     started_at: datetime,
     states: Mapping[str, ModuleState],
@@ -51,13 +51,13 @@ def unlock_times(
     """Locked modules the rules open at ``now``, each with the moment its rule allowed it."""
     result: dict[str, datetime] = {}
     previous_done_at: datetime | None = started_at  # "after the previous" for the first module
-    for index, module in enumerate(modules_of(content)):
-        key = module["key"]
+    for index, module in enumerate(as_content(content).modules):
+        key = module.key
         current = states.get(key, ModuleState())
         if current.hidden:
             continue  # not there for this citizen: it neither opens nor holds the next one back
         if current.state == "locked":
-            rule, days = rule_of(module, first=index == 0)
+            rule, days = module.unlock.rule_for(first=index == 0), module.unlock.day_count
             when: datetime | None = None
             if rule == "at_start":
                 when = started_at
@@ -75,17 +75,18 @@ def unlock_times(
 
 
 def simulate(
-    content: Mapping[str, Any] | None, *, started_at: datetime, now: datetime
+    content: ProgramContent | Mapping[str, Any] | None, *, started_at: datetime, now: datetime
 ) -> dict[str, ModuleState]:
     """Module states of a test citizen who finishes every module in its recommended days.
 
     The design tool's preview uses this to show a program on day N; nothing is stored. Modules
     that only staff open stay locked.
     """
-    states: dict[str, ModuleState] = {m["key"]: ModuleState() for m in modules_of(content)}
-    by_key = {m["key"]: m for m in modules_of(content)}
+    document = as_content(content)
+    states: dict[str, ModuleState] = {m.key: ModuleState() for m in document.modules}
+    by_key = {m.key: m for m in document.modules}
     for _round in range(len(states) + 1):
-        opened = unlock_times(content, started_at=started_at, states=states, now=now)
+        opened = unlock_times(document, started_at=started_at, states=states, now=now)
         changed = False
         for key, when in opened.items():
             states[key] = ModuleState(state="open", opened_at=when)
@@ -93,7 +94,7 @@ def simulate(
         for key, current in states.items():
             if current.state != "open" or current.opened_at is None:
                 continue
-            days = _recommended(by_key[key].get("recommended_days")) or 7
+            days = by_key[key].planned_days or 7
             finished = local_midnight(local_date(current.opened_at) + timedelta(days))
             if finished <= now:
                 states[key] = replace(current, state="done", completed_at=finished)

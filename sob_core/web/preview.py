@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import enrollments
+from ..content import content_of
 from ..extensions import db
 from ..i18n import current_language
 from ..models import ProgramVersion
@@ -46,7 +47,7 @@ def _day() -> int:
 
 def _overview(version: ProgramVersion, day: int) -> enrollments.Overview:
     # The test citizen starts today; "day N" is N calendar days later.
-    return enrollments.preview_overview(version.content, started_at=datetime.now(UTC), day=day)
+    return enrollments.preview_overview(content_of(version), started_at=datetime.now(UTC), day=day)
 
 
 @bp.route("/<int:version_id>/preview")
@@ -72,7 +73,7 @@ def item(version_id: int, item_key: str):
     day = _day()
     view = _overview(version, day)
     module_view = view.module_of(item_key)
-    found = enrollments.locate_item(version.content, item_key)
+    found = content_of(version).find_item(item_key)
     if module_view is None or module_view.state == "locked" or found is None:
         abort(404)  # not open on this day: a citizen could not reach it either
     module, item_content = found
@@ -80,7 +81,7 @@ def item(version_id: int, item_key: str):
     page = content_page(item_content)
     form = None
     if page["form_key"]:
-        pinned = enrollments.pinned_forms(db.session, version.content, [module["key"]])
+        pinned = enrollments.pinned_forms(db.session, content_of(version), [module.key])
         form_version = pinned.get(item_key)
         form = {
             "title": local(form_version.title, lang) if form_version else "",

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import enrollments, forms
+from ...content import content_of
 from ...enrollments import assignments
 from ...extensions import db
 from ...i18n import current_language
@@ -44,7 +45,7 @@ def start():
         "sob_core/citizen/start.html",
         citizen=current_user,
         programs=program_state,
-        local_text=enrollments.local_text,
+        content_of=content_of,
         open_forms=open_forms,
         results=series_list(current_user, citizen_view=True),
     )

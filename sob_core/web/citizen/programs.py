@@ -21,7 +21,8 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from ... import enrollments
-from ...content import Item
+from ...content import Item, Module, ProgramContent, as_content, content_of, filled
+from ...content.schema import as_local_text
 from ...enrollments import EnrollmentError, ItemView
 from ...extensions import db
 from ...i18n import current_language
@@ -65,14 +66,14 @@ def media_url(media_id: Any) -> str | None:
 
 def plain_text(value: Any) -> Markup:
     """A plain local text (welcome text, transcript) as escaped paragraphs."""
-    text = local(enrollments.local_text(value), current_language())
+    text = local(filled(as_local_text(value)), current_language())
     paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
     return Markup("").join(Markup("<p>{}</p>").format(p) for p in paragraphs)
 
 
 def rich_text(value: Any) -> Markup:
     """A text item's HTML body: sanitised when saved, and again here before it is shown."""
-    html = local(enrollments.local_text(value), current_language())
+    html = local(filled(as_local_text(value)), current_language())
     return Markup(nh3.clean(html)) if html else Markup("")  # noqa: S704 - nh3 sanitised it
 
 
@@ -181,12 +182,9 @@ def program_progress_meter(enrollment_id: int):
     return redirect(url_for("citizen.program_overview", enrollment_id=enrollment.id))
 
 
-def _module_title(module: Mapping[str, Any], content: Mapping[str, Any]) -> str:
-    number = next(
-        (n for n, m in enumerate(enrollments.modules_of(content), 1) if m["key"] == module["key"]),
-        0,
-    )
-    title = local(enrollments.local_text(module.get("title")), current_language())
+def _module_title(module: Module, content: ProgramContent) -> str:
+    number = content.module_number(module.key)
+    title = local(filled(module.title), current_language())
     return _("Module %(number)s. %(title)s", number=number, title=title)
 
 
@@ -227,13 +225,13 @@ def program_item(enrollment_id: int, item_key: str):
             ),
         }
         page["title"] = page["title"] or form["title"]
-    content = enrollment.program_version.content
+    content = content_of(enrollment.program_version)
     return render_template(
         "sob_core/citizen/programs/item.html",
         page=page,
         form=form,
         module_title=_module_title(module, content),
-        program_name=local(enrollments.local_text(content.get("name")), current_language()),
+        program_name=local(filled(content.name), current_language()),
         bookmarked=enrollments.is_bookmarked(db.session, enrollment, item_key),
         bookmark_action=url_for(
             "citizen.program_bookmark", enrollment_id=enrollment.id, item_key=item_key
@@ -260,18 +258,21 @@ def program_bookmark(enrollment_id: int, item_key: str):
 
 
 def event_texts(
-    events: list[EnrollmentEvent], content: Mapping[str, Any] | None, citizen_view: bool = True
+    events: list[EnrollmentEvent],
+    content: ProgramContent | Mapping[str, Any] | None,
+    citizen_view: bool = True,
 ) -> list[str]:
     """One readable line per event, in the viewer's language (two queries at most)."""
     lang = current_language()
-    modules = {m["key"]: m for m in enrollments.modules_of(content)}
-    items = {i["key"]: i for m in enrollments.modules_of(content) for i in enrollments.items_of(m)}
+    document = as_content(content)
+    modules = {m.key: m for m in document.modules}
+    items = {i.key: i for _m, i in document.items()}
     version_ids = {
         e.detail.get("form_version_id")
         for e in events
         if e.kind == "form_submitted" and isinstance(e.detail, Mapping)
     } - {None}
-    form_titles: dict[int, dict] = {}
+    form_titles: dict[int, dict[str, str]] = {}
     if version_ids:
         form_titles = dict(
             db.session.execute(
@@ -281,11 +282,11 @@ def event_texts(
 
     def module_title(key: str | None) -> str:
         module = modules.get(key or "")
-        return local(enrollments.local_text(module.get("title")), lang) if module else (key or "")
+        return local(filled(module.title), lang) if module else (key or "")
 
     def item_title(key: str | None) -> str:
         item = items.get(key or "")
-        return local(enrollments.local_text(item.get("title")), lang) if item else ""
+        return local(filled(item.title), lang) if item else ""
 
     lines = []
     for event in events:
@@ -304,8 +305,9 @@ def event_texts(
             text = _("You opened %(title)s.", title=item_title(event.item_key))
         elif kind == "form_submitted":
             detail = event.detail if isinstance(event.detail, Mapping) else {}
+            version_id = detail.get("form_version_id")
             title = item_title(event.item_key) or local(
-                form_titles.get(detail.get("form_version_id"), {}), lang
+                form_titles.get(version_id, {}) if isinstance(version_id, int) else {}, lang
             )
             text = (
                 _("You submitted %(title)s.", title=title) if title else _("You submitted a form.")
@@ -327,7 +329,7 @@ def event_texts(
 def program_timeline(enrollment_id: int):
     enrollment = own_enrollment(enrollment_id)
     events = enrollments.timeline(db.session, enrollment, citizen_view=True)
-    content = enrollment.program_version.content
+    content = content_of(enrollment.program_version)
     rows = [
         (event.at.astimezone(enrollments.LOCAL_ZONE), text)
         for event, text in zip(events, event_texts(events, content), strict=True)
@@ -335,7 +337,7 @@ def program_timeline(enrollment_id: int):
     return render_template(
         "sob_core/citizen/programs/timeline.html",
         rows=rows,
-        program_name=local(enrollments.local_text(content.get("name")), current_language()),
+        program_name=local(filled(content.name), current_language()),
         links=Links(enrollment_id=enrollment.id),
     )
 

@@ -74,10 +74,10 @@ def _enrollments():
 
 def tab_context(enrollment: Enrollment, active: str) -> dict:
     """What every tab shows above its content: the patient, the program and the tabs."""
-    from ...content import ProgramContent
+    from ...content import content_of
 
     version = enrollment.program_version
-    program_name = ProgramContent.from_json(version.content).name if version is not None else None
+    program_name = content_of(version).name if version is not None else None
     return {
         "enrollment": enrollment,
         "citizen": enrollment.citizen,
@@ -112,10 +112,11 @@ def _validated(form: FlaskForm) -> None:
 @dataclass(frozen=True)
 class ItemRow:
     key: str
-    title: dict
+    title: dict[str, str]
     kind: str
     status: str
     hidden: bool
+    is_form: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ def _module_rows(views, hidden_keys: set[str]) -> list[ModuleRow]:
     rows = []
     for view in views:
         items = [
-            ItemRow(i.key, i.title, i.kind, i.status, i.key in hidden_keys) for i in view.items
+            ItemRow(i.key, i.title, i.kind, i.status, i.key in hidden_keys, i.is_form)
+            for i in view.items
         ]
         rows.append(
             ModuleRow(
@@ -225,7 +227,9 @@ def _event_rows(enrollment: Enrollment, events: list[EnrollmentEvent]) -> list[d
     rows = []
     for event in events:
         if event.actor_kind == "staff":
-            who = names.get(event.actor_id, _("Staff"))
+            who = (
+                names.get(event.actor_id, _("Staff")) if event.actor_id is not None else _("Staff")
+            )
         elif event.actor_kind == "citizen":
             who = _("%(name)s (the patient)", name=enrollment.citizen.name)
         else:
