@@ -59,7 +59,7 @@ def demo_people(audience: str) -> list[tuple[str, str, str]]:
             out.append((staff.hsa_id, staff.name, ", ".join(roles)))
         return out
     numbers = [personnummer.parse(c["personnummer"]).number for c in people["citizens"]]
-    rows = db.session.scalars(
+    citizens = db.session.scalars(
         select(Citizen).where(Citizen.personnummer.in_(numbers)).order_by(Citizen.name)
     )
-    return [(c.personnummer, c.name, c.formatted_personnummer) for c in rows]
+    return [(c.personnummer, c.name, c.formatted_personnummer) for c in citizens]
