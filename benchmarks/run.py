@@ -94,6 +94,7 @@ def schema_marker() -> list[str]:
 def prepare(plan: Plan, url: str, meta_path: Path, rebuild: bool) -> tuple[Built, float, bool]:
     """Reuse the data set when it was built with the same plan, else build it. Returns
     (what was built, seconds spent building, whether it was reused)."""
+    from flask import current_app
     from flask_migrate import upgrade
 
     from sob_core import demo
@@ -113,7 +114,7 @@ def prepare(plan: Plan, url: str, meta_path: Path, rebuild: bool) -> tuple[Built
     else:
         _empty_database(db)
     upgrade()
-    demo.load()
+    demo.load(db.session, current_app.extensions["sob"])
     db.session.remove()
     with db.engine.begin() as conn:
         if conn.dialect.name == "sqlite":

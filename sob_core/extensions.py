@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -34,6 +36,17 @@ class _SQLAlchemy(SQLAlchemy):
 
 
 db = _SQLAlchemy(model_class=Base)
+
+
+def scoped() -> scoped_session[Session]:
+    """``db.session`` as what it is, the scoped proxy: for ``remove()`` and the Session itself.
+
+    The cast undoes the annotation above (Flask-SQLAlchemy creates a ``scoped_session``); only the
+    few places that manage the session's scope need it.
+    """
+    return cast("scoped_session[Session]", db.session)
+
+
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()

@@ -17,10 +17,17 @@ _LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 
 class CodedError(Protocol):
-    """An error whose English ``template`` (marked for the catalogue) is filled with ``params``."""
+    """An error whose English ``template`` (marked for the catalogue) is filled with ``params``.
 
-    template: str
-    params: Mapping[str, Any]
+    Read-only members: an error's ``params`` may be any mapping (a ``dict[str, str]`` too), which a
+    settable ``Mapping[str, Any]`` attribute would refuse as invariant.
+    """
+
+    @property
+    def template(self) -> str: ...
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
 
 
 def select_locale() -> str:

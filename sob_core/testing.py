@@ -130,7 +130,7 @@ def make_app(_sob_schema: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]
 
     Each app's tables are emptied and its engine disposed after the test.
     """
-    from .extensions import db
+    from .extensions import db, scoped
 
     made: list[Flask] = []
 
@@ -144,7 +144,7 @@ def make_app(_sob_schema: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]
     yield make
     for application in made:
         with application.app_context():
-            db.session.remove()
+            scoped().remove()
             _empty_tables(db)
             db.engine.dispose()
 
@@ -164,12 +164,12 @@ def sob_config() -> dict[str, Any]:
 @pytest.fixture
 def app(_sob_schema: str, sob_config: dict[str, Any], tmp_path) -> Iterator[Any]:
     """A sob app on the test database, emptied after the test."""
-    from .extensions import db
+    from .extensions import db, scoped
 
     application = build_app(_sob_schema, tmp_path, config=sob_config)
     with application.app_context():
         yield application
-        db.session.remove()
+        scoped().remove()
         _empty_tables(db)
         db.engine.dispose()
 

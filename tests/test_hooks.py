@@ -108,7 +108,7 @@ def test_hook_sob_notification_channels(make_app):
     from sob_core.jobs import tasks
 
     with app.app_context():
-        demo.load()
+        demo.load(db.session, app.extensions["sob"])
         registry = app.extensions["sob"].registry
         row = notify.queue_notification(
             db.session,

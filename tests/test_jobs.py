@@ -287,7 +287,7 @@ class TestInProcess:
         )
         from sob_core import demo
 
-        demo.load()
+        demo.load(db.session, app.extensions["sob"])
         row = notify.queue_notification(
             db.session,
             recipient_kind="citizen",
@@ -308,7 +308,7 @@ class TestInProcess:
         registry = app.extensions["sob"].registry
         from sob_core import demo
 
-        demo.load()
+        demo.load(db.session, app.extensions["sob"])
         registry.channels["probe-lease"] = NotificationChannel(
             key="probe-lease", label={"sv": "Prov"}, send=lambda notice, config: "ok"
         )

@@ -56,23 +56,23 @@ def export_command(key: str, number: int | None, out: str | None, lang: str) -> 
 
     from ..extensions import db
     from ..interchange.fhir import FhirExportError, export_questionnaire
-    from ..models import Form
+    from ..models import Form, FormVersion
 
     form = db.session.scalar(select(Form).where(Form.key == key))
     if form is None or not form.versions:
         _fail(_say(lazy_gettext("there is no form %(key)s", key=repr(key))))
     if number is None:
-        version = form.latest
+        version: FormVersion | None = form.latest
     else:
         version = next((v for v in form.versions if v.version == number), None)
-        if version is None:
-            _fail(
-                _say(
-                    lazy_gettext(
-                        "the form %(key)s has no version %(number)s", key=repr(key), number=number
-                    )
+    if version is None:
+        _fail(
+            _say(
+                lazy_gettext(
+                    "the form %(key)s has no version %(number)s", key=repr(key), number=number
                 )
             )
+        )
     try:
         resource = export_questionnaire(
             version, current_app.extensions["sob"].registry, lang, base_url=_base_url()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -13,7 +14,7 @@ from sqlalchemy import select
 programs_group = click.Group("programs", help="Programs: export and import (how regions share).")
 
 
-def _fail(reason: str) -> None:
+def _fail(reason: str) -> NoReturn:
     click.echo(f"error: {reason}", err=True)
     sys.exit(2)
 

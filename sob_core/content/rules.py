@@ -57,7 +57,10 @@ def referenced(content: Any) -> tuple[set[str], set[int]]:
                 continue
             if isinstance(item.get("form_key"), str):
                 form_keys.add(item["form_key"])
-            media_ids.update(v for n in MEDIA_FIELDS if is_id(v := item.get(n)))
+            # isinstance narrows for mypy (is_id is a plain bool check); is_id still refuses bools
+            media_ids.update(
+                v for n in MEDIA_FIELDS if isinstance(v := item.get(n), int) and is_id(v)
+            )
     return form_keys, media_ids
 
 

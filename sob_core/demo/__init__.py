@@ -13,27 +13,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-# The loader, the ORM and Flask are imported inside the functions: `import sob_core` (which
+# The loader and the ORM are imported inside the functions: `import sob_core` (which
 # re-exports `demo_people`) must not load them.
 
 
-def load(
-    session: Session | None = None, host: Any = None, *, now: datetime | None = None
-) -> dict[str, int]:
+def load(session: Session, host: Any, *, now: datetime | None = None) -> dict[str, int]:
     """Load the demo set and return what was created, by kind.
 
-    Without arguments it uses the app's session and plugin host (for callers inside an app
-    context); `loader.load` is the same with everything passed in, and also says what it skipped.
+    The caller passes the session and the plugin host (an app's is ``app.extensions["sob"]``): the
+    domain does not reach for Flask. `loader.load` is the same and also says what it skipped.
     """
     from . import loader
 
-    if session is None or host is None:
-        from flask import current_app
-
-        from ..extensions import db
-
-        session = session or db.session
-        host = host or current_app.extensions["sob"]
     return loader.load(session, host, now=now).counts
 
 
@@ -59,7 +50,7 @@ def demo_people(audience: str) -> list[tuple[str, str, str]]:
             out.append((staff.hsa_id, staff.name, ", ".join(roles)))
         return out
     numbers = [personnummer.parse(c["personnummer"]).number for c in people["citizens"]]
-    rows = db.session.scalars(
+    citizens = db.session.scalars(
         select(Citizen).where(Citizen.personnummer.in_(numbers)).order_by(Citizen.name)
     )
-    return [(c.personnummer, c.name, c.formatted_personnummer) for c in rows]
+    return [(c.personnummer, c.name, c.formatted_personnummer) for c in citizens]

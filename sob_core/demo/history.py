@@ -80,6 +80,13 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _recorded(moment: datetime | None) -> datetime:
+    """A moment the state guarantees (an open module's ``opened_at``, an answer's ``submitted_at``)."""
+    if moment is None:  # pragma: no cover - the services set it with the state
+        raise RuntimeError("the demo history expected a recorded moment")
+    return _aware(moment)
+
+
 class History:
     """Brings demo enrollments to their stage through the enrollment services, back in time.
 
@@ -145,7 +152,8 @@ class History:
             ).all()
         )
         for event in events:
-            moment = when.get(event.detail.get("response_id"))
+            response_id = event.detail.get("response_id")
+            moment = when.get(response_id) if response_id else None
             if moment is not None and _aware(event.at) != _aware(moment):
                 event.at = moment
 
@@ -191,7 +199,8 @@ class History:
         """The citizen answers the module's forms, then reads its texts over the week."""
         therapist_id = enrollment.therapist_id
         row = self._module_row(enrollment, module["key"])
-        if row.state == "locked" and stage.activate_last:
+        # activate_last stages all have a therapist: the therapist is who opens the module
+        if row.state == "locked" and stage.activate_last and therapist_id is not None:
             enrollments.activate_module(
                 self.session,
                 enrollment,
@@ -202,7 +211,7 @@ class History:
             row = self._module_row(enrollment, module["key"])
         if row.state != "open":
             return
-        opened = _aware(row.opened_at)
+        opened = _recorded(row.opened_at)
         # Forms first: the module is complete when its last text is read, at a past moment.
         for item in module["items"]:
             if item["kind"] != "form":
@@ -234,7 +243,9 @@ class History:
                 EnrollmentModule.completed_at.is_not(None),
             )
         ).all()
-        return max((_aware(m) for m in moments), default=_aware(enrollment.started_at))
+        return max(
+            (_aware(m) for m in moments if m is not None), default=_aware(enrollment.started_at)
+        )
 
     def bring_to_stage(self, enrollment: Enrollment, stage: Stage) -> None:
         content = enrollment.program_version.content
@@ -244,19 +255,20 @@ class History:
         if stage.done < len(modules):
             current = modules[stage.done]
             row = self._module_row(enrollment, current["key"])
-            if row.state == "locked" and stage.activate_last:
+            therapist_id = enrollment.therapist_id
+            if row.state == "locked" and stage.activate_last and therapist_id is not None:
                 enrollments.activate_module(
                     self.session,
                     enrollment,
                     current["key"],
-                    enrollment.therapist_id,
+                    therapist_id,
                     self._last_completion(enrollment) + timedelta(days=1),
                 )
                 row = self._module_row(enrollment, current["key"])
             texts = [i for i in current["items"] if i["kind"] != "form"]
             if row.state == "open" and stage.reading is not None and texts:
                 when = max(
-                    _aware(row.opened_at) + timedelta(minutes=30),
+                    _recorded(row.opened_at) + timedelta(minutes=30),
                     self.now - timedelta(days=stage.reading, hours=2),
                 )
                 if when < self.now:
@@ -298,6 +310,8 @@ class History:
         latest = _aware(latest) if latest is not None else _aware(enrollment.started_at)
         enrollment.last_active_at = latest
         citizen = self.session.get(Citizen, enrollment.citizen_id)
+        if citizen is None:  # pragma: no cover - the enrollment's foreign key
+            raise RuntimeError(f"enrollment {enrollment.id} has no citizen")
         if citizen.last_active_at is None or _aware(citizen.last_active_at) < latest:
             citizen.last_active_at = latest
         self.session.flush()
@@ -370,7 +384,7 @@ class History:
                 items[key], pairs, strict=False
             ):
                 assignment.item_key = item_key
-                when = _aware(response.submitted_at)
+                when = _recorded(response.submitted_at)
                 self.session.add(
                     ItemProgress(
                         enrollment_id=enrollment.id,

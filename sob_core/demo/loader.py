@@ -386,7 +386,7 @@ def _import(
     )
     program = first.program
     programs.set_catalogue(session, program, [_unit(session, u).id for u in entry["catalogue"]])
-    previous = first
+    previous_major = first.major
     for document in documents[1:]:
         part = document["version"]
         draft = programs.start_draft(session, program, created_by_id=creator.id)
@@ -396,14 +396,14 @@ def _import(
             session,
             draft,
             publisher_id=publisher.id,
-            bump="major" if major > previous.major else "minor",
+            bump="major" if previous_major is None or major > previous_major else "minor",
             is_open=part.get("is_open", False),
             eligibility=part.get("eligibility") or None,
             registry=registry,
         )
         if draft.label != part["label"]:  # pragma: no cover - the files are numbered in order
             raise RuntimeError(f"{program.key} {draft.label}: the file says {part['label']}")
-        previous = draft
+        previous_major = draft.major
     report.counts["programs"] += 1
     report.counts["program versions"] += len(documents)
     return program
@@ -456,6 +456,7 @@ def _load_stages(
     staff = {s.name: s for s in session.scalars(select(Staff))}
     for entry in spec["stages"]:
         stage = Stage.from_data(entry)
+        citizen: Citizen | None
         if "personnummer" in entry:
             citizen = enrollments.register_citizen(session, entry["personnummer"], stage.name)
         else:

@@ -65,7 +65,8 @@ def validate_definition(
         key = question.get("key")
         if not isinstance(key, str) or not key or len(key) > 64 or key in seen:
             raise FormDefinitionError(f"question {index} needs a unique key (got {key!r})")
-        qtype = registry.question_types.get(question.get("type"))
+        type_name = question.get("type")
+        qtype = registry.question_types.get(type_name) if isinstance(type_name, str) else None
         if qtype is None:
             raise FormDefinitionError(
                 f"question {key!r} has the unknown type {question.get('type')!r}"

@@ -56,7 +56,8 @@ def submit(
     response.submitted_at = datetime.now(UTC)
     if response.assignment_id is not None:
         assignment = session.get(FormAssignment, response.assignment_id)
-        assignment.status = "done"
+        if assignment is not None:  # the foreign key keeps it; a check, not an assumption
+            assignment.status = "done"
     events.response_submitted.send(
         session,
         response_id=response.id,

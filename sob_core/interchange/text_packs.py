@@ -61,7 +61,8 @@ def _load(raw: str | bytes) -> dict[str, Any]:
 
 def _scale_of(data: dict[str, Any], scales: dict[str, Scale]) -> Scale:
     """The installed scale a pack names, which must need a pack and be of the pack's version."""
-    scale = scales.get(data.get("scale"))
+    name = data.get("scale")
+    scale = scales.get(name) if isinstance(name, str) else None
     if scale is None:
         raise TextPackError(f"scale {data.get('scale')!r} is not installed")
     if scale.texts_shipped:

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from ..extensions import db
+from ..extensions import db, scoped
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def enqueue(func: Callable[..., Any] | str, *args: int | str, queue: str = "defa
         if not isinstance(arg, int | str):
             raise TypeError(f"jobs take ids and plain values, not {type(arg).__name__}")
     queue_name(current_app, queue)
-    session = db.session()
+    session = scoped()()
     # Remember the savepoint (if any) the job was asked for in: rolling it back drops the job.
     savepoint = session.get_nested_transaction()
     session.info.setdefault(_PENDING, []).append((path, args, queue, savepoint))
@@ -114,7 +114,8 @@ def _after_commit(session: Session) -> None:
         if not has_app_context():
             log.error("jobs %r were queued outside an app context and are dropped", jobs)
             return
-        _dispatch(current_app._get_current_object(), jobs)
+        # Flask annotates current_app as the Flask it proxies, so the proxy's own method is unknown
+        _dispatch(current_app._get_current_object(), jobs)  # type: ignore[attr-defined]
 
 
 def _inside(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:

@@ -137,7 +137,8 @@ def _app(app: Any) -> Any:
         return app
     import flask  # transitional, see get_storage: the domain does not otherwise know Flask
 
-    return flask.current_app._get_current_object()
+    # Flask annotates current_app as the Flask it proxies, so the proxy's own method is unknown
+    return flask.current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 # --- what may be uploaded ------------------------------------------------------------------------
@@ -244,11 +245,14 @@ def check_upload(data: bytes, filename: str, kind: str | None, max_bytes: int) -
     return media_type
 
 
-def check_media_bytes(data: bytes, content_type: str, max_bytes: int) -> MediaType:
-    """Like ``check_upload`` but for a declared content type (used when importing a program)."""
-    media_type = BY_CONTENT_TYPE.get(content_type)
-    if media_type is None:
+def check_media_bytes(data: bytes, content_type: object, max_bytes: int) -> MediaType:
+    """Like ``check_upload`` but for a declared content type (used when importing a program).
+
+    The type comes from an import file, so it may be any JSON value; only a known one is accepted.
+    """
+    if not isinstance(content_type, str) or content_type not in BY_CONTENT_TYPE:
         raise UploadError(f"the content type {content_type!r} is not accepted", "type")
+    media_type = BY_CONTENT_TYPE[content_type]
     if not data:
         raise UploadError("the file is empty", "empty")
     if len(data) > max_bytes:

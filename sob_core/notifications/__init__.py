@@ -82,8 +82,11 @@ def queue_notification(
 
 def _notice(session: Session, row: Notification) -> Notice:
     subject, body = TEMPLATES[row.kind]
-    model = Staff if row.recipient_kind == "staff" else Citizen
-    person = session.get(model, row.recipient_id)
+    person: Staff | Citizen | None = (
+        session.get(Staff, row.recipient_id)
+        if row.recipient_kind == "staff"
+        else session.get(Citizen, row.recipient_id)
+    )
     address: dict[str, str] = {}
     if person is not None:
         if person.email:

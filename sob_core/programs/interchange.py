@@ -195,7 +195,8 @@ def _check_import_media(entries: Any, max_bytes: int) -> list[_ImportedMedia]:
         if isinstance(media_id, bool) or not isinstance(media_id, int) or media_id in seen:
             raise ProgramImportError("media_without_id")
         seen.add(media_id)
-        name = entry.get("filename") if isinstance(entry.get("filename"), str) else "file"
+        filename = entry.get("filename")
+        name = filename if isinstance(filename, str) else "file"
         try:
             data = base64.b64decode(entry.get("data") or "", validate=True)
         except (binascii.Error, ValueError, TypeError) as error:

@@ -31,7 +31,9 @@ def _latest_number(session: Session, program_id: int) -> tuple[int, int] | None:
         .order_by(ProgramVersion.major.desc(), ProgramVersion.minor.desc())
         .limit(1)
     ).first()
-    return None if row is None else (row[0], row[1])
+    if row is None or row.major is None or row.minor is None:  # numbered rows only: the query
+        return None
+    return row.major, row.minor
 
 
 def _next_number(latest: tuple[int, int] | None, bump: str) -> tuple[int, int]:

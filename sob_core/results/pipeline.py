@@ -32,6 +32,8 @@ def score(session: Session, host: PluginHost, response: FormResponse) -> list[Re
     """(Re)compute and store the results of a submitted response."""
     version = response.form_version
     citizen = session.get(Citizen, response.citizen_id)
+    if citizen is None or response.submitted_at is None:
+        raise ValueError(f"response {response.id} is not a citizen's submitted answer")
     context = citizen_context(citizen, response.submitted_at.date())
     computed = compute_results(host, form_info(version), payloads(response), context)
     visible = {

@@ -8,6 +8,9 @@ the file did not exist.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
 from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,6 +25,13 @@ bp = Blueprint("media", __name__)
 bp.record_once(lambda state: media_service.init_app(state.app))
 
 STAFF_ROLES = {"designer", "publisher", "therapist", "citizen_admin"}
+
+
+@runtime_checkable
+class _OnDisk(Protocol):
+    """A storage that can name the file holding a key (``LocalStorage``), not only open it."""
+
+    def path(self, key: str) -> Path: ...
 
 
 def current_storage() -> media_service.Storage:
@@ -54,12 +64,15 @@ def file(media_id: int):
     if media is None or not may_see(media_id):
         abort(404)
     storage = current_storage()
-    path_of = getattr(storage, "path", None)
+    source: Path | BinaryIO
     try:
-        source = path_of(media.storage_key) if path_of else storage.open(media.storage_key)
+        if isinstance(storage, _OnDisk):  # a file on disk: send it as one (ranges, sendfile)
+            source = storage.path(media.storage_key)
+            if not source.is_file():
+                abort(404)
+        else:
+            source = storage.open(media.storage_key)
     except KeyError:
-        abort(404)
-    if path_of and not source.is_file():
         abort(404)
     response = send_file(
         source,

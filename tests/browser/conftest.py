@@ -95,7 +95,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(_config(url, folder / "instance"))
     with app.app_context():
         upgrade()
-        demo.load()
+        demo.load(db.session, app.extensions["sob"])
         save_credential("password", PASSWORD_STAFF[0], {"hash": hash_password(PASSWORD)})
         db.session.remove()
     server = LiveServer(app)

@@ -152,7 +152,7 @@ def _media_extension(key: str, media: Any) -> dict[str, Any]:
 
 def _enable_when(key: str, condition: Mapping[str, Any], earlier: Earlier) -> dict[str, Any]:
     source = condition.get("question")
-    if source not in earlier:
+    if not isinstance(source, str) or source not in earlier:
         raise FhirExportError("show_if_source", key=repr(key))
     spec, qtype = earlier[source]
     if qtype is None:

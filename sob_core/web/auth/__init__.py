@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ... import audit
-from ...extensions import db
+from ...extensions import db, scoped
 from ...identity import personnummer
 from ...models import Citizen, Staff
 from ...types import AUDIENCES, VerifiedIdentity
@@ -57,7 +57,7 @@ def logout() -> ResponseReturnValue:
 
 def _record(kind: str, person_id: int, action: str, **detail: object) -> None:
     audit.record(
-        db.session(),  # the request's session itself, not its scoped proxy
+        scoped()(),  # the request's session itself, not its scoped proxy
         actor_kind=kind,
         actor_id=person_id,
         action=action,

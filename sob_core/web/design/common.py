@@ -93,9 +93,9 @@ def item_hint(
     kind = KINDS.get(item.get("kind", ""))
     if kind is None:
         return Markup("")
-    return current_app.jinja_env.get_template(kind.template).module.hint(
-        item, forms, media, published
-    )
+    module = current_app.jinja_env.get_template(kind.template).module
+    # A template module's attributes are its macros, which jinja2's types cannot know.
+    return module.hint(item, forms, media, published)  # type: ignore[attr-defined]
 
 
 def version_label(version: ProgramVersion) -> str:

@@ -31,7 +31,7 @@ from .forms import CatalogueForm, CompareForm, ImportForm, PublishForm
 
 
 def _regions() -> list[Region]:
-    return db.session.scalars(select(Region).order_by(Region.name)).all()
+    return list(db.session.scalars(select(Region).order_by(Region.name)))
 
 
 @bp.route("/versions/<int:version_id>/publish", methods=["GET", "POST"])

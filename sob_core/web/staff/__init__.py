@@ -54,7 +54,8 @@ class ChooseUnitForm(FlaskForm):
 
 def _my_units() -> list[CareUnit]:
     ids = sorted({r.care_unit_id for r in current_user.roles})
-    return [db.session.get(CareUnit, unit_id) for unit_id in ids]
+    units = [db.session.get(CareUnit, unit_id) for unit_id in ids]
+    return [unit for unit in units if unit is not None]  # a role's unit always exists (foreign key)
 
 
 @bp.route("/")
@@ -146,6 +147,8 @@ def assign(enrollment_id: int):
         flash(_("The enrollment has ended and can no longer be changed."), "error")
         return redirect(url_for("staff.patient", enrollment_id=enrollment.id))
     chosen = db.session.get(Form, form.form_id.data)
+    if chosen is None:  # one of the choices, but deleted since the page was drawn
+        abort(400)
     assignments.send_form(db.session, enrollment, chosen, current_user.id)
     audit_citizen("change", "form_assignment", enrollment.citizen_id, form=chosen.key)
     flash(_("The form was sent to the patient."), "info")

@@ -65,6 +65,11 @@ def content_titles(content: Mapping[str, Any] | None) -> tuple[dict[str, str], d
     return modules, items
 
 
+def _named(names: Mapping[int, str], key: object, default: str) -> str:
+    """``names[key]``, or ``default`` when an event's JSON detail holds no id there (absent, ``None``)."""
+    return names.get(key, default) if isinstance(key, int) else default
+
+
 def describe_event(
     event: Any,
     modules: Mapping[str, str],
@@ -100,7 +105,7 @@ def describe_event(
     if kind == "content_opened":
         return _("Opened “%(item)s”.", item=item)
     if kind == "form_submitted":
-        title = item or (form_titles or {}).get(detail.get("form_version_id"))
+        title = item or _named(form_titles or {}, detail.get("form_version_id"), "")
         if title:
             return _("Submitted the form “%(item)s”.", item=title)
         return _("Submitted a form.")
@@ -112,8 +117,8 @@ def describe_event(
         unknown = _("nobody")
         return _(
             "Responsible therapist changed from %(before)s to %(after)s.",
-            before=staff_names.get(detail.get("from"), unknown),
-            after=staff_names.get(detail.get("to"), unknown),
+            before=_named(staff_names, detail.get("from"), unknown),
+            after=_named(staff_names, detail.get("to"), unknown),
         )
     return kind
 
