@@ -25,11 +25,18 @@ ROLE_LABELS = {
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths are followed after login or a language switch."""
-    if not target:
+    """Only same-site relative paths are followed after login or a language switch.
+
+    Foreign are: absolute URLs, scheme-relative ``//host``, anything with a backslash (browsers
+    read ``/\\host`` as ``//host``) and anything with a control character or space, which
+    browsers strip or which would split the ``Location`` header.
+    """
+    if not target or len(target) > 2048 or not target.startswith("/"):
+        return default
+    if "\\" in target or any(ord(c) < 0x21 or 0x7F <= ord(c) < 0xA0 for c in target):
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return default
     return target
 
