@@ -49,7 +49,7 @@ def _overview(version: ProgramVersion, day: int) -> enrollments.Overview:
     return enrollments.preview_overview(version.content, started_at=datetime.now(UTC), day=day)
 
 
-@bp.route("/<int:version_id>/preview")
+@bp.route("/<id:version_id>/preview")
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def overview(version_id: int):
     version = _version(version_id)
@@ -65,7 +65,7 @@ def overview(version_id: int):
     )
 
 
-@bp.route("/<int:version_id>/preview/items/<item_key>")
+@bp.route("/<id:version_id>/preview/items/<item_key>")
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def item(version_id: int, item_key: str):
     version = _version(version_id)
