@@ -59,11 +59,11 @@ hookimpl = pluggy.HookimplMarker("sob")
 # --- sign-in: what a login provider calls once it has verified someone ---------------------------
 
 
-def complete_login(identity: VerifiedIdentity) -> ResponseReturnValue:
+def complete_login(identity: VerifiedIdentity, next_url: str | None = None) -> ResponseReturnValue:
     """Sign in a verified identity; login providers return this response (see ``web.auth``)."""
     from .web.auth import complete_login as _complete_login
 
-    return _complete_login(identity)
+    return _complete_login(identity, next_url)
 
 
 # --- the credential store -----------------------------------------------------------------------

@@ -81,8 +81,11 @@ class ContentError(CodedError):
 class RegistryFacts(Protocol):
     """What content rules need from the plugin registry: the installed scales and question types."""
 
-    scales: Mapping[str, Any]
-    question_types: Mapping[str, Any]
+    @property
+    def scales(self) -> Mapping[str, Any]: ...
+
+    @property
+    def question_types(self) -> Mapping[str, Any]: ...
 
 
 @dataclass

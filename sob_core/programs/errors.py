@@ -33,6 +33,7 @@ FROZEN_MESSAGES: dict[str, str] = {
 
 IMPORT_MESSAGES: dict[str, str] = {
     "not_json": N_("The file is not a program export (it is not JSON)."),
+    "too_deep": N_("The file is not a program export (it is nested more than %(depth)s levels)."),
     "not_an_export": N_("The file is not a program export."),
     "wrong_format": N_("The file has the format %(found)s; this installation reads %(expected)s."),
     "forms_not_a_list": N_("The file's forms must be a list."),

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..content.checks import KEY_RE, ContentError, FormFacts, Known
 from ..content.messages import CodedError
 from ..content.schema import ProgramContent
+from ..jsonio import TooDeep, loads_bounded
 from ..media import storage as storage_service
 from ..models import (
     CareUnit,
@@ -131,7 +132,9 @@ class _ImportedMedia:
 def _load(data: Mapping[str, Any] | bytes | str) -> Mapping[str, Any]:
     if isinstance(data, bytes | str):
         try:
-            data = json.loads(data)
+            data = loads_bounded(data)
+        except TooDeep as error:
+            raise ProgramImportError("too_deep", depth=error.max_depth) from error
         except (UnicodeDecodeError, ValueError) as error:
             raise ProgramImportError("not_json") from error
     if not isinstance(data, Mapping):

@@ -45,7 +45,7 @@ def _failed(error: fhir.FhirExportError) -> Response:
     return response
 
 
-@bp.route("/staff/forms/<int:form_id>/fhir")
+@bp.route("/staff/forms/<id:form_id>/fhir")
 @require("staff", unit_scoped=True)
 def questionnaire(form_id: int):
     form = db.session.get(Form, form_id)
@@ -65,7 +65,7 @@ def questionnaire(form_id: int):
     return _fhir_response(resource)
 
 
-@bp.route("/staff/patients/<int:enrollment_id>/responses/<int:response_id>/fhir")
+@bp.route("/staff/patients/<id:enrollment_id>/responses/<id:response_id>/fhir")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def questionnaire_response(enrollment_id: int, response_id: int):
     enrollment = db.session.get(Enrollment, enrollment_id)

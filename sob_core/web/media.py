@@ -57,7 +57,7 @@ def may_see(media_id: int) -> bool:
     return False
 
 
-@bp.route("/media/<int:media_id>")
+@bp.route("/media/<id:media_id>")
 @require("any")
 def file(media_id: int):
     media = db.session.get(MediaFile, media_id)

@@ -50,7 +50,7 @@ def _overview(version: ProgramVersion, day: int) -> enrollments.Overview:
     return enrollments.preview_overview(content_of(version), started_at=datetime.now(UTC), day=day)
 
 
-@bp.route("/<int:version_id>/preview")
+@bp.route("/<id:version_id>/preview")
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def overview(version_id: int):
     version = _version(version_id)
@@ -66,7 +66,7 @@ def overview(version_id: int):
     )
 
 
-@bp.route("/<int:version_id>/preview/items/<item_key>")
+@bp.route("/<id:version_id>/preview/items/<item_key>")
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def item(version_id: int, item_key: str):
     version = _version(version_id)

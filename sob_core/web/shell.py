@@ -8,11 +8,15 @@ from flask import Flask, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from ..extensions import db, login_manager
 from ..models import Citizen, Staff
+from . import converters
 from .access import public
+
+#: what a browser's form sends; every POST of sob is a form (no JSON endpoints)
+FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data"})
 
 ROLE_LABELS = {
     "permission_admin": lazy_gettext("Permission administrator"),
@@ -25,11 +29,18 @@ ROLE_LABELS = {
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths are followed after login or a language switch."""
-    if not target:
+    """Only same-site relative paths are followed after login or a language switch.
+
+    Foreign are: absolute URLs, scheme-relative ``//host``, anything with a backslash (browsers
+    read ``/\\host`` as ``//host``) and anything with a control character or space, which
+    browsers strip or which would split the ``Location`` header.
+    """
+    if not target or len(target) > 2048 or not target.startswith("/"):
+        return default
+    if "\\" in target or any(ord(c) < 0x21 or 0x7F <= ord(c) < 0xA0 for c in target):
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return default
     return target
 
@@ -65,9 +76,22 @@ def load_user(user_id: str):
     return None
 
 
+def refuse_non_form_bodies() -> None:
+    """A body that is not a form (JSON, XML …) is refused with 415 before any view reads it.
+
+    Flask-WTF reads a JSON body as form data, and a JSON list or string there ends in a 500.
+    Runs before the CSRF check, so anonymous requests get the same clear page.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.mimetype not in FORM_TYPES:
+        raise UnsupportedMediaType()
+
+
 def handle_error(error: HTTPException):
     titles = {
         400: _("The request could not be understood"),
+        415: _("This kind of request is not accepted here"),
         403: _("You do not have access to this page"),
         404: _("The page could not be found"),
         405: _("That is not possible here"),
@@ -92,6 +116,9 @@ def handle_unexpected(error: Exception):
 
 
 def init_app(app: Flask) -> None:
+    converters.init_app(app)
+    # first of all before_request functions: no view, guard or CSRF check reads a non-form body
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_non_form_bodies)
     app.add_url_rule("/", "index", index)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.add_url_rule("/lang/<lang>", "set_language", set_language)
@@ -99,7 +126,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
-    for code in (400, 403, 404, 405, 413, 500):
+    for code in (400, 403, 404, 405, 413, 415, 500):
         app.register_error_handler(code, handle_error)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected)

@@ -17,6 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from flask import Flask, Response, request, send_from_directory
+from werkzeug.wrappers import Response as BaseResponse
 
 from .access import public
 
@@ -50,7 +51,7 @@ def _compressed(path: Path, mtime_ns: int) -> _Compressed:
 
 
 @public
-def plotly_js() -> Response:
+def plotly_js() -> BaseResponse:
     path = plotly_path()
     data = _compressed(path, path.stat().st_mtime_ns)
     accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
@@ -69,7 +70,7 @@ def plotly_js() -> Response:
 
 
 @public
-def favicon() -> Response:
+def favicon() -> BaseResponse:
     folder = Path(__file__).resolve().parents[1] / "static" / "sob_core"
     response = send_from_directory(folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
     return response

@@ -34,6 +34,8 @@ def start():
     if audience not in ("staff", "citizen"):
         abort(400)
     form = PickForm()
+    # Carried through the form into complete_login, which follows it only when it is same-site.
+    next_url = (request.values.get("next") or "")[:2048]
     if form.validate_on_submit():
         people = {p[0]: p for p in demo_people(form.audience.data)}
         person = people.get(form.identifier.data)
@@ -46,10 +48,15 @@ def start():
                 provider="demo",
                 assurance="demo",
                 name=person[1],
-            )
+            ),
+            next_url,
         )
     return render_template(
-        "sob_auth/demo.html", audience=audience, people=demo_people(audience), form=form
+        "sob_auth/demo.html",
+        audience=audience,
+        people=demo_people(audience),
+        form=form,
+        next_url=next_url,
     )
 
 

@@ -1,18 +1,27 @@
-"""Password login for staff: argon2id hashes, lockout, optional TOTP second factor."""
+"""Password login for staff: argon2id hashes, lockout, optional TOTP second factor.
+
+Nothing here tells who has an account: an unknown, inactive or locked account gets the same
+answer as a wrong password, after the same argon2 work (a dummy hash is verified instead).
+A TOTP code is good once: the last accepted time step is kept with the credential.
+"""
 
 from __future__ import annotations
+
+import hmac
+import time
 
 import click
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Blueprint, current_app, render_template, session
+from flask import Blueprint, current_app, render_template, request, session
 from flask.cli import with_appcontext
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from sob_core import (
+    Credential,
     LoginProvider,
     Setting,
     VerifiedIdentity,
@@ -30,14 +39,18 @@ MIN_LENGTH = 12
 bp = Blueprint("password_login", __name__, template_folder="templates")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
+#: one answer for a wrong password, an unknown account and a locked one (no enumeration)
 MESSAGES = {
-    "wrong": {"sv": "Fel HSA-id eller lösenord.", "en": "Wrong HSA-id or password."},
-    "locked": {
-        "sv": "Kontot är tillfälligt låst efter för många felaktiga försök. Försök igen senare.",
-        "en": "The account is locked for a while after too many failed attempts. Try again later.",
+    "wrong": {
+        "sv": "Fel HSA-id eller lösenord. Efter för många felaktiga försök är kontot låst en stund.",
+        "en": "Wrong HSA-id or password. After too many failed attempts the account is locked "
+        "for a while.",
     },
     "code": {"sv": "Fel engångskod.", "en": "Wrong one-time code."},
 }
+#: verified when there is no real hash to verify, so every answer costs the same argon2 work
+_DUMMY_HASH = _hasher.hash("not a password: only here to spend the same time")
+TOTP_STEP_KEY = "totp_last_step"
 
 
 SETTINGS = (
@@ -61,6 +74,7 @@ def _lang() -> str:
 class PasswordForm(FlaskForm):
     hsa_id = StringField(validators=[InputRequired(), Length(max=64)])
     password = PasswordField(validators=[InputRequired(), Length(max=1024)])
+    next = HiddenField(validators=[Length(max=2048)])
 
 
 class CodeForm(FlaskForm):
@@ -87,7 +101,34 @@ def _fail(hsa_id: str, kind: str = "wrong") -> str:
         current_app.config["SOB_LOGIN_MAX_FAILURES"],
         current_app.config["SOB_LOGIN_LOCK_MINUTES"],
     )
-    return MESSAGES["locked" if locked else kind][_lang()]
+    return MESSAGES["wrong" if locked else kind][_lang()]
+
+
+def _accept_totp(credential: Credential, code: str) -> bool:
+    """Check ``code`` against the current step ±1, refusing a step at or before the last used one.
+
+    The accepted step is saved before the session starts, so a replayed code (the same one, or
+    an earlier one still inside the window) is refused even from another browser.
+    """
+    totp = pyotp.TOTP(credential.data["totp_secret"])
+    now = int(time.time()) // totp.interval
+    last = int(credential.data.get(TOTP_STEP_KEY, -1))
+    for step in (now - 1, now, now + 1):
+        if step > last and hmac.compare_digest(totp.at(step * totp.interval), code):
+            save_credential(KEY, credential.hsa_id, {**credential.data, TOTP_STEP_KEY: step})
+            return True
+    return False
+
+
+def _next_from_request() -> str:
+    """The page to continue to; ``complete_login`` follows it only when it is same-site."""
+    return (request.values.get("next") or "")[:2048]
+
+
+def _login_page(form: PasswordForm, error: str | None):
+    if not form.next.data:
+        form.next.data = _next_from_request()
+    return render_template("sob_auth/password.html", form=form, error=error, lang=_lang())
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -98,11 +139,9 @@ def start():
     if form.validate_on_submit():
         hsa_id = form.hsa_id.data.strip()
         credential = load_credential(KEY, hsa_id)
-        if credential is None or not credential.active:
-            _hasher.hash(form.password.data[:64])  # same work whether or not the account exists
+        if credential is None or not credential.active or credential.locked():
+            _verify(_DUMMY_HASH, form.password.data)  # the same work as a real check
             error = MESSAGES["wrong"][_lang()]
-        elif credential.locked():
-            error = MESSAGES["locked"][_lang()]
         elif not _verify(credential.data.get("hash", ""), form.password.data):
             error = _fail(hsa_id)
         else:
@@ -110,12 +149,16 @@ def start():
                 save_credential(
                     KEY, hsa_id, {**credential.data, "hash": _hasher.hash(form.password.data)}
                 )
+            next_url = form.next.data or ""
             if credential.data.get("totp_secret"):
                 session["password_login_pending"] = hsa_id
+                session["password_login_next"] = next_url
                 return render_template("sob_auth/totp.html", form=CodeForm(formdata=None))
             record_success(KEY, hsa_id)
-            return complete_login(VerifiedIdentity("staff", hsa_id, KEY, "loa2", credential.name))
-    return render_template("sob_auth/password.html", form=form, error=error, lang=_lang())
+            return complete_login(
+                VerifiedIdentity("staff", hsa_id, KEY, "loa2", credential.name), next_url
+            )
+    return _login_page(form, error)
 
 
 @bp.route("/code", methods=["POST"])
@@ -124,20 +167,16 @@ def code():
     hsa_id: str = session.get("password_login_pending") or ""
     form = CodeForm()
     credential = load_credential(KEY, hsa_id) if hsa_id else None
-    if credential is None or credential.locked():
+    if credential is None or credential.locked() or not credential.data.get("totp_secret"):
         session.pop("password_login_pending", None)
-        return render_template(
-            "sob_auth/password.html",
-            form=PasswordForm(formdata=None),
-            error=MESSAGES["locked" if credential else "wrong"][_lang()],
-            lang=_lang(),
-        )
-    if form.validate_on_submit() and pyotp.TOTP(credential.data["totp_secret"]).verify(
-        form.code.data, valid_window=1
-    ):
+        return _login_page(PasswordForm(formdata=None), MESSAGES["wrong"][_lang()])
+    if form.validate_on_submit() and _accept_totp(credential, form.code.data):
         session.pop("password_login_pending", None)
+        next_url = session.pop("password_login_next", None) or ""
         record_success(KEY, hsa_id)
-        return complete_login(VerifiedIdentity("staff", hsa_id, KEY, "loa3", credential.name))
+        return complete_login(
+            VerifiedIdentity("staff", hsa_id, KEY, "loa3", credential.name), next_url
+        )
     error = _fail(hsa_id, "code")
     return render_template("sob_auth/totp.html", form=form, error=error)
 

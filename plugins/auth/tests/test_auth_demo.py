@@ -55,3 +55,35 @@ def test_next_parameter_only_follows_local_paths(client, demo_data):
 @pytest.mark.parametrize("sob_config", [{"SOB_DEMO": False}])
 def test_demo_provider_is_not_mounted_outside_demo_mode(client, sob_config):
     assert client.get("/auth/demo/?audience=citizen").status_code == 404
+
+
+def test_next_is_followed_after_demo_login(client, demo_data):
+    """Today's bug: the page asked for before sign-in was dropped (Flask-Login popped it)."""
+    from sob_core.testing import csrf_from
+
+    start = client.get("/staff/patients")
+    login_page = client.get(start.headers["Location"]).get_data(as_text=True)
+    assert "next=/staff/patients" in login_page  # the provider links carry it
+    page = client.get("/auth/demo/?audience=staff&next=/staff/patients").get_data(as_text=True)
+    response = client.post(
+        "/auth/demo/",
+        data={
+            "csrf_token": csrf_from(page),
+            "identifier": "SE2321000131-P000000000011",
+            "audience": "staff",
+            "next": "/staff/patients",
+        },
+    )
+    assert response.headers["Location"] == "/staff/patients"
+
+
+def test_next_is_followed_from_the_session_too(client, demo_data):
+    from sob_core.testing import csrf_from
+
+    client.get("/auth/login?next=/citizen/messages")
+    page = client.get("/auth/demo/?audience=citizen").get_data(as_text=True)
+    response = client.post(
+        "/auth/demo/",
+        data={"csrf_token": csrf_from(page), "identifier": "198503142393", "audience": "citizen"},
+    )
+    assert response.headers["Location"] == "/citizen/messages"

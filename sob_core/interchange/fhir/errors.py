@@ -51,6 +51,7 @@ EXPORT_MESSAGES: dict[str, str] = {
 IMPORT_MESSAGES: dict[str, str] = {
     # the file
     "not_json": N_("not valid JSON: %(detail)s"),
+    "too_deep": N_("not a FHIR resource: nested more than %(depth)s levels"),
     "not_object": N_("not a FHIR resource: a JSON object is needed"),
     "not_questionnaire": N_("not a Questionnaire (resourceType %(type)s)"),
     "invalid": N_("not a valid FHIR R4 Questionnaire: %(detail)s"),

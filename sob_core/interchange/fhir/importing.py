@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ... import forms as forms_service
+from ...jsonio import TooDeep, loads_bounded
 from ...models import Form, FormVersion
 from ...plugins import Registry
 from ...types import KEY_RE
@@ -99,8 +100,10 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
 
     try:
         # a plain JSON copy: nothing below can change the caller's data
-        data = json.loads(data if isinstance(data, bytes | str) else json.dumps(data))
-    except (ValueError, TypeError) as error:
+        data = loads_bounded(data if isinstance(data, bytes | str) else json.dumps(data))
+    except TooDeep as error:
+        raise FhirImportError("too_deep", depth=error.max_depth) from error
+    except (ValueError, TypeError, RecursionError) as error:
         raise FhirImportError("not_json", detail=error) from error
     if not isinstance(data, dict):
         raise FhirImportError("not_object")

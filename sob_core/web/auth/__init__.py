@@ -22,6 +22,9 @@ from ..shell import safe_next, start_page_for
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
+#: where a sign-in continues; not "next", which Flask-Login's strong session protection drops
+NEXT_KEY = "login_next"
+
 
 class LogoutForm(FlaskForm):
     pass
@@ -37,8 +40,10 @@ def login() -> ResponseReturnValue:
     }
     next_url = safe_next(request.args.get("next"), "")
     if next_url:
-        session["next"] = next_url
-    return render_template("sob_core/auth/login.html", by_audience=by_audience)
+        session[NEXT_KEY] = next_url
+    return render_template(
+        "sob_core/auth/login.html", by_audience=by_audience, next_url=next_url or None
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -87,8 +92,12 @@ def find_person(identity: VerifiedIdentity) -> Staff | Citizen | None:
     return citizen
 
 
-def complete_login(identity: VerifiedIdentity) -> ResponseReturnValue:
-    """Start a session for a verified identity and send them to their start page."""
+def complete_login(identity: VerifiedIdentity, next_url: str | None = None) -> ResponseReturnValue:
+    """Start a session for a verified identity and send them on.
+
+    ``next_url`` is what the provider's form carried (a hidden field); without it, the page the
+    login was started from. Only same-site paths are followed (``safe_next``).
+    """
     if identity.audience not in AUDIENCES:
         abort(400)
     if identity.provider not in current_app.extensions["sob_login_providers"]:
@@ -97,7 +106,7 @@ def complete_login(identity: VerifiedIdentity) -> ResponseReturnValue:
     if person is None or not person.is_active:
         flash(_("There is no active account for this login."), "error")
         return redirect("/auth/login")
-    next_url = session.get("next", "")
+    next_url = next_url or session.get(NEXT_KEY, "")
     start_session(person, identity)
     _record(identity.audience, person.id, "login", provider=identity.provider)
     db.session.commit()

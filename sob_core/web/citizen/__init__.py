@@ -51,7 +51,7 @@ def start():
     )
 
 
-@bp.route("/forms/<int:assignment_id>", methods=["GET", "POST"])
+@bp.route("/forms/<id:assignment_id>", methods=["GET", "POST"])
 @require("citizen")
 def fill_in(assignment_id: int):
     host = current_app.extensions["sob"]

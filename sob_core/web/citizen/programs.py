@@ -155,7 +155,7 @@ class Links:
 # --- pages ---------------------------------------------------------------------------------------
 
 
-@bp.route("/programs/<int:enrollment_id>")
+@bp.route("/programs/<id:enrollment_id>")
 @require("citizen")
 def program_overview(enrollment_id: int):
     enrollment = own_enrollment(enrollment_id)
@@ -173,7 +173,7 @@ def program_overview(enrollment_id: int):
     )
 
 
-@bp.route("/programs/<int:enrollment_id>/progress-meter", methods=["POST"])
+@bp.route("/programs/<id:enrollment_id>/progress-meter", methods=["POST"])
 @require("citizen")
 def program_progress_meter(enrollment_id: int):
     enrollment = own_enrollment(enrollment_id)
@@ -188,7 +188,7 @@ def _module_title(module: Module, content: ProgramContent) -> str:
     return _("Module %(number)s. %(title)s", number=number, title=title)
 
 
-@bp.route("/programs/<int:enrollment_id>/items/<item_key>")
+@bp.route("/programs/<id:enrollment_id>/items/<item_key>")
 @require("citizen")
 def program_item(enrollment_id: int, item_key: str):
     enrollment = own_enrollment(enrollment_id)
@@ -240,7 +240,7 @@ def program_item(enrollment_id: int, item_key: str):
     )
 
 
-@bp.route("/programs/<int:enrollment_id>/items/<item_key>/bookmark", methods=["POST"])
+@bp.route("/programs/<id:enrollment_id>/items/<item_key>/bookmark", methods=["POST"])
 @require("citizen")
 def program_bookmark(enrollment_id: int, item_key: str):
     enrollment = own_enrollment(enrollment_id)
@@ -324,7 +324,7 @@ def event_texts(
     return lines
 
 
-@bp.route("/programs/<int:enrollment_id>/timeline")
+@bp.route("/programs/<id:enrollment_id>/timeline")
 @require("citizen")
 def program_timeline(enrollment_id: int):
     enrollment = own_enrollment(enrollment_id)
@@ -342,7 +342,7 @@ def program_timeline(enrollment_id: int):
     )
 
 
-@bp.route("/open/<int:version_id>", methods=["POST"])
+@bp.route("/open/<id:version_id>", methods=["POST"])
 @require("citizen")
 def open_program(version_id: int):
     try:

@@ -72,7 +72,7 @@ def _render_draft(draft: ProgramVersion, settings: SettingsForm, problem: str | 
     )
 
 
-@bp.route("/versions/<int:version_id>/edit")
+@bp.route("/versions/<id:version_id>/edit")
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def draft(version_id: int):
     draft = owned_draft(version_id)
@@ -88,7 +88,7 @@ def draft(version_id: int):
     return _render_draft(draft, settings)
 
 
-@bp.route("/versions/<int:version_id>/settings", methods=["POST"])
+@bp.route("/versions/<id:version_id>/settings", methods=["POST"])
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def draft_settings(version_id: int):
     draft = owned_draft(version_id)
@@ -141,7 +141,7 @@ def _module_page(draft: ProgramVersion, form: ModuleForm, module: Module | None,
     )
 
 
-@bp.route("/versions/<int:version_id>/modules/new", methods=["GET", "POST"])
+@bp.route("/versions/<id:version_id>/modules/new", methods=["GET", "POST"])
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def new_module(version_id: int):
     draft = owned_draft(version_id)
@@ -170,7 +170,7 @@ def _module_or_404(draft: ProgramVersion, module_key: str) -> Module:
         abort(404)
 
 
-@bp.route("/versions/<int:version_id>/modules/<module_key>/edit", methods=["GET", "POST"])
+@bp.route("/versions/<id:version_id>/modules/<module_key>/edit", methods=["GET", "POST"])
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def edit_module(version_id: int, module_key: str):
     draft = owned_draft(version_id)
@@ -197,7 +197,7 @@ def edit_module(version_id: int, module_key: str):
     return _module_page(draft, form, module)
 
 
-@bp.route("/versions/<int:version_id>/modules/<module_key>/move/<direction>", methods=["POST"])
+@bp.route("/versions/<id:version_id>/modules/<module_key>/move/<direction>", methods=["POST"])
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def move_module(version_id: int, module_key: str, direction: str):
     draft = owned_draft(version_id)
@@ -217,7 +217,7 @@ def _move(draft, move, key: str, direction: str, anchor: str):
     return redirect(url_for("design.draft", version_id=draft.id, _anchor=anchor))
 
 
-@bp.route("/versions/<int:version_id>/modules/<module_key>/delete", methods=["GET", "POST"])
+@bp.route("/versions/<id:version_id>/modules/<module_key>/delete", methods=["GET", "POST"])
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def delete_module(version_id: int, module_key: str):
     draft = owned_draft(version_id)
@@ -329,7 +329,7 @@ def _item_page(draft, module, kind, form, item=None, problem=None):
 
 
 @bp.route(
-    "/versions/<int:version_id>/modules/<module_key>/items/new/<kind>", methods=["GET", "POST"]
+    "/versions/<id:version_id>/modules/<module_key>/items/new/<kind>", methods=["GET", "POST"]
 )
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def new_item(version_id: int, module_key: str, kind: str):
@@ -361,7 +361,7 @@ def _item_or_404(draft: ProgramVersion, item_key: str) -> tuple[Module, Item]:
         abort(404)
 
 
-@bp.route("/versions/<int:version_id>/items/<item_key>/edit", methods=["GET", "POST"])
+@bp.route("/versions/<id:version_id>/items/<item_key>/edit", methods=["GET", "POST"])
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def edit_item(version_id: int, item_key: str):
     draft = owned_draft(version_id)
@@ -384,7 +384,7 @@ def edit_item(version_id: int, item_key: str):
     return _item_page(draft, module, kind, form, item)
 
 
-@bp.route("/versions/<int:version_id>/items/<item_key>/move/<direction>", methods=["POST"])
+@bp.route("/versions/<id:version_id>/items/<item_key>/move/<direction>", methods=["POST"])
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def move_item(version_id: int, item_key: str, direction: str):
     draft = owned_draft(version_id)
@@ -392,7 +392,7 @@ def move_item(version_id: int, item_key: str, direction: str):
     return _move(draft, editing.move_item, item_key, direction, f"item-{item_key}")
 
 
-@bp.route("/versions/<int:version_id>/items/<item_key>/delete", methods=["GET", "POST"])
+@bp.route("/versions/<id:version_id>/items/<item_key>/delete", methods=["GET", "POST"])
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def delete_item(version_id: int, item_key: str):
     draft = owned_draft(version_id)

@@ -88,7 +88,7 @@ def new_program():
     return render_template("sob_core/design/new_program.html", form=form)
 
 
-@bp.route("/programs/<int:program_id>")
+@bp.route("/programs/<id:program_id>")
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def program(program_id: int):
     program = owned_program(program_id)
@@ -117,7 +117,7 @@ def program(program_id: int):
     )
 
 
-@bp.route("/programs/<int:program_id>/draft", methods=["POST"])
+@bp.route("/programs/<id:program_id>/draft", methods=["POST"])
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def start_draft(program_id: int):
     program = owned_program(program_id)
@@ -129,7 +129,7 @@ def start_draft(program_id: int):
     return redirect(url_for("design.draft", version_id=draft.id))
 
 
-@bp.route("/versions/<int:version_id>")
+@bp.route("/versions/<id:version_id>")
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def version(version_id: int):
     version = owned_version(version_id)

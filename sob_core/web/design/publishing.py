@@ -34,7 +34,7 @@ def _regions() -> list[Region]:
     return list(db.session.scalars(select(Region).order_by(Region.name)))
 
 
-@bp.route("/versions/<int:version_id>/publish", methods=["GET", "POST"])
+@bp.route("/versions/<id:version_id>/publish", methods=["GET", "POST"])
 @require("staff", roles=PUBLISH_ROLES, unit_scoped=True)
 def publish(version_id: int):
     draft = owned_draft(version_id)
@@ -90,7 +90,7 @@ def publish(version_id: int):
     )
 
 
-@bp.route("/programs/<int:program_id>/changes")
+@bp.route("/programs/<id:program_id>/changes")
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def changes(program_id: int):
     program = owned_program(program_id)
@@ -124,7 +124,7 @@ def changes(program_id: int):
     )
 
 
-@bp.route("/programs/<int:program_id>/catalogue", methods=["GET", "POST"])
+@bp.route("/programs/<id:program_id>/catalogue", methods=["GET", "POST"])
 @require("staff", roles=PUBLISH_ROLES, unit_scoped=True)
 def catalogue(program_id: int):
     program = owned_program(program_id)
@@ -149,7 +149,7 @@ def catalogue(program_id: int):
     )
 
 
-@bp.route("/versions/<int:version_id>/export")
+@bp.route("/versions/<id:version_id>/export")
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def export(version_id: int):
     version = owned_version(version_id)

@@ -134,7 +134,7 @@ def assignable_forms(registry) -> list[tuple[int, str]]:
     return choices
 
 
-@bp.route("/patients/<int:enrollment_id>/assign", methods=["POST"])
+@bp.route("/patients/<id:enrollment_id>/assign", methods=["POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def assign(enrollment_id: int):
     enrollment = unit_enrollment(enrollment_id)
@@ -155,7 +155,7 @@ def assign(enrollment_id: int):
     return redirect(url_for("staff.patient", enrollment_id=enrollment.id))
 
 
-@bp.route("/patients/<int:enrollment_id>/responses/<int:response_id>")
+@bp.route("/patients/<id:enrollment_id>/responses/<id:response_id>")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def response(enrollment_id: int, response_id: int):
     enrollment = unit_enrollment(enrollment_id)
@@ -178,7 +178,7 @@ def response(enrollment_id: int, response_id: int):
     )
 
 
-@bp.route("/patients/<int:enrollment_id>/results/<key>")
+@bp.route("/patients/<id:enrollment_id>/results/<key>")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patient_result(enrollment_id: int, key: str):
     enrollment = unit_enrollment(enrollment_id)

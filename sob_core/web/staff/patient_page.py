@@ -145,7 +145,7 @@ def _module_rows(views, hidden_keys: set[str]) -> list[ModuleRow]:
     return rows
 
 
-@bp.route("/patients/<int:enrollment_id>")
+@bp.route("/patients/<id:enrollment_id>")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patient(enrollment_id: int):
     enrollments = _enrollments()
@@ -204,7 +204,7 @@ def _roles_here() -> set[str]:
 # --- Resultat, Tidslinje, Händelser -------------------------------------------------------------
 
 
-@bp.route("/patients/<int:enrollment_id>/results")
+@bp.route("/patients/<id:enrollment_id>/results")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patient_results(enrollment_id: int):
     enrollment = unit_enrollment(enrollment_id)
@@ -245,7 +245,7 @@ def _event_rows(enrollment: Enrollment, events: list[EnrollmentEvent]) -> list[d
     return rows
 
 
-@bp.route("/patients/<int:enrollment_id>/timeline")
+@bp.route("/patients/<id:enrollment_id>/timeline")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patient_timeline(enrollment_id: int):
     enrollment = unit_enrollment(enrollment_id)
@@ -258,7 +258,7 @@ def patient_timeline(enrollment_id: int):
     )
 
 
-@bp.route("/patients/<int:enrollment_id>/events")
+@bp.route("/patients/<id:enrollment_id>/events")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patient_events(enrollment_id: int):
     enrollment = unit_enrollment(enrollment_id)
@@ -304,7 +304,7 @@ def _act(enrollment: Enrollment, change, what: str, done: str, unchanged: str, *
     return changed
 
 
-@bp.route("/patients/<int:enrollment_id>/modules/<module_key>/complete", methods=["POST"])
+@bp.route("/patients/<id:enrollment_id>/modules/<module_key>/complete", methods=["POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def complete_module(enrollment_id: int, module_key: str):
     enrollment = unit_enrollment(enrollment_id)
@@ -324,7 +324,7 @@ def complete_module(enrollment_id: int, module_key: str):
     return _back(enrollment, "modules")
 
 
-@bp.route("/patients/<int:enrollment_id>/modules/<module_key>/activate", methods=["POST"])
+@bp.route("/patients/<id:enrollment_id>/modules/<module_key>/activate", methods=["POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def activate_module(enrollment_id: int, module_key: str):
     enrollment = unit_enrollment(enrollment_id)
@@ -378,19 +378,19 @@ def _set_visibility(enrollment_id: int, what: str, key: str):
     return _back(enrollment, "modules")
 
 
-@bp.route("/patients/<int:enrollment_id>/modules/<module_key>/visibility", methods=["POST"])
+@bp.route("/patients/<id:enrollment_id>/modules/<module_key>/visibility", methods=["POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def module_visibility(enrollment_id: int, module_key: str):
     return _set_visibility(enrollment_id, "module", module_key)
 
 
-@bp.route("/patients/<int:enrollment_id>/items/<item_key>/visibility", methods=["POST"])
+@bp.route("/patients/<id:enrollment_id>/items/<item_key>/visibility", methods=["POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def item_visibility(enrollment_id: int, item_key: str):
     return _set_visibility(enrollment_id, "item", item_key)
 
 
-@bp.route("/patients/<int:enrollment_id>/therapist", methods=["POST"])
+@bp.route("/patients/<id:enrollment_id>/therapist", methods=["POST"])
 @require("staff", roles={"citizen_admin"}, unit_scoped=True)
 def change_therapist(enrollment_id: int):
     enrollment = unit_enrollment(enrollment_id)
@@ -472,13 +472,13 @@ def _confirm_step(enrollment_id: int, step: str):
     )
 
 
-@bp.route("/patients/<int:enrollment_id>/end", methods=["GET", "POST"])
+@bp.route("/patients/<id:enrollment_id>/end", methods=["GET", "POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def end_enrollment(enrollment_id: int):
     return _confirm_step(enrollment_id, "end")
 
 
-@bp.route("/patients/<int:enrollment_id>/maintenance", methods=["GET", "POST"])
+@bp.route("/patients/<id:enrollment_id>/maintenance", methods=["GET", "POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def maintenance_enrollment(enrollment_id: int):
     return _confirm_step(enrollment_id, "maintenance")
