@@ -165,8 +165,8 @@ def remove_role(db: Session, assignment: RoleAssignment) -> None:
 
 
 def _staff_updated(mapper: Mapper[Staff], connection: Connection, target: Staff) -> None:
-    history = inspect(target).attrs.active.history
-    if history.deleted and not target.active:
+    # The old value may be unknown (expired after a commit): any change to False counts.
+    if inspect(target).attrs.active.history.has_changes() and not target.active:
         revoke_person(connection, "staff", target.id)
 
 

@@ -117,6 +117,7 @@ class DatabaseSessionInterface(SessionInterface):
                 sessions.revoke(db.session, token)
             token = sessions.create(db.session, serialized, person, now, limits)
         db.session.commit()
+        assert token is not None  # a loaded session came with its id
         response.vary.add("Cookie")
         response.set_cookie(
             name,
