@@ -33,7 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SOB_SECRET_KEY",
         None,
-        "Key that signs sessions and CSRF tokens.",
+        "Key that signs CSRF tokens (sessions are kept server-side).",
         shown_default="generated into instance/secret_key",
     ),
     Setting(

@@ -9,7 +9,8 @@ The cookie holds only a random 256-bit id; the row holds a hash of it and the se
 (serialized with Flask's own tagged JSON, so flashes and ``Markup`` survive). An anonymous visitor
 gets a row only when something is stored (a CSRF token, a flash, a language); a plain GET of a
 page that stores nothing writes nothing. Each request costs one indexed SELECT; the last-seen time
-is written at most once a minute (``sessions.TOUCH_INTERVAL``).
+is written at most once a minute (``sessions.TOUCH_INTERVAL``). Writes go through the request's
+database session (one connection per request, no second SQLite writer to wait for) and commit.
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ class DatabaseSessionInterface(SessionInterface):
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
         now = self.now()
+        if response.status_code >= 400:
+            # The session is committed through the request's own database session: an error
+            # response's unsaved work must not ride along (teardown would have discarded it).
+            db.session.rollback()
         data = dict(session)
         if not data:
             if session.token:  # emptied (e.g. signed out): the row and the cookie go
