@@ -33,7 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SOB_SECRET_KEY",
         None,
-        "Key that signs sessions and CSRF tokens.",
+        "Key that signs CSRF tokens (sessions are kept server-side).",
         shown_default="generated into instance/secret_key",
     ),
     Setting(
@@ -81,6 +81,27 @@ SETTINGS: tuple[Setting, ...] = (
         shown_default="instance/uploads",
     ),
     Setting("SOB_MAX_UPLOAD_MB", 200.0, "Largest media file a designer may upload.", float, "200"),
+    Setting(
+        "SOB_SESSION_IDLE_MINUTES",
+        30.0,
+        "A citizen's (and an anonymous) session ends after this many minutes without a request.",
+        float,
+        "30",
+    ),
+    Setting(
+        "SOB_STAFF_SESSION_IDLE_MINUTES",
+        60.0,
+        "A staff member's session ends after this many minutes without a request.",
+        float,
+        "60",
+    ),
+    Setting(
+        "SOB_SESSION_LIFETIME_HOURS",
+        12.0,
+        "Every session ends this many hours after sign-in, however active.",
+        float,
+        "12",
+    ),
 )
 
 #: settings stored in ``app.config`` under another name than their environment variable

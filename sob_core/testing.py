@@ -213,10 +213,11 @@ def csrf_from(html: str) -> str:
 
 
 def login_as(client: FlaskClient, person: Any, unit_id: int | None = None) -> None:
-    """Sign ``person`` (a ``Staff`` or ``Citizen``) in on ``client`` through the session itself.
+    """Sign ``person`` (a ``Staff`` or ``Citizen``) in on ``client`` with a server-side session.
 
     The session is written by the same code ``complete_login`` uses, so it holds exactly what a
-    real sign-in leaves there; no login provider is involved.
+    real sign-in leaves there (and gets a new id, as a sign-in does); no login provider is
+    involved. The client's cookie holds only the new session's id.
     """
     import flask
 
@@ -238,6 +239,9 @@ def login_as(client: FlaskClient, person: Any, unit_id: int | None = None) -> No
         stored.update(signed_in)
         if unit_id is not None:
             stored["care_unit_id"] = unit_id
+        regenerate = getattr(stored, "regenerate", None)
+        if regenerate is not None:
+            regenerate()  # save_session stores it under a new id, as a real sign-in does
 
 
 @pytest.fixture

@@ -45,6 +45,9 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
         "SOB_BASE_URL": "https://stod.example.se",
         "SOB_UPLOAD_DIR": str(tmp_path / "media"),
         "SOB_MAX_UPLOAD_MB": "10",
+        "SOB_SESSION_IDLE_MINUTES": "20",
+        "SOB_STAFF_SESSION_IDLE_MINUTES": "45",
+        "SOB_SESSION_LIFETIME_HOURS": "8",
     }
     assert set(environ) == {setting.name for setting in config.SETTINGS}
     found = config.from_environment(tmp_path, environ)
@@ -60,6 +63,9 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
     assert found["SOB_MAX_UPLOAD_MB"] == 10.0
     assert found["MAX_CONTENT_LENGTH"] == int((10 * 1.4 + 16) * 1024 * 1024)
     assert found["SESSION_COOKIE_SECURE"] is False
+    assert found["SOB_SESSION_IDLE_MINUTES"] == 20.0
+    assert found["SOB_STAFF_SESSION_IDLE_MINUTES"] == 45.0
+    assert found["SOB_SESSION_LIFETIME_HOURS"] == 8.0
 
 
 def test_defaults_when_nothing_is_set(tmp_path):

@@ -26,5 +26,15 @@ def tick() -> int:
     return len(ids)
 
 
+def purge_sessions() -> int:
+    """Delete expired sessions (they are refused on load already; this keeps the table small)."""
+    from ..identity import sessions
+    from ..models._types import utcnow
+
+    count = sessions.purge_expired(db.session, utcnow())
+    db.session.commit()
+    return count
+
+
 #: the periodic jobs `sob cron` registers: (function, queue, interval in seconds)
-PERIODIC = ((tick, "default", 60),)
+PERIODIC = ((tick, "default", 60), (purge_sessions, "default", 600))

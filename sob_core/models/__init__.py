@@ -17,6 +17,7 @@ from .media import MediaFile
 from .notifications import Notification
 from .organisation import CareUnit, Region
 from .programs import Program, ProgramCatalogue, ProgramVersion
+from .sessions import UserSession
 
 __all__ = [
     "Bookmark",
@@ -42,4 +43,5 @@ __all__ = [
     "Region",
     "RoleAssignment",
     "Staff",
+    "UserSession",
 ]

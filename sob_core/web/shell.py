@@ -69,11 +69,13 @@ def load_user(user_id: str):
     kind, _, raw = user_id.partition(":")
     if not raw.isdigit():
         return None
+    person: Staff | Citizen | None = None
     if kind == "staff" and session.get("audience") == "staff":
-        return db.session.get(Staff, int(raw))
-    if kind == "citizen" and session.get("audience") == "citizen":
-        return db.session.get(Citizen, int(raw))
-    return None
+        person = db.session.get(Staff, int(raw))
+    elif kind == "citizen" and session.get("audience") == "citizen":
+        person = db.session.get(Citizen, int(raw))
+    # Checked on every request: a person set inactive is anonymous from their next request on.
+    return person if person is not None and person.is_active else None
 
 
 def refuse_non_form_bodies() -> None:
@@ -122,6 +124,11 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/", "index", index)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.add_url_rule("/lang/<lang>", "set_language", set_language)
+    from ..identity import sessions
+    from .auth.store import DatabaseSessionInterface
+
+    app.session_interface = DatabaseSessionInterface()  # the cookie holds only a session id
+    sessions.register_events()
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"

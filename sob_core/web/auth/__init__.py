@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from ... import audit
 from ...extensions import db, scoped
-from ...identity import personnummer
+from ...identity import personnummer, sessions
 from ...models import Citizen, Staff
 from ...types import AUDIENCES, VerifiedIdentity
 from ..access import public, require
 from ..shell import safe_next, start_page_for
+from .store import current_token, regenerate
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -54,8 +55,13 @@ def logout() -> ResponseReturnValue:
         abort(400)
     _record(current_user.audience, current_user.id, "logout")
     db.session.commit()
+    token = current_token(session)
+    if token:
+        sessions.revoke(db.session, token)  # this session's id is dead, copied cookies too
+        db.session.commit()
     logout_user()
     session.clear()
+    regenerate(session)  # the flash below goes into a new session with a new id
     flash(_("You are signed out."), "info")
     return redirect("/")
 
@@ -117,6 +123,7 @@ def start_session(person: Staff | Citizen, identity: VerifiedIdentity) -> None:
     """Replace the session with a signed-in one for ``person`` (also ``testing.login_as``)."""
     lang = session.get("lang")
     session.clear()  # a fresh session: never carry one audience's session into another's
+    regenerate(session)  # and a new id: a cookie from before the sign-in no longer works
     if lang:
         session["lang"] = lang
     session["audience"] = identity.audience
