@@ -16,7 +16,7 @@ from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from .access import public
@@ -71,8 +71,11 @@ def plotly_js() -> BaseResponse:
 
 @public
 def favicon() -> BaseResponse:
-    folder = Path(__file__).resolve().parents[1] / "static" / "sob_core"
-    response = send_from_directory(folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+    """The site icon (a small SVG, read into memory: no open file is left to the client)."""
+    path = Path(__file__).resolve().parents[1] / "static" / "sob_core" / "favicon.svg"
+    response = Response(path.read_bytes(), mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
     return response
 
 

@@ -44,7 +44,12 @@ SV_EN = {  # the auth plugin's own wording (its templates are not in the core's 
     "staff": {"sv": "Personal", "en": "Staff"},
     "sign_in_as": {"sv": "Logga in som", "en": "Sign in as"},
     "password_title": {"sv": "Logga in med lösenord", "en": "Sign in with password"},
-    "wrong_password": {"sv": "Fel HSA-id eller lösenord.", "en": "Wrong HSA-id or password."},
+    # one answer for a wrong password, an unknown and a locked account (no account enumeration)
+    "wrong_password": {
+        "sv": "Fel HSA-id eller lösenord. Efter för många felaktiga försök är kontot låst en stund.",
+        "en": "Wrong HSA-id or password. After too many failed attempts the account is locked "
+        "for a while.",
+    },
 }
 
 
