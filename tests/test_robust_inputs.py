@@ -103,3 +103,11 @@ def test_the_design_tool_refuses_a_deep_file_in_swedish(client, demo_data):
     )
     assert response.status_code == 200
     assert "nästlad i mer än 100 nivåer" in response.get_data(as_text=True)
+
+
+def test_a_nul_character_anywhere_is_a_clear_400(client):
+    """PostgreSQL text cannot hold NUL: refused up front, on SQLite too."""
+    assert client.get("/lang/sv?next=/%00").status_code == 400
+    assert client.get("/auth/login%00").status_code in (400, 404)
+    response = client.post("/auth/login", data={"x": "a\x00b"})
+    assert response.status_code == 400

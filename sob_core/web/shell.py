@@ -8,7 +8,7 @@ from flask import Flask, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
 from ..extensions import db, login_manager
 from ..models import Citizen, Staff
@@ -78,6 +78,18 @@ def load_user(user_id: str):
     return person if person is not None and person.is_active else None
 
 
+def refuse_nul_characters() -> None:
+    """A NUL character in the path, query or form is refused with 400 before any view reads it.
+
+    No text a person types contains one, and PostgreSQL text cannot store it (a DataError, 500).
+    """
+    values = [request.path, *request.args.values()]
+    if request.method == "POST" and request.mimetype in FORM_TYPES:
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        raise BadRequest()
+
+
 def refuse_non_form_bodies() -> None:
     """A body that is not a form (JSON, XML …) is refused with 415 before any view reads it.
 
@@ -121,6 +133,7 @@ def init_app(app: Flask) -> None:
     converters.init_app(app)
     # first of all before_request functions: no view, guard or CSRF check reads a non-form body
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_non_form_bodies)
+    app.before_request_funcs[None].insert(1, refuse_nul_characters)
     app.add_url_rule("/", "index", index)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.add_url_rule("/lang/<lang>", "set_language", set_language)
