@@ -28,6 +28,7 @@ from .assignments import pinned_forms as pinned_forms
 from .assignments import send_form as send_form
 from .citizen import BookmarkView as BookmarkView
 from .citizen import CitizenStart as CitizenStart
+from .citizen import assignment_available as assignment_available
 from .citizen import citizen_start as citizen_start
 from .citizen import is_bookmarked as is_bookmarked
 from .citizen import ongoing as ongoing

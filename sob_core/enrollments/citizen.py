@@ -14,12 +14,14 @@ from ..models import (
     Citizen,
     Enrollment,
     EnrollmentModule,
+    FormAssignment,
     ItemProgress,
     ProgramVersion,
 )
 from ._rows import _content, _insert_ignoring_conflict, changed_rows
 from .errors import EnrollmentError
 from .lifecycle import ONGOING, eligible_open_programs
+from .progress import accessible_item
 
 
 def toggle_bookmark(session: Session, enrollment: Enrollment, item_key: str) -> bool:
@@ -133,3 +135,23 @@ def citizen_start(session: Session, citizen: Citizen, now: datetime) -> CitizenS
         bookmarks=marks,
         hidden_items=hidden,
     )
+
+
+def assignment_available(session: Session, assignment: FormAssignment) -> bool:
+    """Whether the citizen may open and answer this form assignment now.
+
+    The one server-side decision every citizen route about a form asks (``accessible_item`` is
+    the same decision for a content item): a closed assignment is gone; a programme's form
+    item (``item_key`` set) follows its item, so a form in a module or item staff hid, or in a
+    module still locked, is not there; a form staff sent as an extra measurement (no item key)
+    is always there while open. Nothing is deleted: a saved draft waits in the database and is
+    usable again once the item is shown or its module opens.
+    """
+    if assignment.status == "closed":
+        return False
+    if assignment.enrollment_id is None or assignment.item_key is None:
+        return True
+    enrollment = session.get(Enrollment, assignment.enrollment_id)
+    if enrollment is None or enrollment.status not in ONGOING:
+        return False
+    return accessible_item(session, enrollment, assignment.item_key) is not None

@@ -24,11 +24,12 @@ bp = Blueprint("citizen", __name__, url_prefix="/citizen")
 def _own_assignment(assignment_id: int) -> FormAssignment:
     assignment = db.session.get(FormAssignment, assignment_id)
     # Someone else's assignment answers exactly like a missing one: no hint that it exists.
-    # A closed one (its enrollment ended) can no longer be answered either.
+    # A closed one (its enrollment ended), or a programme form staff hid or whose module is
+    # still locked, cannot be opened or answered either (a saved draft stays for later).
     if (
         assignment is None
         or assignment.citizen_id != current_user.id
-        or assignment.status == "closed"
+        or not enrollments.assignment_available(db.session, assignment)
     ):
         abort(404)
     return assignment
