@@ -28,6 +28,7 @@ from .scoring import (
     simple_sum_scale,
 )
 from .types import (
+    AnswerProblem,
     Band,
     ComputedResult,
     Credential,
@@ -115,6 +116,7 @@ def demo_people(audience: str) -> list[tuple[str, str, str]]:
 
 
 __all__ = [
+    "AnswerProblem",
     "Band",
     "ComputedResult",
     "Credential",

@@ -194,6 +194,19 @@ class ScaleScore:
 
 
 @dataclass(frozen=True)
+class AnswerProblem:
+    """Why a whole response cannot be accepted as given, found across its answers.
+
+    ``message`` is shown to the citizen (Swedish and English); ``items`` are the item ids (a
+    form's question keys) it concerns, and the message is shown next to those fields (above the
+    form when it names none).
+    """
+
+    message: LocalText
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scale:
     """A standardised instrument.
 
@@ -201,6 +214,12 @@ class Scale:
     number for numeric items; a missing item is an absent key) and a context such as
     ``{"sex": "female", "age": 34}``, and returns a ``ScaleScore``; it raises ``InvalidAnswers``
     when the answers cannot be scored under the manual's rules.
+
+    ``check_answers(answers)``, optional, checks a whole response across its answers before it is
+    accepted, and returns the ``AnswerProblem``s found (none: the response may be submitted). It
+    gets the scale's item answers as ``score`` does, and the form's other questions under their
+    own keys (e.g. a sleep diary's bedtime), so answers ``score`` would refuse are refused while
+    the citizen can still correct them.
     """
 
     id: str
@@ -219,6 +238,8 @@ class Scale:
     description: LocalText = field(default_factory=dict)
     #: the option labels shared by every item, when the instrument prints one response row
     options: tuple[LocalText, ...] = ()
+    #: cross-field checks of a whole response before it is accepted (see the class docstring)
+    check_answers: Callable[[Mapping[str, Any]], Sequence[AnswerProblem]] | None = None
 
     def item(self, item_id: str) -> ScaleItem:
         for item in self.items:
@@ -258,6 +279,8 @@ class Scale:
                 )
         if not callable(self.score):
             raise PluginContractError(f"scale {self.id!r}: score must be callable")
+        if self.check_answers is not None and not callable(self.check_answers):
+            raise PluginContractError(f"scale {self.id!r}: check_answers must be callable")
 
 
 # --- result scoring ------------------------------------------------------------------------------

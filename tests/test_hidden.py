@@ -166,6 +166,7 @@ def test_a_locked_module_answers_404_until_its_rule_opens_it(client, login):
     db.session.commit()
     assert not enrollments.assignment_available(db.session, early)
     login("citizen", JOHN)
+    assert f"/citizen/forms/{early.id}" not in page(client, "/citizen/")
     item_routes(client, enrollment, "m2-i1", 404)
     item_routes(client, enrollment, "m2-form", 404)
     form_routes(client, early, 404)
@@ -174,6 +175,7 @@ def test_a_locked_module_answers_404_until_its_rule_opens_it(client, login):
     enrollments.complete_module(db.session, enrollment, "m1", "staff", tommy.id, datetime.now(UTC))
     db.session.commit()  # "after the previous": module 2 is open now
     item_routes(client, enrollment, "m2-i1", 200)
+    assert f"/citizen/forms/{early.id}" in page(client, "/citizen/")
     form_routes(client, early, 200)
 
 

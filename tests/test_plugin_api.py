@@ -17,6 +17,7 @@ CONTRACT = {
     # the hook marker
     "hookimpl",
     # the typed objects hooks return and receive
+    "AnswerProblem",
     "Band",
     "ComputedResult",
     "Credential",

@@ -197,12 +197,23 @@ def list_scales_command() -> None:
 @click.option("--form", "form_key", default=None, help="Only responses to this form key.")
 @with_appcontext
 def recompute_command(form_key: str | None) -> None:
-    """Score every submitted response again (after a scale plugin was fixed)."""
+    """Score every submitted response again (after a scale plugin was fixed).
+
+    Fills in the responses whose scoring failed and clears their failure; those that fail again
+    are named (their reason is in the log and on the staff's response page) and the exit code is 1.
+    """
     from ..extensions import db
-    from ..results.pipeline import recompute
+    from ..results.pipeline import failed_responses, recompute
 
     count = recompute(db.session, current_app.extensions["sob"], form_key)
     click.echo(f"recomputed {count} responses")
+    failed = failed_responses(db.session, form_key=form_key)
+    if failed:
+        for response in failed:
+            click.echo(
+                f"scoring failed: response {response.id}: {response.scoring_error}", err=True
+            )
+        raise click.ClickException(f"{len(failed)} responses could not be scored")
 
 
 def init_app(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..content import filled
@@ -67,7 +67,7 @@ class CitizenStart:
     ongoing: list[Enrollment]
     available: list[ProgramVersion]
     bookmarks: list[BookmarkView]
-    hidden_items: set[tuple[int, str]]  # (enrollment id, item key) the citizen must not see
+    hidden_items: set[tuple[int, str]]  # (enrollment id, item key) hidden or still locked
 
 
 def ongoing(session: Session, citizen_id: int) -> list[Enrollment]:
@@ -92,9 +92,11 @@ def citizen_start(session: Session, citizen: Citizen, now: datetime) -> CitizenS
     by_id = {e.id: e for e in enrollments}
     hidden: set[tuple[int, str]] = set()
     if by_id:
+        # Modules staff hid, and modules still locked: nothing of theirs is the citizen's yet.
         hidden_modules = session.execute(
             select(EnrollmentModule.enrollment_id, EnrollmentModule.module_key).where(
-                EnrollmentModule.enrollment_id.in_(list(by_id)), EnrollmentModule.hidden.is_(True)
+                EnrollmentModule.enrollment_id.in_(list(by_id)),
+                or_(EnrollmentModule.hidden.is_(True), EnrollmentModule.state == "locked"),
             )
         ).all()
         for enrollment_id, module_key in hidden_modules:

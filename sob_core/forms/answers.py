@@ -7,15 +7,19 @@ readable after its question-type plugin is gone. Cleaning reads a posted form on
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..models import FormResponse, FormVersion
 from ..plugins import Registry
+from ..results import scale_answers
 from ..types import QuestionSpec, local
 from .definitions import specs
 from .skip_logic import condition_holds
+
+log = logging.getLogger(__name__)
 
 UNKNOWN_TYPE = {
     "sv": "Svar av en frågetyp som inte längre är installerad",
@@ -57,6 +61,35 @@ def clean_answers(
         if payload is not None:
             values[key] = payload
     return Outcome(values, errors)
+
+
+def check_response(
+    version: FormVersion, registry: Registry, values: Mapping[str, Any], lang: str
+) -> dict[str, str]:
+    """Cross-field checks of a whole response before it is submitted: question key -> message.
+
+    The form's scale (``Scale.check_answers``) looks at the cleaned answers together, e.g. a
+    sleep diary's time asleep against its time in bed. A problem that names no question of the
+    form is returned under the key ``""`` (shown above the form). A check that itself fails is a
+    plugin bug: it is logged, and the response goes on to scoring, which records a failure.
+    """
+    scale = registry.scales.get(version.scale_id) if version.scale_id else None
+    if scale is None or scale.check_answers is None:
+        return {}
+    answers = {**values, **scale_answers(scale, values)}
+    try:
+        problems = list(scale.check_answers(answers))
+    except Exception:
+        log.exception("scale %s: check_answers failed on form version %s", scale.id, version.id)
+        return {}
+    keys = {question["key"] for question in version.definition["questions"]}
+    errors: dict[str, str] = {}
+    for problem in problems:
+        message = local(problem.message, lang)
+        named = [item for item in problem.items if item in keys] or [""]
+        for key in named:
+            errors[key] = f"{errors[key]} {message}" if key in errors else message
+    return errors
 
 
 def _is_empty(data: Any) -> bool:

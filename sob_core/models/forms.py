@@ -93,6 +93,9 @@ class FormResponse(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: why scoring a submitted response last failed (a plugin bug), and when; None once scored
+    scoring_error: Mapped[str | None] = mapped_column(String(1000))
+    scoring_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     form_version: Mapped[FormVersion] = relationship()
     results: Mapped[list[Result]] = relationship(

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..plugins import PluginHost
-from ..types import ComputedResult, FormInfo, InvalidAnswers, Scale
+from ..types import ComputedResult, FormInfo, Scale
 
 
 class ResultKeyClash(RuntimeError):
@@ -43,21 +43,19 @@ def compute_results(
     if form.scale_id:
         scale = host.registry.scales.get(form.scale_id)
         if scale is not None:
-            try:
-                outcome = scale.score(scale_answers(scale, answers), context)
-            except InvalidAnswers:
-                outcome = None  # incomplete under the manual's rules: no score, never a guess
-            if outcome is not None:
-                for sub in scale.subscales:
-                    results.append(
-                        ComputedResult(
-                            key=f"{scale.id}.{sub.id}",
-                            value=outcome.scores.get(sub.id),
-                            band=outcome.bands.get(sub.id),
-                            flags=tuple(outcome.flags) if sub.id == scale.subscales[0].id else (),
-                            label=sub.label,
-                        )
+            # Answers the manual's rules cannot score raise ``InvalidAnswers``: no score, never a
+            # guess, and the caller records why (``pipeline.score``).
+            outcome = scale.score(scale_answers(scale, answers), context)
+            for sub in scale.subscales:
+                results.append(
+                    ComputedResult(
+                        key=f"{scale.id}.{sub.id}",
+                        value=outcome.scores.get(sub.id),
+                        band=outcome.bands.get(sub.id),
+                        flags=tuple(outcome.flags) if sub.id == scale.subscales[0].id else (),
+                        label=sub.label,
                     )
+                )
     for batch in host.hook.sob_score_response(form=form, answers=answers, context=context):
         results.extend(batch or ())
     seen: set[str] = set()

@@ -2,10 +2,16 @@
 
 Results own scoring: ``forms.submit`` calls ``score`` once a response is submitted, and the CLI
 calls ``recompute`` after a scale plugin was fixed. ``score`` sends ``events.result_recorded``.
+
+When scoring fails (a scale or result plugin raises, a scale refuses the answers), the response
+stays submitted and nothing of it is lost: the failure is logged and recorded on the response
+(``scoring_error``, ``scoring_failed_at``), staff see it, and a later ``recompute`` that succeeds
+stores the results and clears it. Results of an earlier successful scoring are kept meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,9 +21,22 @@ from sqlalchemy.orm import Session
 from .. import events
 from ..forms.answers import payloads
 from ..forms.definitions import form_info
-from ..models import Citizen, Form, FormResponse, FormVersion, Result
+from ..models import (
+    Citizen,
+    Enrollment,
+    Form,
+    FormAssignment,
+    FormResponse,
+    FormVersion,
+    Result,
+)
 from ..plugins import PluginHost
 from . import compute_results
+
+log = logging.getLogger(__name__)
+
+#: room for the recorded reason of a failure (``FormResponse.scoring_error``)
+ERROR_LENGTH = 1000
 
 
 def citizen_context(citizen: Citizen, on: date | None = None) -> dict[str, Any]:
@@ -29,13 +48,27 @@ def citizen_context(citizen: Citizen, on: date | None = None) -> dict[str, Any]:
 
 
 def score(session: Session, host: PluginHost, response: FormResponse) -> list[Result]:
-    """(Re)compute and store the results of a submitted response."""
+    """(Re)compute and store the results of a submitted response.
+
+    A failure of the plugins computing them is recorded on the response and logged, and an empty
+    list returned (see the module docstring); anything else, such as the database, raises.
+    """
     version = response.form_version
     citizen = session.get(Citizen, response.citizen_id)
     if citizen is None or response.submitted_at is None:
         raise ValueError(f"response {response.id} is not a citizen's submitted answer")
     context = citizen_context(citizen, response.submitted_at.date())
-    computed = compute_results(host, form_info(version), payloads(response), context)
+    try:
+        computed = compute_results(host, form_info(version), payloads(response), context)
+    except Exception as error:  # a plugin's bug: recorded and logged, never lost nor swallowed
+        log.exception("scoring response %s (form version %s) failed", response.id, version.id)
+        reason = f"{type(error).__name__}: {error}".strip()
+        response.scoring_error = reason[:ERROR_LENGTH]
+        response.scoring_failed_at = datetime.now(UTC)
+        session.flush()
+        return []
+    response.scoring_error = None
+    response.scoring_failed_at = None
     visible = {
         r["key"]: bool(r.get("citizen_visible")) for r in version.definition.get("results", [])
     }
@@ -70,7 +103,11 @@ def score(session: Session, host: PluginHost, response: FormResponse) -> list[Re
 
 
 def recompute(session: Session, host: PluginHost, form_key: str | None = None) -> int:
-    """Score every submitted response again (after a scale plugin was fixed)."""
+    """Score every submitted response again (after a scale plugin was fixed).
+
+    Fills in the responses whose scoring failed before and clears their failure; one that fails
+    again keeps its recorded failure (``failed_responses`` counts them).
+    """
     query = select(FormResponse).where(FormResponse.status == "submitted")
     if form_key:
         query = query.join(FormVersion).join(Form).where(Form.key == form_key)
@@ -80,3 +117,29 @@ def recompute(session: Session, host: PluginHost, form_key: str | None = None) -
         count += 1
     session.commit()
     return count
+
+
+def failed_responses(
+    session: Session,
+    citizen_id: int | None = None,
+    form_key: str | None = None,
+    care_unit_id: int | None = None,
+) -> list[FormResponse]:
+    """Submitted responses whose scoring failed and is not yet filled in, oldest first.
+
+    ``care_unit_id`` keeps those given within that unit's enrollments (what its staff may read).
+    """
+    query = select(FormResponse).where(
+        FormResponse.status == "submitted", FormResponse.scoring_failed_at.is_not(None)
+    )
+    if citizen_id is not None:
+        query = query.where(FormResponse.citizen_id == citizen_id)
+    if care_unit_id is not None:
+        query = (
+            query.join(FormAssignment, FormResponse.assignment_id == FormAssignment.id)
+            .join(Enrollment, FormAssignment.enrollment_id == Enrollment.id)
+            .where(Enrollment.care_unit_id == care_unit_id)
+        )
+    if form_key:
+        query = query.join(FormVersion).join(Form).where(Form.key == form_key)
+    return list(session.scalars(query.order_by(FormResponse.submitted_at, FormResponse.id)))

@@ -27,8 +27,19 @@ def test_citizen_fills_in_the_sleep_diary_and_sees_the_chart(page):
     page.fill("#rise_time", "07:00")
     page.fill("[name='time_in_bed_min:hours']", "8")
     page.fill("[name='time_in_bed_min:minutes']", "0")
-    page.fill("[name='total_sleep_min:hours']", "6")
+    # An impossible night first: refused next to the field, every answer still in place.
+    page.fill("[name='total_sleep_min:hours']", "9")
     page.fill("[name='total_sleep_min:minutes']", "0")
+    page.get_by_role("button", name="Skicka in").click()
+    expect(page.locator("[role=alert]")).to_contain_text("behöver")
+    expect(page.locator("#question-total_sleep_min")).to_contain_text(
+        "Du kan inte ha sovit längre än du låg i sängen"
+    )
+    expect(page.locator("#bedtime")).to_have_value("23:00")
+    expect(page.locator("[name='time_in_bed_min:hours']")).to_have_value("8")
+    expect(page.locator("[name='total_sleep_min:hours']")).to_have_value("9")
+    assert_accessible(page)
+    page.fill("[name='total_sleep_min:hours']", "6")
     page.get_by_role("button", name="Skicka in").click()
     expect(page.locator(".flashes")).to_contain_text("Tack")
     page.get_by_role("link", name=re.compile("Se dina resultat")).click()

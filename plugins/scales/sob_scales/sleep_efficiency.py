@@ -9,13 +9,21 @@ on the unrounded value, so 84.996% is "low" although shown as 85.0.
 Answers are ``{"time_in_bed_min": N, "total_sleep_min": N}``, numbers of minutes: both required,
 non-negative and finite, time in bed above 0, and sleep no longer than time in bed. The texts are
 our own (no licence needed).
+
+``check_answers`` refuses an impossible night while the citizen can still correct it: no time in
+bed, more sleep than time in bed, and, when the diary also asks when she went to bed
+(``bedtime``) and got up (``rise_time``, "HH:MM" each), the same time for both or more time in bed
+than lies between them (a night may pass midnight).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from sob_core import (
+    AnswerProblem,
     InvalidAnswers,
     Scale,
     ScaleItem,
@@ -112,6 +120,85 @@ def score(answers: Any, context: Any = None) -> ScaleScore:
     )
 
 
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _minutes(value: Any) -> int | float | None:
+    """A number of minutes, or None when the answer is missing or not a plain number."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return None
+    return value
+
+
+def _clock(value: Any) -> int | None:
+    """Minutes after midnight of an "HH:MM" answer, or None."""
+    match = _CLOCK.fullmatch(value) if isinstance(value, str) else None
+    return int(match.group(1)) * 60 + int(match.group(2)) if match else None
+
+
+def _duration(minutes: float) -> str:
+    hours, rest = divmod(int(round(minutes)), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def check_answers(answers: Mapping[str, Any]) -> list[AnswerProblem]:
+    """The impossible parts of one night's diary, each with a message next to its field."""
+    problems: list[AnswerProblem] = []
+    in_bed = _minutes(answers.get("time_in_bed_min"))
+    asleep = _minutes(answers.get("total_sleep_min"))
+    if in_bed is not None and in_bed <= 0:
+        problems.append(
+            AnswerProblem(
+                text(
+                    "Tiden i sängen måste vara längre än 0 minuter.",
+                    "The time in bed must be more than 0 minutes.",
+                ),
+                ("time_in_bed_min",),
+            )
+        )
+    elif in_bed is not None and asleep is not None and asleep > in_bed:
+        problems.append(
+            AnswerProblem(
+                text(
+                    f"Du kan inte ha sovit längre än du låg i sängen: du har angett {_duration(asleep)}"
+                    f" sömn men {_duration(in_bed)} i sängen.",
+                    f"You cannot have slept longer than you were in bed: you gave {_duration(asleep)}"
+                    f" of sleep but {_duration(in_bed)} in bed.",
+                ),
+                ("total_sleep_min",),
+            )
+        )
+    bedtime, rise = _clock(answers.get("bedtime")), _clock(answers.get("rise_time"))
+    if bedtime is not None and rise is not None:
+        between = (rise - bedtime) % (24 * 60)  # a night may pass midnight
+        if between == 0:
+            problems.append(
+                AnswerProblem(
+                    text(
+                        "Tiden du steg upp kan inte vara samma som tiden du gick och lade dig.",
+                        "The time you got up cannot be the same as the time you went to bed.",
+                    ),
+                    ("rise_time",),
+                )
+            )
+        elif in_bed is not None and in_bed > between:
+            bed_text, rise_text = answers["bedtime"], answers["rise_time"]
+            problems.append(
+                AnswerProblem(
+                    text(
+                        f"Du har angett {_duration(in_bed)} i sängen, men från {bed_text} till"
+                        f" {rise_text} är det {_duration(between)}.",
+                        f"You gave {_duration(in_bed)} in bed, but from {bed_text} to {rise_text}"
+                        f" is {_duration(between)}.",
+                    ),
+                    ("time_in_bed_min",),
+                )
+            )
+    return problems
+
+
 SCALE = Scale(
     id="sleep-efficiency",
     name=text("Sömneffektivitet (sömndagbok)", "Sleep efficiency (sleep diary)"),
@@ -127,6 +214,7 @@ SCALE = Scale(
     subscales=SUBSCALES,
     score=score,
     texts_shipped=True,
+    check_answers=check_answers,
     description=text(
         "Två uppgifter ur sömndagboken för en natt: tid i sängen och total sömntid.",
         "Two sleep-diary entries for one night: time in bed and total sleep time.",

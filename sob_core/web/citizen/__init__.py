@@ -76,6 +76,12 @@ def fill_in(assignment_id: int):
             return redirect(url_for("citizen.start"))
         final = request.form.get("action") == "submit"
         outcome = forms.clean_answers(version, host.registry, form, lang, final=final)
+        if final and not outcome.errors:
+            # Answers each fine on its own may still be impossible together (more sleep than
+            # time in bed): refused like an invalid answer, with everything she wrote kept.
+            outcome.errors.update(
+                forms.check_response(version, host.registry, outcome.values, lang)
+            )
         if outcome.errors:
             forms.store_answers(response, version, {**forms.payloads(response), **outcome.values})
             db.session.commit()
@@ -100,12 +106,13 @@ def fill_in(assignment_id: int):
 
 def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
     host = current_app.extensions["sob"]
+    general: list[str] = []  # problems of the whole response that name no field
     for key, message in errors.items():
-        field = getattr(form, key, None)
+        field = getattr(form, key, None) if key else None
         if field is not None:
             field.errors = [message]
-    answers = forms.payloads(response)
-    answers.update({k: getattr(form, k).data for k in errors if getattr(form, k, None) is not None})
+        else:
+            general.append(message)
     questions = []
     for spec, question in zip(forms.specs(version), version.definition["questions"], strict=True):
         questions.append(
@@ -124,6 +131,7 @@ def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
         response=response,
         questions=questions,
         error_count=len(errors),
+        general_errors=general,
     )
 
 

@@ -22,6 +22,7 @@ from ...enrollments import staff_views
 from ...extensions import db
 from ...i18n import current_language
 from ...models import Enrollment, EnrollmentEvent
+from ...results.pipeline import failed_responses
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
@@ -213,6 +214,9 @@ def patient_results(enrollment_id: int):
         "sob_core/staff/patient_results.html",
         **tab_context(enrollment, "patient_results"),
         rows=series_list(enrollment.citizen, citizen_view=False),
+        scoring_failures=failed_responses(
+            db.session, enrollment.citizen_id, care_unit_id=enrollment.care_unit_id
+        ),
     )
 
 
