@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from sob_core import Scale, ScaleItem, ScaleScore, Subscale, forms, hookimpl
+from sob_core import PluginContractError, Scale, ScaleItem, ScaleScore, Subscale, forms, hookimpl
 from sob_core.enrollments import assignments
 from sob_core.extensions import db
 from sob_core.models import (
@@ -270,3 +270,11 @@ def test_another_units_failures_are_not_counted(app, flaky):
     here = _enrollment().care_unit_id
     assert len(pipeline.failed_responses(db.session, flaky.citizen_id, care_unit_id=here)) == 1
     assert pipeline.failed_responses(db.session, flaky.citizen_id, care_unit_id=here + 999) == []
+
+
+def test_a_check_that_is_not_callable_breaks_the_contract():
+    scale = Flaky().sob_scales()[0]
+    bad = Scale(**{**scale.__dict__, "check_answers": "not a function"})
+    with pytest.raises(PluginContractError, match="check_answers must be callable"):
+        bad.validate()
+    scale.validate()  # without a check, the scale is fine

@@ -108,7 +108,8 @@ def display_answer(
         return local(UNKNOWN_TYPE, lang)
     try:
         return qtype.display(spec, stored.get("value"), lang)
-    except Exception:  # a broken display must not hide that an answer exists
+    except Exception:  # a broken display must not hide that an answer exists; logged, not lost
+        log.exception("question type %s could not display an answer", qtype.key)
         return str(stored.get("value"))
 
 

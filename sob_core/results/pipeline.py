@@ -62,7 +62,8 @@ def score(session: Session, host: PluginHost, response: FormResponse) -> list[Re
         computed = compute_results(host, form_info(version), payloads(response), context)
     except Exception as error:  # a plugin's bug: recorded and logged, never lost nor swallowed
         log.exception("scoring response %s (form version %s) failed", response.id, version.id)
-        reason = f"{type(error).__name__}: {error}".strip()
+        # No NUL: PostgreSQL text cannot hold one, and a plugin's message may carry anything.
+        reason = f"{type(error).__name__}: {error}".replace("\x00", "").strip()
         response.scoring_error = reason[:ERROR_LENGTH]
         response.scoring_failed_at = datetime.now(UTC)
         session.flush()
