@@ -44,6 +44,7 @@ SUBSCALES = (
         items=ANXIETY,
         minimum=0,
         maximum=45,
+        step=1,
         explanation=text(
             "Summan av de 15 ångestfrågorna, 0-45. Högre poäng betyder mer ångest. Jämförelse med"
             " normer (T-poäng) kräver normtabeller efter kön och årskurs.",
@@ -57,6 +58,7 @@ SUBSCALES = (
         items=DEPRESSION,
         minimum=0,
         maximum=30,
+        step=1,
         explanation=text(
             "Summan av de 10 depressionsfrågorna, 0-30. Högre poäng betyder mer nedstämdhet.",
             "The sum of the 10 depression items, 0-30. Higher means more low mood.",
@@ -68,6 +70,7 @@ SUBSCALES = (
         items=tuple(str(n) for n in range(1, 26)),
         minimum=0,
         maximum=75,
+        step=1,
         explanation=text(
             "Summan av alla 25 frågor, 0-75.",
             "The sum of all 25 items, 0-75.",
