@@ -19,9 +19,7 @@ def _unit() -> int:
 
 
 def _per_enrollment() -> Enrollment:
-    return db.session.scalar(
-        select(Enrollment).join(Citizen).where(Citizen.personnummer == PER)
-    )
+    return db.session.scalar(select(Enrollment).join(Citizen).where(Citizen.personnummer == PER))
 
 
 def _list_count(html: str, name: str) -> str:
@@ -80,7 +78,9 @@ def test_a_flagged_response_is_explained_on_the_patient_page(
 def test_an_unflagged_patient_has_no_flags(client, login):
     login("staff", TOMMY, unit_id=_unit())
     listing = client.get("/staff/patients?view=mine").get_data(as_text=True)
-    names = re.findall(r'<tr>\s*<td><a href="/staff/patients/(\d+)">([^<]+)</a>(.*?)</tr>', listing, re.S)
+    names = re.findall(
+        r'<tr>\s*<td><a href="/staff/patients/(\d+)">([^<]+)</a>(.*?)</tr>', listing, re.S
+    )
     unflagged = [(i, n) for i, n, row in names if "flag-count" not in row]
     assert unflagged
     page = client.get(f"/staff/patients/{unflagged[0][0]}").get_data(as_text=True)
