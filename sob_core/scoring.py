@@ -297,6 +297,7 @@ def simple_sum_scale(
     texts_shipped: bool = True,
     description: LocalText | None = None,
     explanation: LocalText | None = None,
+    citizen_explanation: LocalText | None = None,
     options: Sequence[LocalText] = (),
     languages: tuple[str, ...] = ("sv", "en"),
 ) -> Scale:
@@ -317,6 +318,7 @@ def simple_sum_scale(
         minimum=sum(min(item.scores) for item in items),
         maximum=sum(max(item.scores) for item in items),
         explanation=explanation or {},
+        citizen_explanation=citizen_explanation or {},
         step=1,  # a sum of whole item scores
     )
     holder: list[Scale] = []

@@ -205,6 +205,9 @@ class Subscale:
     minimum: float | None = None
     maximum: float | None = None
     explanation: LocalText = field(default_factory=dict)
+    #: what the citizen reads above her own values (``explanation`` is the care team's text);
+    #: without it the citizen sees no explanation of the subscale
+    citizen_explanation: LocalText = field(default_factory=dict)
     #: the smallest difference between two reported values: 1 for a sum of integer item scores,
     #: 0.01 for a mean reported with two decimals. Values are shown with its decimals and bands
     #: as inclusive ranges (5-9); None (unknown) shows up to two decimals and half-open ranges.

@@ -154,6 +154,9 @@ def test_f_citizens_see_only_citizen_band_texts(client, login, lang, staff_text,
     assert citizen_text in page
     for clinical in ("Behandling bör övervägas", "Consider treatment", staff_text):
         assert clinical not in page
+    # nor the subscale's clinician text ("always follow up item 9"): the citizen's text instead
+    assert "följas upp" not in page and "follow up" not in page
+    assert ("Summan av dina svar" if lang == "sv" else "The sum of your answers") in page
     assert ("Mina värden" if lang == "sv" else "My values") in page
     sleep = client.get(f"/citizen/results/{SLEEP}").get_data(as_text=True)
     values = _cells(sleep, 1)

@@ -96,7 +96,10 @@ def load_series(
             explanation = dict(result.get("explanation") or {})
     if sub is not None:
         label = label or scale_label(registry, key) or {}
-        if not explanation:
+        if not explanation and citizen_view:
+            # the care team's text ("always follow up item 9") is not the citizen's
+            explanation = dict(sub.citizen_explanation)
+        elif not explanation:
             scale = registry.scales[key.partition(".")[0]]
             explanation = dict(sub.explanation) or dict(scale.description)
     if not label and version is not None:

@@ -239,6 +239,12 @@ SCALE = simple_sum_scale(
         "The sum of all ten items, 0-40. Hazardous use starts at 6 points for women and 8 for"
         " men (8 when sex is not known).",
     ),
+    citizen_explanation=text(
+        "Summan av dina svar på tio frågor om alkohol, 0-40. Högre poäng betyder alkoholvanor "
+        "med högre risk för hälsan.",
+        "The sum of your answers to ten questions about alcohol, 0-40. Higher means drinking "
+        "habits with a higher risk to health.",
+    ),
 )
 
 

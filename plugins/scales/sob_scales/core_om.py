@@ -188,6 +188,10 @@ def _subscale(sub_id: str, sv: str, en: str, items: tuple[str, ...], bands: tupl
         explanation=text(
             sv + "." + _MEAN_NOTE[0] + missing_sv, en + "." + _MEAN_NOTE[1] + missing_en
         ),
+        citizen_explanation=text(
+            f"{sv}: medelvärdet av dina svar, 0-4. Ett högre värde betyder mer besvär.",
+            f"{en}: the mean of your answers, 0-4. A higher value means more distress.",
+        ),
     )
 
 

@@ -221,6 +221,12 @@ SCALE = simple_sum_scale(
         "The sum of all eleven items, 0-44. Probable problems start at 2 points for women and 6"
         " for men (6 when sex is not known); 25 or more suggests dependence.",
     ),
+    citizen_explanation=text(
+        "Summan av dina svar på elva frågor om droger, 0-44. Högre poäng betyder att droger "
+        "påverkar dig mer.",
+        "The sum of your answers to eleven questions about drugs, 0-44. Higher means that drugs "
+        "affect you more.",
+    ),
 )
 
 

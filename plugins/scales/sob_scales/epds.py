@@ -108,6 +108,12 @@ SCALE = simple_sum_scale(
         "The sum of ten items, 0-30. 12 points or more suggests depression. Item 10 asks about"
         " thoughts of self-harm and is always followed up.",
     ),
+    citizen_explanation=text(
+        "Summan av dina svar på tio frågor om hur du mått den senaste veckan, 0-30. Högre poäng "
+        "betyder mer besvär med nedstämdhet eller oro.",
+        "The sum of your answers to ten questions about how you have felt over the last week, "
+        "0-30. Higher means more problems with low mood or worry.",
+    ),
 )
 
 

@@ -142,6 +142,12 @@ SCALE = simple_sum_scale(
         "Summan av sju frågor, 0-21. Högre poäng betyder mer ångest.",
         "The sum of seven items, 0-21. Higher means more anxiety.",
     ),
+    citizen_explanation=text(
+        "Summan av dina svar på sju frågor, 0-21. Högre poäng betyder mer besvär med oro eller "
+        "ångest.",
+        "The sum of your answers to seven questions, 0-21. Higher means more problems with "
+        "worry or anxiety.",
+    ),
 )
 
 

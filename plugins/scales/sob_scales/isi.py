@@ -114,6 +114,11 @@ SCALE = simple_sum_scale(
         "Summan av sju frågor, 0-28. 15 poäng eller mer betyder klinisk sömnlöshet.",
         "The sum of seven items, 0-28. 15 points or more means clinical insomnia.",
     ),
+    citizen_explanation=text(
+        "Summan av dina svar på sju frågor om sömn, 0-28. Högre poäng betyder mer sömnbesvär.",
+        "The sum of your answers to seven questions about sleep, 0-28. Higher means more sleep "
+        "problems.",
+    ),
 )
 
 

@@ -134,6 +134,12 @@ SCALE = simple_sum_scale(
         "The sum of nine items, 0-54. Item 9 (zest for life) at 4 points or more must always be"
         " followed up with a suicide risk assessment.",
     ),
+    citizen_explanation=text(
+        "Summan av dina svar på nio frågor om hur du mått, 0-54. Högre poäng betyder mer besvär "
+        "med nedstämdhet.",
+        "The sum of your answers to nine questions about how you have felt, 0-54. Higher means "
+        "more problems with low mood.",
+    ),
 )
 
 

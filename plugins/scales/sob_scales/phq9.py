@@ -192,6 +192,11 @@ SCALE = simple_sum_scale(
         "The sum of nine items, 0-27. Higher means more depressive symptoms. Always follow up"
         " item 9 when it is answered with anything but 'Not at all'.",
     ),
+    citizen_explanation=text(
+        "Summan av dina svar på nio frågor, 0-27. Högre poäng betyder mer besvär med nedstämdhet.",
+        "The sum of your answers to nine questions, 0-27. Higher means more problems with low "
+        "mood.",
+    ),
 )
 
 

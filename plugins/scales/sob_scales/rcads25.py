@@ -51,6 +51,10 @@ SUBSCALES = (
             "The sum of the 15 anxiety items, 0-45. Higher means more anxiety. Comparing with"
             " norms (T scores) needs the norm tables by sex and school grade.",
         ),
+        citizen_explanation=text(
+            "Summan av dina svar på 15 frågor om oro, 0-45. Högre poäng betyder mer oro.",
+            "The sum of your answers to 15 questions about worry, 0-45. Higher means more worry.",
+        ),
     ),
     Subscale(
         id="depression",
@@ -63,6 +67,12 @@ SUBSCALES = (
             "Summan av de 10 depressionsfrågorna, 0-30. Högre poäng betyder mer nedstämdhet.",
             "The sum of the 10 depression items, 0-30. Higher means more low mood.",
         ),
+        citizen_explanation=text(
+            "Summan av dina svar på 10 frågor om nedstämdhet, 0-30. Högre poäng betyder mer"
+            " nedstämdhet.",
+            "The sum of your answers to 10 questions about low mood, 0-30. Higher means more low"
+            " mood.",
+        ),
     ),
     Subscale(
         id="total",
@@ -74,6 +84,10 @@ SUBSCALES = (
         explanation=text(
             "Summan av alla 25 frågor, 0-75.",
             "The sum of all 25 items, 0-75.",
+        ),
+        citizen_explanation=text(
+            "Summan av dina svar på alla 25 frågor, 0-75.",
+            "The sum of your answers to all 25 questions, 0-75.",
         ),
     ),
 )

@@ -100,6 +100,12 @@ SUBSCALES = (
             "Andel av tiden i sängen som du sov, i procent: sömntid / tid i sängen x 100.",
             "The share of time in bed spent asleep, in per cent: sleep time / time in bed x 100.",
         ),
+        citizen_explanation=text(
+            "Hur stor del av tiden i sängen du sov, i procent. Ett högre värde betyder att du låg"
+            " vaken en mindre del av natten.",
+            "How much of your time in bed you slept, in per cent. A higher value means you lay"
+            " awake for less of the night.",
+        ),
     ),
 )
 
