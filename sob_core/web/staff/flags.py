@@ -34,7 +34,7 @@ class FlagRow:
     response_id: int
     at: datetime  # when the response was submitted
     form_title: str
-    result: str  # "PHQ-9 totalpoäng: 17 (Medelsvåra symtom)"
+    result: str  # "17 (Medelsvåra symtom)", after the result's name when the form's title is not it
     reasons: list[FlagReason]
 
 
@@ -80,8 +80,9 @@ def flag_rows(flagged: list[FlaggedResult]) -> list[FlagRow]:
                 (b for bands in sub.bands_by_sex.values() for b in bands if b.slug == result.band),
                 None,
             )
+        title = local(row.form_version.title, lang)
         value = format_value(result.value, sub.step if sub else None)
-        text = f"{label}: {value}"
+        text = value if label == title else f"{label}: {value}"  # a scale form is titled so
         if band is not None:
             text += f" ({local(band.label, lang)})"
         reasons = []
@@ -97,7 +98,7 @@ def flag_rows(flagged: list[FlaggedResult]) -> list[FlagRow]:
             FlagRow(
                 response_id=row.response.id,
                 at=result.at,
-                form_title=local(row.form_version.title, lang),
+                form_title=title,
                 result=text,
                 reasons=reasons,
             )
