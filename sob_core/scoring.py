@@ -267,11 +267,15 @@ def band_for(bands: Sequence[Band], value: Number) -> Band | None:
 
 @dataclass(frozen=True)
 class ItemFlag:
-    """A flag raised when an item's score (after any reverse scoring) is at least ``minimum``."""
+    """A flag raised when an item's score (after any reverse scoring) is at least ``minimum``.
+
+    ``text`` says for the care team what the flag means (it becomes the scale's ``flag_texts``).
+    """
 
     slug: str
     item_id: str
     minimum: int = 1
+    text: LocalText | None = None
 
     def raised(self, scores: Mapping[str, int]) -> bool:
         score = scores.get(self.item_id)
@@ -293,6 +297,7 @@ def simple_sum_scale(
     texts_shipped: bool = True,
     description: LocalText | None = None,
     explanation: LocalText | None = None,
+    citizen_explanation: LocalText | None = None,
     options: Sequence[LocalText] = (),
     languages: tuple[str, ...] = ("sv", "en"),
 ) -> Scale:
@@ -313,6 +318,8 @@ def simple_sum_scale(
         minimum=sum(min(item.scores) for item in items),
         maximum=sum(max(item.scores) for item in items),
         explanation=explanation or {},
+        citizen_explanation=citizen_explanation or {},
+        step=1,  # a sum of whole item scores
     )
     holder: list[Scale] = []
 
@@ -341,6 +348,7 @@ def simple_sum_scale(
         texts_shipped=texts_shipped,
         languages=languages,
         critical_items={flag.item_id: flag.slug for flag in flags},
+        flag_texts={flag.slug: flag.text for flag in flags if flag.text},
         description=description or {},
         options=tuple(options),
     )

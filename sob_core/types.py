@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -135,7 +136,13 @@ class QuestionType:
 
 @dataclass(frozen=True)
 class Band:
-    """A coloured score range of a subscale: ``lower <= value < upper`` (None is open)."""
+    """A coloured score range of a subscale: ``lower <= value < upper`` (None is open).
+
+    ``explanation`` is the clinician's text (what the range means for care: "Consider
+    treatment"); only staff see it. ``citizen_explanation`` is the text a citizen sees beside her
+    own values: neutral, no diagnosis or treatment advice. A band without a citizen text shows the
+    citizen its label and range only.
+    """
 
     slug: str
     label: LocalText
@@ -143,11 +150,31 @@ class Band:
     lower: float | None = None
     upper: float | None = None
     explanation: LocalText = field(default_factory=dict)
+    citizen_explanation: LocalText = field(default_factory=dict)
 
     def contains(self, value: float) -> bool:
         return (self.lower is None or value >= self.lower) and (
             self.upper is None or value < self.upper
         )
+
+    def inclusive_range(
+        self, step: float | None, minimum: float | None = None, maximum: float | None = None
+    ) -> tuple[float | None, float | None]:
+        """The band's lowest and highest reportable value with a score step of ``step``.
+
+        ``upper`` is exclusive, so the highest value is ``upper - step`` (a PHQ-9 band 5 <= x < 10
+        is 5-9); an open end is the subscale's ``minimum`` / ``maximum``, or None when unknown.
+        Without a step (None) the highest value of a closed band cannot be named: it is None too,
+        and the band reads "from lower, below upper".
+        """
+        low = self.lower if self.lower is not None else minimum
+        if self.upper is None:
+            high = maximum
+        elif step:
+            high = float(Decimal(str(self.upper)) - Decimal(str(step)))
+        else:
+            high = None
+        return low, high
 
 
 @dataclass(frozen=True)
@@ -178,6 +205,13 @@ class Subscale:
     minimum: float | None = None
     maximum: float | None = None
     explanation: LocalText = field(default_factory=dict)
+    #: what the citizen reads above her own values (``explanation`` is the care team's text);
+    #: without it the citizen sees no explanation of the subscale
+    citizen_explanation: LocalText = field(default_factory=dict)
+    #: the smallest difference between two reported values: 1 for a sum of integer item scores,
+    #: 0.01 for a mean reported with two decimals. Values are shown with its decimals and bands
+    #: as inclusive ranges (5-9); None (unknown) shows up to two decimals and half-open ranges.
+    step: float | None = None
 
     def bands_for(self, context: Mapping[str, Any] | None = None) -> tuple[Band, ...]:
         sex = (context or {}).get("sex")
@@ -240,6 +274,10 @@ class Scale:
     options: tuple[LocalText, ...] = ()
     #: cross-field checks of a whole response before it is accepted (see the class docstring)
     check_answers: Callable[[Mapping[str, Any]], Sequence[AnswerProblem]] | None = None
+    #: what each flag slug means, for the care team: ``{slug: {"sv": ..., "en": ...}}``, e.g.
+    #: "Item 9 (thoughts of self-harm) answered above 'Not at all'". Shown on the patient page
+    #: with the item and answer that raised it (``critical_items``); an unknown slug is shown as is.
+    flag_texts: Mapping[str, LocalText] = field(default_factory=dict)
 
     def item(self, item_id: str) -> ScaleItem:
         for item in self.items:

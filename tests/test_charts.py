@@ -59,3 +59,41 @@ def test_the_results_page_draws_its_chart_in_the_citizens_language(client, login
         browser["lang"] = "en"
     page = client.get("/citizen/results/sleep-efficiency.efficiency").get_data(as_text=True)
     assert "Date" in page and "Datum" not in page
+
+
+def _phq9_like() -> Series:
+    points = [
+        SimpleNamespace(at=datetime(2026, 3, day, 9, tzinfo=UTC), value=value)
+        for day, value in ((2, 27.0), (9, 8.0))
+    ]
+    bands = (Band("low", {}, "#2e7d32", 0, 20), Band("top", {}, "#b71c1c", 20, None))
+    return Series("phq-9.total", {"sv": "PHQ-9"}, {}, points, bands, {}, 1, 0, 27)  # type: ignore[arg-type]
+
+
+def test_the_axis_spans_the_whole_scale_and_the_top_band_is_whole(app):
+    with app.test_request_context():
+        chart = figure(_phq9_like(), "sv")
+    low, high = chart["layout"]["yaxis"]["range"]
+    assert low < 0 and high > 27  # room for a marker on 0 and on 27
+    assert [(s["y0"], s["y1"]) for s in chart["layout"]["shapes"]] == [(0, 20), (20, 27)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "texts", "separators"),
+    [("sv", ["27", "8"], ",\u00a0"), ("en", ["27", "8"], ".,")],
+)
+def test_hover_texts_are_the_tables_numbers(app, lang, texts, separators):
+    with app.test_request_context(), force_locale(lang):
+        chart = figure(_phq9_like(), lang)
+    assert chart["data"][0]["text"] == texts  # no "27.0"
+    assert chart["layout"]["separators"] == separators
+
+
+def test_decimal_hover_texts_use_the_decimal_comma_in_swedish(app):
+    series = _series()
+    series.step = 0.1
+    with app.test_request_context():
+        with force_locale("sv"):
+            assert figure(series, "sv")["data"][0]["text"] == ["8,0", "14,0", "–"]
+        with force_locale("en"):
+            assert figure(series, "en")["data"][0]["text"] == ["8.0", "14.0", "–"]

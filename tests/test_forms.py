@@ -80,7 +80,7 @@ def test_citizen_fills_in_the_sleep_diary_and_sees_the_result(client, login):
     assert 87.5 in values
     page = client.get("/citizen/results/sleep-efficiency.efficiency").get_data(as_text=True)
     assert "Mina värden (4)" in page
-    assert "87.5" in page and "Normal" in page
+    assert "87,5" in page and "Normal" in page  # the decimal comma in Swedish
     assert 'data-figure="' in page and f"/vendor/plotly.min.js?v={plotly_version()}" in page
 
 

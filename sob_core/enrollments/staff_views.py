@@ -10,10 +10,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Enrollment, EnrollmentEvent, FormAssignment, FormResponse, FormVersion, Staff
+from ..models import (
+    Enrollment,
+    EnrollmentEvent,
+    FormAssignment,
+    FormResponse,
+    FormVersion,
+    Result,
+    Staff,
+)
 from ._rows import _content
 from .overview import Overview, compute_overview
 from .progress import load_state
@@ -124,3 +132,34 @@ def event_names(
             ).all()
         )
     return EventNames(staff=names, forms=titles)
+
+
+@dataclass(frozen=True)
+class FlaggedResult:
+    """A result of the enrollment that raised flags, with the response and form it came from."""
+
+    result: Result
+    response: FormResponse
+    form_version: FormVersion
+
+
+def flagged_results(session: Session, enrollment: Enrollment) -> list[FlaggedResult]:
+    """The enrollment's flagged results, newest first, in one query.
+
+    The same rows the patient list counts (``web/staff/listing.py``): results with at least one
+    flag, of responses to the enrollment's own assignments. Every flag is active until triage
+    (a later issue) lets staff acknowledge one.
+    """
+    rows = session.execute(
+        select(Result, FormResponse, FormVersion)
+        .join(FormResponse, FormResponse.id == Result.response_id)
+        .join(FormAssignment, FormAssignment.id == FormResponse.assignment_id)
+        .join(FormVersion, FormVersion.id == FormResponse.form_version_id)
+        .where(
+            Result.citizen_id == enrollment.citizen_id,
+            FormAssignment.enrollment_id == enrollment.id,
+            func.json_array_length(Result.flags) > literal(0),
+        )
+        .order_by(Result.at.desc(), Result.id.desc())
+    )
+    return [FlaggedResult(result, response, version) for result, response, version in rows]

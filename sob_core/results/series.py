@@ -27,6 +27,10 @@ class Series:
     points: list[Result]
     bands: tuple[Band, ...] = ()
     band_by_slug: dict[str, Band] = field(default_factory=dict)
+    #: the subscale's score step and range (``Subscale.step``, ``minimum``, ``maximum``), if known
+    step: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 def subscale_for(registry: Registry, key: str) -> Subscale | None:
@@ -92,12 +96,25 @@ def load_series(
             explanation = dict(result.get("explanation") or {})
     if sub is not None:
         label = label or scale_label(registry, key) or {}
-        if not explanation:
+        if not explanation and citizen_view:
+            # the care team's text ("always follow up item 9") is not the citizen's
+            explanation = dict(sub.citizen_explanation)
+        elif not explanation:
             scale = registry.scales[key.partition(".")[0]]
             explanation = dict(sub.explanation) or dict(scale.description)
     if not label and version is not None:
         label = dict(version.title)
-    return Series(key, label or {"sv": key}, explanation, points, bands, _every_band(bands, sub))
+    return Series(
+        key,
+        label or {"sv": key},
+        explanation,
+        points,
+        bands,
+        _every_band(bands, sub),
+        step=sub.step if sub is not None else None,
+        minimum=sub.minimum if sub is not None else None,
+        maximum=sub.maximum if sub is not None else None,
+    )
 
 
 def _every_band(bands: tuple[Band, ...], sub: Subscale | None) -> dict[str, Band]:

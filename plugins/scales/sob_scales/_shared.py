@@ -25,8 +25,13 @@ def band(
     lower: float | None,
     upper: float | None,
     explanation: tuple[str, str],
+    citizen: tuple[str, str],
 ) -> Band:
-    """A band with Swedish and English label and explanation (``(sv, en)`` pairs)."""
+    """A band with Swedish and English label, staff explanation and citizen text (``(sv, en)``).
+
+    ``explanation`` is for the care team; ``citizen`` is what the citizen reads beside her own
+    values: neutral, without diagnosis or treatment advice.
+    """
     return Band(
         slug=slug,
         label={"sv": label[0], "en": label[1]},
@@ -34,6 +39,7 @@ def band(
         lower=lower,
         upper=upper,
         explanation={"sv": explanation[0], "en": explanation[1]},
+        citizen_explanation={"sv": citizen[0], "en": citizen[1]},
     )
 
 

@@ -142,6 +142,10 @@ def _bands(hazardous_from: int) -> tuple[Band, ...]:
                 f"Under {hazardous_from} poäng: alkoholvanorna innebär låg risk ({who}).",
                 f"Below {hazardous_from} points: drinking carries a low risk.",
             ),
+            (
+                "Dina svar tyder på alkoholvanor med låg risk för din hälsa.",
+                "Your answers suggest drinking habits with a low risk to your health.",
+            ),
         ),
         band(
             "hazardous",
@@ -154,6 +158,12 @@ def _bands(hazardous_from: int) -> tuple[Band, ...]:
                 " rekommenderas.",
                 f"{hazardous_from}-15 points: drinking increases the risk of harm. Brief advice is"
                 " recommended.",
+            ),
+            (
+                "Dina svar tyder på alkoholvanor som kan öka risken för din hälsa. "
+                "Det kan vara värt att prata med din behandlare om dem.",
+                "Your answers suggest drinking habits that may increase the risk to "
+                "your health. It may be worth talking them over with your therapist.",
             ),
         ),
         band(
@@ -168,6 +178,12 @@ def _bands(hazardous_from: int) -> tuple[Band, ...]:
                 "16-19 points: drinking is probably already causing harm. Counselling and"
                 " follow-up are recommended.",
             ),
+            (
+                "Dina svar tyder på att alkoholen kan påverka din hälsa. Din "
+                "behandlare ser dina svar och kan prata med dig om dem.",
+                "Your answers suggest that alcohol may be affecting your health. Your "
+                "therapist sees your answers and can talk them through with you.",
+            ),
         ),
         band(
             "possible-dependence",
@@ -178,6 +194,12 @@ def _bands(hazardous_from: int) -> tuple[Band, ...]:
             (
                 "20 poäng eller mer: tecken på alkoholberoende. En utförligare bedömning behövs.",
                 "20 points or more: signs of alcohol dependence. A fuller assessment is needed.",
+            ),
+            (
+                "Dina svar tyder på att alkoholen påverkar dig mycket. Din behandlare "
+                "ser dina svar och kan prata med dig om dem.",
+                "Your answers suggest that alcohol affects you a lot. Your therapist "
+                "sees your answers and can talk them through with you.",
             ),
         ),
     )
@@ -216,6 +238,12 @@ SCALE = simple_sum_scale(
         " män (8 när kön inte är känt).",
         "The sum of all ten items, 0-40. Hazardous use starts at 6 points for women and 8 for"
         " men (8 when sex is not known).",
+    ),
+    citizen_explanation=text(
+        "Summan av dina svar på tio frågor om alkohol, 0-40. Högre poäng betyder alkoholvanor "
+        "med högre risk för hälsan.",
+        "The sum of your answers to ten questions about alcohol, 0-40. Higher means drinking "
+        "habits with a higher risk to health.",
     ),
 )
 

@@ -75,6 +75,10 @@ BANDS = (
             "Klinisk poäng under 6 (medelvärde under 0,6): i nivå med en frisk befolkning.",
             "Clinical score below 6 (mean below 0.6): in the range of a healthy population.",
         ),
+        (
+            "Dina svar tyder på få psykiska besvär den senaste veckan.",
+            "Your answers suggest little distress over the last week.",
+        ),
     ),
     band(
         "low-level",
@@ -85,6 +89,10 @@ BANDS = (
         (
             "Klinisk poäng 6-9,9: låg nivå av psykiska besvär, under klinisk gräns.",
             "Clinical score 6-9.9: a low level of distress, below the clinical cut-off.",
+        ),
+        (
+            "Dina svar tyder på lätta psykiska besvär den senaste veckan.",
+            "Your answers suggest a little distress over the last week.",
         ),
     ),
     band(
@@ -97,6 +105,12 @@ BANDS = (
             "Klinisk poäng 10-14,9: lindriga psykiska besvär, över klinisk gräns.",
             "Clinical score 10-14.9: mild distress, above the clinical cut-off.",
         ),
+        (
+            "Dina svar tyder på vissa psykiska besvär den senaste veckan. Ta gärna "
+            "upp det med din behandlare.",
+            "Your answers suggest some distress over the last week. Feel free to "
+            "bring it up with your therapist.",
+        ),
     ),
     band(
         "moderate",
@@ -107,6 +121,12 @@ BANDS = (
         (
             "Klinisk poäng 15-19,9: måttliga psykiska besvär.",
             "Clinical score 15-19.9: moderate distress.",
+        ),
+        (
+            "Dina svar tyder på en hel del psykiska besvär den senaste veckan. Din "
+            "behandlare ser dina svar och kan prata med dig om dem.",
+            "Your answers suggest quite a lot of distress over the last week. Your "
+            "therapist sees your answers and can talk them through with you.",
         ),
     ),
     band(
@@ -119,6 +139,12 @@ BANDS = (
             "Klinisk poäng 20-24,9: måttliga till svåra psykiska besvär.",
             "Clinical score 20-24.9: moderate to severe distress.",
         ),
+        (
+            "Dina svar tyder på mycket psykiska besvär den senaste veckan. Din "
+            "behandlare ser dina svar och kan prata med dig om dem.",
+            "Your answers suggest a lot of distress over the last week. Your "
+            "therapist sees your answers and can talk them through with you.",
+        ),
     ),
     band(
         "severe",
@@ -129,6 +155,14 @@ BANDS = (
         (
             "Klinisk poäng 25 eller mer: svåra psykiska besvär.",
             "Clinical score 25 or more: severe distress.",
+        ),
+        (
+            "Dina svar tyder på stora psykiska besvär den senaste veckan. Din "
+            "behandlare ser dina svar och kan prata med dig om dem. Behöver du hjälp "
+            "snabbt, ring 1177.",
+            "Your answers suggest a great deal of distress over the last week. Your "
+            "therapist sees your answers and can talk them through with you. If you "
+            "need help quickly, call 1177.",
         ),
     ),
 )
@@ -150,8 +184,13 @@ def _subscale(sub_id: str, sv: str, en: str, items: tuple[str, ...], bands: tupl
         bands=bands,
         minimum=0,
         maximum=4,
+        step=0.01,  # means reported with two decimals
         explanation=text(
             sv + "." + _MEAN_NOTE[0] + missing_sv, en + "." + _MEAN_NOTE[1] + missing_en
+        ),
+        citizen_explanation=text(
+            f"{sv}: medelvärdet av dina svar, 0-4. Ett högre värde betyder mer besvär.",
+            f"{en}: the mean of your answers, 0-4. A higher value means more distress.",
         ),
     )
 
@@ -218,6 +257,14 @@ SCALE = Scale(
     score=score,
     texts_shipped=False,
     critical_items=dict.fromkeys(RISK, "risk-items-endorsed"),
+    flag_texts={
+        "risk-items-endorsed": text(
+            "En eller flera riskfrågor (6, 9, 16, 22, 24, 34: risk för sig själv eller andra) är"
+            " besvarade med något annat än 'Inte alls'. Gör en riskbedömning.",
+            "One or more risk items (6, 9, 16, 22, 24, 34: risk to self or others) are answered"
+            " with anything but 'Not at all'. Assess the risk.",
+        )
+    },
     description=text(
         "34 frågor om hur du mått den senaste veckan: välbefinnande, problem, funktion och risk.",
         "34 questions about the last week: well-being, problems, functioning and risk.",

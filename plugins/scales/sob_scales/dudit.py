@@ -141,6 +141,10 @@ def _bands(problems_from: int) -> tuple[Band, ...]:
                 f"Under {problems_from} poäng: svaren tyder inte på drogrelaterade problem.",
                 f"Below {problems_from} points: the answers do not suggest drug-related problems.",
             ),
+            (
+                "Dina svar tyder inte på problem med droger.",
+                "Your answers do not suggest problems with drugs.",
+            ),
         ),
         band(
             "drug-related-problems",
@@ -154,6 +158,12 @@ def _bands(problems_from: int) -> tuple[Band, ...]:
                 f"{problems_from}-24 points: probably harmful use or dependence. Talk about the"
                 " drug use and assess further.",
             ),
+            (
+                "Dina svar tyder på att droger kan påverka din hälsa. Din behandlare "
+                "ser dina svar och kan prata med dig om dem.",
+                "Your answers suggest that drugs may be affecting your health. Your "
+                "therapist sees your answers and can talk them through with you.",
+            ),
         ),
         band(
             "probable-dependence",
@@ -166,6 +176,12 @@ def _bands(problems_from: int) -> tuple[Band, ...]:
                 " bedömning behövs.",
                 "25 points or more: probably dependent on one or more drugs. A full assessment"
                 " is needed.",
+            ),
+            (
+                "Dina svar tyder på att droger påverkar dig mycket. Din behandlare "
+                "ser dina svar och kan prata med dig om dem.",
+                "Your answers suggest that drugs affect you a lot. Your therapist "
+                "sees your answers and can talk them through with you.",
             ),
         ),
     )
@@ -204,6 +220,12 @@ SCALE = simple_sum_scale(
         " 6 för män (6 när kön inte är känt); 25 eller mer tyder på beroende.",
         "The sum of all eleven items, 0-44. Probable problems start at 2 points for women and 6"
         " for men (6 when sex is not known); 25 or more suggests dependence.",
+    ),
+    citizen_explanation=text(
+        "Summan av dina svar på elva frågor om droger, 0-44. Högre poäng betyder att droger "
+        "påverkar dig mer.",
+        "The sum of your answers to eleven questions about drugs, 0-44. Higher means that drugs "
+        "affect you more.",
     ),
 )
 

@@ -36,6 +36,10 @@ BANDS = (
             "0-11 points: below the Swedish cut-off for probable depression. Always check item 10"
             " regardless.",
         ),
+        (
+            "Dina svar tyder på få besvär med nedstämdhet eller oro den senaste tiden.",
+            "Your answers suggest few problems with low mood or worry recently.",
+        ),
     ),
     band(
         "above-cutoff",
@@ -48,6 +52,13 @@ BANDS = (
             " behövs.",
             "12 points or more: probable depression. A follow-up conversation and a clinical"
             " assessment are needed.",
+        ),
+        (
+            "Dina svar tyder på besvär med nedstämdhet eller oro som kan vara bra att "
+            "prata om. Din behandlare ser dina svar och kan prata med dig om dem.",
+            "Your answers suggest problems with low mood or worry that may be good to "
+            "talk about. Your therapist sees your answers and can talk them through "
+            "with you.",
         ),
     ),
 )
@@ -71,7 +82,19 @@ SCALE = simple_sum_scale(
     items=ITEMS,
     label=text("EPDS totalpoäng", "EPDS total score"),
     bands=BANDS,
-    flags=(ItemFlag("item-10-positive", "10", minimum=1),),
+    flags=(
+        ItemFlag(
+            "item-10-positive",
+            "10",
+            minimum=1,
+            text=text(
+                "Fråga 10 (tankar på att skada sig själv) har fått 1 poäng eller mer. Följ upp"
+                " skyndsamt, oavsett totalpoäng.",
+                "Item 10 (thoughts of harming oneself) scored 1 or more. Follow up promptly,"
+                " whatever the total.",
+            ),
+        ),
+    ),
     texts_shipped=False,
     description=text(
         "Tio frågor om hur du mått de senaste sju dagarna, under graviditet eller efter"
@@ -84,6 +107,12 @@ SCALE = simple_sum_scale(
         " tankar på att skada sig själv och följs alltid upp.",
         "The sum of ten items, 0-30. 12 points or more suggests depression. Item 10 asks about"
         " thoughts of self-harm and is always followed up.",
+    ),
+    citizen_explanation=text(
+        "Summan av dina svar på tio frågor om hur du mått den senaste veckan, 0-30. Högre poäng "
+        "betyder mer besvär med nedstämdhet eller oro.",
+        "The sum of your answers to ten questions about how you have felt over the last week, "
+        "0-30. Higher means more problems with low mood or worry.",
     ),
 )
 

@@ -57,6 +57,10 @@ BANDS = (
             "0-4 poäng: inga eller minimala ångestsymtom.",
             "0-4 points: no or minimal anxiety symptoms.",
         ),
+        (
+            "Dina svar tyder på få eller inga besvär med oro eller ångest.",
+            "Your answers suggest few or no problems with worry or anxiety.",
+        ),
     ),
     band(
         "mild",
@@ -67,6 +71,12 @@ BANDS = (
         (
             "5-9 poäng: lindriga ångestsymtom. Följ upp vid nästa kontakt.",
             "5-9 points: mild anxiety symptoms. Follow up at the next contact.",
+        ),
+        (
+            "Dina svar tyder på vissa besvär med oro eller ångest. Ta gärna upp det "
+            "med din behandlare.",
+            "Your answers suggest some problems with worry or anxiety. Feel free to "
+            "bring it up with your therapist.",
         ),
     ),
     band(
@@ -79,6 +89,12 @@ BANDS = (
             "10-14 poäng: måttliga ångestsymtom. En närmare bedömning rekommenderas.",
             "10-14 points: moderate anxiety symptoms. A closer assessment is recommended.",
         ),
+        (
+            "Dina svar tyder på en hel del besvär med oro eller ångest. Din "
+            "behandlare ser dina svar och kan prata med dig om dem.",
+            "Your answers suggest quite a few problems with worry or anxiety. Your "
+            "therapist sees your answers and can talk them through with you.",
+        ),
     ),
     band(
         "severe",
@@ -89,6 +105,12 @@ BANDS = (
         (
             "15-21 poäng: svåra ångestsymtom. Aktiv behandling rekommenderas.",
             "15-21 points: severe anxiety symptoms. Active treatment is recommended.",
+        ),
+        (
+            "Dina svar tyder på mycket besvär med oro eller ångest. Din behandlare "
+            "ser dina svar och kan prata med dig om dem.",
+            "Your answers suggest many problems with worry or anxiety. Your therapist "
+            "sees your answers and can talk them through with you.",
         ),
     ),
 )
@@ -119,6 +141,12 @@ SCALE = simple_sum_scale(
     explanation=text(
         "Summan av sju frågor, 0-21. Högre poäng betyder mer ångest.",
         "The sum of seven items, 0-21. Higher means more anxiety.",
+    ),
+    citizen_explanation=text(
+        "Summan av dina svar på sju frågor, 0-21. Högre poäng betyder mer besvär med oro eller "
+        "ångest.",
+        "The sum of your answers to seven questions, 0-21. Higher means more problems with "
+        "worry or anxiety.",
     ),
 )
 

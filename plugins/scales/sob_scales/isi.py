@@ -31,6 +31,10 @@ BANDS = (
             "0-7 poäng: sömnbesvären är inte kliniskt betydelsefulla.",
             "0-7 points: sleep problems are not clinically significant.",
         ),
+        (
+            "Dina svar tyder på få eller inga sömnbesvär.",
+            "Your answers suggest few or no sleep problems.",
+        ),
     ),
     band(
         "subthreshold-insomnia",
@@ -41,6 +45,10 @@ BANDS = (
         (
             "8-14 poäng: märkbara sömnbesvär, men under gränsen för klinisk sömnlöshet.",
             "8-14 points: noticeable sleep problems, below the threshold for clinical insomnia.",
+        ),
+        (
+            "Dina svar tyder på vissa sömnbesvär.",
+            "Your answers suggest some sleep problems.",
         ),
     ),
     band(
@@ -55,6 +63,12 @@ BANDS = (
             "15-21 points: clinical insomnia of moderate severity. Treatment such as CBT for"
             " insomnia is recommended.",
         ),
+        (
+            "Dina svar tyder på en hel del sömnbesvär. Din behandlare ser dina svar "
+            "och kan prata med dig om dem.",
+            "Your answers suggest quite a few sleep problems. Your therapist sees "
+            "your answers and can talk them through with you.",
+        ),
     ),
     band(
         "clinical-insomnia-severe",
@@ -65,6 +79,12 @@ BANDS = (
         (
             "22-28 poäng: svår klinisk sömnlöshet. En utförlig bedömning och behandling behövs.",
             "22-28 points: severe clinical insomnia. A full assessment and treatment are needed.",
+        ),
+        (
+            "Dina svar tyder på mycket sömnbesvär. Din behandlare ser dina svar och "
+            "kan prata med dig om dem.",
+            "Your answers suggest many sleep problems. Your therapist sees your "
+            "answers and can talk them through with you.",
         ),
     ),
 )
@@ -93,6 +113,11 @@ SCALE = simple_sum_scale(
     explanation=text(
         "Summan av sju frågor, 0-28. 15 poäng eller mer betyder klinisk sömnlöshet.",
         "The sum of seven items, 0-28. 15 points or more means clinical insomnia.",
+    ),
+    citizen_explanation=text(
+        "Summan av dina svar på sju frågor om sömn, 0-28. Högre poäng betyder mer sömnbesvär.",
+        "The sum of your answers to seven questions about sleep, 0-28. Higher means more sleep "
+        "problems.",
     ),
 )
 

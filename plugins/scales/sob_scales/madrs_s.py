@@ -33,6 +33,10 @@ BANDS = (
             "0-12 poäng: inga eller mycket lätta depressiva symtom.",
             "0-12 points: no or very mild depressive symptoms.",
         ),
+        (
+            "Dina svar tyder på få eller inga besvär med nedstämdhet.",
+            "Your answers suggest few or no problems with low mood.",
+        ),
     ),
     band(
         "mild",
@@ -43,6 +47,11 @@ BANDS = (
         (
             "13-19 poäng: lätta depressiva symtom.",
             "13-19 points: mild depressive symptoms.",
+        ),
+        (
+            "Dina svar tyder på vissa besvär med nedstämdhet. Ta gärna upp det med din behandlare.",
+            "Your answers suggest some problems with low mood. Feel free to bring it "
+            "up with your therapist.",
         ),
     ),
     band(
@@ -55,6 +64,12 @@ BANDS = (
             "20-34 poäng: måttliga depressiva symtom. Behandling bör övervägas.",
             "20-34 points: moderate depressive symptoms. Consider treatment.",
         ),
+        (
+            "Dina svar tyder på en hel del besvär med nedstämdhet. Din behandlare ser "
+            "dina svar och kan prata med dig om dem.",
+            "Your answers suggest quite a few problems with low mood. Your therapist "
+            "sees your answers and can talk them through with you.",
+        ),
     ),
     band(
         "severe",
@@ -65,6 +80,13 @@ BANDS = (
         (
             "35 poäng eller mer: svåra depressiva symtom. Skyndsam bedömning behövs.",
             "35 points or more: severe depressive symptoms. Prompt assessment is needed.",
+        ),
+        (
+            "Dina svar tyder på stora besvär med nedstämdhet. Din behandlare ser dina "
+            "svar och kan prata med dig om dem. Behöver du hjälp snabbt, ring 1177.",
+            "Your answers suggest a lot of problems with low mood. Your therapist "
+            "sees your answers and can talk them through with you. If you need help "
+            "quickly, call 1177.",
         ),
     ),
 )
@@ -88,7 +110,19 @@ SCALE = simple_sum_scale(
     items=ITEMS,
     label=text("MADRS-S totalpoäng", "MADRS-S total score"),
     bands=BANDS,
-    flags=(ItemFlag("item-9-high", "9", minimum=4),),
+    flags=(
+        ItemFlag(
+            "item-9-high",
+            "9",
+            minimum=4,
+            text=text(
+                "Fråga 9 (livslust, med tankar på död och självmord) har fått 4 poäng eller mer."
+                " Gör en suicidriskbedömning.",
+                "Item 9 (zest for life, covering thoughts of death and suicide) scored 4 or more."
+                " Assess the suicide risk.",
+            ),
+        ),
+    ),
     texts_shipped=False,
     description=text(
         "Nio frågor om hur du mått de senaste tre dagarna.",
@@ -99,6 +133,12 @@ SCALE = simple_sum_scale(
         " upp med en bedömning av självmordsrisk.",
         "The sum of nine items, 0-54. Item 9 (zest for life) at 4 points or more must always be"
         " followed up with a suicide risk assessment.",
+    ),
+    citizen_explanation=text(
+        "Summan av dina svar på nio frågor om hur du mått, 0-54. Högre poäng betyder mer besvär "
+        "med nedstämdhet.",
+        "The sum of your answers to nine questions about how you have felt, 0-54. Higher means "
+        "more problems with low mood.",
     ),
 )
 

@@ -77,6 +77,10 @@ BANDS = (
             "0-4 poäng: inga eller minimala depressiva symtom.",
             "0-4 points: no or minimal depressive symptoms.",
         ),
+        (
+            "Dina svar tyder på få eller inga besvär med nedstämdhet de senaste två veckorna.",
+            "Your answers suggest few or no problems with low mood over the last two weeks.",
+        ),
     ),
     band(
         "mild",
@@ -87,6 +91,11 @@ BANDS = (
         (
             "5-9 poäng: lindriga depressiva symtom. Följ upp vid nästa kontakt.",
             "5-9 points: mild depressive symptoms. Follow up at the next contact.",
+        ),
+        (
+            "Dina svar tyder på vissa besvär med nedstämdhet. Ta gärna upp det med din behandlare.",
+            "Your answers suggest some problems with low mood. Feel free to bring it "
+            "up with your therapist.",
         ),
     ),
     band(
@@ -99,6 +108,12 @@ BANDS = (
             "10-14 poäng: måttliga depressiva symtom. Behandling bör övervägas.",
             "10-14 points: moderate depressive symptoms. Consider treatment.",
         ),
+        (
+            "Dina svar tyder på en hel del besvär med nedstämdhet. Din behandlare ser "
+            "dina svar och kan prata med dig om dem.",
+            "Your answers suggest quite a few problems with low mood. Your therapist "
+            "sees your answers and can talk them through with you.",
+        ),
     ),
     band(
         "moderately-severe",
@@ -110,6 +125,12 @@ BANDS = (
             "15-19 poäng: medelsvåra depressiva symtom. Aktiv behandling rekommenderas.",
             "15-19 points: moderately severe depressive symptoms. Active treatment is recommended.",
         ),
+        (
+            "Dina svar tyder på mycket besvär med nedstämdhet. Din behandlare ser "
+            "dina svar och kan prata med dig om dem.",
+            "Your answers suggest many problems with low mood. Your therapist sees "
+            "your answers and can talk them through with you.",
+        ),
     ),
     band(
         "severe",
@@ -120,6 +141,13 @@ BANDS = (
         (
             "20-27 poäng: svåra depressiva symtom. Skyndsam bedömning och behandling behövs.",
             "20-27 points: severe depressive symptoms. Prompt assessment and treatment are needed.",
+        ),
+        (
+            "Dina svar tyder på stora besvär med nedstämdhet. Din behandlare ser dina "
+            "svar och kan prata med dig om dem. Behöver du hjälp snabbt, ring 1177.",
+            "Your answers suggest a lot of problems with low mood. Your therapist "
+            "sees your answers and can talk them through with you. If you need help "
+            "quickly, call 1177.",
         ),
     ),
 )
@@ -140,7 +168,19 @@ SCALE = simple_sum_scale(
     items=ITEMS,
     label=text("PHQ-9 totalpoäng", "PHQ-9 total score"),
     bands=BANDS,
-    flags=(ItemFlag("item-9-positive", "9", minimum=1),),
+    flags=(
+        ItemFlag(
+            "item-9-positive",
+            "9",
+            minimum=1,
+            text=text(
+                "Fråga 9 (tankar på att det vore bättre att vara död eller att skada sig själv) är"
+                " besvarad med något annat än 'Inte alls'. Följ upp skyndsamt, oavsett totalpoäng.",
+                "Item 9 (thoughts of being better off dead or of self-harm) is answered with"
+                " anything but 'Not at all'. Follow up promptly, whatever the total.",
+            ),
+        ),
+    ),
     options=OPTIONS,
     description=text(
         "Under de senaste 2 veckorna, hur ofta har du besvärats av något av följande problem?",
@@ -151,6 +191,11 @@ SCALE = simple_sum_scale(
         " följas upp om den besvarats med något annat än 'Inte alls'.",
         "The sum of nine items, 0-27. Higher means more depressive symptoms. Always follow up"
         " item 9 when it is answered with anything but 'Not at all'.",
+    ),
+    citizen_explanation=text(
+        "Summan av dina svar på nio frågor, 0-27. Högre poäng betyder mer besvär med nedstämdhet.",
+        "The sum of your answers to nine questions, 0-27. Higher means more problems with low "
+        "mood.",
     ),
 )
 

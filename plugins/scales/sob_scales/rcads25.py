@@ -44,11 +44,16 @@ SUBSCALES = (
         items=ANXIETY,
         minimum=0,
         maximum=45,
+        step=1,
         explanation=text(
             "Summan av de 15 ångestfrågorna, 0-45. Högre poäng betyder mer ångest. Jämförelse med"
             " normer (T-poäng) kräver normtabeller efter kön och årskurs.",
             "The sum of the 15 anxiety items, 0-45. Higher means more anxiety. Comparing with"
             " norms (T scores) needs the norm tables by sex and school grade.",
+        ),
+        citizen_explanation=text(
+            "Summan av dina svar på 15 frågor om oro, 0-45. Högre poäng betyder mer oro.",
+            "The sum of your answers to 15 questions about worry, 0-45. Higher means more worry.",
         ),
     ),
     Subscale(
@@ -57,9 +62,16 @@ SUBSCALES = (
         items=DEPRESSION,
         minimum=0,
         maximum=30,
+        step=1,
         explanation=text(
             "Summan av de 10 depressionsfrågorna, 0-30. Högre poäng betyder mer nedstämdhet.",
             "The sum of the 10 depression items, 0-30. Higher means more low mood.",
+        ),
+        citizen_explanation=text(
+            "Summan av dina svar på 10 frågor om nedstämdhet, 0-30. Högre poäng betyder mer"
+            " nedstämdhet.",
+            "The sum of your answers to 10 questions about low mood, 0-30. Higher means more low"
+            " mood.",
         ),
     ),
     Subscale(
@@ -68,9 +80,14 @@ SUBSCALES = (
         items=tuple(str(n) for n in range(1, 26)),
         minimum=0,
         maximum=75,
+        step=1,
         explanation=text(
             "Summan av alla 25 frågor, 0-75.",
             "The sum of all 25 items, 0-75.",
+        ),
+        citizen_explanation=text(
+            "Summan av dina svar på alla 25 frågor, 0-75.",
+            "The sum of your answers to all 25 questions, 0-75.",
         ),
     ),
 )

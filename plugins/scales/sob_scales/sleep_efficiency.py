@@ -3,8 +3,8 @@
 Efficiency = total sleep time / time in bed x 100 (the standard sleep-diary definition; see
 Reed & Sacco, J Clin Sleep Med 2016;12:263-266 on its denominator). Below 85% is "low", the
 threshold that sleep restriction in CBT for insomnia works towards (Spielman, Saskin & Thorpy,
-Sleep 1987;10:45-56). The value is rounded to 2 decimals, half away from zero; the band is decided
-on the unrounded value, so 84.996% is "low" although shown as 85.0.
+Sleep 1987;10:45-56). The value is rounded to 1 decimal, half away from zero; the band is decided
+on the unrounded value, so 84.96% is "low" although shown as 85.0.
 
 Answers are ``{"time_in_bed_min": N, "total_sleep_min": N}``, numbers of minutes: both required,
 non-negative and finite, time in bed above 0, and sleep no longer than time in bed. The texts are
@@ -71,6 +71,12 @@ BANDS = (
             "Under 85 %: en stor del av tiden i sängen gick åt till att ligga vaken.",
             "Below 85%: much of the time in bed was spent awake.",
         ),
+        (
+            "En stor del av tiden i sängen låg du vaken. Det är vanligt vid "
+            "sömnbesvär, och något som behandlingen arbetar med.",
+            "You were awake for much of the time in bed. This is common with sleep "
+            "problems, and something the treatment works on.",
+        ),
     ),
     band(
         "normal",
@@ -81,6 +87,10 @@ BANDS = (
         (
             "85 % eller mer: du sov under det mesta av tiden i sängen.",
             "85% or more: you slept for most of the time in bed.",
+        ),
+        (
+            "Du sov under det mesta av tiden i sängen.",
+            "You slept for most of the time in bed.",
         ),
     ),
 )
@@ -93,9 +103,16 @@ SUBSCALES = (
         bands=BANDS,
         minimum=0,
         maximum=100,
+        step=0.1,  # per cent with one decimal
         explanation=text(
             "Andel av tiden i sängen som du sov, i procent: sömntid / tid i sängen x 100.",
             "The share of time in bed spent asleep, in per cent: sleep time / time in bed x 100.",
+        ),
+        citizen_explanation=text(
+            "Hur stor del av tiden i sängen du sov, i procent. Ett högre värde betyder att du låg"
+            " vaken en mindre del av natten.",
+            "How much of your time in bed you slept, in per cent. A higher value means you lay"
+            " awake for less of the night.",
         ),
     ),
 )
@@ -114,7 +131,7 @@ def score(answers: Any, context: Any = None) -> ScaleScore:
     efficiency = asleep * 100 / in_bed
     band = band_for(BANDS, efficiency)
     return ScaleScore(
-        scores={"efficiency": round_half_away(efficiency)},
+        scores={"efficiency": round_half_away(efficiency, 1)},
         bands={"efficiency": band.slug} if band is not None else {},
         flags=[],
     )

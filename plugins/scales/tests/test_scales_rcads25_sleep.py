@@ -55,14 +55,15 @@ def sleep(in_bed, asleep):
     ("in_bed", "asleep", "efficiency", "band"),
     [
         (480, 420, 87.5, "normal"),
-        (480, 400, 83.33, "low"),
+        (480, 400, 83.3, "low"),
         (480, 408, 85.0, "normal"),  # exactly 85 is normal
         (480, 407.98, 85.0, "low"),  # 84.9958: shown as 85.0, banded on the unrounded value
-        (800, 681, 85.13, "normal"),  # 85.125: half away from zero
-        (100, 2.675, 2.68, "low"),
+        (400, 341.8, 85.5, "normal"),  # 85.45: half away from zero
+        (800, 681, 85.1, "normal"),  # 85.125
+        (100, 2.65, 2.7, "low"),  # read as the decimal 2.65, not the float below it
         (420, 0, 0.0, "low"),
         (420, 420, 100.0, "normal"),
-        (450.5, 400.25, 88.85, "normal"),  # 88.845...: 88.85
+        (450.5, 400.25, 88.8, "normal"),  # 88.845...: 88.8
     ],
 )
 def test_sleep_efficiency(in_bed, asleep, efficiency, band):

@@ -28,6 +28,7 @@ from ..access import require
 from ..audit import audit_citizen
 from ..results import series_list
 from . import THERAPY_ROLES, AssignForm, assignable_forms, bp, unit_enrollment
+from .flags import flag_rows
 from .new_enrollment import unit_therapists
 from .texts import (
     content_titles,
@@ -194,6 +195,7 @@ def patient(enrollment_id: int):
         action_form=ActionForm(),
         therapist_form=therapist_form,
         results=series_list(citizen, citizen_view=False),
+        flags=flag_rows(staff_views.flagged_results(db.session, enrollment)),
     )
 
 
