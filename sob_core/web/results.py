@@ -17,19 +17,33 @@ from . import charts
 PLOTLY_MAPLIBRE_STYLE_ID = "9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98efbc0130da53"
 
 
-def series_list(citizen: Citizen, citizen_view: bool) -> list[tuple[str, int, dict]]:
+def series_list(
+    citizen: Citizen, citizen_view: bool, care_unit_id: int | None = None
+) -> list[tuple[str, int, dict]]:
+    """The citizen's result keys for the citizen herself, or for staff at ``care_unit_id``."""
     registry = current_app.extensions["sob"].registry
     rows = []
-    for key, count in results_series.series_keys(db.session, citizen.id, citizen_view):
+    keys = results_series.series_keys(db.session, citizen.id, citizen_view, care_unit_id)
+    for key, count in keys:
         label = results_series.scale_label(registry, key) or {"sv": key, "en": key}
         rows.append((key, count, label))
     return rows
 
 
-def render_series(citizen: Citizen, key: str, citizen_view: bool, template: str, **extra):
+def render_series(
+    citizen: Citizen,
+    key: str,
+    citizen_view: bool,
+    template: str,
+    care_unit_id: int | None = None,
+    **extra,
+):
+    """A series page; staff pass their ``care_unit_id`` and see only what was given there."""
     registry = current_app.extensions["sob"].registry
     context = citizen_context(citizen)
-    series = results_series.load_series(db.session, registry, citizen, key, citizen_view, context)
+    series = results_series.load_series(
+        db.session, registry, citizen, key, citizen_view, context, care_unit_id
+    )
     if series is None:
         abort(404)
     lang = current_language()
