@@ -47,7 +47,7 @@ def _check_unit(enrollment: Enrollment, care_unit_id: int) -> None:
         raise OutsideCareUnit(f"enrollment {enrollment.id} is not at care unit {care_unit_id}")
 
 
-def given_at_unit(citizen_id: int, care_unit_id: int) -> Select[tuple[int]]:
+def given_at_unit(citizen_id: int, care_unit_id: int) -> Select[int]:
     """The ids of the citizen's responses given within any of her enrollments at the care unit.
 
     Ongoing and ended enrollments alike: a unit keeps seeing what was given to it earlier. A

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ..enrollments.staff_views import given_at_unit
@@ -59,17 +59,17 @@ def scale_label(registry: Registry, key: str) -> dict[str, str] | None:
 
 
 def _readable(
-    query: Select[Any], citizen_id: int, citizen_view: bool, care_unit_id: int | None
-) -> Select[Any]:
-    """Narrow a query of a citizen's results to what its reader may see."""
-    query = query.where(Result.citizen_id == citizen_id)
+    citizen_id: int, citizen_view: bool, care_unit_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The conditions that narrow a citizen's results to what their reader may see."""
+    mine = Result.citizen_id == citizen_id
     if citizen_view:
         if care_unit_id is not None:
             raise ValueError("the citizen's own view is not scoped to a care unit")
-        return query.where(Result.citizen_visible.is_(True))
+        return [mine, Result.citizen_visible.is_(True)]
     if care_unit_id is None:
         raise ValueError("a staff read of results is scoped to the staff member's care unit")
-    return query.where(Result.response_id.in_(given_at_unit(citizen_id, care_unit_id)))
+    return [mine, Result.response_id.in_(given_at_unit(citizen_id, care_unit_id))]
 
 
 def series_keys(
@@ -79,8 +79,8 @@ def series_keys(
 
     The citizen's own view (``citizen_view``) or staff at ``care_unit_id`` (see the module).
     """
-    query = _readable(
-        select(Result.key, func.count(Result.id)), citizen_id, citizen_view, care_unit_id
+    query = select(Result.key, func.count(Result.id)).where(
+        *_readable(citizen_id, citizen_view, care_unit_id)
     )
     return [(k, n) for k, n in session.execute(query.group_by(Result.key).order_by(Result.key))]
 
@@ -95,8 +95,8 @@ def load_series(
     care_unit_id: int | None = None,
 ) -> Series | None:
     """A citizen's series of ``key`` as its reader sees it (see the module), or None if empty."""
-    query = _readable(
-        select(Result).where(Result.key == key), citizen.id, citizen_view, care_unit_id
+    query = select(Result).where(
+        Result.key == key, *_readable(citizen.id, citizen_view, care_unit_id)
     )
     points = list(session.scalars(query.order_by(Result.at.desc())))
     if not points:
