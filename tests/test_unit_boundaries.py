@@ -250,6 +250,12 @@ def test_unit_b_reaches_nothing_of_unit_a_through_its_own_enrollment(app, client
     login("staff", JOHAN, unit_id=_units()[1])
     walked = walk(app, client, world.b, world.a, world.b_given.keys)
     assert walked >= EXPECTED_VIEWS
+    # A refused read is no read: the audit log names nothing of A's as read by B.
+    reads = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor_id == _staff(JOHAN).id)
+    ).all()
+    assert not {e.detail.get("response") for e in reads} & world.a.responses
+    assert not {e.detail.get("key") for e in reads} & (world.a.keys - world.b_given.keys)
     # A's enrollments themselves are another unit's: missing, on every view.
     for enrollment in (world.a_ended, world.a_now):
         for rule in _data_views(app):

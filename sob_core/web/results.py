@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import abort, current_app, render_template
 
@@ -36,9 +37,14 @@ def render_series(
     citizen_view: bool,
     template: str,
     care_unit_id: int | None = None,
+    on_found: Callable[[], None] | None = None,
     **extra,
 ):
-    """A series page; staff pass their ``care_unit_id`` and see only what was given there."""
+    """A series page; staff pass their ``care_unit_id`` and see only what was given there.
+
+    ``on_found`` runs once the series is known to exist, before it is rendered (the audit event
+    of a staff read: a missing series, or another unit's, is no read).
+    """
     registry = current_app.extensions["sob"].registry
     context = citizen_context(citizen)
     series = results_series.load_series(
@@ -46,6 +52,8 @@ def render_series(
     )
     if series is None:
         abort(404)
+    if on_found is not None:
+        on_found()
     lang = current_language()
     return render_template(
         template,

@@ -182,12 +182,12 @@ def response(enrollment_id: int, response_id: int):
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patient_result(enrollment_id: int, key: str):
     enrollment = unit_enrollment(enrollment_id)
-    audit_citizen("read", "results", enrollment.citizen_id, key=key)
     return render_series(
         enrollment.citizen,
         key,
         citizen_view=False,
         care_unit_id=session["care_unit_id"],
+        on_found=lambda: audit_citizen("read", "results", enrollment.citizen_id, key=key),
         template="sob_core/results/series.html",
         back=url_for("staff.patient_results", enrollment_id=enrollment.id),
     )
