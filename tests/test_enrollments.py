@@ -324,6 +324,37 @@ def test_start_refuses_a_second_ongoing_enrollment_of_the_same_program(program):
     assert again.id != first.id
 
 
+def test_the_duplicate_check_is_per_care_unit(program):
+    first, second = units()
+    db.session.add(ProgramCatalogue(program_id=program.program_id, care_unit_id=second))
+    johan = Staff(hsa_id="SE2321000016-P000000000021", name="Johan Sund")
+    johan.roles = [RoleAssignment(care_unit_id=second, role="therapist")]
+    db.session.add(johan)
+    db.session.flush()
+    here = start(program)
+    # The same program at another unit is allowed: that unit is told nothing of the first.
+    there = start(program, care_unit_id=second, therapist_id=johan.id, started_by_id=johan.id)
+    assert (here.care_unit_id, there.care_unit_id) == (first, second)
+    with pytest.raises(EnrollmentError) as error:
+        start(program, care_unit_id=second, therapist_id=johan.id, started_by_id=johan.id)
+    assert error.value.code == "already_enrolled"
+
+
+def test_lookup_for_unit_tells_only_whether_the_citizen_is_known_here(program):
+    from sob_core.enrollments import lifecycle
+
+    first, second = units()
+    nobody = lifecycle.lookup_for_unit(db.session, "199001010017", first)
+    assert nobody == lifecycle.UnitLookup(citizen=None, known_here=False)
+    assert lifecycle.lookup_for_unit(db.session, JOHN, first).known_here is False  # registered
+    enrollment = start(program)
+    enrollments.end(db.session, enrollment, "staff", staff(TOMMY).id, day(1))
+    known = lifecycle.lookup_for_unit(db.session, JOHN, first)
+    assert known.known_here is True and known.citizen is citizen(JOHN)  # an ended one counts
+    elsewhere = lifecycle.lookup_for_unit(db.session, JOHN, second)
+    assert elsewhere.known_here is False and elsewhere.citizen is citizen(JOHN)
+
+
 def test_start_refuses_a_therapist_without_the_role_at_the_unit(program):
     with pytest.raises(EnrollmentError) as error:
         start(program, therapist_id=staff(SARA).id)
@@ -691,12 +722,26 @@ def test_staff_views_of_an_enrollment(app, program):
     assignment = db.session.scalar(select(FormAssignment).where(FormAssignment.item_key == "m1-i2"))
     response = forms.open_response(db.session, assignment)
     forms.submit(db.session, app.extensions["sob"], response, {"hours": 7})
-    sent = staff_views.assigned_forms(db.session, enrollment)
+    sent = staff_views.assigned_forms(db.session, enrollment, units()[0])
     assert assignment in sent.assignments and sent.responses[assignment.id] is response
     # The citizen's own doings only: staff started this enrollment, the citizen submitted a form.
-    assert [e.kind for e in staff_views.citizen_events(db.session, enrollment)] == [
+    assert [e.kind for e in staff_views.citizen_events(db.session, enrollment, units()[0])] == [
         "form_submitted"
     ]
+    # Asked for through another care unit, every read refuses (a view that forgot the boundary).
+    other = units()[1]
+    for read in (
+        staff_views.assigned_forms,
+        staff_views.citizen_events,
+        staff_views.staff_timeline,
+    ):
+        with pytest.raises(staff_views.OutsideCareUnit):
+            read(db.session, enrollment, other)
+    with pytest.raises(staff_views.OutsideCareUnit):
+        staff_views.unit_response(db.session, enrollment, response.id, other)
+    assert staff_views.unit_response(db.session, enrollment, response.id, units()[0]) is response
+    assert staff_views.unit_enrollment(db.session, enrollment.id, units()[0]) is enrollment
+    assert staff_views.unit_enrollment(db.session, enrollment.id, other) is None
     names = staff_views.event_names(db.session, {tommy, anna}, {assignment.form_version_id})
     assert names.staff == {tommy: "Tommy Skjulsvik", anna: "Anna Berg"}
     assert names.forms == {assignment.form_version_id: {"sv": "Sömndagbok v1"}}

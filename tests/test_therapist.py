@@ -393,14 +393,19 @@ def test_start_enrollment_for_a_new_citizen(client, login, program):
     assert audit is not None and audit.detail["enrollment"] == enrollment.id
 
 
-def test_start_enrollment_for_an_existing_citizen_needs_no_name(client, login, program):
+def test_start_enrollment_for_a_citizen_known_at_the_unit_needs_no_name(client, login, program):
+    earlier = start(JOHN, TOMMY, program, days_ago=30)
+    enrollments.end(db.session, earlier, "staff", _staff(TOMMY).id, datetime.now(UTC))
+    db.session.commit()
     login("staff", MARIA, unit_id=_units()[0])  # a citizen administrator may start too
     response = _start_form(
         client, personnummer="850314-2393", program_version=program.id, therapist=_staff(TOMMY).id
     )
     assert response.status_code == 302
     enrollment = db.session.scalar(
-        select(Enrollment).where(Enrollment.program_version_id == program.id)
+        select(Enrollment).where(
+            Enrollment.program_version_id == program.id, Enrollment.status == "active"
+        )
     )
     assert enrollment.citizen_id == _citizen(JOHN).id
     assert enrollment.therapist_id == _staff(TOMMY).id

@@ -4,6 +4,7 @@ a change of therapist and the end; and who may start an open programme themselve
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -104,7 +105,8 @@ def start(
 
     A staff start (``started_by_id`` given) needs the program in the unit's catalogue; a citizen
     starting an open program themselves goes through ``self_start``. A citizen has at most one
-    ongoing enrollment of a program.
+    ongoing enrollment of a program at a care unit; one at another unit is neither refused nor
+    mentioned (a unit learns nothing of the citizen's care elsewhere).
     """
     now = _aware(now)
     version = session.get(ProgramVersion, program_version_id)
@@ -132,13 +134,15 @@ def start(
         .join(ProgramVersion, Enrollment.program_version_id == ProgramVersion.id)
         .where(
             Enrollment.citizen_id == citizen_id,
+            Enrollment.care_unit_id == care_unit_id,
             ProgramVersion.program_id == version.program_id,
             Enrollment.status != "ended",
         )
     )
     if duplicate is not None:
         raise EnrollmentError(
-            "already_enrolled", "the citizen already has an ongoing enrollment of this program"
+            "already_enrolled",
+            "the citizen already has an ongoing enrollment of this program at the care unit",
         )
     missing = [
         key for key, form in pinned_forms(session, content_of(version)).items() if form is None
@@ -352,6 +356,34 @@ def self_start(session: Session, citizen: Citizen, version_id: int, now: datetim
 def find_citizen(session: Session, personnummer: str) -> Citizen | None:
     """The registered citizen with this (normalised) personnummer, or None."""
     return session.scalar(select(Citizen).where(Citizen.personnummer == personnummer))
+
+
+@dataclass(frozen=True)
+class UnitLookup:
+    """What starting an enrollment at a care unit learns from a personnummer.
+
+    ``citizen`` is for the service (to start the enrollment and to audit the lookup), never for
+    the page: a unit is told only ``known_here``, whether the citizen has or had an enrollment at
+    that unit. A personnummer nobody registered and one registered only at other units answer
+    alike (not known here: the form needs the name), so the page reveals nothing of other units.
+    """
+
+    citizen: Citizen | None
+    known_here: bool
+
+
+def lookup_for_unit(session: Session, personnummer: str, care_unit_id: int) -> UnitLookup:
+    """Look a (normalised) personnummer up for starting an enrollment at ``care_unit_id``."""
+    citizen = find_citizen(session, personnummer)
+    known_here = citizen is not None and (
+        session.scalar(
+            select(Enrollment.id)
+            .where(Enrollment.citizen_id == citizen.id, Enrollment.care_unit_id == care_unit_id)
+            .limit(1)
+        )
+        is not None
+    )
+    return UnitLookup(citizen=citizen, known_here=known_here)
 
 
 def therapists_at(session: Session, care_unit_id: int) -> list[Staff]:

@@ -2,6 +2,12 @@
 
 Each function runs a fixed number of queries, whatever the enrollment holds, so the page's query
 count stays flat (``tests/test_query_counts.py``).
+
+The care-unit boundary lives here: staff read only what a citizen gave within an enrollment at
+their active care unit (a response's assignment -> its enrollment -> the enrollment's care unit),
+never the citizen's data from other units. Every staff read of an enrollment, a response, its
+results or its events takes the care unit's id and goes through ``unit_enrollment``,
+``given_at_unit`` or ``unit_response``; the results package uses ``given_at_unit`` for series.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
@@ -25,10 +31,65 @@ from ..models import (
 from ._rows import _content
 from .overview import Overview, compute_overview
 from .progress import load_state
+from .timeline import timeline
 
 # The citizen's own doings, for "Händelser"; a module the system completes because the citizen
 # finished its last item counts as theirs.
 CITIZEN_KINDS = ("content_opened", "form_submitted", "module_completed", "started")
+
+
+class OutsideCareUnit(LookupError):
+    """A staff read asked for an enrollment of another care unit (a view forgot ``unit_enrollment``)."""
+
+
+def unit_enrollment(session: Session, enrollment_id: int, care_unit_id: int) -> Enrollment | None:
+    """The enrollment if it is one of the care unit's, else None (another unit's is as missing)."""
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.care_unit_id != care_unit_id:
+        return None
+    return enrollment
+
+
+def _check_unit(enrollment: Enrollment, care_unit_id: int) -> None:
+    if enrollment.care_unit_id != care_unit_id:
+        raise OutsideCareUnit(f"enrollment {enrollment.id} is not at care unit {care_unit_id}")
+
+
+def given_at_unit(citizen_id: int, care_unit_id: int) -> Select[int]:
+    """The ids of the citizen's responses given within any of her enrollments at the care unit.
+
+    Ongoing and ended enrollments alike: a unit keeps seeing what was given to it earlier. A
+    response outside every enrollment, or in another unit's, is not among them. Used as a
+    subquery (``FormResponse.id.in_(...)``, ``Result.response_id.in_(...)``).
+    """
+    return (
+        select(FormResponse.id)
+        .join(FormAssignment, FormAssignment.id == FormResponse.assignment_id)
+        .join(Enrollment, Enrollment.id == FormAssignment.enrollment_id)
+        .where(
+            FormResponse.citizen_id == citizen_id,
+            Enrollment.citizen_id == citizen_id,
+            Enrollment.care_unit_id == care_unit_id,
+        )
+    )
+
+
+def unit_response(
+    session: Session, enrollment: Enrollment, response_id: int, care_unit_id: int
+) -> FormResponse | None:
+    """A submitted response of the enrollment's citizen given at the care unit, else None.
+
+    The enrollment must be the unit's own (``OutsideCareUnit`` otherwise); the response may come
+    from any of the citizen's enrollments at that unit, never from another unit's.
+    """
+    _check_unit(enrollment, care_unit_id)
+    return session.scalar(
+        select(FormResponse).where(
+            FormResponse.id == response_id,
+            FormResponse.status == "submitted",
+            FormResponse.id.in_(given_at_unit(enrollment.citizen_id, care_unit_id)),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -69,8 +130,9 @@ def staff_overview(session: Session, enrollment: Enrollment, at: datetime) -> St
     return StaffOverview(overview=overview, hidden=hidden)
 
 
-def assigned_forms(session: Session, enrollment: Enrollment) -> AssignedForms:
-    """Every form assignment of the enrollment, with submitted responses, in two queries."""
+def assigned_forms(session: Session, enrollment: Enrollment, care_unit_id: int) -> AssignedForms:
+    """Every form assignment of the unit's enrollment, with submitted responses, in two queries."""
+    _check_unit(enrollment, care_unit_id)
     assignments = list(
         session.scalars(
             select(FormAssignment)
@@ -97,8 +159,11 @@ def assigned_forms(session: Session, enrollment: Enrollment) -> AssignedForms:
     return AssignedForms(assignments=assignments, responses=responses)
 
 
-def citizen_events(session: Session, enrollment: Enrollment) -> list[EnrollmentEvent]:
-    """The citizen's own doings on the enrollment (``CITIZEN_KINDS``), newest first."""
+def citizen_events(
+    session: Session, enrollment: Enrollment, care_unit_id: int
+) -> list[EnrollmentEvent]:
+    """The citizen's own doings on the unit's enrollment (``CITIZEN_KINDS``), newest first."""
+    _check_unit(enrollment, care_unit_id)
     return list(
         session.scalars(
             select(EnrollmentEvent)
@@ -110,6 +175,14 @@ def citizen_events(session: Session, enrollment: Enrollment) -> list[EnrollmentE
             .order_by(EnrollmentEvent.at.desc(), EnrollmentEvent.id.desc())
         )
     )
+
+
+def staff_timeline(
+    session: Session, enrollment: Enrollment, care_unit_id: int
+) -> list[EnrollmentEvent]:
+    """Every event of the unit's enrollment, in order (the staff's "Tidslinje")."""
+    _check_unit(enrollment, care_unit_id)
+    return timeline(session, enrollment, citizen_view=False)
 
 
 def event_names(

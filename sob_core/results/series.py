@@ -1,6 +1,11 @@
 """Result series: a citizen's values of one result key over time, with the scale's bands.
 
 This is the data a chart shows; how it looks (a Plotly figure) is the web's (``web/charts.py``).
+
+Two readers: the citizen herself (``citizen_view``: every result of hers she may see, from any
+care unit) and staff at one care unit (``care_unit_id``: only results of responses given within
+the citizen's enrollments at that unit, see ``enrollments.staff_views.given_at_unit``). A staff
+read without a care unit is refused, so no caller can forget the boundary.
 """
 
 from __future__ import annotations
@@ -9,9 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from ..enrollments.staff_views import given_at_unit
 from ..models import Citizen, Form, FormVersion, Result
 from ..plugins import Registry
 from ..types import LANGUAGES, Band, Subscale, local
@@ -56,11 +62,30 @@ def scale_label(registry: Registry, key: str) -> dict[str, str] | None:
     return {lang: f"{local(scale.name, lang)}: {local(sub.label, lang)}" for lang in LANGUAGES}
 
 
-def series_keys(session: Session, citizen_id: int, citizen_view: bool) -> list[tuple[str, int]]:
-    """The result keys a citizen has, with how many values each (one grouped query)."""
-    query = select(Result.key, func.count(Result.id)).where(Result.citizen_id == citizen_id)
+def _readable(
+    citizen_id: int, citizen_view: bool, care_unit_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The conditions that narrow a citizen's results to what their reader may see."""
+    mine = Result.citizen_id == citizen_id
     if citizen_view:
-        query = query.where(Result.citizen_visible.is_(True))
+        if care_unit_id is not None:
+            raise ValueError("the citizen's own view is not scoped to a care unit")
+        return [mine, Result.citizen_visible.is_(True)]
+    if care_unit_id is None:
+        raise ValueError("a staff read of results is scoped to the staff member's care unit")
+    return [mine, Result.response_id.in_(given_at_unit(citizen_id, care_unit_id))]
+
+
+def series_keys(
+    session: Session, citizen_id: int, citizen_view: bool, care_unit_id: int | None = None
+) -> list[tuple[str, int]]:
+    """The result keys the reader sees of a citizen, with how many values each (one query).
+
+    The citizen's own view (``citizen_view``) or staff at ``care_unit_id`` (see the module).
+    """
+    query = select(Result.key, func.count(Result.id)).where(
+        *_readable(citizen_id, citizen_view, care_unit_id)
+    )
     return [(k, n) for k, n in session.execute(query.group_by(Result.key).order_by(Result.key))]
 
 
@@ -71,11 +96,12 @@ def load_series(
     key: str,
     citizen_view: bool,
     context: Mapping[str, Any],
+    care_unit_id: int | None = None,
 ) -> Series | None:
-    """A citizen's series of ``key`` (only what the citizen may see when ``citizen_view``)."""
-    query = select(Result).where(Result.citizen_id == citizen.id, Result.key == key)
-    if citizen_view:
-        query = query.where(Result.citizen_visible.is_(True))
+    """A citizen's series of ``key`` as its reader sees it (see the module), or None if empty."""
+    query = select(Result).where(
+        Result.key == key, *_readable(citizen.id, citizen_view, care_unit_id)
+    )
     points = list(session.scalars(query.order_by(Result.at.desc())))
     if not points:
         return None

@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, session
 
+from ..enrollments import staff_views
 from ..extensions import db
 from ..i18n import translate_error
 from ..interchange import fhir
-from ..models import Enrollment, Form, FormResponse
+from ..models import Form
 from ..types import LANGUAGES
 from .access import require
 from .audit import audit_citizen
@@ -68,11 +69,13 @@ def questionnaire(form_id: int):
 @bp.route("/staff/patients/<id:enrollment_id>/responses/<id:response_id>/fhir")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def questionnaire_response(enrollment_id: int, response_id: int):
-    enrollment = db.session.get(Enrollment, enrollment_id)
-    if enrollment is None or enrollment.care_unit_id != session.get("care_unit_id"):
+    unit_id = session["care_unit_id"]
+    enrollment = staff_views.unit_enrollment(db.session, enrollment_id, unit_id)
+    if enrollment is None:
         abort(404)
-    answer = db.session.get(FormResponse, response_id)
-    if answer is None or answer.citizen_id != enrollment.citizen_id or answer.status != "submitted":
+    # Only what the citizen gave within this unit's enrollments; another unit's is as missing.
+    answer = staff_views.unit_response(db.session, enrollment, response_id, unit_id)
+    if answer is None:
         abort(404)
     try:
         resource = fhir.export_response(

@@ -8,6 +8,7 @@ and the band texts of the reader's audience (``band_legend``: citizens see only 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import abort, current_app, render_template
@@ -27,10 +28,14 @@ from .numbers import format_value
 PLOTLY_MAPLIBRE_STYLE_ID = "9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98efbc0130da53"
 
 
-def series_list(citizen: Citizen, citizen_view: bool) -> list[tuple[str, int, dict]]:
+def series_list(
+    citizen: Citizen, citizen_view: bool, care_unit_id: int | None = None
+) -> list[tuple[str, int, dict]]:
+    """The citizen's result keys for the citizen herself, or for staff at ``care_unit_id``."""
     registry = current_app.extensions["sob"].registry
     rows = []
-    for key, count in results_series.series_keys(db.session, citizen.id, citizen_view):
+    keys = results_series.series_keys(db.session, citizen.id, citizen_view, care_unit_id)
+    for key, count in keys:
         label = results_series.scale_label(registry, key) or {"sv": key, "en": key}
         rows.append((key, count, label))
     return rows
@@ -79,12 +84,29 @@ def band_legend(series: Series, citizen_view: bool) -> list[LegendRow]:
     return rows
 
 
-def render_series(citizen: Citizen, key: str, citizen_view: bool, template: str, **extra):
+def render_series(
+    citizen: Citizen,
+    key: str,
+    citizen_view: bool,
+    template: str,
+    care_unit_id: int | None = None,
+    on_found: Callable[[], None] | None = None,
+    **extra,
+):
+    """A series page; staff pass their ``care_unit_id`` and see only what was given there.
+
+    ``on_found`` runs once the series is known to exist, before it is rendered (the audit event
+    of a staff read: a missing series, or another unit's, is no read).
+    """
     registry = current_app.extensions["sob"].registry
     context = citizen_context(citizen)
-    series = results_series.load_series(db.session, registry, citizen, key, citizen_view, context)
+    series = results_series.load_series(
+        db.session, registry, citizen, key, citizen_view, context, care_unit_id
+    )
     if series is None:
         abort(404)
+    if on_found is not None:
+        on_found()
     lang = current_language()
     return render_template(
         template,

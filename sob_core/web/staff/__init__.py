@@ -28,7 +28,7 @@ from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
 from ... import audit
-from ...enrollments import assignments
+from ...enrollments import assignments, staff_views
 from ...extensions import db
 from ...forms import display_answer, specs
 from ...i18n import current_language
@@ -36,7 +36,6 @@ from ...models import (
     CareUnit,
     Enrollment,
     Form,
-    FormResponse,
     ScaleTextPack,
 )
 from ...types import local
@@ -93,8 +92,8 @@ THERAPY_ROLES = {"therapist", "citizen_admin"}
 
 def unit_enrollment(enrollment_id: int) -> Enrollment:
     """An enrollment at the active care unit; another unit's answers like a missing one."""
-    enrollment = db.session.get(Enrollment, enrollment_id)
-    if enrollment is None or enrollment.care_unit_id != session.get("care_unit_id"):
+    enrollment = staff_views.unit_enrollment(db.session, enrollment_id, session["care_unit_id"])
+    if enrollment is None:
         abort(404)
     return enrollment
 
@@ -159,8 +158,9 @@ def assign(enrollment_id: int):
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def response(enrollment_id: int, response_id: int):
     enrollment = unit_enrollment(enrollment_id)
-    answer = db.session.get(FormResponse, response_id)
-    if answer is None or answer.citizen_id != enrollment.citizen_id or answer.status != "submitted":
+    # Only what the citizen gave within this unit's enrollments; another unit's is as missing.
+    answer = staff_views.unit_response(db.session, enrollment, response_id, session["care_unit_id"])
+    if answer is None:
         abort(404)
     audit_citizen("read", "form_response", enrollment.citizen_id, response=answer.id)
     registry = current_app.extensions["sob"].registry
@@ -182,11 +182,12 @@ def response(enrollment_id: int, response_id: int):
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patient_result(enrollment_id: int, key: str):
     enrollment = unit_enrollment(enrollment_id)
-    audit_citizen("read", "results", enrollment.citizen_id, key=key)
     return render_series(
         enrollment.citizen,
         key,
         citizen_view=False,
+        care_unit_id=session["care_unit_id"],
+        on_found=lambda: audit_citizen("read", "results", enrollment.citizen_id, key=key),
         template="sob_core/results/series.html",
         back=url_for("staff.patient_results", enrollment_id=enrollment.id),
     )

@@ -1,10 +1,16 @@
-"""Starting an enrollment ("Starta moment") at the active care unit."""
+"""Starting an enrollment ("Starta moment") at the active care unit.
+
+The form learns from a personnummer only what it needs: whether the citizen has (or had) an
+enrollment at this unit. Nothing tells a number nobody registered from one registered at other
+units (both need a name), no stored name is shown, an ongoing enrollment at another unit is
+neither refused nor mentioned, and the lookup is an audited read.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
@@ -12,6 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+from ... import audit
 from ...enrollments import lifecycle
 from ...extensions import db
 from ...i18n import current_language
@@ -55,6 +62,25 @@ def version_title(version) -> str:
     return _("%(program)s (version %(label)s)", program=title, label=version.label)
 
 
+def _looked_up(number: str, unit_id: int) -> lifecycle.UnitLookup:
+    """Look the personnummer up for this unit, and audit the lookup as a read (committed now,
+    whatever the form's outcome): who looked, at which unit, and the citizen if registered."""
+    lookup = lifecycle.lookup_for_unit(db.session, number, unit_id)
+    audit.record(
+        db.session,
+        actor_kind="staff",
+        actor_id=current_user.id,
+        action="read",
+        what="citizen_lookup",
+        citizen_id=lookup.citizen.id if lookup.citizen is not None else None,
+        care_unit_id=unit_id,
+        detail={"known_here": lookup.known_here},
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    return lookup
+
+
 @bp.route("/enrollments/new", methods=["GET", "POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def new_enrollment():
@@ -86,23 +112,24 @@ def new_enrollment():
             _("The responsible therapist must hold the therapist role at this care unit.")
         )
         ok = False
-    citizen = None
+    lookup = None
+    name = (form.name.data or "").strip()
     if parsed is not None:
-        citizen = lifecycle.find_citizen(db.session, parsed.number)
-        if citizen is None and not (form.name.data or "").strip():
+        lookup = _looked_up(parsed.number, unit_id)
+        # The name is asked for whenever the citizen is new to this unit: a personnummer nobody
+        # registered and one registered only at other units get the same answer.
+        if not lookup.known_here and not name:
             form.name.errors.append(
-                _("Enter the name: nobody with this personal identity number is registered yet.")
+                _("Enter the name: the citizen has no enrollment at this care unit yet.")
             )
             ok = False
-    if not ok or parsed is None:
+    if not ok or parsed is None or lookup is None:
         return render_template("sob_core/staff/new_enrollment.html", form=form), 400
 
     now = datetime.now(UTC)
     try:
-        if citizen is None:
-            citizen = enrollments.register_citizen(
-                db.session, parsed.number, form.name.data.strip()
-            )
+        # Someone registered elsewhere keeps her registered name; the unit's entry changes nothing.
+        citizen = lookup.citizen or enrollments.register_citizen(db.session, parsed.number, name)
         enrollment = enrollments.start(
             db.session,
             citizen_id=citizen.id,
@@ -115,7 +142,13 @@ def new_enrollment():
     except enrollments.EnrollmentError as error:
         # Nothing is half-created: the citizen and the enrollment go in one transaction.
         db.session.rollback()
-        form.form_errors.append(error_message(error))
+        if error.code == "already_enrolled":  # only ever at this unit (see enrollments.start)
+            message = _(
+                "The citizen already has an ongoing enrollment in this program at this care unit."
+            )
+        else:
+            message = str(error_message(error))
+        form.form_errors.append(message)
         return render_template("sob_core/staff/new_enrollment.html", form=form), 400
     audit_citizen(
         "create",

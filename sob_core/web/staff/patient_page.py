@@ -172,7 +172,7 @@ def patient(enrollment_id: int):
     last_active_days = None
     if enrollment.last_active_at is not None:
         last_active_days = max(0, enrollments.days_between(enrollment.last_active_at, now))
-    sent = staff_views.assigned_forms(db.session, enrollment)
+    sent = staff_views.assigned_forms(db.session, enrollment, session["care_unit_id"])
     form = AssignForm()
     form.form_id.label.text = _("Form")
     form.form_id.choices = assignable_forms(current_app.extensions["sob"].registry)
@@ -194,7 +194,7 @@ def patient(enrollment_id: int):
         form=form,
         action_form=ActionForm(),
         therapist_form=therapist_form,
-        results=series_list(citizen, citizen_view=False),
+        results=series_list(citizen, citizen_view=False, care_unit_id=session["care_unit_id"]),
         flags=flag_rows(staff_views.flagged_results(db.session, enrollment)),
     )
 
@@ -215,7 +215,9 @@ def patient_results(enrollment_id: int):
     return render_template(
         "sob_core/staff/patient_results.html",
         **tab_context(enrollment, "patient_results"),
-        rows=series_list(enrollment.citizen, citizen_view=False),
+        rows=series_list(
+            enrollment.citizen, citizen_view=False, care_unit_id=session["care_unit_id"]
+        ),
         scoring_failures=failed_responses(
             db.session, enrollment.citizen_id, care_unit_id=enrollment.care_unit_id
         ),
@@ -256,7 +258,7 @@ def _event_rows(enrollment: Enrollment, events: list[EnrollmentEvent]) -> list[d
 def patient_timeline(enrollment_id: int):
     enrollment = unit_enrollment(enrollment_id)
     audit_citizen("read", "timeline", enrollment.citizen_id, enrollment=enrollment.id)
-    events = _enrollments().timeline(db.session, enrollment, citizen_view=False)
+    events = staff_views.staff_timeline(db.session, enrollment, session["care_unit_id"])
     return render_template(
         "sob_core/staff/patient_timeline.html",
         **tab_context(enrollment, "patient_timeline"),
@@ -277,7 +279,7 @@ def patient_events(enrollment_id: int):
         what="events",
     )
     audit_citizen("read", "events", enrollment.citizen_id, enrollment=enrollment.id)
-    events = staff_views.citizen_events(db.session, enrollment)
+    events = staff_views.citizen_events(db.session, enrollment, session["care_unit_id"])
     rows = _event_rows(enrollment, events)
     for row in rows:
         row["new"] = seen_before is None or row["event"].at > seen_before
