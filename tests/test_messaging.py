@@ -540,3 +540,57 @@ def test_designer_switches_messaging_on(client, login, demo_data):
 
     assert ProgramContent.from_json({"name": {"sv": "x"}}).messaging is False
     assert ProgramContent.from_json({"name": {"sv": "x"}, "messaging": True}).to_json()["messaging"]
+
+
+def test_designer_saves_the_setting_in_the_draft(client, login, demo_data):
+    from sob_core import programs
+
+    sara = "SE2321000131-P000000000015"  # designer and publisher at unit 1
+    draft = programs.create_program(
+        db.session,
+        key="med-meddelanden",
+        kind="treatment",
+        owner_care_unit_id=_units()[0],
+        content={"name": "Med meddelanden", "recommended_days": 7, "modules": []},
+    )
+    db.session.commit()
+    assert "messaging" not in draft.content
+    login("staff", sara, unit_id=_units()[0])
+    base = f"/design/versions/{draft.id}"
+    page = client.get(f"{base}/edit").get_data(as_text=True)
+    assert "Meddelanden: invånaren och vårdteamet kan skriva till varandra" in page
+    values = {
+        "csrf_token": csrf_from(page),
+        "name": "Med meddelanden",
+        "recommended_days": "7",
+        "messaging": "y",
+    }
+    assert client.post(f"{base}/settings", data=values).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ProgramVersion, draft.id).content["messaging"] is True
+    del values["messaging"]  # an unticked box is not sent
+    assert client.post(f"{base}/settings", data=values).status_code == 302
+    db.session.expire_all()
+    assert "messaging" not in db.session.get(ProgramVersion, draft.id).content
+
+
+def test_the_setting_travels_in_the_export_and_old_exports_import_off(app, demo_data):
+    import json
+
+    from sob_core import programs
+
+    registry = app.extensions["sob"].registry
+    version = make_version("exporteras")
+    exported = json.loads(programs.export_bytes(db.session, version))
+    assert exported["version"]["content"]["messaging"] is True
+    again = programs.import_program(
+        db.session, registry, exported, care_unit_id=_units()[1], key="importerad"
+    )
+    assert again.content["messaging"] is True
+    del exported["version"]["content"]["messaging"]  # an export made before the setting
+    old = programs.import_program(
+        db.session, registry, exported, care_unit_id=_units()[1], key="gammal"
+    )
+    db.session.commit()
+    assert "messaging" not in old.content
+    assert not messaging.enabled(start(ELIN, old, unit=_units()[1], therapist=JOHAN))
