@@ -594,3 +594,40 @@ def test_the_setting_travels_in_the_export_and_old_exports_import_off(app, demo_
     db.session.commit()
     assert "messaging" not in old.content
     assert not messaging.enabled(start(ELIN, old, unit=_units()[1], therapist=JOHAN))
+
+
+def test_a_concurrent_send_of_the_same_key_is_one_message(enrollment, monkeypatch):
+    from sob_core.messaging import sending
+
+    token = messaging.send_token(db.session, enrollment.id, None)
+    first = send(enrollment, "citizen", enrollment.citizen_id, "Hej!", token=token)
+    real = sending._existing
+    calls = []
+
+    def not_yet(session, key):  # the other request committed after our look-up
+        calls.append(key)
+        return None if len(calls) == 1 else real(session, key)
+
+    monkeypatch.setattr(sending, "_existing", not_yet)
+    again = send(enrollment, "citizen", enrollment.citizen_id, "Hej!", token=token)
+    assert len(calls) == 2 and not again.created and again.message.id == first.message.id
+    assert db.session.scalar(select(func.count(Message.id))) == 1
+    assert db.session.scalar(select(func.count(Conversation.id))) == 1
+
+
+def test_open_all_conversations_and_autosave(client, login, enrollment):
+    tommy = _staff(TOMMY).id
+    one = send(enrollment, "staff", tommy, "Första frågan", subject="Ett")
+    send(enrollment, "staff", tommy, "Andra frågan", subject="Två")
+    login("citizen", JOHN)
+    assert "OLÄST (2)" in client.get("/citizen/messages").get_data(as_text=True)
+    page = client.get("/citizen/messages/all").get_data(as_text=True)
+    assert "Första frågan" in page and "Andra frågan" in page
+    assert "OLÄST (0)" in client.get("/citizen/messages").get_data(as_text=True)
+    url = f"/citizen/messages/{one.conversation.id}"
+    csrf = csrf_from(client.get(url).get_data(as_text=True))
+    saved = client.post(
+        f"{url}/draft", data={"csrf_token": csrf, "body": "Skrivet av skriptet", "autosave": "1"}
+    )
+    assert saved.status_code == 204
+    assert "Skrivet av skriptet" in client.get(url).get_data(as_text=True)
