@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
-from ... import audit, messaging
+from ... import audit
 from ...enrollments import assignments
 from ...extensions import db
 from ...forms import display_answer, specs
@@ -66,6 +66,8 @@ def start():
         return redirect(url_for("staff.choose_unit"))
     unit = db.session.get(CareUnit, unit_id)
     roles = sorted(r.role for r in current_user.roles if r.care_unit_id == unit_id)
+    from ... import messaging
+
     unread = []
     if THERAPY_ROLES & set(roles):
         # The unit's patients with messages no one in the care team has read yet: one query.
