@@ -134,3 +134,24 @@ def test_citizen_and_therapist_exchange_messages(page):
     click(page, page.locator("nav.tabs a", has_text="Meddelanden"))
     click(page, main.get_by_role("link", name=subject))
     expect(main).to_contain_text("Läst av patienten")
+
+
+def test_the_script_keeps_a_reply_while_it_is_written(page):
+    """The enhancement: typing saves the draft on its own (awaited, not slept), so following a
+    menu link away from the page keeps the text."""
+    main = page.locator("main")
+    sign_in(page, "citizen", CITIZEN)
+    click(page, page.locator("header nav a", has_text="Meddelande"))
+    click(page, main.get_by_role("link", name="NY KONVERSATION"))
+    page.get_by_label("Ämne").fill(f"Fråga {secrets.token_hex(3)}")
+    page.get_by_label("Skriv meddelande").fill("En första fråga.")
+    click(page, main.get_by_role("button", name="Skicka"))
+    text = f"Skrivet utan att trycka på knappen {secrets.token_hex(3)}"
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/draft") and r.status == 204
+    ):
+        page.get_by_label("Skriv meddelande").fill(text)
+    click(page, page.locator("header nav a", has_text="Mitt innehåll"))
+    page.go_back()
+    page.reload()
+    expect(page.get_by_label("Skriv meddelande")).to_have_value(text)
