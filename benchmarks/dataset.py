@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection
 
 #: bump when the shape of the data set changes, so an old file is rebuilt
-DATASET_VERSION = 1
+DATASET_VERSION = 2  # 2: every patient has a conversation with messages (issue 9)
 BATCH = 5000
 MODULES = 8
 
@@ -196,6 +196,7 @@ def program_content() -> dict[str, Any]:
         "description": {"sv": "Ett program för mätningar av prestanda."},
         "welcome": {"sv": "Välkommen!"},
         "recommended_days": 7 * MODULES,
+        "messaging": True,
         "modules": modules,
     }
 
@@ -227,6 +228,11 @@ def build(conn: Connection, plan: Plan, now: datetime | None = None) -> Built:
         tables["form_assignment"],
         tables["form_response"],
         tables["result"],
+    )
+    conversation_t, message_t, read_t = (
+        tables["conversation"],
+        tables["message"],
+        tables["message_read"],
     )
     rng = random.Random(plan.seed)
     now = now or datetime.now(UTC)
@@ -362,8 +368,13 @@ def build(conn: Connection, plan: Plan, now: datetime | None = None) -> Built:
     next_enrollment = _next_id(conn, enrollment_t)
     next_assignment = _next_id(conn, assignment_t)
     next_response = _next_id(conn, response_t)
+    conversation_id = _next_id(conn, conversation_t)
+    message_id = _next_id(conn, message_t)
     citizens, enrollments, modules, events, progress = [], [], [], [], []
     assignments, responses, results = [], [], []
+    conversations: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    reads: list[dict[str, Any]] = []
     per_unit = [plan.enrollments // len(unit_ids)] * len(unit_ids)
     for index in range(plan.enrollments - sum(per_unit)):
         per_unit[index] += 1
@@ -393,9 +404,14 @@ def build(conn: Connection, plan: Plan, now: datetime | None = None) -> Built:
             conn, response_t, responses
         )
         counts["results"] = counts.get("results", 0) + _insert(conn, result_t, results)
+        counts["conversations"] = counts.get("conversations", 0) + _insert(
+            conn, conversation_t, conversations
+        )
+        counts["messages"] = counts.get("messages", 0) + _insert(conn, message_t, messages)
+        counts["message reads"] = counts.get("message reads", 0) + _insert(conn, read_t, reads)
         for rows in (citizens, enrollments, modules, events, progress):
             rows.clear()
-        for rows in (assignments, responses, results):
+        for rows in (assignments, responses, results, conversations, messages, reads):
             rows.clear()
 
     for unit_index, unit_id in enumerate(unit_ids):
@@ -578,6 +594,52 @@ def build(conn: Connection, plan: Plan, now: datetime | None = None) -> Built:
                 )
                 assignment_id += 1
                 response_id += 1
+            # Every patient has a conversation: the citizen asks, the therapist answers, the
+            # citizen writes again; about a third of the last messages are still unread.
+            asked = started + timedelta(days=2)
+            conversations.append(
+                {
+                    "id": conversation_id,
+                    "enrollment_id": enrollment_id,
+                    "subject": "Fråga om veckans övningar",
+                    "created_by_kind": "citizen",
+                    "created_by_id": citizen_id,
+                    "created_at": asked,
+                    "last_message_at": asked + timedelta(days=1),
+                }
+            )
+            authors = [
+                ("citizen", citizen_id),
+                ("staff", staff_here[0] or 0),
+                ("citizen", citizen_id),
+            ]
+            for position, (kind, author) in enumerate(authors):
+                messages.append(
+                    {
+                        "id": message_id,
+                        "conversation_id": conversation_id,
+                        "author_kind": kind,
+                        "author_id": author,
+                        "body": "Hej! Jag har en fråga om övningarna den här veckan.\n\nTack!",
+                        "sent_at": asked + timedelta(hours=12 * position),
+                        "retracted_at": None,
+                        "idempotency_key": f"bench-{message_id}",
+                    }
+                )
+                reader = (
+                    ("staff", staff_here[0] or 0) if kind == "citizen" else ("citizen", citizen_id)
+                )
+                if position < 2 or rng.random() < 0.66:
+                    reads.append(
+                        {
+                            "message_id": message_id,
+                            "reader_kind": reader[0],
+                            "reader_id": reader[1],
+                            "read_at": asked + timedelta(hours=12 * position + 1),
+                        }
+                    )
+                message_id += 1
+            conversation_id += 1
             if unit_index == 0 and status == "active" and not patient_enrollment_id:
                 patient_enrollment_id = enrollment_id
             citizen_id += 1

@@ -1,4 +1,4 @@
-"""`make bench`: the patient list, the patient page and the citizen's overview at national scale.
+"""`make bench`: patient list, patient page, messages tab, start page, citizen overview, at scale.
 
 Generates (or reuses) a data set of 60,000 enrollments across 300 care units, serves the app
 through a real HTTP server on 127.0.0.1 (werkzeug in a thread), signs in through the demo
@@ -377,6 +377,12 @@ def main(argv: list[str] | None = None) -> int:
         ("patient list (Alla, page 1)", "/staff/patients?view=all", "staff"),
         ("patient list (Mina, by last active)", "/staff/patients?view=mine&sort=active", "staff"),
         ("patient page (Hantera)", f"/staff/patients/{built.patient_enrollment_id}", "staff"),
+        (
+            "patient page (Meddelanden)",
+            f"/staff/patients/{built.patient_enrollment_id}/messages",
+            "staff",
+        ),
+        ("staff start page (unread messages)", "/staff/", "staff"),
         ("citizen overview", overview, "citizen"),
     ]
     results: list[Measurement] = []

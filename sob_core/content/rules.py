@@ -157,6 +157,8 @@ def clean(
         out["modules"].append(module)
     if for_publish and not out["modules"]:
         raise ContentError("no_modules")
+    if content.get("messaging") is True:  # optional; absent (older documents) means off
+        out["messaging"] = True
     out["key_counters"] = counters(content.get("key_counters"), out["modules"])
     return out
 

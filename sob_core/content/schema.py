@@ -9,6 +9,7 @@ The document::
 
     {"name": LocalText, "description": LocalText, "welcome": LocalText,
      "recommended_days": int,
+     "messaging": bool (optional, default false: messages between citizen and care team),
      "modules": [{"key", "title", "description"?, "recommended_days",
                   "unlock": {"rule", "days"?},
                   "items": [{"key", "kind", "title", ...the kind's fields}]}],
@@ -215,6 +216,8 @@ class ProgramContent:
     recommended_days: int | None = None
     modules: tuple[Module, ...] = ()
     key_counters: KeyCounters | None = None
+    #: the designer switched messaging on (absent in older documents and exports: off)
+    messaging: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> ProgramContent:
@@ -229,6 +232,7 @@ class ProgramContent:
                 Module.from_json(m) for m in data.get("modules") or [] if isinstance(m, Mapping)
             ),
             key_counters=KeyCounters.from_json(data.get("key_counters")),
+            messaging=data.get("messaging") is True,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -241,6 +245,8 @@ class ProgramContent:
         }
         if self.key_counters is not None:
             out["key_counters"] = self.key_counters.to_json()
+        if self.messaging:
+            out["messaging"] = True
         return out
 
     # --- walkers --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from .forms import (
 )
 from .identity import Citizen, LoginCredential, RoleAssignment, Staff
 from .media import MediaFile
+from .messaging import Conversation, Message, MessageDraft, MessageRead
 from .notifications import Notification
 from .organisation import CareUnit, Region
 from .programs import Program, ProgramCatalogue, ProgramVersion
@@ -25,6 +26,10 @@ __all__ = [
     "EnrollmentModule",
     "ItemProgress",
     "MediaFile",
+    "Conversation",
+    "Message",
+    "MessageDraft",
+    "MessageRead",
     "Program",
     "ProgramCatalogue",
     "ProgramVersion",

@@ -6,9 +6,22 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, auth, citizen, design, fhir, media, preview, shell, staff, vendor
+    from . import (
+        admin,
+        auth,
+        citizen,
+        design,
+        fhir,
+        media,
+        messaging_ui,
+        preview,
+        shell,
+        staff,
+        vendor,
+    )
 
     shell.init_app(app)
+    messaging_ui.init_app(app)
     vendor.init_app(app)
     for module in (auth, citizen, staff, admin, design, media, fhir, preview):
         app.register_blueprint(module.bp)

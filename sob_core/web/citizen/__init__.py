@@ -158,4 +158,4 @@ def result(key: str):
     )
 
 
-from . import programs  # noqa: E402,F401  (the program pages register on bp)
+from . import messages, programs  # noqa: E402,F401  (these pages register on bp)

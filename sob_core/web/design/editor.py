@@ -83,6 +83,7 @@ def draft(version_id: int):
             "description": swedish(content.description),
             "welcome": swedish(content.welcome),
             "recommended_days": content.recommended_days,
+            "messaging": content.messaging,
         }
     )
     return _render_draft(draft, settings)
@@ -104,6 +105,7 @@ def draft_settings(version_id: int):
             "description": with_swedish(old.description, settings.description.data),
             "welcome": with_swedish(old.welcome, settings.welcome.data),
             "recommended_days": settings.recommended_days.data,
+            "messaging": bool(settings.messaging.data),
         },
     )
     problem = _save(draft, content)

@@ -75,6 +75,10 @@ class SettingsForm(FlaskForm):
         description=lazy_gettext("Shown to the citizen when the program starts."),
     )
     recommended_days = _days_field(lazy_gettext("Recommended number of days"))
+    messaging = BooleanField(
+        lazy_gettext("Messages: the citizen and the care team can write to each other"),
+        default=False,
+    )
 
 
 class NewProgramForm(SettingsForm):

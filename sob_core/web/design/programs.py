@@ -79,6 +79,7 @@ def new_program():
                     "description": {"sv": form.description.data or ""},
                     "welcome": {"sv": form.welcome.data or ""},
                     "recommended_days": form.recommended_days.data,
+                    "messaging": bool(form.messaging.data),
                     "modules": [],
                 },
             )

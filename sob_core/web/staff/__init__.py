@@ -65,7 +65,14 @@ def start():
         return redirect(url_for("staff.choose_unit"))
     unit = db.session.get(CareUnit, unit_id)
     roles = sorted(r.role for r in current_user.roles if r.care_unit_id == unit_id)
-    return render_template("sob_core/staff/start.html", unit=unit, roles=roles)
+    from ... import messaging
+
+    unread = []
+    if THERAPY_ROLES & set(roles):
+        # The unit's patients with messages no one in the care team has read yet: one query.
+        unread = messaging.unit_unread(db.session, unit_id)
+        audit_list([row.citizen_id for row in unread], "unread_messages")
+    return render_template("sob_core/staff/start.html", unit=unit, roles=roles, unread=unread)
 
 
 @bp.route("/unit", methods=["GET", "POST"])
@@ -206,4 +213,4 @@ def scales():
 
 
 # The views of these modules register on ``bp``; imported last because they import from here.
-from . import lists, new_enrollment, patient_page  # noqa: E402, F401
+from . import lists, messages, new_enrollment, patient_page  # noqa: E402, F401

@@ -2,7 +2,8 @@
 
 Plain functions over a session and plain values (no Flask), so tests call them directly. One
 listing is two SQL statements whatever the number of patients: a count, and one page query that
-picks the page's enrollments in a CTE and counts their flagged results in a grouped subquery.
+picks the page's enrollments in a CTE and counts their flagged results and their unread messages
+in grouped subqueries.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ...content.schema import as_local_text
+from ...messaging import unread_by_enrollment
 from ...models import (
     Citizen,
     Enrollment,
@@ -88,6 +90,7 @@ class PatientRow:
     program_key: str | None
     version_label: str | None
     flags: int
+    unread_messages: int = 0  # the patient's messages no one in the care team has read
 
     @property
     def formatted_personnummer(self) -> str:
@@ -212,6 +215,7 @@ def patient_page(
         .group_by(FormAssignment.enrollment_id)
         .subquery("flagged")
     )
+    unread = unread_by_enrollment("staff", 0, select(chosen.c.id)).subquery("unread")
     statement = (
         select(
             Enrollment.id,
@@ -227,6 +231,7 @@ def patient_page(
             ProgramVersion.major,
             ProgramVersion.minor,
             func.coalesce(flagged.c.flags, 0).label("flags"),
+            func.coalesce(unread.c.unread, 0).label("unread_messages"),
         )
         .select_from(Enrollment)
         .join(chosen, chosen.c.id == Enrollment.id)
@@ -234,6 +239,7 @@ def patient_page(
         .outerjoin(ProgramVersion, ProgramVersion.id == Enrollment.program_version_id)
         .outerjoin(Program, Program.id == ProgramVersion.program_id)
         .outerjoin(flagged, flagged.c.enrollment_id == Enrollment.id)
+        .outerjoin(unread, unread.c.enrollment_id == Enrollment.id)
         .order_by(
             *_order(
                 query, Citizen.name, Enrollment.started_at, Enrollment.last_active_at, Enrollment.id
@@ -254,6 +260,7 @@ def patient_page(
             program_key=row.program_key,
             version_label=f"{row.major}.{row.minor}" if row.major is not None else None,
             flags=int(row.flags or 0),
+            unread_messages=int(row.unread_messages or 0),
         )
         for row in session.execute(statement)
     ]

@@ -1,4 +1,6 @@
-"""The patient page: tabs Hantera, Resultat, Tidslinje and Händelser, and the therapist's actions.
+"""The patient page: tabs Hantera, Resultat, Meddelanden (in ``messages``), Tidslinje, Händelser.
+
+And the therapist's actions.
 
 Each tab is a URL of its own (works without JavaScript) and every view writes an audit event.
 Actions are POSTs through the enrollments service; an ended enrollment is read-only.
@@ -42,6 +44,7 @@ from .texts import (
 TABS = (
     ("patient", lazy_gettext("Manage")),
     ("patient_results", lazy_gettext("Results")),
+    ("patient_messages", lazy_gettext("Messages")),
     ("patient_timeline", lazy_gettext("Timeline")),
     ("patient_events", lazy_gettext("Events")),
 )
