@@ -44,7 +44,7 @@ NEW_PERSON = "199001010017"  # valid, nobody registered
 PHQ9 = {str(n): "1" for n in range(1, 10)}
 
 #: the parameters of a staff view that name citizen data; a view with any of them is walked
-DATA_PARAMETERS = {"enrollment_id", "response_id", "key"}
+DATA_PARAMETERS = {"enrollment_id", "response_id", "key", "conversation_id"}
 #: the views the walk must meet (a renamed or dropped one fails here, not silently)
 EXPECTED_VIEWS = {
     "staff.patient",
@@ -223,7 +223,18 @@ def walk(app, client, enrollment: Enrollment, other: Given, own_keys: set[str]) 
     for rule in _data_views(app):
         walked.add(rule.endpoint)
         base = {"enrollment_id": enrollment.id}
-        if "response_id" in rule.arguments:
+        if "conversation_id" in rule.arguments:
+            from sob_core.models import Conversation
+
+            others = db.session.scalars(
+                select(Conversation.id)
+                .join(Enrollment, Enrollment.id == Conversation.enrollment_id)
+                .where(Enrollment.care_unit_id != enrollment.care_unit_id)
+            ).all()
+            for conversation_id in others:
+                url = _url(app, rule.endpoint, **base, conversation_id=conversation_id)
+                assert client.get(url).status_code == 404, url
+        elif "response_id" in rule.arguments:
             for response_id in other.responses:
                 url = _url(app, rule.endpoint, **base, response_id=response_id)
                 assert client.get(url).status_code == 404, url
@@ -264,6 +275,8 @@ def test_unit_b_reaches_nothing_of_unit_a_through_its_own_enrollment(app, client
                 values["response_id"] = min(world.a.responses)
             if "key" in rule.arguments:
                 values["key"] = "phq-9.total"
+            if "conversation_id" in rule.arguments:
+                values["conversation_id"] = 1
             assert client.get(_url(app, rule.endpoint, **values)).status_code == 404
 
 
