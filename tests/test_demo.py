@@ -309,3 +309,21 @@ def test_sob_demo_without_question_types_still_loads_people_and_programmes(runne
     assert "staff 9" in first.output and "programs 2" in first.output
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "program enrollments 0" in again.output, again.output
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("sv", ["Behandlare", "Invånaradministratör"]),
+        ("en", ["Therapist", "Citizen administrator"]),
+    ],
+)
+def test_the_demo_login_names_roles_in_the_users_language(client, demo_data, lang, names):
+    client.get(f"/lang/{lang}")
+    page = client.get("/auth/demo/?audience=staff").get_data(as_text=True)
+    # Anna Berg is a therapist and a citizen administrator; the role keys are never shown.
+    anna = re.search(r"Anna Berg</button>\s*<span class=\"hint\">([^<]*)</span>", page)
+    assert anna is not None, page
+    assert all(name in anna.group(1) for name in names), anna.group(1)
+    for key in ("therapist", "citizen_admin", "permission_admin", "data_admin", "publisher"):
+        assert f">{key}" not in page and f" {key}<" not in page and f", {key}" not in page
