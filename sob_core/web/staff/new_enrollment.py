@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from ...enrollments import lifecycle
 from ...extensions import db
@@ -20,6 +20,7 @@ from ...models import Staff
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
+from ..limits import MaxLength
 from . import THERAPY_ROLES, bp
 from .texts import error_message
 
@@ -29,7 +30,7 @@ class StartEnrollmentForm(FlaskForm):
         lazy_gettext("Personal identity number"),
         validators=[InputRequired(lazy_gettext("Enter the personal identity number."))],
     )
-    name = StringField(lazy_gettext("Name"), validators=[Optional(), Length(max=200)])
+    name = StringField(lazy_gettext("Name"), validators=[Optional(), MaxLength(200)])
     program_version = SelectField(
         lazy_gettext("Program"),
         coerce=int,
