@@ -20,6 +20,7 @@ from ...models import Staff
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
+from ..labels import tell_apart
 from ..limits import MaxLength
 from . import THERAPY_ROLES, bp
 from .texts import error_message
@@ -65,7 +66,9 @@ def new_enrollment():
     versions = {v.id: v for v in programs.available_versions(db.session, unit_id)}
     therapists = {s.id: s for s in unit_therapists(unit_id)}
     form = StartEnrollmentForm()
-    form.program_version.choices = [(v.id, version_title(v)) for v in versions.values()]
+    # two programmes of one name (and version) are told apart by their keys
+    titles = tell_apart(list(versions.values()), version_title, lambda v: v.program.key)
+    form.program_version.choices = list(zip(versions, titles, strict=True))
     form.therapist.choices = [(s.id, s.name) for s in therapists.values()]
     if not form.is_submitted() and current_user.id in therapists:
         form.therapist.data = current_user.id
