@@ -28,12 +28,12 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
 from browser_helpers import CITIZEN, THERAPIST, assert_accessible
-from conftest import CSP_WATCH, DEFAULT_TIMEOUT_MS, LiveServer
 
 pytestmark = pytest.mark.browser
 
 MEDIA_SELECTOR = "main img, main audio, main video, main iframe"
 ITEMS = ("m1-image", "m1-audio", "m1-video")
+TIMEOUT_MS = 10_000  # as the shared fixtures wait
 WIDTHS = (1280, 320)
 
 
@@ -199,8 +199,11 @@ def _media_programme(app: Any, video: bytes) -> int:
 
 
 @pytest.fixture(scope="module")
-def media_site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """A server of its own (the shared one's data stays as the other tests expect it)."""
+def media_site(
+    browser: Any, live_server: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict]:
+    """A server of its own, like the shared ``live_server`` (whose class it uses; the shared one's
+    data stays as the other tests expect it)."""
     from flask_migrate import upgrade
 
     from sob_core import demo
@@ -216,7 +219,7 @@ def media_site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         demo.load(db.session, app.extensions["sob"])
         enrollment_id = _media_programme(app, video)
         db.session.remove()
-    server = LiveServer(app)
+    server = type(live_server)(app)
     server.start()
     try:
         yield {"url": server.url, "enrollment_id": enrollment_id}
@@ -230,8 +233,7 @@ def media_site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def citizen_page(browser: Any, media_site: dict) -> Iterator[Any]:
     """A page on the media site, signed in as the demo citizen."""
     context = browser.new_context(base_url=media_site["url"], locale="sv-SE")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    context.add_init_script(CSP_WATCH)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto("/auth/demo/?audience=citizen")
     form = page.locator(f"main form:has(input[name=identifier][value='{CITIZEN[0]}'])")
