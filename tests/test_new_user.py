@@ -244,3 +244,39 @@ def test_tell_apart_keeps_unique_names_and_asks_only_for_shared_ones():
     labels = tell_apart(entries, lambda e: e[0], qualifier)
     assert labels == ["Sömndagbok (a)", "PHQ-9", "sömndagbok (c)", "Oro"]
     assert asked == ["a", "c"]
+    # one thing listed twice (two versions of one programme) keeps its bare name
+    same = [("Sömnbehandling", "somn"), ("Sömnbehandling", "somn"), ("Oro", "oro")]
+    assert tell_apart(same, lambda e: e[0], lambda e: e[1]) == [
+        "Sömnbehandling",
+        "Sömnbehandling",
+        "Oro",
+    ]
+
+
+def test_the_patient_list_tells_apart_programmes_of_one_name(app, client, login):
+    test_programmes_of_one_name_are_told_apart_when_staff_start_one(app, client, login)
+    from datetime import UTC, datetime
+
+    from sob_core import enrollments
+    from sob_core.models import Citizen, Program, ProgramVersion, Staff
+
+    tommy = db.session.scalar(select(Staff).where(Staff.hsa_id == TOMMY))
+    copy = db.session.scalar(
+        select(ProgramVersion).join(Program).where(Program.key == "infor-operation-kopia")
+    )
+    citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == JOHN))
+    enrollments.start(
+        db.session,
+        citizen_id=citizen.id,
+        program_version_id=copy.id,
+        care_unit_id=copy.program.owner_care_unit_id,
+        therapist_id=tommy.id,
+        started_by_id=tommy.id,
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    page = client.get("/staff/patients?view=all").get_data(as_text=True)
+    text = _text(page)
+    name = "Inför din operation – patientutbildning"
+    assert f"{name} (infor-operation-kopia) (version 1.0)" in text
+    assert f"{name} (infor-operation) (version 1.0)" in text

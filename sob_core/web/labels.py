@@ -8,7 +8,7 @@ keeps a name that is unique as it is and gives a shared one its qualifier, "Söm
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -18,11 +18,19 @@ T = TypeVar("T")
 def tell_apart(
     entries: Sequence[T], name: Callable[[T], str], qualifier: Callable[[T], str]
 ) -> list[str]:
-    """The label of each entry, in order: its name, plus "(qualifier)" when another has it too."""
+    """The label of each entry, in order: its name, plus "(qualifier)" when an entry of another
+    qualifier has that name too. Entries of one name and one qualifier are the same thing listed
+    twice (two versions of one programme, say) and keep the bare name."""
     names = [name(entry) for entry in entries]
-    shared = Counter(n.casefold() for n in names)
-    labels = []
-    for n, entry in zip(names, entries, strict=True):
-        extra = qualifier(entry) if shared[n.casefold()] > 1 else ""
-        labels.append(f"{n} ({extra})" if extra else n)
-    return labels
+    repeated = Counter(n.casefold() for n in names)
+    extras = [
+        qualifier(entry) if repeated[n.casefold()] > 1 else ""
+        for n, entry in zip(names, entries, strict=True)
+    ]
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for n, extra in zip(names, extras, strict=True):
+        kinds[n.casefold()].add(extra)
+    return [
+        f"{n} ({extra})" if extra and len(kinds[n.casefold()]) > 1 else n
+        for n, extra in zip(names, extras, strict=True)
+    ]
