@@ -109,10 +109,12 @@ def demo_people(audience: str) -> list[tuple[str, str, str]]:
 
     Only the demo login provider needs it (and only in demo mode); the demo data set lives in
     the core, so the directory is reached through the contract rather than by importing the host.
+    A staff member's description lists her roles by name, in the user's language.
     """
     from . import demo
+    from .web.shell import role_label
 
-    return list(demo.demo_people(audience))
+    return list(demo.demo_people(audience, role_label))
 
 
 __all__ = [

@@ -18,6 +18,7 @@ from sob_core.models import (
     Enrollment,
     EnrollmentEvent,
     EnrollmentModule,
+    FormResponse,
     Program,
     ProgramCatalogue,
     ProgramVersion,
@@ -309,3 +310,180 @@ def test_sob_demo_without_question_types_still_loads_people_and_programmes(runne
     assert "staff 9" in first.output and "programs 2" in first.output
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "program enrollments 0" in again.output, again.output
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("sv", ["Behandlare", "Invånaradministratör"]),
+        ("en", ["Therapist", "Citizen administrator"]),
+    ],
+)
+def test_the_demo_login_names_roles_in_the_users_language(client, demo_data, lang, names):
+    client.get(f"/lang/{lang}")
+    page = client.get("/auth/demo/?audience=staff").get_data(as_text=True)
+    # Anna Berg is a therapist and a citizen administrator; the role keys are never shown.
+    anna = re.search(r"Anna Berg</button>\s*<span class=\"hint\">([^<]*)</span>", page)
+    assert anna is not None, page
+    assert all(name in anna.group(1) for name in names), anna.group(1)
+    for key in ("therapist", "citizen_admin", "permission_admin", "data_admin", "publisher"):
+        assert f">{key}" not in page and f" {key}<" not in page and f", {key}" not in page
+
+
+# --- one consistent clock --------------------------------------------------------------------------
+
+# The columns that tell the demo's story: when things happened to the demo people.
+STORY = {
+    "enrollment": ("started_at", "ended_at", "maintenance_at", "last_active_at"),
+    "enrollment_module": ("opened_at", "completed_at"),
+    "item_progress": ("first_opened_at", "done_at"),
+    "enrollment_event": ("at",),
+    "form_assignment": ("assigned_at",),
+    "form_response": ("started_at", "updated_at", "submitted_at"),
+    "result": ("at", "computed_at"),
+    "citizen": ("last_active_at",),
+    "bookmark": ("created_at",),
+}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _table(name: str):
+    return db.metadata.tables[name]
+
+
+def _rows(statement) -> list[tuple]:
+    """Rows of a Core select, with every moment timezone-aware (SQLite keeps none)."""
+    return [
+        tuple(_aware(v) if isinstance(v, datetime) else v for v in row)
+        for row in db.session.execute(statement).all()
+    ]
+
+
+def _inconsistencies(now: datetime) -> list[str]:
+    found: list[str] = []
+
+    def check(rows: list, what: str) -> None:
+        found.extend(f"{what}: {row}" for row in rows)
+
+    # Nothing in the story happens after "now".
+    for name, columns in STORY.items():
+        table = _table(name)
+        for column in columns:
+            for row_id, moment in _rows(select(table.c.id, table.c[column])):
+                if moment is not None and moment > now:
+                    found.append(f"{name}.{column} of {row_id} is after now: {moment}")
+    a, r, x = _table("form_assignment"), _table("form_response"), _table("result")
+    e, v, ev = _table("enrollment"), _table("program_version"), _table("enrollment_event")
+    m, p = _table("enrollment_module"), _table("item_progress")
+    # A form is sent, then opened, then answered; its results are of that moment.
+    check(
+        [
+            row
+            for row in _rows(
+                select(
+                    r.c.id, a.c.assigned_at, r.c.started_at, r.c.submitted_at, r.c.updated_at
+                ).join(a, a.c.id == r.c.assignment_id)
+            )
+            if not (row[1] <= row[2] and (row[3] is None or row[2] <= row[3] <= row[4]))
+        ],
+        "response out of order (id, assigned, started, submitted, updated)",
+    )
+    check(
+        [
+            row
+            for row in _rows(
+                select(x.c.id, x.c.at, r.c.submitted_at).join(r, r.c.id == x.c.response_id)
+            )
+            if row[1] != row[2]
+        ],
+        "result not at its response's submission (id, at, submitted)",
+    )
+    # The enrollment starts before everything in it, and ends (or pauses) after it.
+    starts = dict(_rows(select(e.c.id, e.c.started_at)))
+    for table, column, what in (
+        (ev, "at", "event"),
+        (a, "assigned_at", "assignment"),
+        (m, "opened_at", "module opened"),
+        (p, "first_opened_at", "item opened"),
+    ):
+        rows = _rows(select(table.c.enrollment_id, table.c.id, table.c[column]))
+        check(
+            [row for row in rows if row[0] and row[2] is not None and row[2] < starts[row[0]]],
+            f"{what} before its enrollment started (enrollment, id, at)",
+        )
+    check(
+        [
+            row
+            for row in _rows(select(e.c.id, e.c.started_at, e.c.maintenance_at, e.c.ended_at))
+            if (row[2] is not None and row[2] < row[1])
+            or (row[3] is not None and row[3] < (row[2] or row[1]))
+        ],
+        "enrollment out of order (id, started, maintenance, ended)",
+    )
+    check(
+        [
+            row
+            for row in _rows(
+                select(e.c.id, e.c.started_at, v.c.published_at).join(
+                    v, v.c.id == e.c.program_version_id
+                )
+            )
+            if row[2] is None or row[2] > row[1]
+        ],
+        "enrollment started before its programme version was published (id, started, published)",
+    )
+    check(
+        [
+            row
+            for row in _rows(select(m.c.id, m.c.opened_at, m.c.completed_at))
+            if row[2] is not None and (row[1] is None or row[2] < row[1])
+        ],
+        "module completed before it opened (id, opened, completed)",
+    )
+    check(
+        [
+            row
+            for row in _rows(select(p.c.id, p.c.first_opened_at, p.c.done_at))
+            if row[2] is not None and (row[1] is None or row[2] < row[1])
+        ],
+        "item done before it was opened (id, opened, done)",
+    )
+    # An enrollment's own record begins with "started".
+    first: dict[int, tuple] = {}
+    for enrollment_id, kind, at, event_id in _rows(
+        select(ev.c.enrollment_id, ev.c.kind, ev.c.at, ev.c.id).order_by(ev.c.at, ev.c.id)
+    ):
+        first.setdefault(enrollment_id, (kind, at, event_id))
+    check(
+        [(key, *value) for key, value in first.items() if value[0] != "started"],
+        "an enrollment's first event is not its start (enrollment, kind, at, id)",
+    )
+    return found
+
+
+def test_the_demo_keeps_one_consistent_clock(app):
+    now = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday morning, long before this test runs
+    loader.load(db.session, app.extensions["sob"], now=now)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(FormResponse)) > 20
+    problems = _inconsistencies(now)
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_demo_loaded_now_is_not_ahead_of_the_clock(app):
+    loader.load(db.session, app.extensions["sob"])
+    db.session.commit()
+    after = datetime.now(UTC)
+    problems = _inconsistencies(after)
+    assert problems == [], "\n".join(problems)
+    # and what is still waiting for the citizen was sent before now, after the enrollment began
+    a, e = _table("form_assignment"), _table("enrollment")
+    waiting = _rows(
+        select(a.c.id, a.c.assigned_at, e.c.started_at)
+        .join(e, e.c.id == a.c.enrollment_id)
+        .where(a.c.status == "open")
+    )
+    assert waiting and all(started <= sent <= after for _, sent, started in waiting)

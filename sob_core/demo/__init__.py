@@ -7,6 +7,7 @@ run when demo mode is off.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,14 @@ def load(session: Session, host: Any, *, now: datetime | None = None) -> dict[st
     return loader.load(session, host, now=now).counts
 
 
-def demo_people(audience: str) -> list[tuple[str, str, str]]:
-    """The demo people present in the database: ``(identifier, name, description)``."""
+def demo_people(
+    audience: str, role_label: Callable[[str], str] = str
+) -> list[tuple[str, str, str]]:
+    """The demo people present in the database: ``(identifier, name, description)``.
+
+    A staff member's description names her roles through ``role_label`` (the web passes one that
+    gives each role key its name in the user's language; the domain knows no translations).
+    """
     from sqlalchemy import select
 
     from ..extensions import db
@@ -47,7 +54,7 @@ def demo_people(audience: str) -> list[tuple[str, str, str]]:
         out = []
         for staff in rows:
             roles = sorted({r.role for r in staff.roles})
-            out.append((staff.hsa_id, staff.name, ", ".join(roles)))
+            out.append((staff.hsa_id, staff.name, ", ".join(role_label(r) for r in roles)))
         return out
     numbers = [personnummer.parse(c["personnummer"]).number for c in people["citizens"]]
     citizens = db.session.scalars(

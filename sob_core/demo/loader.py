@@ -38,7 +38,7 @@ from ..models import (
     RoleAssignment,
     Staff,
 )
-from .history import History, Stage
+from .history import History, Stage, date_response
 
 DATA = Path(__file__).with_name("data")
 
@@ -80,8 +80,16 @@ def load(session: Session, host: Any, *, now: datetime | None = None, data: Path
     _load_forms(session, host.registry, read("forms.json", data), report)
     _load_enrollments(session, host, people["enrollments"], now, report)
     session.commit()
-    versions = _load_programs(session, host.registry, read("programs.json", data), data, report)
-    _load_stages(session, host, read("stages.json", data), versions, now, report)
+    stages = read("stages.json", data)
+    versions = _load_programs(
+        session,
+        host.registry,
+        read("programs.json", data),
+        data,
+        report,
+        _published_on(now, people, stages),
+    )
+    _load_stages(session, host, stages, versions, now, report)
     session.commit()
     return report
 
@@ -229,7 +237,11 @@ def _staff(session: Session, name: str) -> Staff:
     return staff
 
 
-def _assign(session: Session, enrollment: Enrollment, key: str, by: Staff) -> FormAssignment | None:
+def _assign(
+    session: Session, enrollment: Enrollment, key: str, by: Staff, when: datetime
+) -> FormAssignment | None:
+    """Send form ``key`` to the enrollment's citizen at ``when`` (the story's clock, not the
+    wall clock: a form answered ten days ago was sent before that)."""
     form = session.scalar(select(Form).where(Form.key == key))
     if form is None:
         return None
@@ -238,6 +250,7 @@ def _assign(session: Session, enrollment: Enrollment, key: str, by: Staff) -> Fo
         enrollment_id=enrollment.id,
         form_version_id=form.latest.id,
         assigned_by_id=by.id,
+        assigned_at=when,
     )
     session.add(assignment)
     session.flush()
@@ -255,29 +268,31 @@ def _load_enrollments(
         if exists is not None:
             continue
         therapist = _staff(session, entry["therapist"])
+        started = now - timedelta(days=entry["days_ago"])
         enrollment = Enrollment(
             citizen_id=citizen.id,
             care_unit_id=_unit(session, entry["care_unit"]).id,
             therapist_id=therapist.id,
-            started_at=now - timedelta(days=entry["days_ago"]),
+            started_at=started,
         )
         session.add(enrollment)
         session.flush()
         report.counts["enrollments"] += 1
         for answer in entry["answers"]:
-            assignment = _assign(session, enrollment, answer["form"], therapist)
+            moment = now - timedelta(days=answer["days_ago"])
+            # sent the evening before it was answered, but never before the enrollment began
+            sent = max(started, moment - timedelta(hours=14))
+            assignment = _assign(session, enrollment, answer["form"], therapist, sent)
             if assignment is None:
                 continue
             response = forms.open_response(session, assignment)
             forms.submit(session, host, response, answer["answers"])
-            moment = now - timedelta(days=answer["days_ago"])
-            response.submitted_at = moment
-            for result in response.results:
-                result.at = moment
+            date_response(response, moment)
             report.counts["responses"] += 1
-        # Something left to fill in, so the citizen's start page has work waiting.
+        # Something left to fill in, so the citizen's start page has work waiting: sent
+        # yesterday (or when the enrollment began, if that was later).
         for key in entry["waiting"]:
-            _assign(session, enrollment, key, therapist)
+            _assign(session, enrollment, key, therapist, max(started, now - timedelta(days=1)))
 
 
 # --- programmes -----------------------------------------------------------------------------------
@@ -365,7 +380,12 @@ def _published(session: Session, program: Program) -> dict[str, ProgramVersion]:
 
 
 def _import(
-    session: Session, registry: Any, entry: dict[str, Any], data: Path, report: Report
+    session: Session,
+    registry: Any,
+    entry: dict[str, Any],
+    data: Path,
+    report: Report,
+    published: datetime,
 ) -> Program:
     """The first file through `import_program`, later versions as drafts published on top.
 
@@ -383,13 +403,16 @@ def _import(
         documents[0],
         care_unit_id=_unit(session, entry["owner"]).id,
         imported_by_id=publisher.id,
+        now=published,
     )
     program = first.program
     programs.set_catalogue(session, program, [_unit(session, u).id for u in entry["catalogue"]])
     previous_major = first.major
-    for document in documents[1:]:
+    for number, document in enumerate(documents[1:], start=1):
         part = document["version"]
+        written = published + timedelta(days=7 * number)
         draft = programs.start_draft(session, program, created_by_id=creator.id)
+        draft.created_at = written - timedelta(days=2)
         programs.update_draft(session, draft, part["content"], registry=registry)
         major = int(part["label"].split(".")[0])
         programs.publish(
@@ -400,7 +423,9 @@ def _import(
             is_open=part.get("is_open", False),
             eligibility=part.get("eligibility") or None,
             registry=registry,
+            now=written,
         )
+        draft.updated_at = written
         if draft.label != part["label"]:  # pragma: no cover - the files are numbered in order
             raise RuntimeError(f"{program.key} {draft.label}: the file says {part['label']}")
         previous_major = draft.major
@@ -409,17 +434,31 @@ def _import(
     return program
 
 
+def _published_on(now: datetime, people: dict[str, Any], stages: dict[str, Any]) -> datetime:
+    """When the demo programmes were first published: a month before anyone's enrollment began,
+    so no citizen is in a programme that looks published after she started it."""
+    days = [e["days_ago"] for e in people["enrollments"]]
+    days += [s["started"] + 1 for s in stages["stages"]]  # a stage starts hours before its day
+    return now - timedelta(days=max(days, default=0) + 30)
+
+
 def _load_programs(
-    session: Session, registry: Any, spec: dict[str, Any], data: Path, report: Report
+    session: Session,
+    registry: Any,
+    spec: dict[str, Any],
+    data: Path,
+    report: Report,
+    published: datetime,
 ) -> dict[str, dict[str, ProgramVersion]]:
-    """Published versions by programme key and label."""
+    """Published versions by programme key and label; new ones are published at ``published``
+    (a later version a week after the one before it)."""
     out: dict[str, dict[str, ProgramVersion]] = {}
     for entry in spec["programs"]:
         key = read(entry["files"][0], data)["program"]["key"]
         program = session.scalar(select(Program).where(Program.key == key))
         if program is None:
             try:
-                program = _import(session, registry, entry, data, report)
+                program = _import(session, registry, entry, data, report, published)
             except programs.ProgramError as error:
                 report.skipped.append(f"programme {key}: {' '.join(str(error).split())}")
                 continue

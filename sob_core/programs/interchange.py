@@ -260,8 +260,11 @@ def import_program(
     imported_by_id: int | None = None,
     storage: storage_service.Storage | None = None,
     max_media_bytes: int | None = None,
+    now: datetime | None = None,
 ) -> ProgramVersion:
     """Import an export file as a new program of ``care_unit_id``, published and in its catalogue.
+
+    ``now`` is when the program is created and published (the clock when left out).
 
     Everything is checked before anything is written; any error raises ``ProgramImportError`` and
     leaves the database as it was (the session is rolled back if writing fails half-way).
@@ -324,8 +327,13 @@ def import_program(
             )
             new_ids[file.old_id] = row.id
         _remap_media(cleaned, new_ids)
+        now = now or datetime.now(UTC)
         program = Program(
-            key=new_key, kind=kind, owner_care_unit_id=care_unit_id, publisher_id=imported_by_id
+            key=new_key,
+            kind=kind,
+            owner_care_unit_id=care_unit_id,
+            publisher_id=imported_by_id,
+            created_at=now,
         )
         session.add(program)
         session.flush()
@@ -338,7 +346,9 @@ def import_program(
             is_open=is_open,
             eligibility=eligibility,
             created_by_id=imported_by_id,
-            published_at=datetime.now(UTC),
+            created_at=now,
+            updated_at=now,
+            published_at=now,
             published_by_id=imported_by_id,
         )
         session.add(version)

@@ -122,10 +122,12 @@ def publish(
     bump: str = "minor",
     is_open: bool = False,
     eligibility: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> ProgramVersion:
     """Freeze a draft as the next major.minor; form items are pinned to their latest versions.
 
-    The first publication also puts the owner care unit in the program's catalogue.
+    The first publication also puts the owner care unit in the program's catalogue. ``now`` is
+    the moment of publication (the clock when left out; the demo dates its programmes back).
     """
     if draft.status != "draft":
         raise DraftFrozen("already_published", label=draft.label)
@@ -143,7 +145,7 @@ def publish(
     draft.status = "published"
     draft.is_open = bool(is_open)
     draft.eligibility = copy.deepcopy(cleaned_eligibility)
-    draft.published_at = datetime.now(UTC)
+    draft.published_at = now or datetime.now(UTC)
     draft.published_by_id = publisher_id
     if program.publisher_id is None:
         program.publisher_id = publisher_id

@@ -28,6 +28,11 @@ ROLE_LABELS = {
 }
 
 
+def role_label(role: str) -> str:
+    """A role's name in the user's language (the key itself for a role sob does not know)."""
+    return str(ROLE_LABELS.get(role, role))
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Only same-site relative paths are followed after login or a language switch.
 
@@ -135,7 +140,7 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_non_form_bodies)
     app.before_request_funcs[None].insert(1, refuse_nul_characters)
     app.add_url_rule("/", "index", index)
-    app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
+    app.jinja_env.globals["role_label"] = role_label
     app.add_url_rule("/lang/<lang>", "set_language", set_language)
     from ..identity import sessions
     from .auth.store import DatabaseSessionInterface

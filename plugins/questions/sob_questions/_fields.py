@@ -58,6 +58,29 @@ class TextQuestionField(QuestionField, StringField):
     """A one-line input (text, number, date, time, range)."""
 
 
+class SliderQuestionField(TextQuestionField):
+    """A range input and its "I have chosen my value" checkbox, posted as ``<name>:set``.
+
+    A range input always posts a value, an untouched one too, so the position alone is no
+    answer: ``data`` is the posted value only when the box is ticked (questions.js ticks it when
+    the slider moves), else None. ``position`` is where the slider stood, to draw it there again;
+    ``chosen`` says whether the box is ticked. Filled from a stored payload, both are that value.
+    """
+
+    chosen = False
+    position = ""
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(formdata, data, extra_filters)
+        self.position = self._value()
+        if formdata is None:
+            self.chosen = self.data is not None and self.data != ""
+            return
+        self.chosen = bool(formdata.get(f"{self.name}:set"))
+        if not self.chosen:
+            self.data = None  # moved or not, not given as an answer
+
+
 class LongTextQuestionField(QuestionField, TextAreaField):
     """A textarea."""
 

@@ -74,6 +74,11 @@ CATALOGUE: dict[str, _SV_EN] = {
     "hint_decimals": (", med högst {count} decimaler", ", with at most {count} decimals"),
     "hint_decimals_one": (", med högst 1 decimal", ", with at most 1 decimal"),
     "current_value": ("Valt värde:", "Selected value:"),
+    "slider_chosen": ("Jag har valt mitt värde", "I have chosen my value"),
+    "slider_not_chosen": (
+        "Flytta reglaget till ditt svar och kryssa sedan i ”Jag har valt mitt värde”.",
+        "Move the slider to your answer, then tick “I have chosen my value”.",
+    ),
     # --- text -----------------------------------------------------------------------------------
     "not_text": ("Svaret måste vara en text.", "The answer must be text."),
     "too_long": (

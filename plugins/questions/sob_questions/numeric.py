@@ -33,7 +33,7 @@ from ._common import (
     range_error,
     safe_display,
 )
-from ._fields import TextQuestionField, field_factory
+from ._fields import SliderQuestionField, TextQuestionField, field_factory
 from ._messages import format_number, invalid, message
 
 #: whole-number settings stay within what anyone would put on a slider or scale
@@ -218,7 +218,9 @@ def clean_slider(spec: QuestionSpec, data: Any, lang: str) -> int | None:
     found = slider_settings(spec.config, lang)
     value = parse_number(data, lang, whole=True)
     if value is None:
-        return nothing_answered(spec, lang)
+        if spec.required:  # an untouched slider stands somewhere too: say what makes an answer
+            raise invalid("slider_not_chosen", lang)
+        return None
     error = range_error(value, found.min, found.max, lang)
     if error:
         raise error
@@ -392,7 +394,7 @@ NUMBER = QuestionType(
 SLIDER = QuestionType(
     key="slider",
     label={"sv": "Skjutreglage", "en": "Slider"},
-    make_field=field_factory(TextQuestionField, slider_settings),
+    make_field=field_factory(SliderQuestionField, slider_settings),
     clean=clean_slider,
     fhir_type="integer",
     config_schema=_schema.config_schema(

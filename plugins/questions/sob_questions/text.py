@@ -68,7 +68,9 @@ def _question_type(kind: Kind, label: dict[str, str]) -> QuestionType:
         return settings(kind, config, lang)
 
     def hint(found: TextSettings, lang: str) -> str:
-        return message("hint_max_length", lang, max=found.max_length) if kind.multiline else ""
+        # Every text question says its limit, and the input has no maxlength: a browser cuts a
+        # pasted text at maxlength without a word, the server says how much is too much.
+        return message("hint_max_length", lang, max=found.max_length)
 
     @safe_display
     def display(spec: QuestionSpec, payload: Any, lang: str) -> str:

@@ -133,4 +133,15 @@ def test_slider_moves_by_keyboard_and_shows_its_value(browser, make_app):
     assert value.text_content() == "10"
     page.keyboard.press("End")
     assert value.text_content() == "100"
+    assert page.is_checked("#slider\\:set")  # moving it chose the value
+    page.close()
+
+
+def test_an_untouched_slider_is_not_ticked(browser, make_app):
+    page = open_form(browser, make_app([EXAMPLES["slider"]]))
+    page.locator("#slider\\:value").wait_for(state="visible")
+    assert not page.is_checked("#slider\\:set")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#slider\\:error")
+    assert "Jag har valt mitt värde" in page.text_content("#slider\\:error")
     page.close()

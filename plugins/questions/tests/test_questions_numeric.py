@@ -275,7 +275,11 @@ def test_slider_cleans_steps():
         ("105", "Ange ett tal mellan 0 och 100.", "Enter a number between 0 and 100."),
         ("35.5", "Ange ett heltal, till exempel 12.", "Enter a whole number, for example 12."),
         ("x", "Ange ett heltal, till exempel 12.", "Enter a whole number, for example 12."),
-        (None, "Du behöver svara på frågan.", "Please answer this question."),
+        (
+            None,
+            "Flytta reglaget till ditt svar och kryssa sedan i ”Jag har valt mitt värde”.",
+            "Move the slider to your answer, then tick “I have chosen my value”.",
+        ),
     ],
 )
 def test_slider_messages(data, sv, en):

@@ -28,7 +28,7 @@ VALID = {
     ),
     "dropdown": ([("dropdown", "food")], "food"),
     "number": ([("number", "7,5")], 7.5),
-    "slider": ([("slider", "35")], 35),
+    "slider": ([("slider", "35"), ("slider:set", "1")], 35),
     "scale": ([("scale", "7")], 7),
     "short_text": ([("short-text", " Hej ")], "Hej"),
     "long_text": ([("long-text", "rad 1\r\nrad 2")], "rad 1\nrad 2"),
@@ -36,6 +36,8 @@ VALID = {
     "time": ([("time", "07:30")], "07:30"),
     "duration": ([("duration:hours", "7"), ("duration:minutes", "30")], 450),
 }
+
+SLIDER_CHOSEN = {"sv": "Jag har valt mitt värde", "en": "I have chosen my value"}
 
 INVALID = {
     "single_choice": ([("single-choice", "nope")], "Välj bland de svarsalternativ som finns."),
@@ -45,7 +47,10 @@ INVALID = {
     ),
     "dropdown": ([("dropdown", "")], "Du behöver svara på frågan."),
     "number": ([("number", "abc")], "Ange ett tal, till exempel 12 eller 7,5."),
-    "slider": ([("slider", "36")], "Välj ett värde mellan 0 och 100 i steg om 5."),
+    "slider": (
+        [("slider", "36"), ("slider:set", "1")],
+        "Välj ett värde mellan 0 och 100 i steg om 5.",
+    ),
     "scale": ([("scale", "11")], "Välj ett värde från 0 till 10."),
     "short_text": (
         [("short-text", "x" * 21)],
@@ -118,6 +123,15 @@ def test_every_question_renders_with_its_label(make_app, lang):
             assert all(c.ancestor("fieldset") is fieldset for c in controls)
             for control in controls:  # every radio, checkbox and part has its own label
                 assert page.find("label", for_=control["id"]).text
+        elif key == "slider":  # the range input, and the box that makes its value the answer
+            control, chosen = controls
+            assert control["id"] == spec.key and control["type"] == "range"
+            assert page.find("label", for_=control["id"]).text == label
+            assert (chosen["type"], chosen["name"]) == ("checkbox", f"{spec.key}:set")
+            assert page.find("label", for_=chosen["id"]).text == SLIDER_CHOSEN[lang]
+            assert "required" not in control.attrs and "required" in chosen.attrs
+            assert "checked" not in chosen.attrs
+            continue
         else:
             (control,) = controls
             assert control["id"] == spec.key
@@ -224,8 +238,47 @@ def test_optional_questions_say_so_and_accept_nothing(make_app, key):
     marker = page.find(class_="q-optional")
     assert marker.text == "(frivillig)"
     assert not any("required" in c.attrs for c in inputs_of(page, spec.key))
-    if key != "slider":  # a range input always posts a value
-        assert app.test_client().post("/form", data={}).get_json() == {spec.key: None}
+    assert app.test_client().post("/form", data={}).get_json() == {spec.key: None}
+    if key == "slider":  # a range input always posts a value: untouched, it is still no answer
+        posted = app.test_client().post("/form", data={spec.key: "50"})
+        assert posted.get_json() == {spec.key: None}
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_an_untouched_required_slider_is_not_an_answer(make_app, lang):
+    """Without script the range input posts where it stands (the middle, untouched); only the
+    ticked box makes that the answer, and the citizen is told so."""
+    spec = EXAMPLES["slider"]
+    app = make_app([spec], lang)
+    page = parse_html(app.test_client().post("/form", data={"slider": "50"}).get_data(as_text=True))
+    check_page(page)
+    message = {
+        "sv": "Flytta reglaget till ditt svar och kryssa sedan i ”Jag har valt mitt värde”.",
+        "en": "Move the slider to your answer, then tick “I have chosen my value”.",
+    }[lang]
+    assert page.by_id("slider:error").text.endswith(message)
+    chosen = page.by_id("slider:set")
+    assert chosen.get("aria-invalid") == "true" and "checked" not in chosen.attrs
+    assert described_by(chosen) == ["slider:error"]
+    assert page.by_id("slider")["value"] == "50"  # where it stood, drawn there again
+    ticked = app.test_client().post("/form", data={"slider": "50", "slider:set": "1"})
+    assert ticked.get_json() == {"slider": 50}
+
+
+def test_a_stored_slider_answer_is_shown_chosen(make_app):
+    from flask_wtf import FlaskForm
+
+    spec = EXAMPLES["slider"]
+    app = make_app([spec])
+    with app.test_request_context("/form"):
+
+        class Draft(FlaskForm):
+            pass
+
+        setattr(Draft, spec.key, TYPES[spec.type].make_field(spec, "sv"))
+        form = Draft(data={"slider": 35})
+        assert form["slider"].chosen and form["slider"].position == "35"
+        assert Draft(data={})["slider"].chosen is False
 
 
 def test_slider_shows_its_ends_and_loads_its_script(make_app):

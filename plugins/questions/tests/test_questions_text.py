@@ -92,11 +92,37 @@ def test_broken_text_configs(key, config, en):
     assert config_error(key, config, "en") == en
 
 
-def test_long_text_hint():
+def test_text_questions_say_their_limit():
     assert TYPES["long_text"].make_field(LONG, "sv").kwargs["description"] == (
         "Du kan skriva högst 300 tecken."
     )
-    assert TYPES["short_text"].make_field(SHORT, "sv").kwargs["description"] == ""
+    assert TYPES["short_text"].make_field(SHORT, "en").kwargs["description"] == (
+        "You can write at most 20 characters."
+    )
+
+
+@pytest.mark.parametrize("spec", [SHORT, LONG], ids=["short_text", "long_text"])
+def test_over_long_text_is_refused_with_a_message_not_cut(make_app, spec):
+    """No maxlength for the browser to cut a pasted text at without a word; the limit is in the
+    hint, and the server refuses what is over it, keeping the text so it can be shortened."""
+    from questions_testkit import parse_html
+
+    app = make_app([spec], "sv")
+    page = parse_html(app.test_client().get("/form").get_data(as_text=True))
+    control = page.by_id(spec.key)
+    assert "maxlength" not in control.attrs
+    limit = spec.config["max_length"]
+    assert page.by_id(f"{spec.key}:hint").text == f"Du kan skriva högst {limit} tecken."
+    assert f"{spec.key}:hint" in control["aria-describedby"].split()
+    too_long = "å" * (limit + 1)
+    page = parse_html(
+        app.test_client().post("/form", data={spec.key: too_long}).get_data(as_text=True)
+    )
+    assert page.by_id(f"{spec.key}:error").text == (
+        f"Fel: Svaret får vara högst {limit} tecken långt, nu är det {limit + 1}."
+    )
+    kept = page.by_id(spec.key)
+    assert (kept.get("value") if kept.tag == "input" else kept.text.strip()) == too_long
 
 
 def test_display():

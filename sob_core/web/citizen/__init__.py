@@ -13,9 +13,11 @@ from ...content import content_of
 from ...enrollments import assignments
 from ...extensions import db
 from ...i18n import current_language
-from ...models import FormAssignment, FormResponse
+from ...models import CareUnit, FormAssignment, FormResponse
+from ...types import local
 from ..access import require
 from ..forms_rendering import build_form_class
+from ..labels import tell_apart
 from ..results import render_series, series_list
 
 bp = Blueprint("citizen", __name__, url_prefix="/citizen")
@@ -48,8 +50,44 @@ def start():
         programs=program_state,
         content_of=content_of,
         open_forms=open_forms,
+        labels=_start_labels(program_state, open_forms),
         results=series_list(current_user, citizen_view=True),
     )
+
+
+def _start_labels(program_state, open_forms) -> dict[str, list[str]]:
+    """The start page's names, told apart where two are the same: programmes by care unit,
+    forms by the programme (or, outside one, the care unit) they were sent in."""
+    lang = current_language()
+
+    def program_name(version) -> str:
+        return local(content_of(version).name, lang)
+
+    def unit_name(unit_id: int) -> str:
+        unit = db.session.get(CareUnit, unit_id)
+        return unit.name if unit is not None else ""
+
+    def sent_in(assignment: FormAssignment) -> str:
+        enrollment = assignment.enrollment
+        if enrollment is None:
+            return ""
+        if enrollment.program_version is not None:
+            return program_name(enrollment.program_version)
+        return unit_name(enrollment.care_unit_id)
+
+    return {
+        "ongoing": tell_apart(
+            program_state.ongoing,
+            lambda e: program_name(e.program_version),
+            lambda e: unit_name(e.care_unit_id),
+        ),
+        "available": tell_apart(
+            program_state.available,
+            program_name,
+            lambda v: unit_name(v.program.owner_care_unit_id),
+        ),
+        "forms": tell_apart(open_forms, lambda a: local(a.form_version.title, lang), sent_in),
+    }
 
 
 @bp.route("/forms/<id:assignment_id>", methods=["GET", "POST"])

@@ -20,6 +20,7 @@ from ...extensions import db
 from ...i18n import current_language
 from ...models import Form, Program, ProgramVersion
 from ...types import local
+from ..labels import tell_apart
 
 bp = Blueprint("design", __name__, url_prefix="/design")
 
@@ -174,7 +175,7 @@ def usable_forms() -> list[SelectChoice]:
     forms = db.session.scalars(select(Form).order_by(Form.key)).all()
     facts = programs.form_facts(db.session, registry(), [f.key for f in forms])
     reg = registry()
-    choices = []
+    usable = []
     for form in forms:
         fact = facts.get(form.key)
         if fact is None or not fact.texts_installed:
@@ -183,7 +184,10 @@ def usable_forms() -> list[SelectChoice]:
             continue
         if any(t not in reg.question_types for t in fact.question_types):
             continue
-        choices.append(SelectChoice(form.key, local(form.latest.title, lang) or form.key))
+        usable.append(form)
+    # two forms of one title (an imported copy, say) are told apart by their keys
+    labels = tell_apart(usable, lambda f: local(f.latest.title, lang) or f.key, lambda f: f.key)
+    choices = [SelectChoice(f.key, label) for f, label in zip(usable, labels, strict=True)]
     return sorted(choices, key=lambda c: c.label.casefold())
 
 

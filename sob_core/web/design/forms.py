@@ -19,7 +19,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, Regexp, ValidationError
 
 from ...content.checks import KEY_RE, MAX_DAYS, ContentError, check_video_url
 from ...content.html import body_from_input
@@ -27,6 +27,7 @@ from ...content.kinds import KINDS
 from ...content.schema import Item
 from ...content.unlock import RULES
 from ...media.storage import extensions_for
+from ..limits import MaxLength
 
 
 def _accept(kind: str) -> dict[str, str]:
@@ -59,19 +60,19 @@ class SettingsForm(FlaskForm):
         lazy_gettext("Name"),
         validators=[
             InputRequired(message=lazy_gettext("Give the program a name.")),
-            Length(max=200),
+            MaxLength(200),
         ],
     )
     description = TextAreaField(
         lazy_gettext("Description"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), MaxLength(5000)],
         description=lazy_gettext(
             "What the program is for; shown to staff and in the list of programs."
         ),
     )
     welcome = TextAreaField(
         lazy_gettext("Welcome text for the citizen"),
-        validators=[Optional(), Length(max=10000)],
+        validators=[Optional(), MaxLength(10000)],
         description=lazy_gettext("Shown to the citizen when the program starts."),
     )
     recommended_days = _days_field(lazy_gettext("Recommended number of days"))
@@ -109,12 +110,12 @@ class ModuleForm(FlaskForm):
         lazy_gettext("Title"),
         validators=[
             InputRequired(message=lazy_gettext("Give the module a title.")),
-            Length(max=200),
+            MaxLength(200),
         ],
     )
     description = TextAreaField(
         lazy_gettext("Short description"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), MaxLength(2000)],
         description=lazy_gettext("Optional: what the module is about."),
     )
     recommended_days = _days_field(lazy_gettext("Recommended number of days"))
@@ -175,7 +176,7 @@ class ItemForm(FlaskForm):
         lazy_gettext("Title"),
         validators=[
             InputRequired(message=lazy_gettext("Give the content a title.")),
-            Length(max=200),
+            MaxLength(200),
         ],
         description=lazy_gettext("Shown to the citizen in the list of content."),
     )
@@ -197,7 +198,7 @@ class ItemForm(FlaskForm):
 class TextItemForm(ItemForm):
     body = TextAreaField(
         lazy_gettext("Text"),
-        validators=[InputRequired(message=lazy_gettext("Write the text.")), Length(max=100000)],
+        validators=[InputRequired(message=lazy_gettext("Write the text.")), MaxLength(100000)],
         description=lazy_gettext(
             "Plain text, where an empty line starts a new paragraph, or simple HTML: "
             "p, br, strong, em, ul, ol, li, h2, h3 and links (a href). Anything else is removed."
@@ -223,7 +224,7 @@ class ImageItemForm(ItemForm):
         lazy_gettext("Alternative text"),
         validators=[
             InputRequired(message=lazy_gettext("Describe the image for people who cannot see it.")),
-            Length(max=500),
+            MaxLength(500),
         ],
         description=lazy_gettext("Describe what the image shows, for people who cannot see it."),
     )
@@ -246,7 +247,7 @@ class AudioItemForm(ItemForm):
     )
     transcript = TextAreaField(
         lazy_gettext("Transcript"),
-        validators=[Optional(), Length(max=100000)],
+        validators=[Optional(), MaxLength(100000)],
         description=lazy_gettext("What is said in the recording, for people who cannot hear it."),
     )
 
@@ -286,7 +287,7 @@ class VideoItemForm(ItemForm):
     )
     url = StringField(
         lazy_gettext("Link to the video"),
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), MaxLength(500)],
         description=lazy_gettext(
             "https:// on YouTube, Vimeo or play.vgregion.se. "
             "The citizen gets a link; the video is not embedded."
@@ -327,7 +328,7 @@ class VideoItemForm(ItemForm):
 class FormItemForm(ItemForm):
     title = StringField(
         lazy_gettext("Title"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), MaxLength(200)],
         description=lazy_gettext("Leave empty to use the form's own title."),
     )
     form_key = SelectField(

@@ -41,6 +41,7 @@ from ...models import (
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
+from ..labels import tell_apart
 from ..results import render_series
 from ..shell import safe_next
 
@@ -127,17 +128,15 @@ def audit_list(citizen_ids: list[int], what: str, **detail: Any) -> None:
 
 
 def assignable_forms(registry) -> list[tuple[int, str]]:
+    """(id, label) of the forms staff may send; two forms of one title are told apart by key."""
     lang = current_language()
     rows = db.session.scalars(
         select(Form).options(selectinload(Form.versions)).order_by(Form.key)
     ).all()
-    choices = []
-    for form in rows:
-        latest = form.latest
-        if latest.scale_id and latest.scale_id not in registry.scales:
-            continue  # the scale's plugin is not installed
-        choices.append((form.id, local(latest.title, lang)))
-    return choices
+    # a form whose scale's plugin is not installed cannot be filled in
+    usable = [f for f in rows if not f.latest.scale_id or f.latest.scale_id in registry.scales]
+    labels = tell_apart(usable, lambda f: local(f.latest.title, lang) or f.key, lambda f: f.key)
+    return [(form.id, label) for form, label in zip(usable, labels, strict=True)]
 
 
 @bp.route("/patients/<id:enrollment_id>/assign", methods=["POST"])

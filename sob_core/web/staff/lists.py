@@ -8,7 +8,10 @@ from flask_login import current_user
 
 from ...enrollments.clock import local_date
 from ...extensions import db
+from ...i18n import current_language
+from ...types import local
 from ..access import require, staff_roles_at
+from ..labels import tell_apart
 from . import THERAPY_ROLES, audit_list, bp
 from .listing import ListQuery, patient_page
 
@@ -38,9 +41,23 @@ def patients():
         query=query,
     )
     audit_list([row.citizen_id for row in listing.rows], "patient_list", view=query.view)
+    lang = current_language()
+    # two programmes of one name are told apart by their keys
+    program_labels = dict(
+        zip(
+            [row.enrollment_id for row in listing.rows],
+            tell_apart(
+                listing.rows,
+                lambda row: local(row.program_name, lang) if row.program_name else "",
+                lambda row: row.program_key or "",
+            ),
+            strict=True,
+        )
+    )
     return render_template(
         "sob_core/staff/patients.html",
         listing=listing,
+        program_labels=program_labels,
         query=query,
         tabs=TABS,
         sort_columns=SORT_COLUMNS,

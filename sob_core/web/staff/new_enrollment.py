@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from ... import audit
 from ...enrollments import lifecycle
@@ -27,6 +27,8 @@ from ...models import Staff
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
+from ..labels import tell_apart
+from ..limits import MaxLength
 from . import THERAPY_ROLES, bp
 from .texts import error_message
 
@@ -36,7 +38,7 @@ class StartEnrollmentForm(FlaskForm):
         lazy_gettext("Personal identity number"),
         validators=[InputRequired(lazy_gettext("Enter the personal identity number."))],
     )
-    name = StringField(lazy_gettext("Name"), validators=[Optional(), Length(max=200)])
+    name = StringField(lazy_gettext("Name"), validators=[Optional(), MaxLength(200)])
     program_version = SelectField(
         lazy_gettext("Program"),
         coerce=int,
@@ -90,7 +92,9 @@ def new_enrollment():
     versions = {v.id: v for v in programs.available_versions(db.session, unit_id)}
     therapists = {s.id: s for s in unit_therapists(unit_id)}
     form = StartEnrollmentForm()
-    form.program_version.choices = [(v.id, version_title(v)) for v in versions.values()]
+    # two programmes of one name (and version) are told apart by their keys
+    titles = tell_apart(list(versions.values()), version_title, lambda v: v.program.key)
+    form.program_version.choices = list(zip(versions, titles, strict=True))
     form.therapist.choices = [(s.id, s.name) for s in therapists.values()]
     if not form.is_submitted() and current_user.id in therapists:
         form.therapist.data = current_user.id

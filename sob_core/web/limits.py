@@ -1,0 +1,34 @@
+"""Text limits on the web's forms: said beforehand, answered with a message, never a silent cut.
+
+WTForms' ``Length`` puts ``maxlength`` on the input, and a browser then cuts a pasted text at that
+length without a word. ``MaxLength`` leaves the input alone: it flags ``max_characters`` (the
+field macros show the limit as a hint) and refuses a longer text with a message in the user's
+language that says how long it is, so the text comes back whole to be shortened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from wtforms.validators import ValidationError
+
+
+class MaxLength:
+    """At most ``max`` characters (``None`` or empty passes: ``InputRequired`` judges that)."""
+
+    def __init__(self, max: int) -> None:
+        self.max = max
+        self.field_flags = {"max_characters": max}
+
+    def __call__(self, form: Any, field: Any) -> None:
+        length = len(field.data or "")
+        if length > self.max:
+            raise ValidationError(
+                _(
+                    "The text may be at most %(max)s characters long; it is %(length)s. "
+                    "Shorten it and try again.",
+                    max=self.max,
+                    length=length,
+                )
+            )
