@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from ..enrollments.clock import LOCAL_ZONE
 from ..i18n import current_language
 from ..messaging import MAX_BODY, MAX_SUBJECT, paragraphs
+from .limits import MaxLength
 
 ERRORS = {
     "disabled": lazy_gettext("Messages are not switched on for this program."),
@@ -43,13 +44,13 @@ class ReplyForm(FlaskForm):
     """Write in a conversation: "Skicka" sends, "Spara utkast" keeps the text as a draft."""
 
     body = TextAreaField(
-        lazy_gettext("Write a message"), validators=[Optional(), Length(max=MAX_BODY)]
+        lazy_gettext("Write a message"), validators=[Optional(), MaxLength(MAX_BODY)]
     )
     token = HiddenField()
 
 
 class NewConversationForm(ReplyForm):
-    subject = StringField(lazy_gettext("Subject"), validators=[Optional(), Length(max=MAX_SUBJECT)])
+    subject = StringField(lazy_gettext("Subject"), validators=[Optional(), MaxLength(MAX_SUBJECT)])
 
 
 NOTIFY_CHOICES = [
