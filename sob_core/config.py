@@ -96,6 +96,33 @@ SETTINGS: tuple[Setting, ...] = (
         "60",
     ),
     Setting(
+        "SOB_NOTICE_COALESCE_MINUTES",
+        15.0,
+        "At most one notice per conversation (coalescing key) and channel this often; more merge.",
+        float,
+        "15",
+    ),
+    Setting(
+        "SOB_NOTICE_ACTIVE_MINUTES",
+        5.0,
+        "No e-mail or SMS notice to someone who made a request in the service this recently.",
+        float,
+        "5",
+    ),
+    Setting(
+        "SOB_SMS_QUIET_HOURS",
+        "21-08",
+        "Local hours (start-end, or `off`) in which SMS notices wait until the end.",
+    ),
+    Setting(
+        "SOB_NOTICE_TIMEZONE",
+        "Europe/Stockholm",
+        "Time zone of the quiet hours and of the staff digest hour.",
+    ),
+    Setting(
+        "SOB_STAFF_DIGEST_HOUR", 7, "Local hour after which staff get their daily digest.", int, "7"
+    ),
+    Setting(
         "SOB_SESSION_LIFETIME_HOURS",
         12.0,
         "Every session ends this many hours after sign-in, however active.",

@@ -153,6 +153,7 @@ def test_deliver_sends_the_generic_template_to_the_recipients_address(
         body=body,
         link="/staff/flags/4",
         address={"email": "eva@example.se", "phone": "+46701112233"},
+        reference=f"sob-notice-{row.id}",  # the same on every retry (idempotency)
     )
     # The channel gets only the settings it declared, never the rest (secrets) of the config.
     assert config == {"SOB_BASE_URL": "http://localhost", "SOB_NOT_SET": None}

@@ -14,7 +14,7 @@ from .forms import (
 )
 from .identity import Citizen, LoginCredential, RoleAssignment, Staff
 from .media import MediaFile
-from .notifications import Notification
+from .notifications import Notification, NotificationAttempt, NoticePreference
 from .organisation import CareUnit, Region
 from .programs import Program, ProgramCatalogue, ProgramVersion
 from .sessions import UserSession
@@ -40,6 +40,8 @@ __all__ = [
     "Citizen",
     "LoginCredential",
     "Notification",
+    "NotificationAttempt",
+    "NoticePreference",
     "Region",
     "RoleAssignment",
     "Staff",
