@@ -6,9 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, auth, citizen, design, fhir, media, preview, shell, staff, vendor
+    from . import admin, auth, citizen, design, fhir, media, notices, preview, shell, staff, vendor
 
     shell.init_app(app)
     vendor.init_app(app)
-    for module in (auth, citizen, staff, admin, design, media, fhir, preview):
+    for module in (auth, citizen, staff, admin, design, media, fhir, preview, notices):
         app.register_blueprint(module.bp)
