@@ -116,7 +116,7 @@ def test_queue_writes_a_pending_row_and_sends_nothing(app, add_channel, citizen)
     [
         ({"kind": "diagnosis_changed"}, "unknown notification kind 'diagnosis_changed'"),
         ({"kind": ""}, "unknown notification kind ''"),
-        ({"channel": "sms"}, "no notification channel 'sms' is installed"),
+        ({"channel": "pigeon"}, "no notification channel 'pigeon' is installed"),
         ({"recipient_kind": "patient"}, "unknown recipient kind 'patient'"),
         ({"recipient_kind": "Staff"}, "unknown recipient kind 'Staff'"),
     ],

@@ -62,6 +62,12 @@ def after_quiet_hours(moment: datetime, hours: tuple[int, int] | None, zone: str
     return datetime.combine(day, time(end), ZoneInfo(zone)).astimezone(UTC)
 
 
+def local_time(moment: datetime, settings: Mapping[str, Any]) -> str:
+    """``2026-12-02 08:15`` in the service's time zone (``SOB_NOTICE_TIMEZONE``)."""
+    zone = ZoneInfo(str(_setting(settings, "SOB_NOTICE_TIMEZONE")))
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
 def preference(session: Session, person_kind: str, person_id: int) -> NoticePreference:
     """The person's stored preference, or a new (unsaved) one with the defaults."""
     pref = session.scalar(

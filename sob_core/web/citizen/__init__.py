@@ -14,6 +14,9 @@ from ...enrollments import assignments
 from ...extensions import db
 from ...i18n import current_language
 from ...models import FormAssignment, FormResponse
+from ...notifications import TEMPLATES
+from ...notifications import inbox as notice_inbox
+from ...notifications.policy import local_time
 from ..access import require
 from ..forms_rendering import build_form_class
 from ..results import render_series, series_list
@@ -48,6 +51,10 @@ def start():
         content_of=content_of,
         open_forms=open_forms,
         results=series_list(current_user, citizen_view=True),
+        inbox=notice_inbox.inbox_for(db.session, current_user.id),
+        inbox_unread=notice_inbox.unread_count(db.session, current_user.id),
+        notice_texts=TEMPLATES,
+        notice_time=lambda moment: local_time(moment, current_app.config),
     )
 
 
@@ -149,4 +156,4 @@ def result(key: str):
     )
 
 
-from . import programs  # noqa: E402,F401  (the program pages register on bp)
+from . import programs, settings  # noqa: E402,F401  (these pages register on bp)

@@ -205,4 +205,4 @@ def scales():
 
 
 # The views of these modules register on ``bp``; imported last because they import from here.
-from . import lists, new_enrollment, patient_page  # noqa: E402, F401
+from . import lists, new_enrollment, patient_page, settings  # noqa: E402, F401
