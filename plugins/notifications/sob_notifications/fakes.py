@@ -36,7 +36,9 @@ class FakeElks:
     dropped: int = 0
     refuse_with: int | None = None  # answer every request with this HTTP status
     arrived: threading.Event = field(default_factory=threading.Event)
-    _hold: threading.Event | None = None
+    settled: threading.Event = field(default_factory=threading.Event)  # a held request is done
+    _hold: threading.Event | None = None  # the next request waits for this
+    _held: threading.Event | None = None  # the request waiting now
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -47,10 +49,12 @@ class FakeElks:
     def hold(self) -> None:
         self._hold = threading.Event()
         self.arrived.clear()
+        self.settled.clear()
 
     def release(self) -> None:
-        if self._hold is not None:
-            self._hold.set()
+        for event in (self._hold, self._held):
+            if event is not None:
+                event.set()
 
     def start(self) -> FakeElks:
         fake = self
@@ -72,10 +76,12 @@ class FakeElks:
                 fake.arrived.set()
                 hold = fake._hold
                 if hold is not None:
-                    fake._hold = None
+                    fake._hold, fake._held = None, hold
                     hold.wait(60)
-                    if _peer_gone(self.connection):
+                    gone = _peer_gone(self.connection)
+                    if gone:
                         fake.dropped += 1
+                        fake.settled.set()
                         return
                 if fake.refuse_with is not None:
                     self.send_error(fake.refuse_with, "refused " + form.get("to", ""))
@@ -101,6 +107,8 @@ class FakeElks:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+                if hold is not None:
+                    fake.settled.set()
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
