@@ -21,9 +21,9 @@ from sob_core.extensions import db
 from sob_core.jobs import tasks
 from sob_core.models import (
     Citizen,
+    NoticePreference,
     Notification,
     NotificationAttempt,
-    NoticePreference,
     Staff,
     UserSession,
 )
@@ -273,8 +273,14 @@ def test_masks_show_little() -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["070-123 45 67", "0701234567", "+46701234567", "+46 70 123 45 67", "0046701234567",
-     "(070) 123-45-67"],
+    [
+        "070-123 45 67",
+        "0701234567",
+        "+46701234567",
+        "+46 70 123 45 67",
+        "0046701234567",
+        "(070) 123-45-67",
+    ],
 )
 def test_swedish_mobile_numbers_are_normalised_to_e164(typed: str) -> None:
     assert normalise_mobile(typed) == "+46701234567"
@@ -282,8 +288,17 @@ def test_swedish_mobile_numbers_are_normalised_to_e164(typed: str) -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["", "08-123 456 78", "0711234567", "070123456", "07012345678", "+4570123456",
-     "+46 8 123 456", "070-123 45 6x", "46701234567"],
+    [
+        "",
+        "08-123 456 78",
+        "0711234567",
+        "070123456",
+        "07012345678",
+        "+4570123456",
+        "+46 8 123 456",
+        "070-123 45 6x",
+        "46701234567",
+    ],
 )
 def test_other_numbers_are_refused(typed: str) -> None:
     with pytest.raises(InvalidMobileNumber):

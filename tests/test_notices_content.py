@@ -29,8 +29,8 @@ from sob_core.models import (
     CareUnit,
     Citizen,
     FormVersion,
-    Notification,
     NoticePreference,
+    Notification,
     ProgramVersion,
     Staff,
 )
@@ -118,7 +118,10 @@ def test_no_notice_of_any_channel_carries_health_data(app, client, demo_data, sm
         citizen.phone = f"+4670123456{number}"
         db.session.add(
             NoticePreference(
-                person_kind="citizen", person_id=citizen.id, channels=["email", "sms"], language=lang
+                person_kind="citizen",
+                person_id=citizen.id,
+                channels=["email", "sms"],
+                language=lang,
             )
         )
     db.session.commit()

@@ -31,7 +31,7 @@ from test_jobs import REDIS_URL, _redis_answers, clean_redis
 from sob_core import notifications as notify
 from sob_core.extensions import db
 from sob_core.jobs import redis_connection, tasks
-from sob_core.models import Citizen, Notification, NotificationAttempt, NoticePreference
+from sob_core.models import Citizen, NoticePreference, Notification, NotificationAttempt
 
 NUMBER = "+46701234567"
 

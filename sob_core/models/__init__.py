@@ -14,7 +14,7 @@ from .forms import (
 )
 from .identity import Citizen, LoginCredential, RoleAssignment, Staff
 from .media import MediaFile
-from .notifications import Notification, NotificationAttempt, NoticePreference
+from .notifications import NoticePreference, Notification, NotificationAttempt
 from .organisation import CareUnit, Region
 from .programs import Program, ProgramCatalogue, ProgramVersion
 from .sessions import UserSession

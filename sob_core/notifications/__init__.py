@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..models import Citizen, Notification, NotificationAttempt, NoticePreference, Staff
+from ..models import Citizen, NoticePreference, Notification, NotificationAttempt, Staff
 from ..types import Notice, NotificationChannel
 from .scrub import scrub
 
@@ -202,7 +202,7 @@ def deliver(
         status = row.status
         session.commit()
         return status
-    claimed = session.execute(
+    result = session.execute(
         update(Notification)
         .where(Notification.id == notification_id, Notification.status == "pending")
         .values(
@@ -211,7 +211,8 @@ def deliver(
             queued_until=now + SENDING_LEASE,
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    claimed = int(getattr(result, "rowcount", 0) or 0)
     if claimed != 1:  # another worker took it between our read and our update
         session.commit()
         return "sending"
@@ -327,7 +328,6 @@ def record_report(
 def dispatch_after_commit(session: Session, rows: list[Notification]) -> None:
     """Have ``sob_core.jobs`` queue a dispatch job for each row once the transaction commits."""
     session.info.setdefault(DISPATCH_KEY, []).extend(row.id for row in rows)
-
 
 
 from .policy import digest_staff, notify_citizen, notify_staff, preference  # noqa: E402

@@ -53,7 +53,7 @@ def mark_read(session: Session, citizen_id: int, notification_id: int | None, no
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
     result = session.execute(query.values(read_at=now).execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def delivery_log(

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..models import Citizen, Notification, NoticePreference, Staff, UserSession
+from ..models import Citizen, NoticePreference, Notification, Staff, UserSession
 from ..types import NotificationChannel
 
 INBOX = "inbox"
@@ -169,7 +169,10 @@ def _write(
         _setting(settings, "SOB_NOTICE_COALESCE_MINUTES"),
     )
     if earlier is not None:
-        earlier.extra = {**(earlier.extra or {}), "merged": (earlier.extra or {}).get("merged", 0) + 1}
+        earlier.extra = {
+            **(earlier.extra or {}),
+            "merged": (earlier.extra or {}).get("merged", 0) + 1,
+        }
         return None
     row = Notification(
         recipient_kind=kind,
@@ -232,9 +235,8 @@ def notify_citizen(
         channel = channels.get(key)
         if channel is None:
             continue
-        if key != INBOX:
-            if active or (key in addresses and not addresses[key]):
-                continue
+        if key != INBOX and (active or (key in addresses and not addresses[key])):
+            continue  # nothing leaves while the citizen is here, nor without an address
         due = after_quiet_hours(now, quiet, zone) if channel.quiet_hours else now
         row = _write(
             session,

@@ -83,7 +83,9 @@ def compose(notice: Notice, config: Mapping[str, Any]) -> EmailMessage:
     # The same Message-ID on every retry of a notice, so a copy sent twice (a worker that died
     # after the relay accepted it) is recognisably the same message.
     message["Message-ID"] = (
-        f"<{notice.reference}@{domain}>" if notice.reference and domain else make_msgid(domain=domain)
+        f"<{notice.reference}@{domain}>"
+        if notice.reference and domain
+        else make_msgid(domain=domain)
     )
     message["Auto-Submitted"] = "auto-generated"
     message.set_content("\n\n".join(paragraphs) + "\n", cte="quoted-printable")

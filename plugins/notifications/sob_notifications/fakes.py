@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 USERNAME = "u-test"
-PASSWORD = "p-test"
+PASSWORD = "p-test"  # noqa: S105  (the stand-in's own test credential)
 
 
 @dataclass

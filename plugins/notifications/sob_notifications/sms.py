@@ -83,9 +83,11 @@ def send(notice: Notice, config: Mapping[str, Any]) -> str:
     if not username or not password:
         raise SmsNotConfigured("the SMS channel needs SOB_46ELKS_USERNAME and SOB_46ELKS_PASSWORD")
     url = config.get("SOB_46ELKS_API_URL") or DEFAULT_API_URL
+    if not str(url).startswith(("https://", "http://")):
+        raise SmsNotConfigured("SOB_46ELKS_API_URL must be an http(s) address")
     data = urlencode(compose(notice, config)).encode()
     credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310  (the scheme is checked above)
         url,
         data=data,
         method="POST",

@@ -162,9 +162,7 @@ def make_citizen():
     )
     db.session.add(citizen)
     db.session.flush()
-    db.session.add(
-        NoticePreference(person_kind="citizen", person_id=citizen.id, channels=["sms"])
-    )
+    db.session.add(NoticePreference(person_kind="citizen", person_id=citizen.id, channels=["sms"]))
     db.session.commit()
     return citizen
 

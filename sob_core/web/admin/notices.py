@@ -58,9 +58,7 @@ def notices() -> str:
     if status is not None and status not in STATUS_LABELS:
         status = None
     rows = inbox.delivery_log(db.session, status=status)
-    return render_template(
-        "sob_core/admin/notices.html", rows=rows, status=status, **_context()
-    )
+    return render_template("sob_core/admin/notices.html", rows=rows, status=status, **_context())
 
 
 @bp.route("/notices/<id:notification_id>")

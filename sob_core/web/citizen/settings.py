@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField
+from wtforms import BooleanField, RadioField, SelectChoice, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from ...extensions import db
@@ -22,21 +22,30 @@ from . import bp
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
+def strip(value: str | None) -> str:
+    return (value or "").strip()
+
+
 class NoticeSettingsForm(FlaskForm):
     email = StringField(
         lazy_gettext("E-mail address"),
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=254),
-            Regexp(EMAIL_PATTERN, message=lazy_gettext("Enter an e-mail address like namn@exempel.se.")),
+            Regexp(
+                EMAIL_PATTERN, message=lazy_gettext("Enter an e-mail address like namn@exempel.se.")
+            ),
         ],
     )
-    mobile = StringField(lazy_gettext("Mobile number"), validators=[Optional(), Length(max=32)])
+    mobile = StringField(
+        lazy_gettext("Mobile number"), filters=[strip], validators=[Optional(), Length(max=32)]
+    )
     use_email = BooleanField(lazy_gettext("By e-mail"))
     use_sms = BooleanField(lazy_gettext("By text message (SMS)"))
     language = RadioField(
         lazy_gettext("Language of e-mail and text messages"),
-        choices=[("sv", "Svenska"), ("en", "English")],
+        choices=[SelectChoice("sv", "Svenska"), SelectChoice("en", "English")],
         default="sv",
     )
 

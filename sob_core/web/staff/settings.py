@@ -9,31 +9,34 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
+from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from ...extensions import db
 from ...notifications import policy
 from ..access import require
-from ..citizen.settings import EMAIL_PATTERN
+from ..citizen.settings import EMAIL_PATTERN, strip
 from . import bp
 
 
 class StaffNoticeForm(FlaskForm):
     email = StringField(
         lazy_gettext("E-mail address"),
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=254),
-            Regexp(EMAIL_PATTERN, message=lazy_gettext("Enter an e-mail address like namn@exempel.se.")),
+            Regexp(
+                EMAIL_PATTERN, message=lazy_gettext("Enter an e-mail address like namn@exempel.se.")
+            ),
         ],
     )
     mode = RadioField(
         lazy_gettext("Tell me by e-mail when new messages wait"),
         choices=[
-            ("immediate", lazy_gettext("At once")),
-            ("digest", lazy_gettext("Once a day, in a digest")),
-            ("off", lazy_gettext("Never")),
+            SelectChoice("immediate", lazy_gettext("At once")),
+            SelectChoice("digest", lazy_gettext("Once a day, in a digest")),
+            SelectChoice("off", lazy_gettext("Never")),
         ],
         default="off",
     )
