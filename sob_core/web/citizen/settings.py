@@ -59,8 +59,9 @@ def settings():
     if request.method == "GET":
         form.email.data = current_user.email or ""
         form.mobile.data = current_user.phone or ""
-        form.use_email.data = "email" in pref.channels
-        form.use_sms.data = "sms" in pref.channels
+        # A channel without an address is not in use, whatever the (default) choice says.
+        form.use_email.data = "email" in pref.channels and bool(current_user.email)
+        form.use_sms.data = "sms" in pref.channels and bool(current_user.phone)
         form.language.data = pref.language or "sv"
     elif form.validate_on_submit():
         number = None
