@@ -531,3 +531,21 @@ def test_every_delivery_of_a_notice_is_logged(app, recorders) -> None:
     tell(app, citizen.id)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(NotificationAttempt)) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"), [("21-08", "21-08"), ("7-9", "07-09"), ("OFF", "off"), (" 22-6 ", "22-06")]
+)
+def test_quiet_hours_setting_is_checked_when_the_app_starts(tmp_path, text, stored) -> None:
+    from sob_core import config
+
+    found = config.from_environment(tmp_path, {"SOB_SMS_QUIET_HOURS": text})
+    assert found["SOB_SMS_QUIET_HOURS"] == stored
+
+
+@pytest.mark.parametrize("text", ["21", "21-21", "25-08", "night", "21-08-09"])
+def test_a_bad_quiet_hours_setting_stops_the_app(tmp_path, text) -> None:
+    from sob_core import config
+
+    with pytest.raises(ValueError, match="SOB_SMS_QUIET_HOURS"):
+        config.from_environment(tmp_path, {"SOB_SMS_QUIET_HOURS": text})
