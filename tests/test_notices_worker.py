@@ -1,4 +1,4 @@
-"""Killing the worker in the middle of a delivery loses no notice and sends none twice.
+"""Killing the worker or Redis in the middle of a delivery loses no notice and sends none twice.
 
 A real ``sob worker`` process (RQ, real Redis) sends an SMS to a local stand-in for 46elks
 (``sob_notifications.fakes.FakeElks``: the real gateway cannot be reached from here). The
@@ -12,11 +12,13 @@ Uses Redis database 13 (``SOB_TEST_REDIS_URL``); skipped without Redis unless
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -143,9 +145,17 @@ def kill_hard(worker: subprocess.Popen) -> None:
         os.killpg(pid, signal.SIGKILL)
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(30)
-    for pid in horses:  # reaped by init once their parent is gone; wait until they are
+    deadline = time.monotonic() + 30
+    for pid in horses:  # SIGKILL is not instant; wait until each is gone (or a zombie)
         while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
-            os.sched_yield()
+            assert time.monotonic() < deadline, f"process {pid} survived SIGKILL"
+            time.sleep(0.01)
+
+
+def pause(process: subprocess.Popen, seconds: float) -> None:
+    """Wait a moment, or less if ``process`` ends."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(seconds)
 
 
 def _state(pid: int) -> str:
@@ -246,3 +256,133 @@ def test_a_worker_killed_during_the_send_loses_nothing_and_sends_once(
     assert last.wait(120) == 0
     assert len(elks.accepted) == 1
     assert row_of(inbox_id).attempts == 1
+
+
+# --- Redis killed during a delivery ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class TestRedisKilled:
+    """A Redis of this test's own (the shared one must stay up), killed mid-delivery."""
+
+    @pytest.fixture
+    def private_redis(self, tmp_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+        redis_server = shutil.which("redis-server")
+        if redis_server is None:
+            if os.environ.get("SOB_REQUIRE_REDIS") == "1":
+                pytest.fail("redis-server is missing, and SOB_REQUIRE_REDIS=1 requires it")
+            pytest.skip("redis-server is not installed")
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                redis_server,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp_path),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+        from redis import Redis
+        from redis.exceptions import ConnectionError as RedisDown
+
+        conn = Redis.from_url(url, socket_connect_timeout=1)
+        try:
+            deadline = time.monotonic() + 30
+            while True:  # until it answers (it starts in a few milliseconds)
+                try:
+                    conn.ping()
+                    break
+                except RedisDown:
+                    assert time.monotonic() < deadline, "redis-server did not answer"
+                    pause(server, 0.02)
+                    assert server.returncode is None, "redis-server did not start"
+            yield server, url
+        finally:
+            conn.close()
+            if server.poll() is None:
+                server.kill()
+            server.wait(30)
+
+    @pytest.fixture
+    def sob_config(self, private_redis, elks: FakeElks) -> dict[str, Any]:
+        return {
+            "REDIS_URL": private_redis[1],
+            "SOB_QUEUE_PREFIX": f"sobtest-{uuid.uuid4().hex}",
+            "SOB_46ELKS_API_URL": elks.url,
+            "SOB_46ELKS_USERNAME": USERNAME,
+            "SOB_46ELKS_PASSWORD": PASSWORD,
+            "SOB_SMS_QUIET_HOURS": "off",
+        }
+
+    @pytest.fixture(autouse=True)
+    def _own_keys(self) -> None:  # its Redis dies with the test: nothing to clean
+        return None
+
+    @pytest.mark.redis
+    def test_redis_killed_during_the_send_loses_nothing_and_sends_once(
+        self, app, elks: FakeElks, private_redis, tmp_path: Path
+    ) -> None:
+        server, _ = private_redis
+        citizen = Citizen(
+            personnummer="198203032383",
+            name="Kajsa Kill",
+            birth_date=date(1982, 3, 3),
+            legal_sex="female",
+            phone=NUMBER,
+        )
+        db.session.add(citizen)
+        db.session.flush()
+        db.session.add(
+            NoticePreference(person_kind="citizen", person_id=citizen.id, channels=["sms"])
+        )
+        db.session.commit()
+        elks.hold()
+        [_, sms] = notify.notify_citizen(
+            db.session,
+            citizen.id,
+            "new_message",
+            link="/citizen/",
+            channels=app.extensions["sob"].registry.channels,
+            settings=app.config,
+        )
+        sms_id = sms.id
+        db.session.commit()
+
+        worker = start_worker(app, tmp_path)
+        try:
+            assert elks.arrived.wait(60), "the worker never reached the gateway"
+            server.kill()  # Redis dies with the job in its started registry
+            server.wait(30)
+            elks.release()  # the send goes on and succeeds
+            assert elks.settled.wait(30)
+            # The work horse commits the outcome to the database, which does not need Redis.
+            deadline = time.monotonic() + 60
+            while row_of(sms_id).status == "sending" and time.monotonic() < deadline:
+                pause(worker, 0.05)  # another process commits it: nothing to await but the row
+        finally:
+            if worker.poll() is None:
+                kill_hard(worker)
+
+        [delivered] = elks.accepted
+        row = row_of(sms_id)
+        assert (row.status, row.provider_ref, row.attempts) == ("sent", delivered.id, 1)
+        assert outcomes(sms_id) == ["sent"]
+        # With Redis gone the tick finds nothing to queue again: nothing lost, nothing twice.
+        assert tasks.tick() == 0
+        assert len(elks.accepted) == 1
