@@ -302,3 +302,17 @@ def test_other_roles_do_not_see_the_delivery_log(app, client) -> None:
     assert client.get(f"/admin/notices/{row_id}").status_code == 403
     login_as(client, citizen)
     assert client.get("/admin/notices").status_code == 403
+
+
+def test_views_tell_a_citizen_with_the_apps_channels_and_settings(app) -> None:
+    from sob_core.web import notices
+
+    citizen = make_citizen(email="eva@example.se")
+    staff, _ = make_staff("therapist")
+    with app.test_request_context():
+        rows = notices.notify_citizen(citizen.id, link="/citizen/", coalesce_key="conversation:9")
+        assert [r.channel for r in rows] == ["inbox", "email"]
+        again = notices.notify_citizen(citizen.id, link="/citizen/", coalesce_key="conversation:9")
+        assert again == []  # merged into the first
+        assert notices.notify_staff(staff.id, link="/staff/") == []  # staff chose nothing yet
+    db.session.rollback()

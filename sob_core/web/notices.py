@@ -6,6 +6,9 @@ HMAC of the id under the app's secret key. The request has no session and no CSR
 comes from the provider, not a browser), so it is exempt from CSRF and checked instead: the
 token must match, the posted id must be the provider reference stored for the notification, and
 the status must be one of the two known. Anything else is answered 404 without a hint.
+
+``notify_citizen``/``notify_staff`` here are the views' short way to the domain functions, with the
+app's channels and settings filled in.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from flask import Blueprint, abort, current_app, request
 
 from .. import notifications as notify
 from ..extensions import csrf, db
+from ..models import Notification
 from .access import public
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
@@ -36,3 +40,39 @@ def delivery_report(notification_id: int, token: str):
         abort(404)
     db.session.commit()
     return "", 204
+
+
+def notify_citizen(
+    citizen_id: int, kind: str = "new_message", *, link: str, coalesce_key: str | None = None
+) -> list[Notification]:
+    """For views: ``notifications.notify_citizen`` with this app's channels and settings.
+
+    Call it before the view's commit; the notices are dispatched after it."""
+    return notify.notify_citizen(
+        db.session,
+        citizen_id,
+        kind,
+        link=link,
+        coalesce_key=coalesce_key,
+        channels=current_app.extensions["sob"].registry.channels,
+        settings=current_app.config,
+    )
+
+
+def notify_staff(
+    staff_id: int,
+    kind: str = "staff_new_messages",
+    *,
+    link: str,
+    coalesce_key: str | None = None,
+) -> list[Notification]:
+    """For views: ``notifications.notify_staff`` with this app's channels and settings."""
+    return notify.notify_staff(
+        db.session,
+        staff_id,
+        kind,
+        link=link,
+        coalesce_key=coalesce_key,
+        channels=current_app.extensions["sob"].registry.channels,
+        settings=current_app.config,
+    )
