@@ -225,6 +225,7 @@ def deliver(
     attempt_id = attempt.id
 
     notice = _notice(session, row, channel, config)
+    session.commit()  # no transaction stays open while the provider is talked to
     try:
         ref = channel.send(notice, {key: config.get(key) for key in channel.config_keys})
     except Exception as error:  # retried by the tick with back-off
