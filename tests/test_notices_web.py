@@ -155,7 +155,7 @@ def test_the_inbox_lists_notices_and_marks_them_read(app, client) -> None:
     login_as(client, citizen)
     page = client.get("/citizen/").get_data(as_text=True)
     assert 'id="inbox-heading"' in page
-    assert "(2 olästa)" in page  # Swedish first
+    assert "(2 olästa aviseringar)" in page  # Swedish first
     assert page.count('class="notice unread"') == 2
     assert f"/citizen/notices/{failed}/read" not in page
     token = csrf_from(page)
