@@ -21,6 +21,19 @@ def names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
+def hour_range(text: str) -> str:
+    """``21-08`` (two hours 0-23, not equal) or ``off``; anything else stops the app starting."""
+    value = text.strip().lower()
+    if value in ("off", "none"):
+        return "off"
+    start, sep, end = value.partition("-")
+    if not (sep and start.isdigit() and end.isdigit()):
+        raise ValueError(f"expected hours like 21-08 or off, not {text!r}")
+    if not (0 <= int(start) <= 23 and 0 <= int(end) <= 23) or int(start) == int(end):
+        raise ValueError(f"expected two different hours 0-23 like 21-08, not {text!r}")
+    return f"{int(start):02d}-{int(end):02d}"
+
+
 def _database_url(text: str) -> str:
     if text.startswith("postgresql://"):
         return "postgresql+psycopg://" + text.removeprefix("postgresql://")
@@ -94,6 +107,34 @@ SETTINGS: tuple[Setting, ...] = (
         "A staff member's session ends after this many minutes without a request.",
         float,
         "60",
+    ),
+    Setting(
+        "SOB_NOTICE_COALESCE_MINUTES",
+        15.0,
+        "At most one notice per conversation (coalescing key) and channel this often; more merge.",
+        float,
+        "15",
+    ),
+    Setting(
+        "SOB_NOTICE_ACTIVE_MINUTES",
+        5.0,
+        "No e-mail or SMS notice to someone who made a request in the service this recently.",
+        float,
+        "5",
+    ),
+    Setting(
+        "SOB_SMS_QUIET_HOURS",
+        "21-08",
+        "Local hours (start-end, or `off`) in which SMS notices wait until the end.",
+        hour_range,
+    ),
+    Setting(
+        "SOB_NOTICE_TIMEZONE",
+        "Europe/Stockholm",
+        "Time zone of the quiet hours and of the staff digest hour.",
+    ),
+    Setting(
+        "SOB_STAFF_DIGEST_HOUR", 7, "Local hour after which staff get their daily digest.", int, "7"
     ),
     Setting(
         "SOB_SESSION_LIFETIME_HOURS",

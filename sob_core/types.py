@@ -358,6 +358,12 @@ class Notice:
     body: LocalText
     link: str = ""
     address: Mapping[str, str] = field(default_factory=dict)  # e.g. {"email": ..., "phone": ...}
+    #: the recipient's language ("sv" or "en"): a channel leaving the service sends only that text
+    language: str = "sv"
+    #: a stable reference of the outbox row ("sob-notice-<id>"), the same on every retry
+    reference: str = ""
+    #: where the provider may POST delivery reports (set for channels with ``delivery_reports``)
+    report_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -366,8 +372,11 @@ class NotificationChannel:
 
     ``send(notice, config)`` delivers one notice and returns a provider reference (or "");
     it raises to signal a failure that should be retried. ``config`` holds the app settings named
-    in ``config_keys`` (a plugin declares its own settings with the ``sob_settings`` hook). ``carries_health_data`` must be False for
-    any channel leaving the platform (e-mail, SMS): the core then sends only generic texts.
+    in ``config_keys`` (a plugin declares its own settings with the ``sob_settings`` hook).
+    ``carries_health_data`` must be False for any channel leaving the platform (e-mail, SMS): the
+    core then sends only generic texts. ``send`` may be called again for the same notice after a
+    worker died during a send (at-least-once): use ``notice.reference`` as the provider's
+    idempotency key or message id where the provider has one.
     """
 
     key: str
@@ -375,6 +384,10 @@ class NotificationChannel:
     send: Callable[[Notice, Mapping[str, Any]], str]
     carries_health_data: bool = False
     config_keys: tuple[str, ...] = ()
+    #: the provider reports delivery later to ``notice.report_url`` (fields id, status, delivered)
+    delivery_reports: bool = False
+    #: outgoing notices wait until the quiet hours (``SOB_SMS_QUIET_HOURS``) are over
+    quiet_hours: bool = False
 
     def validate(self) -> None:
         _check_key("notification channel", self.key)

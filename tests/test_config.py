@@ -48,6 +48,11 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
         "SOB_SESSION_IDLE_MINUTES": "20",
         "SOB_STAFF_SESSION_IDLE_MINUTES": "45",
         "SOB_SESSION_LIFETIME_HOURS": "8",
+        "SOB_NOTICE_COALESCE_MINUTES": "30",
+        "SOB_NOTICE_ACTIVE_MINUTES": "2",
+        "SOB_SMS_QUIET_HOURS": "22-07",
+        "SOB_NOTICE_TIMEZONE": "Europe/Helsinki",
+        "SOB_STAFF_DIGEST_HOUR": "6",
     }
     assert set(environ) == {setting.name for setting in config.SETTINGS}
     found = config.from_environment(tmp_path, environ)
@@ -66,6 +71,12 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
     assert found["SOB_SESSION_IDLE_MINUTES"] == 20.0
     assert found["SOB_STAFF_SESSION_IDLE_MINUTES"] == 45.0
     assert found["SOB_SESSION_LIFETIME_HOURS"] == 8.0
+    assert (found["SOB_NOTICE_COALESCE_MINUTES"], found["SOB_NOTICE_ACTIVE_MINUTES"]) == (30.0, 2.0)
+    assert (found["SOB_SMS_QUIET_HOURS"], found["SOB_NOTICE_TIMEZONE"]) == (
+        "22-07",
+        "Europe/Helsinki",
+    )
+    assert found["SOB_STAFF_DIGEST_HOUR"] == 6
 
 
 def test_defaults_when_nothing_is_set(tmp_path):

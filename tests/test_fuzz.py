@@ -32,6 +32,7 @@ from sob_core.models import (
     FormAssignment,
     FormResponse,
     MediaFile,
+    Notification,
     Program,
     ProgramVersion,
     RoleAssignment,
@@ -83,6 +84,14 @@ FIELDS = (
     "reason",
     "value",
     "q1",
+    "email",
+    "mobile",
+    "use_email",
+    "use_sms",
+    "language",
+    "mode",
+    "status",
+    "id",
 )
 SKIP = {"static", "plugin_static", "plotly_js"}
 CITIZEN = "198503142393"
@@ -111,6 +120,8 @@ def _base_values(staff_unit: int) -> dict[str, str]:
         "lang": "sv",
         "plugin": "sob_questions",
         "filename": "x.css",
+        "notification_id": first(Notification),
+        "token": "0" * 40,
     }
 
 

@@ -272,22 +272,36 @@ def test_paragraphs_keep_text_plain():
     ]
 
 
-def test_message_sent_queues_a_content_free_inbox_notice(enrollment, app):
+def test_message_sent_notifies_as_each_recipient_chose_without_content(enrollment, app):
+    from sob_core.notifications.policy import preference, save_preference
+
     registry = app.extensions["sob"].registry
-    tommy = _staff(TOMMY).id
+    settings = app.config
+    tommy_row = _staff(TOMMY)
+    tommy = tommy_row.id
+    tommy_row.email = tommy_row.email or "tommy@example.se"
     first = send(enrollment, "citizen", enrollment.citizen_id, SECRET, subject="Sömnen")
-    ids = messaging.message_sent(db.session, first.message, True, registry)
+    # a therapist's default is not to be told by e-mail
+    assert messaging.message_sent(db.session, first.message, True, registry, settings) == []
+    pref = preference(db.session, "staff", tommy)
+    pref.staff_mode = "immediate"
+    save_preference(db.session, pref, datetime.now(UTC))
+    second = send(
+        enrollment, "citizen", enrollment.citizen_id, "Och mer", conversation=first.conversation
+    )
+    ids = messaging.message_sent(db.session, second.message, True, registry, settings)
     reply = send(enrollment, "staff", tommy, SECRET, conversation=first.conversation)
-    assert messaging.message_sent(db.session, reply.message, False, registry) == []
-    ids += messaging.message_sent(db.session, reply.message, True, registry)
+    assert messaging.message_sent(db.session, reply.message, False, registry, settings) == []
+    ids += messaging.message_sent(db.session, reply.message, True, registry, settings)
     db.session.commit()
     rows = db.session.scalars(select(Notification).where(Notification.id.in_(ids))).all()
-    assert {(r.recipient_kind, r.recipient_id) for r in rows} == {
-        ("staff", tommy),
-        ("citizen", enrollment.citizen_id),
+    assert {(r.recipient_kind, r.recipient_id, r.channel) for r in rows} >= {
+        ("staff", tommy, "email"),
+        ("citizen", enrollment.citizen_id, "inbox"),
     }
     for row in rows:
-        assert row.kind == "new_message" and row.channel == "inbox"
+        assert row.kind in ("new_message", "staff_new_messages")
+        assert row.coalesce_key == f"conversation:{first.conversation.id}"
         stored = repr((row.link, row.extra))
         for secret in (SECRET, "Sömnen", "Meddelandeprogrammet"):
             assert secret not in stored

@@ -116,7 +116,7 @@ def test_queue_writes_a_pending_row_and_sends_nothing(app, add_channel, citizen)
     [
         ({"kind": "diagnosis_changed"}, "unknown notification kind 'diagnosis_changed'"),
         ({"kind": ""}, "unknown notification kind ''"),
-        ({"channel": "sms"}, "no notification channel 'sms' is installed"),
+        ({"channel": "pigeon"}, "no notification channel 'pigeon' is installed"),
         ({"recipient_kind": "patient"}, "unknown recipient kind 'patient'"),
         ({"recipient_kind": "Staff"}, "unknown recipient kind 'Staff'"),
     ],
@@ -153,6 +153,7 @@ def test_deliver_sends_the_generic_template_to_the_recipients_address(
         body=body,
         link="/staff/flags/4",
         address={"email": "eva@example.se", "phone": "+46701112233"},
+        reference=f"sob-notice-{row.id}",  # the same on every retry (idempotency)
     )
     # The channel gets only the settings it declared, never the rest (secrets) of the config.
     assert config == {"SOB_BASE_URL": "http://localhost", "SOB_NOT_SET": None}

@@ -103,6 +103,19 @@ def _dispatch(app: Flask, jobs: list[tuple[str, tuple, str]]) -> None:
                 )
 
 
+_DISPATCH = "sob_core.jobs.tasks.dispatch_notification"
+
+
+def _before_commit(session: Session) -> None:
+    """Outbox rows that ``sob_core.notifications`` wrote for dispatch become jobs of this commit."""
+    from ..notifications import DISPATCH_KEY
+
+    ids = session.info.pop(DISPATCH_KEY, None)
+    if ids:
+        pending = session.info.setdefault(_PENDING, [])
+        pending.extend((_DISPATCH, (row_id,), "notifications", None) for row_id in ids)
+
+
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint was released; the transaction goes on
         return
@@ -127,6 +140,10 @@ def _inside(transaction: SessionTransaction | None, savepoint: SessionTransactio
 
 
 def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        from ..notifications import DISPATCH_KEY
+
+        session.info.pop(DISPATCH_KEY, None)  # a savepoint's rows are still flushed: kept
     pending = session.info.get(_PENDING)
     if not pending:
         return
@@ -141,6 +158,7 @@ def init_app(app: Flask) -> None:
     # Listeners on the Session class serve every app; adding them once keeps tests that build
     # many apps from stacking duplicates.
     if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
     app.extensions["sob_jobs"] = {"queues": [queue_name(app, q) for q in QUEUES]}

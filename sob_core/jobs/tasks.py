@@ -17,7 +17,11 @@ def dispatch_notification(notification_id: int) -> str:
 
 
 def tick() -> int:
-    """The periodic job: queue again what is due and was not delivered (lost jobs, retries)."""
+    """The periodic job: queue again what is due and was not delivered (lost jobs, retries).
+
+    A row left ``sending`` by a worker that died (its lease has passed) is pending again first.
+    """
+    notify.recover_interrupted(db.session)
     ids = notify.due_ids(db.session)
     notify.lease(db.session, ids)
     for notification_id in ids:
@@ -36,5 +40,20 @@ def purge_sessions() -> int:
     return count
 
 
+def staff_digest() -> int:
+    """Hourly: after ``SOB_STAFF_DIGEST_HOUR`` the day's digest e-mail to each staff member
+    with held notices (once a day: the notices it folds in are done)."""
+    host = current_app.extensions["sob"]
+    rows = notify.digest_staff(
+        db.session, channels=host.registry.channels, settings=dict(current_app.config)
+    )
+    db.session.commit()
+    return len(rows)
+
+
 #: the periodic jobs `sob cron` registers: (function, queue, interval in seconds)
-PERIODIC = ((tick, "default", 60), (purge_sessions, "default", 600))
+PERIODIC = (
+    (tick, "default", 60),
+    (purge_sessions, "default", 600),
+    (staff_digest, "default", 3600),
+)

@@ -15,7 +15,7 @@ from .forms import (
 from .identity import Citizen, LoginCredential, RoleAssignment, Staff
 from .media import MediaFile
 from .messaging import Conversation, Message, MessageDraft, MessageRead
-from .notifications import Notification
+from .notifications import NoticePreference, Notification, NotificationAttempt
 from .organisation import CareUnit, Region
 from .programs import Program, ProgramCatalogue, ProgramVersion
 from .sessions import UserSession
@@ -45,6 +45,8 @@ __all__ = [
     "Citizen",
     "LoginCredential",
     "Notification",
+    "NotificationAttempt",
+    "NoticePreference",
     "Region",
     "RoleAssignment",
     "Staff",

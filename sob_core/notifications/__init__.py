@@ -2,22 +2,40 @@
 
 The texts here are the only ones a channel ever sends. They say that something waits in the
 service, never what: health data does not leave in an e-mail or SMS.
+
+Delivery is at-least-once: an attempt row (``sending``) is committed before the channel is
+called and the outcome after; a worker that dies between the two leaves the row ``sending``,
+and when its lease has passed the tick marks that attempt ``interrupted`` and sends again. So no
+notice is lost, and a notice is sent twice only when the provider accepted it in the moment
+between its answer and our commit (see docs/operating.md).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..models import Citizen, Notification, Staff
+from ..models import Citizen, NoticePreference, Notification, NotificationAttempt, Staff
 from ..types import Notice, NotificationChannel
+from .scrub import scrub
 
 MAX_ATTEMPTS = 8
 #: how long a queued notification is left to its job before the tick queues it again
 LEASE = timedelta(minutes=5)
+#: how long a send may take before its worker is presumed dead (longer than RQ's job timeout)
+SENDING_LEASE = timedelta(minutes=10)
+#: the key of ``Session.info`` where rows to dispatch after the commit are listed (sob_core.jobs)
+DISPATCH_KEY = "sob_notice_dispatch"
+
+_SIGN_IN = {
+    "sv": " Logga in i Stöd och behandling för att läsa det.",
+    "en": " Sign in to Support and treatment to read it.",
+}
 
 TEMPLATES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "new_message": (
@@ -42,6 +60,27 @@ TEMPLATES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         {
             "sv": "Något behöver din uppmärksamhet. Logga in i Stöd och behandling.",
             "en": "Something needs your attention. Sign in to Support and treatment.",
+        },
+    ),
+    "staff_new_messages": (
+        {
+            "sv": "Nya meddelanden i Stöd och behandling",
+            "en": "New messages in Support and treatment",
+        },
+        {
+            "sv": "Du har nya meddelanden i e-tjänsterna. Logga in i Stöd och behandling.",
+            "en": "You have new messages in the e-services. Sign in to Support and treatment.",
+        },
+    ),
+    "staff_digest": (
+        {
+            "sv": "Dagens sammanfattning från Stöd och behandling",
+            "en": "Today's summary from Support and treatment",
+        },
+        {
+            "sv": "Det väntar nya meddelanden på dig i e-tjänsterna. "
+            "Logga in i Stöd och behandling.",
+            "en": "New messages wait for you in the e-services. Sign in to Support and treatment.",
         },
     ),
 }
@@ -80,7 +119,21 @@ def queue_notification(
     return row
 
 
-def _notice(session: Session, row: Notification) -> Notice:
+def report_token(secret: str, notification_id: int) -> str:
+    """The secret part of a notification's delivery-report address."""
+    message = f"notice-report:{notification_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def report_url(config: dict[str, Any], notification_id: int) -> str:
+    base = (config.get("SOB_BASE_URL") or "").rstrip("/")
+    token = report_token(str(config.get("SECRET_KEY") or ""), notification_id)
+    return f"{base}/notices/report/{notification_id}/{token}"
+
+
+def _notice(
+    session: Session, row: Notification, channel: NotificationChannel, config: dict[str, Any]
+) -> Notice:
     subject, body = TEMPLATES[row.kind]
     person: Staff | Citizen | None = (
         session.get(Staff, row.recipient_id)
@@ -93,6 +146,13 @@ def _notice(session: Session, row: Notification) -> Notice:
             address["email"] = person.email
         if person.phone:
             address["phone"] = person.phone
+    pref = session.scalar(
+        select(NoticePreference).where(
+            NoticePreference.person_kind == row.recipient_kind,
+            NoticePreference.person_id == row.recipient_id,
+        )
+    )
+    language = pref.language if pref is not None and pref.language in ("sv", "en") else "sv"
     return Notice(
         recipient_kind=row.recipient_kind,
         recipient_id=row.recipient_id,
@@ -100,7 +160,19 @@ def _notice(session: Session, row: Notification) -> Notice:
         body=body,
         link=row.link,
         address=address,
+        language=language,
+        reference=f"sob-notice-{row.id}",
+        report_url=report_url(config, row.id) if channel.delivery_reports else "",
     )
+
+
+def _finish(session: Session, attempt_id: int, outcome: str, detail: str | None, ref: str | None):
+    attempt = session.get(NotificationAttempt, attempt_id)
+    if attempt is not None:
+        attempt.outcome = outcome
+        attempt.detail = detail
+        attempt.provider_ref = ref
+        attempt.finished_at = datetime.now(UTC)
 
 
 def deliver(
@@ -111,13 +183,14 @@ def deliver(
 ) -> str:
     """Send one pending notification; idempotent (a sent row is never sent again).
 
-    The row is locked for the send so two workers cannot both send it.
+    The row is claimed with one conditional UPDATE (pending → sending), so two workers cannot
+    both send it, and the attempt row is committed before the channel is called.
     """
     row = session.execute(
-        select(Notification).where(Notification.id == notification_id).with_for_update()
+        select(Notification).where(Notification.id == notification_id)
     ).scalar_one_or_none()
     if row is None or row.status != "pending":
-        # End the transaction so the row lock is released whatever the caller does next.
+        # End the transaction so nothing is held whatever the caller does next.
         status = "missing" if row is None else row.status
         session.commit()
         return status
@@ -129,24 +202,78 @@ def deliver(
         status = row.status
         session.commit()
         return status
-    row.attempts += 1
-    try:
-        ref = channel.send(
-            _notice(session, row), {key: config.get(key) for key in channel.config_keys}
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "pending")
+        .values(
+            status="sending",
+            attempts=Notification.attempts + 1,
+            queued_until=now + SENDING_LEASE,
         )
+        .execution_options(synchronize_session=False)
+    )
+    claimed = int(getattr(result, "rowcount", 0) or 0)
+    if claimed != 1:  # another worker took it between our read and our update
+        session.commit()
+        return "sending"
+    session.refresh(row)
+    attempt = NotificationAttempt(
+        notification_id=row.id, number=row.attempts, started_at=now, outcome="sending"
+    )
+    session.add(attempt)
+    session.commit()  # the attempt is on record before anything leaves the service
+    attempt_id = attempt.id
+
+    notice = _notice(session, row, channel, config)
+    session.commit()  # no transaction stays open while the provider is talked to
+    try:
+        ref = channel.send(notice, {key: config.get(key) for key in channel.config_keys})
     except Exception as error:  # retried by the tick with back-off
-        row.last_error = str(error)[:500]
-        row.due_at = now + timedelta(minutes=2 ** min(row.attempts, 10))
-        if row.attempts >= MAX_ATTEMPTS:
-            row.status = "failed"
+        message = scrub(str(error), notice.address.values())[:500]
+        _finish(session, attempt_id, "error", message, None)
+        row.last_error = message
+        row.due_at = datetime.now(UTC) + timedelta(minutes=2 ** min(row.attempts, 10))
+        row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
+        row.queued_until = None
         status = row.status
         session.commit()
         return status
+    ref = (ref or "")[:200]
+    _finish(session, attempt_id, "sent", None, ref)
     row.status = "sent"
-    row.sent_at = now
-    row.provider_ref = (ref or "")[:200]
+    row.sent_at = datetime.now(UTC)
+    row.provider_ref = ref
+    row.queued_until = None
     session.commit()
     return "sent"
+
+
+def recover_interrupted(session: Session, now: datetime | None = None) -> int:
+    """Rows left ``sending`` by a worker that died: their attempt is marked interrupted and the
+    row is pending again, to be sent once more (at-least-once). Returns how many."""
+    now = now or datetime.now(UTC)
+    rows = list(
+        session.scalars(
+            select(Notification).where(
+                Notification.status == "sending", Notification.queued_until <= now
+            )
+        )
+    )
+    for row in rows:
+        for attempt in session.scalars(
+            select(NotificationAttempt).where(
+                NotificationAttempt.notification_id == row.id,
+                NotificationAttempt.outcome == "sending",
+            )
+        ):
+            attempt.outcome = "interrupted"
+            attempt.finished_at = now
+            attempt.detail = "the worker stopped during the send; the outcome is unknown"
+        row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
+        row.queued_until = None
+        row.due_at = now
+        row.last_error = "interrupted during the send"
+    return len(rows)
 
 
 def due_ids(session: Session, limit: int = 500) -> list[int]:
@@ -170,4 +297,60 @@ def lease(session: Session, ids: list[int]) -> None:
             update(Notification)
             .where(Notification.id.in_(ids), Notification.status == "pending")
             .values(due_at=datetime.now(UTC) + LEASE)
+            .execution_options(synchronize_session=False)
         )
+
+
+def record_report(
+    session: Session,
+    notification_id: int,
+    token: str,
+    *,
+    secret: str,
+    provider_id: str,
+    status: str,
+    now: datetime | None = None,
+) -> bool:
+    """Store a provider's delivery report; False (nothing changed) when it does not check out."""
+    if not hmac.compare_digest(report_token(secret, notification_id), token):
+        return False
+    if status not in ("delivered", "failed"):
+        return False
+    row = session.get(Notification, notification_id)
+    if row is None or not row.provider_ref or row.provider_ref != provider_id:
+        return False
+    row.report_status = status
+    row.reported_at = now or datetime.now(UTC)
+    if status == "failed":
+        row.last_error = "the provider reported that the message was not delivered"
+    return True
+
+
+def dispatch_after_commit(session: Session, rows: list[Notification]) -> None:
+    """Have ``sob_core.jobs`` queue a dispatch job for each row once the transaction commits."""
+    session.info.setdefault(DISPATCH_KEY, []).extend(row.id for row in rows)
+
+
+from .policy import digest_staff, notify_citizen, notify_staff, preference  # noqa: E402
+
+__all__ = [
+    "DISPATCH_KEY",
+    "LEASE",
+    "MAX_ATTEMPTS",
+    "SENDING_LEASE",
+    "TEMPLATES",
+    "UnknownNotification",
+    "deliver",
+    "digest_staff",
+    "dispatch_after_commit",
+    "due_ids",
+    "lease",
+    "notify_citizen",
+    "notify_staff",
+    "preference",
+    "queue_notification",
+    "record_report",
+    "recover_interrupted",
+    "report_token",
+    "report_url",
+]

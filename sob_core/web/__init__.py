@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         fhir,
         media,
         messaging_ui,
+        notices,
         preview,
         shell,
         staff,
@@ -23,5 +24,5 @@ def init_app(app: Flask) -> None:
     shell.init_app(app)
     messaging_ui.init_app(app)
     vendor.init_app(app)
-    for module in (auth, citizen, staff, admin, design, media, fhir, preview):
+    for module in (auth, citizen, staff, admin, design, media, fhir, preview, notices):
         app.register_blueprint(module.bp)

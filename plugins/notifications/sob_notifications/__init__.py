@@ -1,7 +1,7 @@
-"""Notification channels for sob: the in-app inbox and e-mail.
+"""Notification channels for sob: the in-app inbox, e-mail and SMS (46elks).
 
-Each channel is a plugin module of its own (entry points ``inbox`` and ``email`` in the group
-``sob``), so a region can switch one off with ``SOB_DISABLED_PLUGINS`` without losing the other.
+Each channel is a plugin module of its own (entry points ``inbox``, ``email`` and ``sms`` in the group
+``sob``), so a region can switch one off with ``SOB_DISABLED_PLUGINS`` without losing the others.
 No channel here carries health data: they deliver only the core's generic texts.
 """
 

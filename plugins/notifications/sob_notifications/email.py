@@ -1,4 +1,4 @@
-"""E-mail: the core's generic notice, Swedish first then English, as plain text over SMTP.
+"""E-mail: the core's generic notice in the recipient's language, as plain text over SMTP.
 
 The channel leaves the platform, so it never carries health data: it sends only the subject and
 body the core hands it (which say that something waits in the service, never what) and the link.
@@ -43,14 +43,10 @@ class NoEmailAddress(EmailChannelError):
     pass
 
 
-def _languages(text: Mapping[str, str]) -> list[str]:
-    """The texts of a local text, Swedish first, then English; each once."""
-    out: list[str] = []
-    for lang in ("sv", "en"):
-        value = (text.get(lang) or "").strip()
-        if value and value not in out:
-            out.append(value)
-    return out
+def _languages(text: Mapping[str, str], language: str = "sv") -> list[str]:
+    """The text in the recipient's language (Swedish when it has none in that language)."""
+    value = (text.get(language) or text.get("sv") or "").strip()
+    return [value] if value else []
 
 
 def absolute_link(link: str, base_url: str | None) -> str:
@@ -73,20 +69,28 @@ def compose(notice: Notice, config: Mapping[str, Any]) -> EmailMessage:
             f"{notice.recipient_kind} {notice.recipient_id} has an invalid e-mail address"
         )
     sender = config.get("SOB_MAIL_FROM") or DEFAULT_SENDER
-    paragraphs = _languages(notice.body)
+    paragraphs = _languages(notice.body, notice.language)
     link = absolute_link(notice.link, config.get("SOB_BASE_URL"))
     if link:
         paragraphs.append(link)
 
     message = EmailMessage()
-    message["Subject"] = " / ".join(_languages(notice.subject))
+    message["Subject"] = " ".join(_languages(notice.subject, notice.language))
     message["From"] = sender
     message["To"] = recipient
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    domain = sender.rpartition("@")[2] or None
+    # The same Message-ID on every retry of a notice, so a copy sent twice (a worker that died
+    # after the relay accepted it) is recognisably the same message.
+    message["Message-ID"] = (
+        f"<{notice.reference}@{domain}>"
+        if notice.reference and domain
+        else make_msgid(domain=domain)
+    )
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = "sv, en"
     message.set_content("\n\n".join(paragraphs) + "\n", cte="quoted-printable")
+    # after set_content, which clears every Content-* header
+    message["Content-Language"] = notice.language if notice.language in notice.body else "sv"
     return message
 
 

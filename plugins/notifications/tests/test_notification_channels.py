@@ -220,21 +220,34 @@ def test_absolute_link(link: str, base: str | None, expected: str) -> None:
     assert email_channel.absolute_link(link, base) == expected
 
 
-def test_message_is_plain_text_swedish_first_then_english_and_the_link() -> None:
+def test_message_is_plain_text_in_the_recipients_language_and_the_link() -> None:
     message = email_channel.compose(notice(link="/messages/3"), {"SOB_BASE_URL": BASE_URL})
     assert message.get_content_type() == "text/plain"
-    assert message["Subject"] == f"{SUBJECT['sv']} / {SUBJECT['en']}"
+    assert message["Subject"] == SUBJECT["sv"]
     assert message["To"] == "anna@example.se"
     assert message["From"] == email_channel.DEFAULT_SENDER
-    assert message.get_content() == f"{BODY['sv']}\n\n{BODY['en']}\n\n{BASE_URL}/messages/3\n"
+    assert message["Content-Language"] == "sv"
+    assert message.get_content() == f"{BODY['sv']}\n\n{BASE_URL}/messages/3\n"
+
+    english = email_channel.compose(notice(language="en"), {"SOB_BASE_URL": BASE_URL})
+    assert english["Subject"] == SUBJECT["en"]
+    assert english["Content-Language"] == "en"
+    assert english.get_content() == f"{BODY['en']}\n\n{BASE_URL}/messages\n"
 
 
-def test_a_text_with_only_swedish_is_sent_once() -> None:
+def test_a_language_without_text_falls_back_to_swedish() -> None:
     message = email_channel.compose(
-        notice(subject={"sv": "Ämne"}, body={"sv": "Text", "en": "Text"}, link=""), {}
+        notice(subject={"sv": "Ämne"}, body={"sv": "Text"}, link="", language="en"), {}
     )
     assert message["Subject"] == "Ämne"
     assert message.get_content() == "Text\n"
+
+
+def test_the_message_id_is_the_same_on_every_retry() -> None:
+    config = {"SOB_MAIL_FROM": "no-reply@sob.example.se"}
+    first = email_channel.compose(notice(reference="sob-notice-9"), config)
+    again = email_channel.compose(notice(reference="sob-notice-9"), config)
+    assert first["Message-ID"] == again["Message-ID"] == "<sob-notice-9@sob.example.se>"
 
 
 # --- e-mail: a real SMTP server ------------------------------------------------------------------
@@ -248,12 +261,12 @@ def test_email_is_sent_to_the_recipient_with_the_generic_text_and_link(smtp: Smt
     assert received.recipients == ["anna@example.se"]
     message = received.message
     assert message["Message-ID"] == ref and ref.endswith("@sob.example.se>")
-    assert message["Subject"] == f"{SUBJECT['sv']} / {SUBJECT['en']}"
+    assert message["Subject"] == SUBJECT["sv"]
     assert message["Auto-Submitted"] == "auto-generated"
     assert message.get_content_type() == "text/plain"
     assert not message.is_multipart()
     # Only the generic texts and the link: nothing else reaches the mail server.
-    assert received.text == f"{BODY['sv']}\n\n{BODY['en']}\n\n{BASE_URL}/messages/3\n"
+    assert received.text == f"{BODY['sv']}\n\n{BASE_URL}/messages/3\n"
     assert b"+46701234567" not in received.raw
 
 
@@ -283,8 +296,8 @@ def test_outbox_sends_email_through_the_plugin_without_health_data(app, smtp: Sm
     received = smtp.messages[0]
     assert received.recipients == ["anna@example.se"]
     subject, body = notify.TEMPLATES["flag_raised"]
-    assert received.message["Subject"] == f"{subject['sv']} / {subject['en']}"
-    assert received.text == f"{body['sv']}\n\n{body['en']}\n\n{BASE_URL}/staff/flags/12\n"
+    assert received.message["Subject"] == subject["sv"]
+    assert received.text == f"{body['sv']}\n\n{BASE_URL}/staff/flags/12\n"
     for personal in (b"Anna", b"Andersson", b"199001012380", b"19900101-2380"):
         assert personal not in received.raw
     sent = db.session.get(Notification, row.id)

@@ -40,3 +40,6 @@ def plugins() -> str:
         provides=provides,
         disabled=current_app.config.get("SOB_DISABLED_PLUGINS", []),
     )
+
+
+from . import notices  # noqa: E402,F401  (the delivery log registers on bp)

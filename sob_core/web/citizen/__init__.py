@@ -14,6 +14,9 @@ from ...enrollments import assignments
 from ...extensions import db
 from ...i18n import current_language
 from ...models import CareUnit, FormAssignment, FormResponse
+from ...notifications import TEMPLATES
+from ...notifications import inbox as notice_inbox
+from ...notifications.policy import local_time
 from ...types import local
 from ..access import require
 from ..forms_rendering import build_form_class
@@ -52,6 +55,10 @@ def start():
         open_forms=open_forms,
         labels=_start_labels(program_state, open_forms),
         results=series_list(current_user, citizen_view=True),
+        inbox=notice_inbox.inbox_for(db.session, current_user.id),
+        inbox_unread=notice_inbox.unread_count(db.session, current_user.id),
+        notice_texts=TEMPLATES,
+        notice_time=lambda moment: local_time(moment, current_app.config),
     )
 
 
@@ -196,4 +203,4 @@ def result(key: str):
     )
 
 
-from . import messages, programs  # noqa: E402,F401  (these pages register on bp)
+from . import messages, programs, settings  # noqa: E402,F401  (these pages register on bp)

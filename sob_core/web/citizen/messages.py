@@ -17,10 +17,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ... import jobs, messaging
+from ... import messaging
 from ...content import content_of
 from ...extensions import db
-from ...jobs import tasks
 from ...messaging import MessagingError, drafts
 from ...models import Conversation, Enrollment, Message
 from ..access import require
@@ -61,8 +60,8 @@ def _own_conversation(conversation_id: int) -> tuple[Conversation, Enrollment]:
 def _notify_and_commit(sent: messaging.Sent) -> None:
     if sent.created:
         registry = current_app.extensions["sob"].registry
-        for notification_id in messaging.message_sent(db.session, sent.message, True, registry):
-            jobs.enqueue(tasks.dispatch_notification, notification_id, queue="notifications")
+        # the notices due now are dispatched after the commit (notifications.dispatch_after_commit)
+        messaging.message_sent(db.session, sent.message, True, registry, current_app.config)
     db.session.commit()
 
 

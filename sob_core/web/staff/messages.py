@@ -14,9 +14,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import jobs, messaging
+from ... import messaging
 from ...extensions import db
-from ...jobs import tasks
 from ...messaging import MessagingError, drafts
 from ...models import Conversation, Enrollment, Message
 from ..access import require, staff_roles_at
@@ -52,8 +51,8 @@ def _unit_conversation(enrollment: Enrollment, conversation_id: int) -> Conversa
 def _commit_sent(sent: messaging.Sent, notify: bool) -> None:
     if sent.created:
         registry = current_app.extensions["sob"].registry
-        for notification_id in messaging.message_sent(db.session, sent.message, notify, registry):
-            jobs.enqueue(tasks.dispatch_notification, notification_id, queue="notifications")
+        # the notices due now are dispatched after the commit (notifications.dispatch_after_commit)
+        messaging.message_sent(db.session, sent.message, notify, registry, current_app.config)
     db.session.commit()
 
 

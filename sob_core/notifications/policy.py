@@ -1,0 +1,356 @@
+"""Who is told what, when: the citizen's chosen channels, coalescing, activity, quiet hours,
+and the staff member's choice between an e-mail at once and a daily digest.
+
+Callers (messaging, forms) call ``notify_citizen``/``notify_staff`` in the transaction of what
+caused the notice and commit; the rows that are due now are dispatched after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..models import Citizen, NoticePreference, Notification, Staff, UserSession
+from ..types import NotificationChannel
+
+INBOX = "inbox"
+#: the outgoing channels a citizen gets before choosing (each only with an address)
+DEFAULT_CITIZEN_CHANNELS = ("email",)
+STAFF_MODES = ("off", "immediate", "digest")
+DEFAULTS: dict[str, Any] = {
+    "SOB_NOTICE_COALESCE_MINUTES": 15.0,
+    "SOB_NOTICE_ACTIVE_MINUTES": 5.0,
+    "SOB_SMS_QUIET_HOURS": "21-08",
+    "SOB_NOTICE_TIMEZONE": "Europe/Stockholm",
+    "SOB_STAFF_DIGEST_HOUR": 7,
+}
+
+
+def _setting(settings: Mapping[str, Any], name: str) -> Any:
+    value = settings.get(name)
+    return DEFAULTS[name] if value is None or value == "" else value
+
+
+def quiet_hours(text: str) -> tuple[int, int] | None:
+    """``"21-08"`` → (21, 8); ``""`` or ``"off"`` → None. Raises ValueError otherwise."""
+    text = (text or "").strip().lower()
+    if text in ("", "off", "none"):
+        return None
+    start, _, end = text.partition("-")
+    hours = (int(start), int(end))
+    if not all(0 <= hour <= 23 for hour in hours) or hours[0] == hours[1]:
+        raise ValueError(f"quiet hours must be like 21-08, not {text!r}")
+    return hours
+
+
+def after_quiet_hours(moment: datetime, hours: tuple[int, int] | None, zone: str) -> datetime:
+    """``moment``, or the end of the quiet hours it falls in (local time of ``zone``)."""
+    if hours is None:
+        return moment
+    start, end = hours
+    local = moment.astimezone(ZoneInfo(zone))
+    hour = local.hour
+    inside = (start <= hour or hour < end) if start > end else (start <= hour < end)
+    if not inside:
+        return moment
+    day = local.date() if hour < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, time(end), ZoneInfo(zone)).astimezone(UTC)
+
+
+def local_time(moment: datetime, settings: Mapping[str, Any]) -> str:
+    """``2026-12-02 08:15`` in the service's time zone (``SOB_NOTICE_TIMEZONE``)."""
+    zone = ZoneInfo(str(_setting(settings, "SOB_NOTICE_TIMEZONE")))
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def preference(session: Session, person_kind: str, person_id: int) -> NoticePreference:
+    """The person's stored preference, or a new (unsaved) one with the defaults."""
+    pref = session.scalar(
+        select(NoticePreference).where(
+            NoticePreference.person_kind == person_kind, NoticePreference.person_id == person_id
+        )
+    )
+    if pref is None:
+        pref = NoticePreference(
+            person_kind=person_kind,
+            person_id=person_id,
+            channels=list(DEFAULT_CITIZEN_CHANNELS) if person_kind == "citizen" else ["email"],
+            language="sv",
+            staff_mode="off",
+        )
+    return pref
+
+
+def save_preference(session: Session, pref: NoticePreference, now: datetime) -> None:
+    pref.updated_at = now
+    if pref.id is None:
+        session.add(pref)
+    session.flush()
+
+
+def is_active(session: Session, kind: str, person_id: int, now: datetime, minutes: float) -> bool:
+    """Did the person make a request within ``minutes``, in a session that has not ended?"""
+    since = now - timedelta(minutes=float(minutes))
+    return (
+        session.scalar(
+            select(UserSession.id)
+            .where(
+                UserSession.person_kind == kind,
+                UserSession.person_id == person_id,
+                UserSession.last_seen_at >= since,
+                UserSession.expires_at > now,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _coalesced(
+    session: Session,
+    kind: str,
+    person_id: int,
+    channel: str,
+    key: str | None,
+    now: datetime,
+    minutes: float,
+) -> Notification | None:
+    if not key:
+        return None
+    since = now - timedelta(minutes=float(minutes))
+    return session.scalar(
+        select(Notification)
+        .where(
+            Notification.recipient_kind == kind,
+            Notification.recipient_id == person_id,
+            Notification.channel == channel,
+            Notification.coalesce_key == key,
+            or_(
+                Notification.status.in_(("pending", "held")),
+                Notification.created_at >= since,
+            ),
+        )
+        .order_by(Notification.id.desc())
+        .limit(1)
+    )
+
+
+def _write(
+    session: Session,
+    *,
+    kind: str,
+    person_id: int,
+    channel: str,
+    notice_kind: str,
+    link: str,
+    key: str | None,
+    now: datetime,
+    settings: Mapping[str, Any],
+    status: str = "pending",
+    due_at: datetime | None = None,
+) -> Notification | None:
+    """A new outbox row, or None when one for the same key was written lately (merged)."""
+    from . import TEMPLATES, UnknownNotification
+
+    if notice_kind not in TEMPLATES:
+        raise UnknownNotification(f"unknown notification kind {notice_kind!r}")
+    earlier = _coalesced(
+        session,
+        kind,
+        person_id,
+        channel,
+        key,
+        now,
+        _setting(settings, "SOB_NOTICE_COALESCE_MINUTES"),
+    )
+    if earlier is not None:
+        earlier.extra = {
+            **(earlier.extra or {}),
+            "merged": (earlier.extra or {}).get("merged", 0) + 1,
+        }
+        return None
+    row = Notification(
+        recipient_kind=kind,
+        recipient_id=person_id,
+        channel=channel,
+        kind=notice_kind,
+        link=link,
+        coalesce_key=key,
+        status=status,
+        created_at=now,
+        due_at=due_at or now,
+        extra={},
+    )
+    session.add(row)
+    return row
+
+
+def _dispatch_due(session: Session, rows: list[Notification], now: datetime) -> None:
+    from . import dispatch_after_commit
+
+    session.flush()
+    dispatch_after_commit(session, [r for r in rows if r.status == "pending" and r.due_at <= now])
+
+
+def notify_citizen(
+    session: Session,
+    citizen_id: int,
+    kind: str,
+    *,
+    link: str = "",
+    coalesce_key: str | None = None,
+    channels: Mapping[str, NotificationChannel],
+    now: datetime | None = None,
+    settings: Mapping[str, Any],
+) -> list[Notification]:
+    """Write the outbox rows telling a citizen that something waits; returns the new rows.
+
+    The inbox always; e-mail and SMS as the citizen chose (each only with an address, and none
+    while the citizen is active in the service). At most one notice per ``coalesce_key`` and
+    channel per ``SOB_NOTICE_COALESCE_MINUTES`` (later ones merge into it); a channel with
+    ``quiet_hours`` waits until the end of ``SOB_SMS_QUIET_HOURS``. Rows due now are
+    dispatched after the caller's commit.
+    """
+    now = now or datetime.now(UTC)
+    citizen = session.get(Citizen, citizen_id)
+    if citizen is None:
+        from . import UnknownNotification
+
+        raise UnknownNotification(f"no citizen {citizen_id}")
+    pref = preference(session, "citizen", citizen_id)
+    chosen = [INBOX, *(c for c in pref.channels if c != INBOX)]
+    active = is_active(
+        session, "citizen", citizen_id, now, _setting(settings, "SOB_NOTICE_ACTIVE_MINUTES")
+    )
+    addresses = {"email": citizen.email, "sms": citizen.phone}
+    quiet = quiet_hours(str(_setting(settings, "SOB_SMS_QUIET_HOURS")))
+    zone = str(_setting(settings, "SOB_NOTICE_TIMEZONE"))
+    rows: list[Notification] = []
+    for key in chosen:
+        channel = channels.get(key)
+        if channel is None:
+            continue
+        if key != INBOX and (active or (key in addresses and not addresses[key])):
+            continue  # nothing leaves while the citizen is here, nor without an address
+        due = after_quiet_hours(now, quiet, zone) if channel.quiet_hours else now
+        row = _write(
+            session,
+            kind="citizen",
+            person_id=citizen_id,
+            channel=key,
+            notice_kind=kind,
+            link=link,
+            key=coalesce_key,
+            now=now,
+            settings=settings,
+            due_at=due,
+        )
+        if row is not None:
+            rows.append(row)
+    _dispatch_due(session, rows, now)
+    return rows
+
+
+def notify_staff(
+    session: Session,
+    staff_id: int,
+    kind: str = "staff_new_messages",
+    *,
+    link: str = "",
+    coalesce_key: str | None = None,
+    channels: Mapping[str, NotificationChannel],
+    now: datetime | None = None,
+    settings: Mapping[str, Any],
+) -> list[Notification]:
+    """Tell a staff member by e-mail, as they chose: at once, in the daily digest, or not.
+
+    A digest notice is written ``held`` and sent with the next ``digest_staff``.
+    """
+    now = now or datetime.now(UTC)
+    staff = session.get(Staff, staff_id)
+    if staff is None or not staff.active or not staff.email or "email" not in channels:
+        return []
+    mode = preference(session, "staff", staff_id).staff_mode
+    if mode not in ("immediate", "digest"):
+        return []
+    if mode == "immediate" and is_active(
+        session, "staff", staff_id, now, _setting(settings, "SOB_NOTICE_ACTIVE_MINUTES")
+    ):
+        return []
+    row = _write(
+        session,
+        kind="staff",
+        person_id=staff_id,
+        channel="email",
+        notice_kind=kind,
+        link=link,
+        key=coalesce_key,
+        now=now,
+        settings=settings,
+        status="held" if mode == "digest" else "pending",
+    )
+    rows = [row] if row is not None else []
+    _dispatch_due(session, rows, now)
+    return rows
+
+
+def digest_moment(now: datetime, settings: Mapping[str, Any]) -> datetime:
+    """Today's digest time (``SOB_STAFF_DIGEST_HOUR`` local), as UTC."""
+    zone = ZoneInfo(str(_setting(settings, "SOB_NOTICE_TIMEZONE")))
+    hour = int(_setting(settings, "SOB_STAFF_DIGEST_HOUR"))
+    return datetime.combine(now.astimezone(zone).date(), time(hour), zone).astimezone(UTC)
+
+
+def digest_staff(
+    session: Session,
+    *,
+    channels: Mapping[str, NotificationChannel],
+    now: datetime | None = None,
+    settings: Mapping[str, Any],
+    link: str = "/staff/",
+) -> list[Notification]:
+    """Once a day: one digest e-mail per staff member for the notices held since the last one.
+
+    Held notices written before today's digest time are folded into one ``staff_digest`` row
+    (they become ``digested``). Running it again the same day finds nothing more to do.
+    """
+    now = now or datetime.now(UTC)
+    moment = digest_moment(now, settings)
+    if now < moment or "email" not in channels:
+        return []
+    held = list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.status == "held", Notification.created_at < moment)
+            .order_by(Notification.recipient_id, Notification.id)
+        )
+    )
+    by_staff: dict[int, list[Notification]] = {}
+    for row in held:
+        by_staff.setdefault(row.recipient_id, []).append(row)
+    rows: list[Notification] = []
+    for staff_id, waiting in by_staff.items():
+        digest = Notification(
+            recipient_kind="staff",
+            recipient_id=staff_id,
+            channel="email",
+            kind="staff_digest",
+            link=link,
+            status="pending",
+            created_at=now,
+            due_at=now,
+            extra={"notices": len(waiting)},
+        )
+        session.add(digest)
+        session.flush()
+        for row in waiting:
+            row.status = "digested"
+            row.extra = {**(row.extra or {}), "digest_id": digest.id}
+        rows.append(digest)
+    _dispatch_due(session, rows, now)
+    return rows
