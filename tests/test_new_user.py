@@ -280,3 +280,20 @@ def test_the_patient_list_tells_apart_programmes_of_one_name(app, client, login)
     name = "Inför din operation – patientutbildning"
     assert f"{name} (infor-operation-kopia) (version 1.0)" in text
     assert f"{name} (infor-operation) (version 1.0)" in text
+
+
+def test_an_over_long_patient_search_is_refused_with_a_message_not_cut(client, login):
+    """The patient search answers a text over its limit with a message and the text kept, and
+    does not search for a cut-off prefix of it."""
+    from sob_core.web.staff.listing import MAX_SEARCH
+
+    client.get("/lang/sv")
+    login("staff", TOMMY)
+    text = "Doe" + "x" * MAX_SEARCH
+    page = client.get("/staff/patients", query_string={"view": "all", "q": text})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'role="alert"' in html and f"högst {MAX_SEARCH} tecken" in html
+    assert f'value="{text}"' in html and 'aria-invalid="true"' in html
+    within = client.get("/staff/patients", query_string={"view": "all", "q": "Doe"})
+    assert 'role="alert"' not in within.get_data(as_text=True)

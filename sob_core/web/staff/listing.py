@@ -33,6 +33,8 @@ from ...types import LocalText
 VIEWS = ("mine", "all", "ended")
 SORTS = ("name", "start", "active")
 PAGE_SIZE = 25
+#: the longest search text; a longer one is refused with a message, never cut
+MAX_SEARCH = 100
 ONGOING = ("active", "maintenance")
 
 
@@ -45,12 +47,15 @@ class ListQuery:
     descending: bool = False
     search: str = ""
     page: int = 1
+    #: a search text over ``MAX_SEARCH`` characters: not searched for, shown back with a message
+    refused_search: str = ""
 
     @classmethod
     def from_args(cls, args: Any, default_view: str = "all") -> ListQuery:
         """Read a query from request arguments, falling back to defaults for anything unknown."""
         view = args.get("view", default_view)
         sort = args.get("sort", "name")
+        search = (args.get("q") or "").strip()
         try:
             page = max(1, int(args.get("page", "1")))
         except ValueError:
@@ -59,8 +64,9 @@ class ListQuery:
             view=view if view in VIEWS else default_view,
             sort=sort if sort in SORTS else "name",
             descending=args.get("dir") == "desc",
-            search=(args.get("q") or "").strip()[:100],
+            search="" if len(search) > MAX_SEARCH else search,
             page=page,
+            refused_search=search[:10_000] if len(search) > MAX_SEARCH else "",
         )
 
     def args(self, **changes: Any) -> dict[str, Any]:

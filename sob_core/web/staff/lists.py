@@ -13,7 +13,7 @@ from ...types import local
 from ..access import require, staff_roles_at
 from ..labels import tell_apart
 from . import THERAPY_ROLES, audit_list, bp
-from .listing import ListQuery, patient_page
+from .listing import MAX_SEARCH, ListQuery, patient_page
 
 TABS = (
     ("mine", lazy_gettext("Mine")),
@@ -59,6 +59,7 @@ def patients():
         listing=listing,
         program_labels=program_labels,
         query=query,
+        max_search=MAX_SEARCH,
         tabs=TABS,
         sort_columns=SORT_COLUMNS,
         local_date=local_date,
