@@ -302,6 +302,7 @@ def test_message_sent_notifies_as_each_recipient_chose_without_content(enrollmen
     for row in rows:
         assert row.kind in ("new_message", "staff_new_messages")
         assert row.coalesce_key == f"conversation:{first.conversation.id}"
+        assert row.care_unit_id == enrollment.care_unit_id  # in that unit's delivery log
         stored = repr((row.link, row.extra))
         for secret in (SECRET, "Sömnen", "Meddelandeprogrammet"):
             assert secret not in stored

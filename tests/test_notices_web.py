@@ -225,8 +225,9 @@ def test_citizens_cannot_use_the_staff_settings(app, client) -> None:
 # --- the delivery log ---------------------------------------------------------------------------
 
 
-def logged_notice(citizen: Citizen) -> int:
+def logged_notice(citizen: Citizen, care_unit_id: int | None = None) -> int:
     row = Notification(
+        care_unit_id=care_unit_id,
         recipient_kind="citizen",
         recipient_id=citizen.id,
         channel="sms",
@@ -257,17 +258,28 @@ def logged_notice(citizen: Citizen) -> int:
 
 def test_administrators_see_the_delivery_log_without_recipient_details(app, client) -> None:
     citizen = make_citizen(email="eva.ek@example.se", phone="+46701112233")
-    row_id = logged_notice(citizen)
     admin, unit_id = make_staff("permission_admin", email="admin@region.example")
     therapist, _ = make_staff("therapist", email="thera@region.example")
-    staff_row = notify.queue_notification(
+    row_id = logged_notice(citizen, unit_id)
+    staff_notice = notify.queue_notification(
         db.session,
         recipient_kind="staff",
         recipient_id=therapist.id,
         channel="email",
         kind="staff_digest",
         channels=app.extensions["sob"].registry.channels,
-    ).id
+    )
+    staff_notice.care_unit_id = unit_id
+    staff_row = staff_notice.id
+    elsewhere = CareUnit(
+        hsa_id="SE2321000131-E000000000099",
+        name="Annan enhet",
+        region_id=db.session.get(CareUnit, unit_id).region_id,
+    )
+    db.session.add(elsewhere)
+    db.session.flush()
+    other_row = logged_notice(citizen, elsewhere.id)
+    unitless_row = logged_notice(citizen, None)
     db.session.commit()
     login_as(client, admin, unit_id)
 
@@ -291,6 +303,10 @@ def test_administrators_see_the_delivery_log_without_recipient_details(app, clie
             assert secret not in page
     assert client.get("/admin/notices?status=failed").status_code == 200
     assert client.get("/admin/notices/999999").status_code == 404
+    # another unit's notices, and those caused at no unit, are not this unit's to see
+    for hidden in (other_row, unitless_row):
+        assert f'/admin/notices/{hidden}"' not in html
+        assert client.get(f"/admin/notices/{hidden}").status_code == 404
 
 
 def test_other_roles_do_not_see_the_delivery_log(app, client) -> None:

@@ -44,6 +44,7 @@ def message_sent(
             coalesce_key=key,
             channels=channels,
             settings=settings,
+            care_unit_id=enrollment.care_unit_id,
         )
     elif enrollment.therapist_id is not None:
         rows = notify_staff(
@@ -53,6 +54,7 @@ def message_sent(
             coalesce_key=key,
             channels=channels,
             settings=settings,
+            care_unit_id=enrollment.care_unit_id,
         )
     else:
         return []

@@ -45,6 +45,9 @@ class Notification(Base):
     #: what the provider reported later (a delivery report): "delivered" or "failed"
     report_status: Mapped[str | None] = mapped_column(String(16))
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the care unit whose work caused the notice (a message in its enrollment); its
+    #: administrators see the notice in the delivery log. None: not caused at one unit (a digest)
+    care_unit_id: Mapped[int | None] = mapped_column(ForeignKey("care_unit.id"), index=True)
 
 
 class NotificationAttempt(Base):

@@ -57,10 +57,16 @@ def mark_read(session: Session, citizen_id: int, notification_id: int | None, no
 
 
 def delivery_log(
-    session: Session, *, status: str | None = None, limit: int = 100
+    session: Session, *, care_unit_id: int, status: str | None = None, limit: int = 100
 ) -> list[Notification]:
-    """The newest notifications (all channels), for the administrators' delivery log."""
-    query = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    """The newest notifications (all channels) caused at ``care_unit_id``, for its
+    administrators' delivery log."""
+    query = (
+        select(Notification)
+        .where(Notification.care_unit_id == care_unit_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
     if status:
         query = query.where(Notification.status == status)
     return list(session.scalars(query))

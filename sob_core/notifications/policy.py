@@ -153,6 +153,7 @@ def _write(
     settings: Mapping[str, Any],
     status: str = "pending",
     due_at: datetime | None = None,
+    care_unit_id: int | None = None,
 ) -> Notification | None:
     """A new outbox row, or None when one for the same key was written lately (merged)."""
     from . import TEMPLATES, UnknownNotification
@@ -181,6 +182,7 @@ def _write(
         kind=notice_kind,
         link=link,
         coalesce_key=key,
+        care_unit_id=care_unit_id,
         status=status,
         created_at=now,
         due_at=due_at or now,
@@ -207,6 +209,7 @@ def notify_citizen(
     channels: Mapping[str, NotificationChannel],
     now: datetime | None = None,
     settings: Mapping[str, Any],
+    care_unit_id: int | None = None,
 ) -> list[Notification]:
     """Write the outbox rows telling a citizen that something waits; returns the new rows.
 
@@ -249,6 +252,7 @@ def notify_citizen(
             now=now,
             settings=settings,
             due_at=due,
+            care_unit_id=care_unit_id,
         )
         if row is not None:
             rows.append(row)
@@ -266,6 +270,7 @@ def notify_staff(
     channels: Mapping[str, NotificationChannel],
     now: datetime | None = None,
     settings: Mapping[str, Any],
+    care_unit_id: int | None = None,
 ) -> list[Notification]:
     """Tell a staff member by e-mail, as they chose: at once, in the daily digest, or not.
 
@@ -293,6 +298,7 @@ def notify_staff(
         now=now,
         settings=settings,
         status="held" if mode == "digest" else "pending",
+        care_unit_id=care_unit_id,
     )
     rows = [row] if row is not None else []
     _dispatch_due(session, rows, now)

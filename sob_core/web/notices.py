@@ -43,7 +43,12 @@ def delivery_report(notification_id: int, token: str):
 
 
 def notify_citizen(
-    citizen_id: int, kind: str = "new_message", *, link: str, coalesce_key: str | None = None
+    citizen_id: int,
+    kind: str = "new_message",
+    *,
+    link: str,
+    coalesce_key: str | None = None,
+    care_unit_id: int | None = None,
 ) -> list[Notification]:
     """For views: ``notifications.notify_citizen`` with this app's channels and settings.
 
@@ -56,6 +61,7 @@ def notify_citizen(
         coalesce_key=coalesce_key,
         channels=current_app.extensions["sob"].registry.channels,
         settings=current_app.config,
+        care_unit_id=care_unit_id,
     )
 
 
@@ -65,6 +71,7 @@ def notify_staff(
     *,
     link: str,
     coalesce_key: str | None = None,
+    care_unit_id: int | None = None,
 ) -> list[Notification]:
     """For views: ``notifications.notify_staff`` with this app's channels and settings."""
     return notify.notify_staff(
@@ -75,4 +82,5 @@ def notify_staff(
         coalesce_key=coalesce_key,
         channels=current_app.extensions["sob"].registry.channels,
         settings=current_app.config,
+        care_unit_id=care_unit_id,
     )

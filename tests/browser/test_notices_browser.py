@@ -26,13 +26,15 @@ def add_inbox_notice(live_server) -> None:
 
     from sob_core.extensions import db
     from sob_core.identity import personnummer
-    from sob_core.models import Citizen, Notification
+    from sob_core.models import CareUnit, Citizen, Notification
 
     with live_server.app.app_context():
         number = personnummer.parse(CITIZEN[0]).number
         citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == number))
+        unit = db.session.scalar(select(CareUnit).where(CareUnit.name == SECOND_UNIT))
         db.session.add(
             Notification(
+                care_unit_id=unit.id,  # the unit whose delivery log shows it
                 recipient_kind="citizen",
                 recipient_id=citizen.id,
                 channel="inbox",

@@ -48,12 +48,18 @@ def upgrade():
         batch_op.add_column(sa.Column('queued_until', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('report_status', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('reported_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('care_unit_id', sa.Integer(), nullable=True))
         batch_op.create_index('ix_notification_coalesce', ['recipient_kind', 'recipient_id', 'coalesce_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_care_unit_id'), ['care_unit_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_notification_care_unit_id_care_unit'), 'care_unit', ['care_unit_id'], ['id'])
 
 
 def downgrade():
     with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_notification_care_unit_id_care_unit'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_notification_care_unit_id'))
         batch_op.drop_index('ix_notification_coalesce')
+        batch_op.drop_column('care_unit_id')
         batch_op.drop_column('reported_at')
         batch_op.drop_column('report_status')
         batch_op.drop_column('queued_until')

@@ -1,6 +1,8 @@
 """The delivery log: every notice, its attempts and what happened, for administrators.
 
-Who sees it: permission administrators (they run the installation's operation at their unit).
+Who sees it: permission administrators of the care unit whose work caused the notice (a message
+in one of its enrollments); another unit's notices answer 404. Notices caused at no one unit (the
+staff digest) are in no unit's log.
 What they never see: a citizen's address or number (not even masked: they have no care
 relationship with the citizen) or name; the recipient is shown as "citizen"/"staff member" and
 an internal number. A staff recipient's e-mail address is shown masked (``a•••@•••.se``), enough
@@ -9,7 +11,7 @@ to see whether one is set. Attempt details were stored with every address taken 
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, session
 from flask_babel import lazy_gettext
 
 from ...extensions import db
@@ -57,7 +59,7 @@ def notices() -> str:
     status = request.args.get("status") or None
     if status is not None and status not in STATUS_LABELS:
         status = None
-    rows = inbox.delivery_log(db.session, status=status)
+    rows = inbox.delivery_log(db.session, care_unit_id=session["care_unit_id"], status=status)
     return render_template("sob_core/admin/notices.html", rows=rows, status=status, **_context())
 
 
@@ -65,8 +67,8 @@ def notices() -> str:
 @require("staff", roles={"permission_admin"}, unit_scoped=True)
 def notice(notification_id: int) -> str:
     row = db.session.get(Notification, notification_id)
-    if row is None:
-        abort(404)
+    if row is None or row.care_unit_id != session["care_unit_id"]:
+        abort(404)  # another unit's notice answers like a missing one
     masked = ""
     if row.recipient_kind == "staff":
         staff = db.session.get(Staff, row.recipient_id)
