@@ -124,6 +124,28 @@ def build_app(
     return create_app(app_config(database_url, instance, **extra))
 
 
+@pytest.fixture(scope="session")
+def sob_playwright() -> Iterator[Any]:
+    """One Playwright (sync API) per test process, for every browser fixture of host and plugins.
+
+    Playwright's sync API cannot run twice at once in one thread, so browser fixtures launch
+    their Chromium from this one instead of starting their own. Without Playwright the browser
+    tests are skipped, unless ``SOB_REQUIRE_BROWSER=1``: then they fail.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:  # pragma: no cover - the test extra installs it
+        reason = f"Playwright is not installed ({error})"
+        if os.environ.get("SOB_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason} (SOB_REQUIRE_BROWSER=1, so the browser tests must run)")
+        pytest.skip(f"{reason}; browser tests skipped")
+    playwright = sync_playwright().start()
+    try:
+        yield playwright
+    finally:
+        playwright.stop()
+
+
 @pytest.fixture
 def make_app(_sob_schema: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """``make_app(plugins=[...], config={...})``: more apps on the test database for one test.

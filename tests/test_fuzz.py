@@ -27,11 +27,13 @@ from sqlalchemy import func, select
 from sob_core.extensions import db
 from sob_core.models import (
     Citizen,
+    Conversation,
     Enrollment,
     Form,
     FormAssignment,
     FormResponse,
     MediaFile,
+    Message,
     Notification,
     Program,
     ProgramVersion,
@@ -90,6 +92,10 @@ FIELDS = (
     "use_sms",
     "language",
     "mode",
+    "body",
+    "subject",
+    "notify",
+    "token",
     "status",
     "id",
 )
@@ -121,6 +127,8 @@ def _base_values(staff_unit: int) -> dict[str, str]:
         "plugin": "sob_questions",
         "filename": "x.css",
         "notification_id": first(Notification),
+        "conversation_id": first(Conversation),
+        "message_id": first(Message),
         "token": "0" * 40,
     }
 
@@ -138,6 +146,32 @@ def _busiest_staff() -> tuple[Staff, int]:
     return staff, unit_id
 
 
+def _a_conversation(staff: Staff, unit: int) -> None:
+    """A conversation in an enrollment of the unit with messaging on, so the message views'
+    forms are reached with real ids (the first conversation and message are the base values)."""
+    from datetime import UTC, datetime
+
+    from sob_core import messaging
+
+    for enrollment in db.session.scalars(
+        select(Enrollment).where(Enrollment.care_unit_id == unit).order_by(Enrollment.id)
+    ):
+        if messaging.writable(enrollment):
+            messaging.send(
+                db.session,
+                enrollment=enrollment,
+                author_kind="staff",
+                author_id=staff.id,
+                token=messaging.send_token(db.session, enrollment.id, None),
+                body="Hej",
+                subject="Fuzz",
+                now=datetime.now(UTC),
+            )
+            db.session.commit()
+            return
+    raise AssertionError("no enrollment of the unit has messaging on")
+
+
 class Walk:
     """The clients of the three audiences and the 500s found so far."""
 
@@ -145,6 +179,7 @@ class Walk:
         self.app = app
         staff, unit = _busiest_staff()
         citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == CITIZEN))
+        _a_conversation(staff, unit)
         self.base = _base_values(unit)
         self.clients: dict[str, FlaskClient] = {
             "public": app.test_client(),

@@ -109,26 +109,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the session."""
+def browser(sob_playwright: Any) -> Iterator[Any]:
+    """One headless Chromium for the session (from the process's one Playwright)."""
     if not CHROMIUM.exists():
         _no_browser(f"Chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError as error:  # pragma: no cover - the test extra installs it
-        _no_browser(f"Playwright is not installed ({error})")
+    from playwright.sync_api import expect
+
     expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    except Exception:
-        playwright.stop()
-        raise
+    chromium = sob_playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     try:
         yield chromium
     finally:
         chromium.close()
-        playwright.stop()
 
 
 class Console:

@@ -40,16 +40,15 @@ def _no_browser(reason: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(sob_playwright: Any) -> Iterator[Any]:
+    """A Chromium for this module, from the test process's one Playwright (``sob_core.testing``):
+    a second Playwright of its own would fail beside the host's browser tests in one process."""
     if not CHROMIUM.exists():
         _no_browser(f"Chromium not found at {CHROMIUM}")
+    chromium = sob_playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        _no_browser(f"Playwright is not installed ({error})")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
+    finally:
         chromium.close()
 
 
