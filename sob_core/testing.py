@@ -218,13 +218,68 @@ def runner(app):
     return app.test_cli_runner()
 
 
+#: the demo set as loaded once per test process: {key: [(table name, rows), ...]}
+_DEMO_SNAPSHOTS: dict[tuple[Any, ...], list[tuple[str, list[dict[str, Any]]]]] = {}
+
+
+def _demo_key(app: Flask) -> tuple[Any, ...]:
+    """What the loaded demo depends on: the installed plugins (the loader reads nothing else of
+    the app) and the day (the demo's stages count days back from today, Stockholm time)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    registry = app.extensions["sob"].registry
+    parts = (registry.question_types, registry.scales, registry.channels, registry.login_providers)
+    installed = tuple(tuple(sorted(part)) for part in parts)
+    return (datetime.now(ZoneInfo("Europe/Stockholm")).date(), installed)
+
+
+def _snapshot(db: Any) -> list[tuple[str, list[dict[str, Any]]]]:
+    with db.engine.connect() as conn:
+        return [
+            (table.name, [dict(row._mapping) for row in conn.execute(table.select())])
+            for table in db.metadata.sorted_tables
+        ]
+
+
+def _restore(db: Any, snapshot: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    """Put the snapshot's rows back into the (emptied) tables, keeping their ids; on PostgreSQL
+    the id sequences are moved past them so that later inserts do not collide."""
+    from sqlalchemy import text
+
+    tables = db.metadata.tables
+    with db.engine.begin() as conn:
+        for name, rows in snapshot:
+            if rows:
+                conn.execute(tables[name].insert(), rows)
+        if conn.dialect.name == "postgresql":
+            for name, rows in snapshot:
+                if rows and "id" in tables[name].c:
+                    conn.execute(
+                        text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :highest)"),
+                        {"table": name, "highest": max(row["id"] for row in rows)},
+                    )
+
+
 @pytest.fixture
 def demo_data(app) -> None:
-    """Load the demo data set."""
+    """The demo data set, as ``sob demo`` loads it.
+
+    The first test of a process that asks for it loads it through the demo loader; later tests
+    with the same plugins and settings get the same rows copied back in (the expensive load
+    happens once per process, not once per test).
+    """
     from .demo import loader
     from .extensions import db
 
-    loader.load(db.session, app.extensions["sob"])
+    key = _demo_key(app)
+    snapshot = _DEMO_SNAPSHOTS.get(key)
+    if snapshot is None:
+        loader.load(db.session, app.extensions["sob"])
+        db.session.commit()
+        _DEMO_SNAPSHOTS[key] = _snapshot(db)
+    else:
+        _restore(db, snapshot)
 
 
 def csrf_from(html: str) -> str:
