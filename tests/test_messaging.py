@@ -457,6 +457,8 @@ def test_therapist_sees_envelope_reads_and_replies_directly(client, login, enrol
     assert "1 oläst meddelande" in listing and "✉" in listing
     start_page = client.get("/staff/").get_data(as_text=True)
     assert "Patienter med olästa meddelanden" in start_page and "John Doe" in start_page
+    title = re.search(r"<title>(.*?)</title>", start_page, re.S).group(1)
+    assert title == "Start – Stöd och behandling"  # the list is in the page, not in its title
     tab = client.get(f"/staff/patients/{enrollment.id}/messages").get_data(as_text=True)
     assert "1 oläst meddelande." in tab and "Min konversation" in tab
     url = f"/staff/patients/{enrollment.id}/messages/{first.conversation.id}"
