@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from babel.dates import format_date
-from flask import Flask
+from flask import Flask, flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from .. import messaging
 from ..enrollments.clock import LOCAL_ZONE
+from ..extensions import db
 from ..i18n import current_language
-from ..messaging import MAX_BODY, MAX_SUBJECT, paragraphs
+from ..messaging import MAX_BODY, MAX_SUBJECT, MessagingError, drafts, paragraphs
+from ..models import Enrollment, Message
 from .limits import MaxLength
 
 ERRORS = {
@@ -38,6 +43,42 @@ ERRORS = {
 def error_text(code: str) -> str:
     text = ERRORS.get(code)
     return str(text) if text is not None else _("The action could not be done.")
+
+
+def keep_draft(
+    form: Any, *, enrollment_id: int, conversation_id: int | None, author_kind: str
+) -> None:
+    """Keep the form's unsent text (and its subject, on a new conversation) as the signed-in
+    author's draft; the caller commits."""
+    subject = getattr(form, "subject", None)
+    drafts.save(
+        db.session,
+        enrollment_id=enrollment_id,
+        author_kind=author_kind,
+        author_id=current_user.id,
+        conversation_id=conversation_id,
+        body=form.body.data or "",
+        subject=(subject.data if subject is not None else "") or "",
+        now=datetime.now(UTC),
+    )
+
+
+def retract_own(message: Message, enrollment: Enrollment, author_kind: str) -> bool:
+    """Take back the signed-in author's message; says why on the page when it cannot be."""
+    try:
+        messaging.retract(
+            db.session,
+            message=message,
+            enrollment=enrollment,
+            author_kind=author_kind,
+            author_id=current_user.id,
+            now=datetime.now(UTC),
+        )
+    except MessagingError as error:
+        flash(error_text(error.code), "error")
+        return False
+    flash(_("The message was taken back."), "info")
+    return True
 
 
 class ReplyForm(FlaskForm):

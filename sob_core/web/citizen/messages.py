@@ -23,7 +23,14 @@ from ...extensions import db
 from ...messaging import MessagingError, drafts
 from ...models import Conversation, Enrollment, Message
 from ..access import require
-from ..messaging_ui import ActionForm, NewConversationForm, ReplyForm, error_text
+from ..messaging_ui import (
+    ActionForm,
+    NewConversationForm,
+    ReplyForm,
+    error_text,
+    keep_draft,
+    retract_own,
+)
 from . import bp
 
 ME = "citizen"
@@ -150,16 +157,7 @@ def new_conversation():
         else:
             action = request.form.get("action", "send")
             if action == "draft":
-                drafts.save(
-                    db.session,
-                    enrollment_id=chosen.id,
-                    author_kind=ME,
-                    author_id=current_user.id,
-                    conversation_id=None,
-                    body=form.body.data or "",
-                    subject=form.subject.data or "",
-                    now=_now(),
-                )
+                keep_draft(form, enrollment_id=chosen.id, conversation_id=None, author_kind=ME)
                 db.session.commit()
                 if request.form.get("autosave") == "1":
                     return ("", 204)
@@ -178,16 +176,7 @@ def new_conversation():
                 )
             except MessagingError as error:
                 problem = error_text(error.code)
-                drafts.save(
-                    db.session,
-                    enrollment_id=chosen.id,
-                    author_kind=ME,
-                    author_id=current_user.id,
-                    conversation_id=None,
-                    body=form.body.data or "",
-                    subject=form.subject.data or "",
-                    now=_now(),
-                )
+                keep_draft(form, enrollment_id=chosen.id, conversation_id=None, author_kind=ME)
                 db.session.commit()
             else:
                 _notify_and_commit(sent)
@@ -228,14 +217,11 @@ def conversation(conversation_id: int):
         else:
             action = request.form.get("action", "send")
             if action == "draft":
-                drafts.save(
-                    db.session,
+                keep_draft(
+                    form,
                     enrollment_id=enrollment.id,
-                    author_kind=ME,
-                    author_id=current_user.id,
                     conversation_id=conversation.id,
-                    body=form.body.data or "",
-                    now=_now(),
+                    author_kind=ME,
                 )
                 db.session.commit()
                 flash(_("Your message is saved as a draft."), "info")
@@ -253,14 +239,11 @@ def conversation(conversation_id: int):
                 )
             except MessagingError as error:
                 problem = error_text(error.code)
-                drafts.save(
-                    db.session,
+                keep_draft(
+                    form,
                     enrollment_id=enrollment.id,
-                    author_kind=ME,
-                    author_id=current_user.id,
                     conversation_id=conversation.id,
-                    body=form.body.data or "",
-                    now=_now(),
+                    author_kind=ME,
                 )
                 db.session.commit()
             else:
@@ -296,14 +279,8 @@ def save_draft(conversation_id: int):
     if not form.validate_on_submit():
         abort(400)
     if messaging.writable(enrollment):
-        drafts.save(
-            db.session,
-            enrollment_id=enrollment.id,
-            author_kind=ME,
-            author_id=current_user.id,
-            conversation_id=conversation.id,
-            body=form.body.data or "",
-            now=_now(),
+        keep_draft(
+            form, enrollment_id=enrollment.id, conversation_id=conversation.id, author_kind=ME
         )
         db.session.commit()
     if request.form.get("autosave") == "1":
@@ -345,18 +322,6 @@ def retract(conversation_id: int, message_id: int):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        messaging.retract(
-            db.session,
-            message=message,
-            enrollment=enrollment,
-            author_kind=ME,
-            author_id=current_user.id,
-            now=_now(),
-        )
-    except MessagingError as error:
-        flash(error_text(error.code), "error")
-    else:
+    if retract_own(message, enrollment, ME):
         db.session.commit()
-        flash(_("The message was taken back."), "info")
     return redirect(url_for("citizen.conversation", conversation_id=conversation.id))

@@ -20,7 +20,14 @@ from ...messaging import MessagingError, drafts
 from ...models import Conversation, Enrollment, Message
 from ..access import require, staff_roles_at
 from ..audit import audit_citizen
-from ..messaging_ui import ActionForm, StaffNewConversationForm, StaffReplyForm, error_text
+from ..messaging_ui import (
+    ActionForm,
+    StaffNewConversationForm,
+    StaffReplyForm,
+    error_text,
+    keep_draft,
+    retract_own,
+)
 from . import THERAPY_ROLES, bp, unit_enrollment
 from .patient_page import tab_context
 
@@ -54,19 +61,6 @@ def _commit_sent(sent: messaging.Sent, notify: bool) -> None:
         # the notices due now are dispatched after the commit (notifications.dispatch_after_commit)
         messaging.message_sent(db.session, sent.message, notify, registry, current_app.config)
     db.session.commit()
-
-
-def _save_draft(enrollment: Enrollment, conversation_id: int | None, form) -> None:
-    drafts.save(
-        db.session,
-        enrollment_id=enrollment.id,
-        author_kind=ME,
-        author_id=current_user.id,
-        conversation_id=conversation_id,
-        body=form.body.data or "",
-        subject=getattr(getattr(form, "subject", None), "data", "") or "",
-        now=_now(),
-    )
 
 
 def _render_tab(enrollment: Enrollment, form: StaffNewConversationForm, problem: str | None = None):
@@ -118,7 +112,7 @@ def patient_new_conversation(enrollment_id: int):
         return _render_tab(enrollment, form, _("Check the message: it is too long."))
     if request.form.get("action") == "draft":
         if messaging.writable(enrollment):
-            _save_draft(enrollment, None, form)
+            keep_draft(form, enrollment_id=enrollment.id, conversation_id=None, author_kind=ME)
             db.session.commit()
         if request.form.get("autosave") == "1":
             return ("", 204)
@@ -137,7 +131,7 @@ def patient_new_conversation(enrollment_id: int):
         )
     except MessagingError as error:
         if error.code not in ("disabled", "ended"):
-            _save_draft(enrollment, None, form)
+            keep_draft(form, enrollment_id=enrollment.id, conversation_id=None, author_kind=ME)
             db.session.commit()
         return _render_tab(enrollment, form, error_text(error.code))
     audit_citizen("change", "message", enrollment.citizen_id, message=sent.message.id)
@@ -208,7 +202,9 @@ def patient_conversation(enrollment_id: int, conversation_id: int):
     if not messaging.writable(enrollment):
         return _render_conversation(enrollment, conversation, form, error_text("ended"))
     if request.form.get("action") == "draft":
-        _save_draft(enrollment, conversation.id, form)
+        keep_draft(
+            form, enrollment_id=enrollment.id, conversation_id=conversation.id, author_kind=ME
+        )
         db.session.commit()
         if request.form.get("autosave") == "1":
             return ("", 204)
@@ -232,7 +228,9 @@ def patient_conversation(enrollment_id: int, conversation_id: int):
             now=_now(),
         )
     except MessagingError as error:
-        _save_draft(enrollment, conversation.id, form)
+        keep_draft(
+            form, enrollment_id=enrollment.id, conversation_id=conversation.id, author_kind=ME
+        )
         db.session.commit()
         return _render_conversation(enrollment, conversation, form, error_text(error.code))
     audit_citizen("change", "message", enrollment.citizen_id, message=sent.message.id)
@@ -293,20 +291,8 @@ def patient_retract(enrollment_id: int, conversation_id: int, message_id: int):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        messaging.retract(
-            db.session,
-            message=message,
-            enrollment=enrollment,
-            author_kind=ME,
-            author_id=current_user.id,
-            now=_now(),
-        )
-    except MessagingError as error:
-        flash(error_text(error.code), "error")
-    else:
+    if retract_own(message, enrollment, ME):
         audit_citizen("change", "message_retracted", enrollment.citizen_id, message=message.id)
-        flash(_("The message was taken back."), "info")
     return redirect(
         url_for(
             "staff.patient_conversation",
