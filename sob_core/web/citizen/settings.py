@@ -27,8 +27,9 @@ def strip(value: str | None) -> str:
     return (value or "").strip()
 
 
-class NoticeSettingsForm(FlaskForm):
-    email = StringField(
+def email_address_field() -> StringField:
+    """The optional e-mail address of a notice settings form (citizen's and staff's)."""
+    return StringField(
         lazy_gettext("E-mail address"),
         filters=[strip],
         validators=[
@@ -39,6 +40,10 @@ class NoticeSettingsForm(FlaskForm):
             ),
         ],
     )
+
+
+class NoticeSettingsForm(FlaskForm):
+    email = email_address_field()
     mobile = StringField(
         lazy_gettext("Mobile number"), filters=[strip], validators=[Optional(), MaxLength(32)]
     )

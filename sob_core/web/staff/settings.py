@@ -9,29 +9,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, StringField
-from wtforms.validators import Optional, Regexp
+from wtforms import RadioField, SelectChoice
 
 from ...extensions import db
 from ...notifications import policy
 from ..access import require
-from ..citizen.settings import EMAIL_PATTERN, strip
-from ..limits import MaxLength
+from ..citizen.settings import email_address_field
 from . import bp
 
 
 class StaffNoticeForm(FlaskForm):
-    email = StringField(
-        lazy_gettext("E-mail address"),
-        filters=[strip],
-        validators=[
-            Optional(),
-            MaxLength(254),
-            Regexp(
-                EMAIL_PATTERN, message=lazy_gettext("Enter an e-mail address like namn@exempel.se.")
-            ),
-        ],
-    )
+    email = email_address_field()
     mode = RadioField(
         lazy_gettext("Tell me by e-mail when new messages wait"),
         choices=[
