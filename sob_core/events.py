@@ -35,6 +35,30 @@ that owns them is imported (e.g. ``sob_core.enrollments``), so there is no per-a
     Sent by ``enrollments.to_maintenance`` and ``enrollments.change_therapist`` when the change
     took effect. Arguments: ``enrollment_id``, ``citizen_id``, ``change`` (``"maintenance"`` or
     ``"therapist"``), ``actor_id``.
+
+``module_opened``
+    Sent by ``enrollments`` once per module that opens (by its unlock rule or by staff).
+    Arguments: ``enrollment_id``, ``citizen_id``, ``module_key``, ``at``. Listened to by
+    ``batteries`` (batteries that start with a module).
+
+``occurrence_opened``
+    Sent by ``batteries`` once per battery occurrence that opens (its forms handed out).
+    Arguments: ``occurrence_id``, ``enrollment_id``, ``citizen_id``, ``at``. Listened to by
+    ``reminders`` (plans the occurrence's reminders).
+
+``occurrence_closed``
+    Sent by ``batteries`` once per occurrence that leaves ``open`` or ``planned``: ``status`` is
+    ``done`` (all its forms submitted), ``missed`` (expired) or ``cancelled`` (battery stopped,
+    enrollment ended). Arguments: ``occurrence_id``, ``enrollment_id``, ``citizen_id``,
+    ``status``, ``at``. Listened to by ``reminders`` (cancels) and ``flags`` (missed forms).
+
+``activity_value_recorded``
+    Sent by ``activity`` once per value a citizen registers. Arguments: ``value_id``,
+    ``registration_id``, ``enrollment_id``, ``citizen_id``. Listened to by ``flags``.
+
+``flag_raised``
+    Sent by ``flags`` once per new flag. Arguments: ``flag_id``, ``enrollment_id``,
+    ``care_unit_id``.
 """
 
 from __future__ import annotations
@@ -48,8 +72,18 @@ result_recorded = _signals.signal("result-recorded")
 enrollment_started = _signals.signal("enrollment-started")
 enrollment_ended = _signals.signal("enrollment-ended")
 enrollment_changed = _signals.signal("enrollment-changed")
+module_opened = _signals.signal("module-opened")
+occurrence_opened = _signals.signal("occurrence-opened")
+occurrence_closed = _signals.signal("occurrence-closed")
+activity_value_recorded = _signals.signal("activity-value-recorded")
+flag_raised = _signals.signal("flag-raised")
 
 __all__ = [
+    "activity_value_recorded",
+    "flag_raised",
+    "module_opened",
+    "occurrence_closed",
+    "occurrence_opened",
     "enrollment_changed",
     "enrollment_ended",
     "enrollment_started",

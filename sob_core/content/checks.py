@@ -69,6 +69,14 @@ CONTENT_MESSAGES: dict[str, str] = {
     "wrong_file_kind": N_("%(where)s: the file %(id)s is not of the right kind."),
     "module_empty": N_("%(where)s has no content; add at least one item."),
     "no_modules": N_("The program needs at least one module to be published."),
+    "followup_not_valid": N_("The programme's follow-up settings are not valid."),
+    # --- measurement batteries (content/batteries.py) ---
+    "battery_placeholder": N_("%(where)s: the battery is not valid."),
+    # --- the citizen's reminder rules (content/reminder_rules.py) ---
+    "reminder_placeholder": N_("%(where)s: the reminder rule is not valid."),
+    # --- flag rules (content/flag_rules.py) ---
+    "flag_rule_placeholder": N_("%(where)s: the flag rule is not valid."),
+    # --- end of follow-up messages ---
 }
 
 

@@ -18,12 +18,23 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .batteries import clean_batteries
 from .checks import KEY_RE, ContentError, Known, RegistryFacts, is_id, local_text, whole_number
+from .flag_rules import clean_flag_rules
 from .kinds import ITEM_KINDS, KINDS, MEDIA_FIELDS
 from .messages import Phrase
+from .reminder_rules import clean_reminder_rules
 from .unlock import RULES, UNLOCK_RULES
 
 PROGRAM = Phrase("program")
+
+#: the programme's follow-up settings: top-level key -> cleaner(raw, cleaned modules, known,
+#: registry) returning what is stored (each in a module of its own)
+FOLLOWUP_CLEANERS = {
+    "batteries": clean_batteries,
+    "reminders": clean_reminder_rules,
+    "flag_rules": clean_flag_rules,
+}
 
 
 def _title(raw: Mapping[str, Any]) -> Any:
@@ -159,6 +170,11 @@ def clean(
         raise ContentError("no_modules")
     if content.get("messaging") is True:  # optional; absent (older documents) means off
         out["messaging"] = True
+    for name, cleaner in FOLLOWUP_CLEANERS.items():
+        if content.get(name) not in (None, [], {}):
+            value = cleaner(content.get(name), out["modules"], known, registry)
+            if value:
+                out[name] = value
     out["key_counters"] = counters(content.get("key_counters"), out["modules"])
     return out
 

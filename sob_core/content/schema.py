@@ -10,6 +10,9 @@ The document::
     {"name": LocalText, "description": LocalText, "welcome": LocalText,
      "recommended_days": int,
      "messaging": bool (optional, default false: messages between citizen and care team),
+     "batteries": [battery] (optional; see ``content.batteries``),
+     "reminders": {...} (optional; the citizen's reminder rules, see ``content.reminder_rules``),
+     "flag_rules": [rule] (optional; see ``content.flag_rules``),
      "modules": [{"key", "title", "description"?, "recommended_days",
                   "unlock": {"rule", "days"?},
                   "items": [{"key", "kind", "title", ...the kind's fields}]}],
@@ -218,6 +221,10 @@ class ProgramContent:
     key_counters: KeyCounters | None = None
     #: the designer switched messaging on (absent in older documents and exports: off)
     messaging: bool = False
+    #: follow-up settings as stored (already cleaned); their owners' modules type them
+    batteries: tuple[Mapping[str, Any], ...] = ()
+    reminders: Mapping[str, Any] = field(default_factory=dict)
+    flag_rules: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> ProgramContent:
@@ -233,6 +240,9 @@ class ProgramContent:
             ),
             key_counters=KeyCounters.from_json(data.get("key_counters")),
             messaging=data.get("messaging") is True,
+            batteries=tuple(b for b in data.get("batteries") or [] if isinstance(b, Mapping)),
+            reminders=dict(data["reminders"]) if isinstance(data.get("reminders"), Mapping) else {},
+            flag_rules=tuple(r for r in data.get("flag_rules") or [] if isinstance(r, Mapping)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -247,6 +257,12 @@ class ProgramContent:
             out["key_counters"] = self.key_counters.to_json()
         if self.messaging:
             out["messaging"] = True
+        if self.batteries:
+            out["batteries"] = [dict(b) for b in self.batteries]
+        if self.reminders:
+            out["reminders"] = dict(self.reminders)
+        if self.flag_rules:
+            out["flag_rules"] = [dict(r) for r in self.flag_rules]
         return out
 
     # --- walkers --------------------------------------------------------------------------------

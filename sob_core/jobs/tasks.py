@@ -51,9 +51,27 @@ def staff_digest() -> int:
     return len(rows)
 
 
+def followup() -> int:
+    """Every minute: open and expire battery occurrences, send due reminders, raise the
+    time-based flags. Each step finds its work by an indexed query on what is due and commits."""
+    from .. import batteries, flags, reminders
+    from ..models._types import utcnow
+
+    host = current_app.extensions["sob"]
+    settings = dict(current_app.config)
+    done = batteries.tick(db.session, utcnow())
+    db.session.commit()
+    done += reminders.tick(db.session, utcnow(), host.registry.channels, settings)
+    db.session.commit()
+    done += flags.tick(db.session, utcnow(), settings)
+    db.session.commit()
+    return done
+
+
 #: the periodic jobs `sob cron` registers: (function, queue, interval in seconds)
 PERIODIC = (
     (tick, "default", 60),
+    (followup, "default", 60),
     (purge_sessions, "default", 600),
     (staff_digest, "default", 3600),
 )

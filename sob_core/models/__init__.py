@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from .audit import AuditEvent
 from .enrollments import Bookmark, Enrollment, EnrollmentEvent, EnrollmentModule, ItemProgress
+from .followup import (
+    ActivityPlan,
+    ActivityRegistration,
+    ActivityValue,
+    BatteryOccurrence,
+    BatterySchedule,
+    Flag,
+    Reminder,
+    StaffReminder,
+)
 from .forms import (
     Form,
     FormAssignment,
@@ -21,6 +31,14 @@ from .programs import Program, ProgramCatalogue, ProgramVersion
 from .sessions import UserSession
 
 __all__ = [
+    "ActivityPlan",
+    "ActivityRegistration",
+    "ActivityValue",
+    "BatteryOccurrence",
+    "BatterySchedule",
+    "Flag",
+    "Reminder",
+    "StaffReminder",
     "Bookmark",
     "EnrollmentEvent",
     "EnrollmentModule",

@@ -34,6 +34,8 @@ class Enrollment(Base):
     last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     maintenance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hide_progress: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the therapist's welcome text to this citizen (LocalText); empty: the programme's own
+    welcome: Mapped[dict] = mapped_column(JSONType, default=dict)
 
     citizen = relationship("Citizen")
     program_version = relationship("ProgramVersion")

@@ -69,6 +69,10 @@ class FormAssignment(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open / done
     item_key: Mapped[str | None] = mapped_column(String(64))  # the program content item, if any
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the battery occurrence that handed the form out (None: a content item or a one-off)
+    occurrence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("battery_occurrence.id", ondelete="SET NULL"), index=True
+    )
 
     form_version: Mapped[FormVersion] = relationship()
     enrollment = relationship("Enrollment")
@@ -96,6 +100,9 @@ class FormResponse(Base):
     #: why scoring a submitted response last failed (a plugin bug), and when; None once scored
     scoring_error: Mapped[str | None] = mapped_column(String(1000))
     scoring_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when a staff member first opened the submitted response ("Olästa formulär" until then)
+    staff_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    staff_read_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
     form_version: Mapped[FormVersion] = relationship()
     results: Mapped[list[Result]] = relationship(

@@ -23,5 +23,7 @@ class CareUnit(Base):
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     hsa_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: the zone the unit's local times (battery schedules, days) are in
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
 
     region: Mapped[Region] = relationship(back_populates="care_units")

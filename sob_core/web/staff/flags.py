@@ -104,3 +104,11 @@ def flag_rows(flagged: list[FlaggedResult]) -> list[FlagRow]:
             )
         )
     return rows
+
+
+def panel(enrollment) -> dict:
+    """The patient page's flag panel: what ``_flag_panel.html`` shows."""
+    from ...enrollments import staff_views
+    from ...extensions import db
+
+    return {"flags": flag_rows(staff_views.flagged_results(db.session, enrollment))}

@@ -29,8 +29,16 @@ from ...types import local
 from ..access import require
 from ..audit import audit_citizen
 from ..results import series_list
-from . import THERAPY_ROLES, AssignForm, assignable_forms, bp, unit_enrollment
-from .flags import flag_rows
+from . import (
+    THERAPY_ROLES,
+    AssignForm,
+    assignable_forms,
+    batteries,
+    bp,
+    flags,
+    reminders,
+    unit_enrollment,
+)
 from .new_enrollment import unit_therapists
 from .texts import (
     content_titles,
@@ -198,7 +206,9 @@ def patient(enrollment_id: int):
         action_form=ActionForm(),
         therapist_form=therapist_form,
         results=series_list(citizen, citizen_view=False, care_unit_id=session["care_unit_id"]),
-        flags=flag_rows(staff_views.flagged_results(db.session, enrollment)),
+        **flags.panel(enrollment),
+        **batteries.panel(enrollment),
+        **reminders.panel(enrollment),
     )
 
 
