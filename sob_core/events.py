@@ -56,6 +56,10 @@ that owns them is imported (e.g. ``sob_core.enrollments``), so there is no per-a
     Sent by ``activity`` once per value a citizen registers. Arguments: ``value_id``,
     ``registration_id``, ``enrollment_id``, ``citizen_id``. Listened to by ``flags``.
 
+``staff_reminder_due``
+    Sent by ``reminders`` once per staff reminder whose day has come (it is then ``raised``).
+    Arguments: ``staff_reminder_id``, ``enrollment_id``, ``at``. Listened to by ``flags``.
+
 ``flag_raised``
     Sent by ``flags`` once per new flag. Arguments: ``flag_id``, ``enrollment_id``,
     ``care_unit_id``.
@@ -77,6 +81,7 @@ occurrence_opened = _signals.signal("occurrence-opened")
 occurrence_closed = _signals.signal("occurrence-closed")
 activity_value_recorded = _signals.signal("activity-value-recorded")
 flag_raised = _signals.signal("flag-raised")
+staff_reminder_due = _signals.signal("staff-reminder-due")
 
 __all__ = [
     "activity_value_recorded",
@@ -89,4 +94,5 @@ __all__ = [
     "enrollment_started",
     "response_submitted",
     "result_recorded",
+    "staff_reminder_due",
 ]
