@@ -6,6 +6,7 @@ The patient lists, starting an enrollment and the patient page live in modules o
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -168,7 +169,17 @@ def response(enrollment_id: int, response_id: int):
     answer = staff_views.unit_response(db.session, enrollment, response_id, session["care_unit_id"])
     if answer is None:
         abort(404)
-    audit_citizen("read", "form_response", enrollment.citizen_id, response=answer.id)
+    from .overview import mark_read
+
+    first_read = answer.staff_read_at is None
+    if first_read:  # "Olästa formulär" until a staff member first opens it; stamped once
+        first_read = mark_read(db.session, answer.id, current_user.id, datetime.now(UTC))
+    # the audit event commits the stamp with it
+    audit_citizen(
+        "read", "form_response", enrollment.citizen_id, response=answer.id, first_read=first_read
+    )
+    if first_read:
+        db.session.refresh(answer)
     registry = current_app.extensions["sob"].registry
     lang = current_language()
     rows = []
