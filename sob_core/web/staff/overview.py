@@ -240,4 +240,4 @@ def patient_welcome(enrollment_id: int):
     else:
         db.session.rollback()
         flash(_("Nothing changed."), "info")
-    return redirect(url_for("staff.patient", enrollment_id=enrollment.id, _anchor="welcome"))
+    return redirect(url_for("staff.patient", enrollment_id=enrollment.id, _anchor="welcome-panel"))

@@ -175,11 +175,13 @@ def render_patient(enrollment: Enrollment, welcome: hantera.WelcomeForm | None =
     # An ended enrollment is shown as it stood when it ended: its days stop counting.
     at = enrollment.ended_at if enrollment.status == "ended" and enrollment.ended_at else now
     program = None
+    programme_welcome: dict[str, str] = {}
     if enrollment.program_version_id is not None:
         if enrollments.refresh(db.session, enrollment, now):
             db.session.commit()  # modules whose time has come open for staff too
         seen = staff_views.staff_overview(db.session, enrollment, at)
         overview = seen.overview
+        programme_welcome = overview.welcome
         program = {
             "overview": overview,
             "current": _module_rows(overview.current, seen.hidden),
@@ -215,7 +217,7 @@ def render_patient(enrollment: Enrollment, welcome: hantera.WelcomeForm | None =
         unread=hantera.unread_forms(db.session, enrollment, unit_id),
         linked=hantera.linked_enrollments(db.session, enrollment, unit_id),
         welcome_form=welcome or hantera.welcome_form(enrollment),
-        programme_welcome=program["overview"].welcome if program else {},
+        programme_welcome=programme_welcome,
         **flags.panel(enrollment),
         **batteries.panel(enrollment),
         **reminders.panel(enrollment),
