@@ -161,7 +161,9 @@ def test_opening_a_response_marks_it_read_on_the_tab(client, login, program):
     assert f'href="/staff/patients/{john.id}/timeline">Se historik i tidslinjen' in unread
     assert html.count(">Oläst</span>") == 2  # marked in the forms sent too
 
-    assert client.get(f"/staff/patients/{john.id}/responses/{first.id}").status_code == 200
+    opened = client.get(f"/staff/patients/{john.id}/responses/{first.id}")
+    assert opened.status_code == 200
+    assert "Läst första gången av Tommy Skjulsvik" in opened.get_data(as_text=True)
     db.session.expire_all()
     read = db.session.get(FormResponse, first.id)
     assert read.staff_read_by_id == _staff(TOMMY).id and read.staff_read_at is not None
@@ -178,7 +180,8 @@ def test_opening_a_response_marks_it_read_on_the_tab(client, login, program):
 
     # A colleague opening it later leaves the first read as it was.
     login("staff", ANNA, unit_id=_units()[0])
-    assert client.get(f"/staff/patients/{john.id}/responses/{first.id}").status_code == 200
+    later = client.get(f"/staff/patients/{john.id}/responses/{first.id}")
+    assert "Läst första gången av Tommy Skjulsvik" in later.get_data(as_text=True)
     db.session.expire_all()
     again = db.session.get(FormResponse, first.id)
     assert again.staff_read_by_id == _staff(TOMMY).id and again.staff_read_at == stamped_at

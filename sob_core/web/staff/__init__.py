@@ -30,6 +30,7 @@ from wtforms.validators import InputRequired
 
 from ... import audit
 from ...enrollments import assignments, staff_views
+from ...enrollments.clock import local_date
 from ...extensions import db
 from ...forms import display_answer, specs
 from ...i18n import current_language
@@ -38,6 +39,7 @@ from ...models import (
     Enrollment,
     Form,
     ScaleTextPack,
+    Staff,
 )
 from ...types import local
 from ..access import require
@@ -180,6 +182,7 @@ def response(enrollment_id: int, response_id: int):
     )
     if first_read:
         db.session.refresh(answer)
+    read_by = db.session.get(Staff, answer.staff_read_by_id) if answer.staff_read_by_id else None
     registry = current_app.extensions["sob"].registry
     lang = current_language()
     rows = []
@@ -192,6 +195,8 @@ def response(enrollment_id: int, response_id: int):
         enrollment=enrollment,
         answer=answer,
         rows=rows,
+        read_by=read_by.name if read_by is not None else None,
+        read_on=local_date(answer.staff_read_at) if answer.staff_read_at else None,
     )
 
 
