@@ -126,7 +126,12 @@ def of_enrollment(session: Session, enrollment_id: int, now: datetime) -> list[S
     )
     ids = {row.created_by_id for row in rows}
     names = (
-        dict(session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).tuples().all())
+        {
+            staff_id: name
+            for staff_id, name in session.execute(
+                select(Staff.id, Staff.name).where(Staff.id.in_(ids))
+            )
+        }
         if ids
         else {}
     )
