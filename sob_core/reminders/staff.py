@@ -125,16 +125,12 @@ def of_enrollment(session: Session, enrollment_id: int, now: datetime) -> list[S
         )
     )
     ids = {row.created_by_id for row in rows}
-    names = (
-        {
-            staff_id: name
-            for staff_id, name in session.execute(
-                select(Staff.id, Staff.name).where(Staff.id.in_(ids))
-            )
-        }
-        if ids
-        else {}
-    )
+    names: dict[int, str] = {}
+    if ids:
+        for staff_id, name in session.execute(
+            select(Staff.id, Staff.name).where(Staff.id.in_(ids))
+        ):
+            names[staff_id] = name
     return [StaffReminderRow(row, names.get(row.created_by_id, "")) for row in rows]
 
 
