@@ -92,7 +92,7 @@ class ReminderRuleForm(FlaskForm):
         ],
     )
     battery_keys = SelectMultipleField(
-        lazy_gettext("Measurement batteries"),
+        lazy_gettext("Batteries of the rule"),
         description=lazy_gettext("Choose none for a rule that covers every battery."),
         validate_choice=True,
     )

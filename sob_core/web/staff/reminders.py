@@ -64,7 +64,7 @@ class StaffReminderForm(FlaskForm):
         validators=[InputRequired(message=ERRORS["date_missing"]), _a_day],
     )
     note = TextAreaField(
-        lazy_gettext("Note"),
+        lazy_gettext("Reminder note"),
         description=lazy_gettext(
             "For example: call after the holiday. Only staff see the note; it is never sent "
             "by e-mail."
