@@ -393,3 +393,14 @@ def test_the_followup_job_runs_the_reminders_tick(app, enrollment, monkeypatch) 
     open_occurrence(enrollment, datetime.now(UTC) - timedelta(minutes=1), battery_key=None)
     assert tasks.followup() >= 1
     assert db.session.scalar(select(func.count(Notification.id))) == 1
+
+
+def test_a_tick_takes_at_most_a_batch_oldest_first(app, enrollment) -> None:
+    occurrence = open_occurrence(enrollment, at("2026-05-04 08:00"), battery_key=None)
+    now = at("2026-05-20 08:00")
+    assert reminders.send_due(db.session, now, channels(app), {}, limit=2) == 2
+    db.session.commit()
+    assert [r.status for r in planned(occurrence)] == ["sent", "sent", "planned"]
+    assert reminders.send_due(db.session, now, channels(app), {}, limit=2) == 1
+    db.session.commit()
+    assert [r.status for r in planned(occurrence)] == ["sent", "sent", "sent"]

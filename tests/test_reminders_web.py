@@ -281,3 +281,23 @@ def test_a_published_version_is_not_changed(client, draft):
     response = client.get(f"/design/versions/{version.id}/reminders")
     assert response.status_code == 302  # back to the program, with a notice
     assert response.headers["Location"].endswith(f"/design/programs/{version.program_id}")
+
+
+def test_a_raised_reminder_is_shown_as_due_and_cannot_be_cancelled(client, patient):
+    from sob_core import reminders
+
+    row = reminders.staff.add(
+        db.session,
+        patient,
+        staff_id=_staff(TOMMY).id,
+        on_date=TODAY,
+        note="Ring i dag",
+        in_digest=False,
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    assert reminders.staff.raise_due(db.session, datetime.now(UTC), {}) == 1
+    db.session.commit()
+    panel = _panel(client.get(f"/staff/patients/{patient.id}").get_data(as_text=True))
+    assert "Ring i dag" in panel and "Aktuell: visas som flagga" in panel
+    assert f"/staff-reminders/{row.id}/cancel" not in panel
