@@ -404,3 +404,17 @@ def test_a_tick_takes_at_most_a_batch_oldest_first(app, enrollment) -> None:
     assert reminders.send_due(db.session, now, channels(app), {}, limit=2) == 1
     db.session.commit()
     assert [r.status for r in planned(occurrence)] == ["sent", "sent", "sent"]
+
+
+def test_the_batch_size_comes_from_the_settings(app, enrollment) -> None:
+    assert reminders.batch_size({}) == reminders.BATCH == 500
+    assert reminders.batch_size({"SOB_REMINDER_BATCH": "2"}) == 2
+    assert reminders.batch_size({"SOB_REMINDER_BATCH": "many"}) == 500
+    assert reminders.batch_size({"SOB_REMINDER_BATCH": 0}) == 500
+    occurrence = open_occurrence(enrollment, at("2026-05-04 08:00"), battery_key=None)
+    done = reminders.tick(
+        db.session, at("2026-05-20 08:00"), channels(app), {"SOB_REMINDER_BATCH": 1}
+    )
+    db.session.commit()
+    assert done == 1
+    assert [r.status for r in planned(occurrence)] == ["sent", "planned", "planned"]

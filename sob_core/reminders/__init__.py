@@ -26,6 +26,7 @@ from . import planning, staff
 from .planning import cancel_for_enrollment, cancel_for_occurrence, due_moment, plan, rules_for
 
 #: how many reminders (and staff reminders) one tick handles at most; the rest wait a minute
+#: (``SOB_REMINDER_BATCH`` in the settings overrides it)
 BATCH = 500
 #: where a reminder leads: the citizen's start page, which lists the open forms
 CITIZEN_LINK = "/citizen/"
@@ -118,9 +119,20 @@ def tick(
 ) -> int:
     """Send the reminders that are due and still wanted, and raise the staff reminders whose day
     has come. Returns how many rows were handled; the caller commits."""
-    handled = send_due(session, now, channels, settings)
-    handled += staff.raise_due(session, now, channels, BATCH)
+    limit = batch_size(settings)
+    handled = send_due(session, now, channels, settings, limit)
+    handled += staff.raise_due(session, now, channels, limit)
     return handled
+
+
+def batch_size(settings: Mapping[str, Any]) -> int:
+    """``SOB_REMINDER_BATCH`` (a whole number from 1), else ``BATCH``."""
+    value = settings.get("SOB_REMINDER_BATCH")
+    try:
+        number = int(value) if value not in (None, "") else BATCH
+    except (TypeError, ValueError):
+        return BATCH
+    return number if number >= 1 else BATCH
 
 
 # Core wiring: connected once, when the package is imported, with strong references.
@@ -130,6 +142,7 @@ events.enrollment_ended.connect(planning.on_enrollment_ended, weak=False)
 
 __all__ = [
     "BATCH",
+    "batch_size",
     "CITIZEN_LINK",
     "cancel_for_enrollment",
     "cancel_for_occurrence",
