@@ -89,7 +89,8 @@ def test_set_listed_and_cancelled_each_audit_logged(client, patient):
     panel = _panel(client.get(f"/staff/patients/{patient.id}").get_data(as_text=True))
     assert "Ring upp efter semestern" in panel and day.isoformat() in panel
     assert "Tommy" in panel and "i den dagliga sammanfattningen" in panel
-    assert '<th scope="col">Dag</th>' in panel and '<th scope="col">Anteckning</th>' in panel
+    assert f'<strong id="staff-reminder-{row.id}">{day.isoformat()}</strong>' in panel
+    assert "Planerad" in panel and "Satt av Tommy Skjulsvik" in panel
 
     token = csrf_from(client.get(f"/staff/patients/{patient.id}").get_data(as_text=True))
     url = f"/staff/patients/{patient.id}/staff-reminders/{row.id}/cancel"

@@ -75,7 +75,7 @@ def test_a_therapist_sets_and_cancels_a_staff_reminder(page):
     main.get_by_label("Ta med i mitt dagliga sammanfattningsmejl").check()
     click(page, main.get_by_role("button", name="Sätt påminnelsen"))
     expect(main).to_contain_text(f"Påminnelsen är satt till {day}.")
-    row = main.locator("section.staff-reminders tr", has_text=note)
+    row = main.locator("section.staff-reminders li", has_text=note)
     expect(row).to_contain_text(day)
     expect(row).to_contain_text("Planerad")
     expect(row).to_contain_text("i den dagliga sammanfattningen")
