@@ -73,7 +73,26 @@ CONTENT_MESSAGES: dict[str, str] = {
     # --- measurement batteries (content/batteries.py) ---
     "battery_placeholder": N_("%(where)s: the battery is not valid."),
     # --- the citizen's reminder rules (content/reminder_rules.py) ---
-    "reminder_placeholder": N_("%(where)s: the reminder rule is not valid."),
+    "reminders_not_valid": N_("The reminders must be an object with a list of rules."),
+    "reminder_rule_not_valid": N_("Reminder rule %(number)s is not valid."),
+    "reminder_bad_key": N_(
+        "Reminder rule %(number)s: the key %(key)s must be 1-64 lower-case letters, digits, "
+        "'-' or '_'."
+    ),
+    "reminder_key_twice": N_("Reminder rule %(number)s: the key %(key)s is used twice."),
+    "reminder_no_offsets": N_(
+        "Reminder rule %(number)s needs at least one reminder (days after the opening)."
+    ),
+    "reminder_too_many": N_(
+        "Reminder rule %(number)s has %(count)s reminders; a rule may have at most %(max)s."
+    ),
+    "reminder_bad_offset": N_(
+        "Reminder rule %(number)s: the days must be whole numbers from 0 to %(max)s."
+    ),
+    "reminder_not_ascending": N_(
+        "Reminder rule %(number)s: the days must go up, each later than the one before."
+    ),
+    "reminder_bad_battery": N_("Reminder rule %(number)s: the battery key %(key)s is not valid."),
     # --- flag rules (content/flag_rules.py) ---
     "flag_rule_placeholder": N_("%(where)s: the flag rule is not valid."),
     # --- end of follow-up messages ---
