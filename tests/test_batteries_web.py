@@ -98,7 +98,7 @@ def test_save_schedules_and_is_audited_then_stop(client, login, patient):
     ).all()
     assert "battery_schedule" in audited
     html = page(client, patient)
-    assert "Var 7:e dag" in html or "Var 7 dag" in html or "7" in html
+    assert "Med 7 dagars mellanrum kl. 08:00, 3 gånger" in html
     assert f"{tomorrow()} 08:00" in html
     token = csrf_from(html)
     response = client.post(
