@@ -278,7 +278,7 @@ def test_staff_schedule_stop_reschedule_and_extra(forms_made):
 def test_staff_input_is_checked(forms_made):
     enrollment = started()
     tommy = setup.staff(TOMMY).id
-    kwargs = dict(local_time="08:00", every_days=7, count=None, actor_id=tommy, now=T0)
+    kwargs = {"local_time": "08:00", "every_days": 7, "count": None, "actor_id": tommy, "now": T0}
     with pytest.raises(BatteryError) as error:
         batteries.schedule_battery(
             db.session, enrollment, form_keys=["mood"], start_date=date(2024, 3, 3), **kwargs

@@ -54,8 +54,16 @@ def test_every_trigger():
     cleaned = _clean(
         doc(
             {"key": "a", "name": "A", "form_keys": ["phq9"], "trigger": "enrollment_start"},
-            {"key": "b", "name": "B", "form_keys": ["phq9"], "trigger": "module_start",
-             "module_key": "m2", "local_time": "18:30", "due_days": 1, "expire_days": 2},
+            {
+                "key": "b",
+                "name": "B",
+                "form_keys": ["phq9"],
+                "trigger": "module_start",
+                "module_key": "m2",
+                "local_time": "18:30",
+                "due_days": 1,
+                "expire_days": 2,
+            },
             dict(WEEKLY, key="c", module_key="m1", count=4, start_days=2),
         )
     )

@@ -40,9 +40,7 @@ def test_there_are_two_changes_a_year():
 
 
 # local times outside the skipped/repeated hour (02:00-02:59) exist exactly once every day
-usual_times = st.builds(
-    time, st.sampled_from([h for h in range(24) if h != 2]), st.integers(0, 59)
-)
+usual_times = st.builds(time, st.sampled_from([h for h in range(24) if h != 2]), st.integers(0, 59))
 
 
 @settings(max_examples=150, deadline=None)

@@ -116,7 +116,7 @@ def extra_measurement(
     battery_key: str | None = None,
     name: Mapping[str, str] | None = None,
 ) -> BatterySchedule:
-    """"Starta extramätning nu": the forms are handed out at once, as a one-off occurrence."""
+    """ "Starta extramätning nu": the forms are handed out at once, as a one-off occurrence."""
     _ongoing(enrollment)
     _forms(session, form_keys)
     battery = find_battery(enrollment, battery_key) if battery_key else None

@@ -40,7 +40,7 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_time(value: str) -> time:
-    """"HH:MM" (24-hour) as a time, or ``ScheduleError('time')``."""
+    """ "HH:MM" (24-hour) as a time, or ``ScheduleError('time')``."""
     match = TIME_RE.match(value or "")
     if match is None:
         raise ScheduleError("time", f"the time must be HH:MM (00:00-23:59), not {value!r}")
@@ -48,7 +48,7 @@ def parse_time(value: str) -> time:
 
 
 def parse_date(value: str) -> date:
-    """"YYYY-MM-DD" as a date, or ``ScheduleError('date')``."""
+    """ "YYYY-MM-DD" as a date, or ``ScheduleError('date')``."""
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value or ""):
             raise ValueError(value)

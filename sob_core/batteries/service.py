@@ -329,8 +329,12 @@ def complete_if_done(session: Session, occurrence_id: int, now: datetime) -> boo
 
 
 def cancel_live(
-    session: Session, now: datetime, *, schedule_id: int | None = None,
-    enrollment_id: int | None = None, only_planned: bool = False,
+    session: Session,
+    now: datetime,
+    *,
+    schedule_id: int | None = None,
+    enrollment_id: int | None = None,
+    only_planned: bool = False,
 ) -> int:
     """Cancel a schedule's (or an enrollment's) planned and open occurrences; how many."""
     query = select(BatteryOccurrence.id, BatteryOccurrence.status).where(

@@ -47,7 +47,8 @@ class BatteryForm(FlaskForm):
         validators=[InputRequired(lazy_gettext("Enter a key.")), MaxLength(64)],
     )
     name = StringField(
-        lazy_gettext("Name"), validators=[InputRequired(lazy_gettext("Enter a name.")), MaxLength(200)]
+        lazy_gettext("Name"),
+        validators=[InputRequired(lazy_gettext("Enter a name.")), MaxLength(200)],
     )
     form_keys = SelectMultipleField(lazy_gettext("Forms"), validate_choice=False)
     trigger = RadioField(
@@ -90,7 +91,9 @@ def _number(field: Any, low: int, high: int, required: bool) -> int | None:
     text = (field.data or "").strip()
     if not text:
         if required:
-            field.errors.append(_("Enter a whole number from %(low)s to %(high)s.", low=low, high=high))
+            field.errors.append(
+                _("Enter a whole number from %(low)s to %(high)s.", low=low, high=high)
+            )
         return None
     if not text.isdigit() or not low <= int(text) <= high:
         field.errors.append(_("Enter a whole number from %(low)s to %(high)s.", low=low, high=high))

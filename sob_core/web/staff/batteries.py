@@ -281,7 +281,10 @@ def stop_battery(enrollment_id: int, schedule_id: int):
         return refused
     if batteries.stop(db.session, schedule, current_user.id, _now()):
         audit_citizen(
-            "change", "battery_stop", enrollment.citizen_id, enrollment=enrollment.id,
+            "change",
+            "battery_stop",
+            enrollment.citizen_id,
+            enrollment=enrollment.id,
             schedule=schedule.id,
         )
         flash(_("The battery was stopped."), "info")
@@ -320,8 +323,13 @@ def extra_battery(enrollment_id: int):
         flash(str(ERRORS.get(error.code, str(error))), "error")
         return _back(enrollment)
     audit_citizen(
-        "change", "battery_extra", enrollment.citizen_id, enrollment=enrollment.id,
-        schedule=schedule.id, battery=target[0], forms=target[1],
+        "change",
+        "battery_extra",
+        enrollment.citizen_id,
+        enrollment=enrollment.id,
+        schedule=schedule.id,
+        battery=target[0],
+        forms=target[1],
     )
     flash(_("The extra measurement was sent to the patient."), "info")
     return _back(enrollment)
@@ -351,7 +359,10 @@ def reschedule_battery(enrollment_id: int, schedule_id: int):
             batteries.actions.local_today(db.session, enrollment, _now()),
         ).isoformat()
         audit_citizen(
-            "read", "battery_schedule", enrollment.citizen_id, enrollment=enrollment.id,
+            "read",
+            "battery_schedule",
+            enrollment.citizen_id,
+            enrollment=enrollment.id,
             schedule=schedule.id,
         )
         return _page(enrollment, form, schedule=schedule)
@@ -378,8 +389,13 @@ def reschedule_battery(enrollment_id: int, schedule_id: int):
         form.start_date.errors.append(str(ERRORS.get(getattr(error, "code", ""), str(error))))
         return _page(enrollment, form, schedule=schedule, status=422)
     audit_citizen(
-        "change", "battery_reschedule", enrollment.citizen_id, enrollment=enrollment.id,
-        schedule=schedule.id, start=plan.start_date.isoformat(), every_days=plan.every_days,
+        "change",
+        "battery_reschedule",
+        enrollment.citizen_id,
+        enrollment=enrollment.id,
+        schedule=schedule.id,
+        start=plan.start_date.isoformat(),
+        every_days=plan.every_days,
         time=plan.local_time,
     )
     flash(_("The battery was rescheduled."), "info")
