@@ -314,3 +314,13 @@ def test_a_start_date_long_ago_skips_to_the_first_that_is_not_over(forms_made):
     [occurrence] = occurrences(enrollment)
     assert occurrence.schedule_id == schedule.id
     assert occurrence.planned_local == "2024-03-04T08:00"  # 1 Jan + 9 weeks, open until 7 March
+
+
+def test_a_tick_takes_at_most_a_batch_and_the_next_one_the_rest(forms_made):
+    version = setup.make_program(setup.units()[0], body(AT_START))
+    first = setup.start(version)
+    second = setup.start(version, who=setup.ELIN)
+    assert batteries.tick(db.session, T0, batch=1) == 1
+    assert batteries.tick(db.session, T0, batch=1) == 1
+    assert batteries.tick(db.session, T0, batch=1) == 0
+    assert [o.status for o in occurrences(first) + occurrences(second)] == ["open", "open"]
