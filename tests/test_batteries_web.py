@@ -156,7 +156,7 @@ def test_reschedule_with_preview(client, login, patient):
     login("staff", TOMMY, unit_id=tt._units()[0])
     post_schedule(client, patient, "save", **{"battery-count": ""})
     [schedule] = schedules(patient)
-    url = f"/staff/patients/{patient.id}/batteries/{schedule.id}/reschedule"
+    url = f"/staff/patients/{patient.id}/batteries/reschedule?schedule={schedule.id}"
     html = client.get(url).get_data(as_text=True)
     assert "Planera om mätbatteriet" in html
     later = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
@@ -204,3 +204,11 @@ def test_another_units_staff_cannot_touch_the_batteries(client, login, patient):
     )
     assert response.status_code == 404
     assert schedules(patient)[0].status == "active"
+
+
+def test_reschedule_without_a_running_battery_goes_back(client, login, patient):
+    login("staff", TOMMY, unit_id=tt._units()[0])
+    for query in ("", "?schedule=x", "?schedule=999999"):
+        response = client.get(f"/staff/patients/{patient.id}/batteries/reschedule{query}")
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/staff/patients/{patient.id}#batteries")

@@ -335,17 +335,17 @@ def extra_battery(enrollment_id: int):
     return _back(enrollment)
 
 
-@bp.route(
-    "/patients/<id:enrollment_id>/batteries/<id:schedule_id>/reschedule", methods=["GET", "POST"]
-)
+@bp.route("/patients/<id:enrollment_id>/batteries/reschedule", methods=["GET", "POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
-def reschedule_battery(enrollment_id: int, schedule_id: int):
+def reschedule_battery(enrollment_id: int):
+    """Reschedule the battery ``?schedule=<id>`` (a query parameter: the page is the patient's)."""
     enrollment = unit_enrollment(enrollment_id)
-    schedule = _schedule_of(enrollment, schedule_id)
     refused = _refuse_ended(enrollment)
     if refused is not None:
         return refused
-    if schedule.status != "active":
+    schedule_id = request.args.get("schedule", "")
+    schedule = db.session.get(BatterySchedule, int(schedule_id)) if schedule_id.isdigit() else None
+    if schedule is None or schedule.enrollment_id != enrollment.id or schedule.status != "active":
         flash(str(ERRORS["not_running"]), "error")
         return _back(enrollment)
     form = RescheduleForm(prefix="battery")
