@@ -324,3 +324,45 @@ def test_a_tick_takes_at_most_a_batch_and_the_next_one_the_rest(forms_made):
     assert batteries.tick(db.session, T0, batch=1) == 1
     assert batteries.tick(db.session, T0, batch=1) == 0
     assert [o.status for o in occurrences(first) + occurrences(second)] == ["open", "open"]
+
+
+def test_the_ticks_work_grows_with_what_is_due_not_with_what_exists(forms_made):
+    from sqlalchemy import event
+
+    version = setup.make_program(setup.units()[0], body())
+
+    def later_schedule(enrollment, days: int) -> None:
+        service.create(
+            db.session,
+            enrollment,
+            trigger="repeat",
+            form_keys=["mood"],
+            now=T0,
+            start_date=date(2024, 3, 4) + timedelta(days=days),
+            every_days=7,
+        )
+
+    def statements_of_a_tick(at: datetime) -> int:
+        seen: list[str] = []
+
+        def count(*args, **kwargs) -> None:
+            seen.append("x")
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert batteries.tick(db.session, at) == 1
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    john = setup.start(version)
+    later_schedule(john, 0)  # due today
+    later_schedule(john, 30)  # not due
+    few = statements_of_a_tick(T0)
+    elin = setup.start(version, who=setup.ELIN)
+    for days in range(40, 60):
+        later_schedule(elin, days)  # twenty more that are not due
+    later_schedule(elin, 1)  # due tomorrow
+    many = statements_of_a_tick(T0 + timedelta(days=1))
+    assert many == few
