@@ -71,7 +71,31 @@ CONTENT_MESSAGES: dict[str, str] = {
     "no_modules": N_("The program needs at least one module to be published."),
     "followup_not_valid": N_("The programme's follow-up settings are not valid."),
     # --- measurement batteries (content/batteries.py) ---
-    "battery_placeholder": N_("%(where)s: the battery is not valid."),
+    "battery_where": N_("Battery %(number)s"),
+    "battery_named": N_("Battery %(number)s (%(name)s)"),
+    "batteries_not_a_list": N_("The measurement batteries must be a list."),
+    "battery_key_twice": N_("%(where)s: two batteries have the key %(key)s."),
+    "battery_no_forms": N_("%(where)s needs at least one form."),
+    "battery_form_twice": N_("%(where)s: the form %(key)s is listed twice."),
+    "battery_trigger": N_(
+        "%(where)s: the start %(trigger)s is unknown (use enrollment_start, module_start or repeat)."
+    ),
+    "battery_module": N_("%(where)s: there is no module %(key)s."),
+    "battery_module_missing": N_("%(where)s: choose the module that starts the battery."),
+    "battery_module_not_used": N_(
+        "%(where)s: a battery at the start of the enrollment has no module."
+    ),
+    "battery_number": N_("%(where)s: %(what)s must be a whole number from %(low)s to %(high)s."),
+    "battery_every_days": N_("the interval in days"),
+    "battery_count": N_("the number of times"),
+    "battery_start_days": N_("the days after the start"),
+    "battery_due_days": N_("the days until due"),
+    "battery_expire_days": N_("the days until it expires"),
+    "battery_time": N_("%(where)s: the time %(time)s must be HH:MM, e.g. 08:00."),
+    "battery_expire": N_(
+        "%(where)s: the days until it expires (%(expire)s) must be more than the days until due"
+        " (%(due)s)."
+    ),
     # --- the citizen's reminder rules (content/reminder_rules.py) ---
     "reminders_not_valid": N_("The reminders must be an object with a list of rules."),
     "reminder_rule_not_valid": N_("Reminder rule %(number)s is not valid."),
