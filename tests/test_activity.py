@@ -396,24 +396,24 @@ def test_a_citizen_reaches_only_her_own_plan(client, login):
     assert client.get(f"/citizen/programs/{enrollment.id}/activity-plan").status_code == 404
 
 
-def test_the_activity_plan_item_leads_the_citizen_to_her_plan(client, login):
-    enrollment = _per()
-    version = enrollment.program_version
-    content = dict(version.content)
-    modules = [dict(m) for m in content["modules"]]
-    first = modules[0]
-    first["items"] = [*first["items"], {"key": "m1-plan", "kind": "activity_plan",
-                                        "title": {"sv": "Din aktivitetsplan"},
-                                        "body": {"sv": "<p>Registrera dina promenader.</p>"}}]
-    content["modules"] = modules
-    version.content = content
-    db.session.commit()
-    login("citizen", PER)
-    page = client.get(f"/citizen/programs/{enrollment.id}/items/m1-plan")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
+def test_the_activity_plan_item_leads_the_citizen_to_her_plan(app):
+    from flask import render_template_string
+
+    from sob_core.web.citizen.programs import Links, content_page
+
+    item = {"key": "m1-plan", "kind": "activity_plan", "title": {"sv": "Din aktivitetsplan"},
+            "body": {"sv": "<p>Registrera dina promenader.</p>"}}
+    source = (
+        '{% from page.template import show with context %}{{ show(page, None, links) }}'
+    )
+    with app.test_request_context():
+        page = content_page(item)
+        html = render_template_string(source, page=page, links=Links(enrollment_id=7))
+        preview = render_template_string(source, page=page, links=Links(version_id=3))
+    assert page["template"] == "sob_core/content/items/activity_plan.html"
     assert "Registrera dina promenader." in html
-    assert f'href="/citizen/programs/{enrollment.id}/activity-plan"' in html
+    assert 'href="/citizen/programs/7/activity-plan"' in html
+    assert "activity-plan" not in preview and "förhandsvisning" in preview
 
 
 def test_the_content_kind_is_cleaned_through_the_table():

@@ -108,6 +108,9 @@ def _parse(
             numbers[registration.id] = activity.parse_number(typed[registration.id], name)
         except activity.ActivityError as error:
             errors[name] = error_text(error)
+            continue
+        if registration.required and numbers[registration.id] is None:
+            errors[name] = error_text(activity.ActivityError("value_required", name))
     return typed, numbers
 
 
@@ -132,6 +135,8 @@ def activity_plan(enrollment_id: int):
     errors: dict[str, str] = {}
     typed, numbers = _parse(current, errors)
     day = _day(form.on_date.data)
+    if day is None:
+        errors["on_date"] = error_text(activity.ActivityError("date_missing", "on_date"))
     moment = _now()
     if not errors:
         try:
@@ -158,6 +163,4 @@ def activity_plan(enrollment_id: int):
                 "info",
             )
             return redirect(url_for("citizen.activity_plan", enrollment_id=enrollment.id))
-    elif day is None:
-        errors["on_date"] = error_text(activity.ActivityError("date_missing", "on_date"))
     return _render(enrollment, form, typed=typed, errors=errors, status=422)
