@@ -76,8 +76,14 @@ def test_numbers_are_read_with_a_decimal_comma_or_point(text, number):
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("abc", "not_a_number"), ("1,234", "too_many_decimals"), ("2000000", "out_of_range"),
-     ("1e5", "not_a_number"), ("nan", "not_a_number"), ("1,2,3", "not_a_number")],
+    [
+        ("abc", "not_a_number"),
+        ("1,234", "too_many_decimals"),
+        ("2000000", "out_of_range"),
+        ("1e5", "not_a_number"),
+        ("nan", "not_a_number"),
+        ("1,2,3", "not_a_number"),
+    ],
 )
 def test_bad_numbers_are_refused_with_a_reason(text, code):
     with pytest.raises(ActivityError) as caught:
@@ -93,8 +99,11 @@ def test_bad_numbers_are_refused_with_a_reason(text, code):
         (RegistrationSpec("Steg", "steg"), "unknown_unit", "unit"),
         (RegistrationSpec("Vikt", "kg", 90, 80), "min_above_max", "target_max"),
         (RegistrationSpec("Vikt", "kg", flag_outside=True), "flag_needs_target", "flag_outside"),
-        (RegistrationSpec("Vikt", "kg", show_staff=False, show_citizen=False), "shown_to_nobody",
-         "show_staff"),
+        (
+            RegistrationSpec("Vikt", "kg", show_staff=False, show_citizen=False),
+            "shown_to_nobody",
+            "show_staff",
+        ),
     ],
 )
 def test_a_registration_is_checked(spec, code, field):
@@ -105,7 +114,17 @@ def test_a_registration_is_checked(spec, code, field):
 
 def test_the_units_are_the_fixed_list():
     assert activity.UNITS == (
-        "cm", "km", "meter", "m", "kg", "mmHg", "mmol/l", "timmar", "minuter", "st", "ggr"
+        "cm",
+        "km",
+        "meter",
+        "m",
+        "kg",
+        "mmHg",
+        "mmol/l",
+        "timmar",
+        "minuter",
+        "st",
+        "ggr",
     )
 
 
@@ -121,13 +140,21 @@ def test_values_are_saved_once_per_submission_and_signalled(app, demo_data):
     try:
         today = activity.local_today(db.session, enrollment, _now())
         first = activity.record(
-            db.session, enrollment=enrollment, on_date=today,
-            values={walk.id: 6.5, weight.id: 79.0}, submission_key="a" * 32, now=_now(),
+            db.session,
+            enrollment=enrollment,
+            on_date=today,
+            values={walk.id: 6.5, weight.id: 79.0},
+            submission_key="a" * 32,
+            now=_now(),
         )
         db.session.commit()
         again = activity.record(
-            db.session, enrollment=enrollment, on_date=today,
-            values={walk.id: 6.5, weight.id: 79.0}, submission_key="a" * 32, now=_now(),
+            db.session,
+            enrollment=enrollment,
+            on_date=today,
+            values={walk.id: 6.5, weight.id: 79.0},
+            submission_key="a" * 32,
+            now=_now(),
         )
         db.session.commit()
     finally:
@@ -135,7 +162,10 @@ def test_values_are_saved_once_per_submission_and_signalled(app, demo_data):
     assert not first.repeated and again.repeated
     assert {v.id for v in again.values} == {v.id for v in first.values}
     stored = db.session.scalars(select(ActivityValue)).all()
-    assert sorted((v.registration_id, v.value) for v in stored) == [(walk.id, 6.5), (weight.id, 79.0)]
+    assert sorted((v.registration_id, v.value) for v in stored) == [
+        (walk.id, 6.5),
+        (weight.id, 79.0),
+    ]
     assert sorted(s["registration_id"] for s in sent) == [walk.id, weight.id]  # once each
     assert {s["enrollment_id"] for s in sent} == {enrollment.id}
     assert {s["citizen_id"] for s in sent} == {enrollment.citizen_id}
@@ -168,9 +198,12 @@ def test_a_bad_registration_is_refused_and_stores_nothing(app, demo_data, day, v
     today = activity.local_today(db.session, enrollment, _now())
     with pytest.raises(ActivityError) as caught:
         activity.record(
-            db.session, enrollment=enrollment,
+            db.session,
+            enrollment=enrollment,
             on_date=day(today, activity.first_day(db.session, enrollment)),
-            values=chosen, submission_key="b" * 32, now=_now(),
+            values=chosen,
+            submission_key="b" * 32,
+            now=_now(),
         )
     assert caught.value.code == code
     assert db.session.scalar(select(func.count()).select_from(ActivityValue)) == 0
@@ -182,8 +215,12 @@ def test_a_bad_submission_key_is_refused(app, demo_data):
     for key in ("", "short", "%" * 32, "a_" * 16):
         with pytest.raises(ActivityError) as caught:
             activity.record(
-                db.session, enrollment=enrollment, on_date=date.today(),
-                values={walk.id: 1.0}, submission_key=key, now=_now(),
+                db.session,
+                enrollment=enrollment,
+                on_date=date.today(),
+                values={walk.id: 1.0},
+                submission_key=key,
+                now=_now(),
             )
         assert caught.value.code == "bad_submission"
 
@@ -198,9 +235,16 @@ def _tab(client, enrollment) -> str:
 
 
 def _new(csrf: str, **fields) -> dict:
-    data = {"csrf_token": csrf, "new-heading": "Promenad", "new-unit": "km",
-            "new-target_min": "2", "new-target_max": "5,5", "new-flag_outside": "y",
-            "new-show_staff": "y", "new-show_citizen": "y"}
+    data = {
+        "csrf_token": csrf,
+        "new-heading": "Promenad",
+        "new-unit": "km",
+        "new-target_min": "2",
+        "new-target_max": "5,5",
+        "new-flag_outside": "y",
+        "new-show_staff": "y",
+        "new-show_citizen": "y",
+    }
     data.update({f"new-{k}": v for k, v in fields.items()})
     return {k: v for k, v in data.items() if v is not None}
 
@@ -219,8 +263,9 @@ def test_the_therapist_builds_the_plan_and_every_step_is_audited(client, login):
         data={"csrf_token": csrf, "instructions": "Gå en promenad varje dag."},
     )
     assert saved.status_code == 302
-    added = client.post(f"/staff/patients/{enrollment.id}/activity-plan/registrations",
-                        data=_new(csrf))
+    added = client.post(
+        f"/staff/patients/{enrollment.id}/activity-plan/registrations", data=_new(csrf)
+    )
     assert added.status_code == 302
     [registration] = db.session.scalars(select(ActivityRegistration)).all()
     assert (registration.heading, registration.unit) == ("Promenad", "km")
@@ -232,14 +277,22 @@ def test_the_therapist_builds_the_plan_and_every_step_is_audited(client, login):
     assert "2–5,5 km" in html
     changed = client.post(
         f"/staff/patients/{enrollment.id}/activity-plan/registrations/{registration.id}",
-        data={"csrf_token": csrf, f"r{registration.id}-heading": "Promenad ute",
-              f"r{registration.id}-unit": "minuter", f"r{registration.id}-target_min": "30",
-              f"r{registration.id}-show_citizen": "y", f"r{registration.id}-required": "y"},
+        data={
+            "csrf_token": csrf,
+            f"r{registration.id}-heading": "Promenad ute",
+            f"r{registration.id}-unit": "minuter",
+            f"r{registration.id}-target_min": "30",
+            f"r{registration.id}-show_citizen": "y",
+            f"r{registration.id}-required": "y",
+        },
     )
     assert changed.status_code == 302
     db.session.refresh(registration)
     assert (registration.heading, registration.unit, registration.target_min) == (
-        "Promenad ute", "minuter", 30.0)
+        "Promenad ute",
+        "minuter",
+        30.0,
+    )
     assert registration.target_max is None and registration.required
     assert not registration.show_staff and not registration.flag_outside
     removed = client.post(
@@ -258,8 +311,10 @@ def test_the_therapist_builds_the_plan_and_every_step_is_audited(client, login):
         )
     ).all()
     assert {tuple(a) for a in audit} == {
-        ("read", "activity_plan"), ("change", "activity_plan"),
-        ("create", "activity_registration"), ("change", "activity_registration"),
+        ("read", "activity_plan"),
+        ("change", "activity_plan"),
+        ("create", "activity_registration"),
+        ("change", "activity_registration"),
         ("delete", "activity_registration"),
     }
 
@@ -269,21 +324,31 @@ def test_the_therapist_builds_the_plan_and_every_step_is_audited(client, login):
     [
         ({"heading": ""}, "Ge registreringen en rubrik.", "new-heading"),
         ({"unit": "steg"}, "Not a valid choice", "new-unit"),
-        ({"target_min": "9", "target_max": "3"}, "Det högsta målvärdet kan inte vara under",
-         "new-target_max"),
+        (
+            {"target_min": "9", "target_max": "3"},
+            "Det högsta målvärdet kan inte vara under",
+            "new-target_max",
+        ),
         ({"target_min": "tio"}, "Skriv ett tal", "new-target_min"),
-        ({"target_min": "", "target_max": ""}, "behöver ett lägsta eller högsta målvärde",
-         "new-flag_outside"),
-        ({"show_staff": None, "show_citizen": None}, "Visa resultaten för behandlaren",
-         "new-show_staff"),
+        (
+            {"target_min": "", "target_max": ""},
+            "behöver ett lägsta eller högsta målvärde",
+            "new-flag_outside",
+        ),
+        (
+            {"show_staff": None, "show_citizen": None},
+            "Visa resultaten för behandlaren",
+            "new-show_staff",
+        ),
     ],
 )
 def test_bad_registrations_are_refused_by_the_field(client, login, fields, message, field_id):
     login("staff", TOMMY, unit_id=_unit())
     enrollment = _per()
     csrf = csrf_from(_tab(client, enrollment))
-    answer = client.post(f"/staff/patients/{enrollment.id}/activity-plan/registrations",
-                         data=_new(csrf, **fields))
+    answer = client.post(
+        f"/staff/patients/{enrollment.id}/activity-plan/registrations", data=_new(csrf, **fields)
+    )
     assert answer.status_code == 422
     html = answer.get_data(as_text=True)
     if message != "Not a valid choice":
@@ -297,7 +362,11 @@ def test_bad_registrations_are_refused_by_the_field(client, login, fields, messa
 def test_another_units_staff_cannot_reach_the_plan(client, login):
     enrollment = _per()
     _plan_with(enrollment, WALK)
-    login("staff", JOHAN, unit_id=db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)).all()[1])
+    login(
+        "staff",
+        JOHAN,
+        unit_id=db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)).all()[1],
+    )
     assert client.get(f"/staff/patients/{enrollment.id}/activity-plan").status_code == 404
     assert client.get(f"/staff/patients/{enrollment.id}/activity-plan/fhir").status_code == 404
 
@@ -312,8 +381,10 @@ def test_an_ended_enrollment_is_read_only(client, login):
     db.session.commit()
     html = _tab(client, enrollment)
     assert "Lägg till registreringen" not in html and "Promenad" in html
-    answer = client.post(f"/staff/patients/{enrollment.id}/activity-plan/registrations",
-                         data=_new(csrf, heading="Ny"))
+    answer = client.post(
+        f"/staff/patients/{enrollment.id}/activity-plan/registrations",
+        data=_new(csrf, heading="Ny"),
+    )
     assert answer.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(ActivityRegistration)) == 1
 
@@ -334,11 +405,16 @@ def test_the_citizen_registers_values_once_and_sees_them_against_the_target(clie
     )
     login("citizen", PER)
     html = _citizen_page(client, enrollment)
-    assert 'for="value_%d">Promenad (km)' % walk.id in html
+    assert f'for="value_{walk.id}">Promenad (km)' in html
     key = re.search(r'name="submission_key" type="hidden" value="([0-9a-f]+)"', html).group(1)
     today = activity.local_today(db.session, enrollment, _now()).isoformat()
-    data = {"csrf_token": csrf_from(html), "submission_key": key, "on_date": today,
-            f"value_{walk.id}": "6,5", f"value_{weight.id}": ""}
+    data = {
+        "csrf_token": csrf_from(html),
+        "submission_key": key,
+        "on_date": today,
+        f"value_{walk.id}": "6,5",
+        f"value_{weight.id}": "",
+    }
     first = client.post(f"/citizen/programs/{enrollment.id}/activity-plan", data=data)
     second = client.post(f"/citizen/programs/{enrollment.id}/activity-plan", data=data)
     assert first.status_code == second.status_code == 302
@@ -348,8 +424,9 @@ def test_the_citizen_registers_values_once_and_sees_them_against_the_target(clie
     assert "Värdena var redan sparade." in html
     assert f'id="activity-chart-{walk.id}"' in html
     assert f'id="activity-chart-{weight.id}"' not in html  # not shown to the citizen
-    row = re.search(rf"<th scope=\"row\">{today}</th><td class=\"value\">6,5</td><td>(.*?)</td>",
-                    html)
+    row = re.search(
+        rf"<th scope=\"row\">{today}</th><td class=\"value\">6,5</td><td>(.*?)</td>", html
+    )
     assert row and "Över målet" in row.group(1)
     figure = re.search(r'data-figure="([^"]+)"', html).group(1)
     assert "&#34;type&#34;: &#34;rect&#34;" in figure and "&#34;y0&#34;: 2.0" in figure
@@ -362,11 +439,16 @@ def test_a_citizens_bad_values_come_back_with_messages_by_the_fields(client, log
     login("citizen", PER)
     html = _citizen_page(client, enrollment)
     key = re.search(r'name="submission_key" type="hidden" value="([0-9a-f]+)"', html).group(1)
-    tomorrow = (activity.local_today(db.session, enrollment, _now()) + timedelta(days=1))
+    tomorrow = activity.local_today(db.session, enrollment, _now()) + timedelta(days=1)
     answer = client.post(
         f"/citizen/programs/{enrollment.id}/activity-plan",
-        data={"csrf_token": csrf_from(html), "submission_key": key,
-              "on_date": tomorrow.isoformat(), f"value_{walk.id}": "sex", f"value_{weight.id}": ""},
+        data={
+            "csrf_token": csrf_from(html),
+            "submission_key": key,
+            "on_date": tomorrow.isoformat(),
+            f"value_{walk.id}": "sex",
+            f"value_{weight.id}": "",
+        },
     )
     assert answer.status_code == 422
     html = answer.get_data(as_text=True)
@@ -374,15 +456,25 @@ def test_a_citizens_bad_values_come_back_with_messages_by_the_fields(client, log
     assert 'value="sex"' in html  # what she wrote comes back
     answer = client.post(
         f"/citizen/programs/{enrollment.id}/activity-plan",
-        data={"csrf_token": csrf_from(html), "submission_key": key,
-              "on_date": tomorrow.isoformat(), f"value_{walk.id}": "3", f"value_{weight.id}": "70"},
+        data={
+            "csrf_token": csrf_from(html),
+            "submission_key": key,
+            "on_date": tomorrow.isoformat(),
+            f"value_{walk.id}": "3",
+            f"value_{weight.id}": "70",
+        },
     )
     assert answer.status_code == 422
     assert 'id="on_date-error">Datumet kan inte vara i framtiden.' in answer.get_data(as_text=True)
     answer = client.post(
         f"/citizen/programs/{enrollment.id}/activity-plan",
-        data={"csrf_token": csrf_from(html), "submission_key": key,
-              "on_date": "", f"value_{walk.id}": "3", f"value_{weight.id}": ""},
+        data={
+            "csrf_token": csrf_from(html),
+            "submission_key": key,
+            "on_date": "",
+            f"value_{walk.id}": "3",
+            f"value_{weight.id}": "",
+        },
     )
     assert answer.status_code == 422
     assert f'id="value_{weight.id}-error"' in answer.get_data(as_text=True)
@@ -401,11 +493,13 @@ def test_the_activity_plan_item_leads_the_citizen_to_her_plan(app):
 
     from sob_core.web.citizen.programs import Links, content_page
 
-    item = {"key": "m1-plan", "kind": "activity_plan", "title": {"sv": "Din aktivitetsplan"},
-            "body": {"sv": "<p>Registrera dina promenader.</p>"}}
-    source = (
-        '{% from page.template import show with context %}{{ show(page, None, links) }}'
-    )
+    item = {
+        "key": "m1-plan",
+        "kind": "activity_plan",
+        "title": {"sv": "Din aktivitetsplan"},
+        "body": {"sv": "<p>Registrera dina promenader.</p>"},
+    }
+    source = "{% from page.template import show with context %}{{ show(page, None, links) }}"
     with app.test_request_context():
         page = content_page(item)
         html = render_template_string(source, page=page, links=Links(enrollment_id=7))
@@ -433,8 +527,14 @@ def test_the_plan_exports_as_fhir_goals_and_observations(client, login):
     enrollment = _per()
     walk, weight = _plan_with(enrollment, WALK, WEIGHT)
     today = activity.local_today(db.session, enrollment, _now())
-    activity.record(db.session, enrollment=enrollment, on_date=today,
-                    values={walk.id: 1.5, weight.id: 79.25}, submission_key="c" * 32, now=_now())
+    activity.record(
+        db.session,
+        enrollment=enrollment,
+        on_date=today,
+        values={walk.id: 1.5, weight.id: 79.25},
+        submission_key="c" * 32,
+        now=_now(),
+    )
     db.session.commit()
     login("staff", TOMMY, unit_id=_unit())
     answer = client.get(f"/staff/patients/{enrollment.id}/activity-plan/fhir")
@@ -460,9 +560,13 @@ def test_the_plan_exports_as_fhir_goals_and_observations(client, login):
     assert walk_goal["outcomeReference"] == [{"reference": f"Observation/{walk_obs['id']}"}]
     assert walk_obs["subject"]["identifier"]["value"] == PER
     exported = db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "export", AuditEvent.what == "activity_plan",
-            AuditEvent.citizen_id == enrollment.citizen_id)
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action == "export",
+            AuditEvent.what == "activity_plan",
+            AuditEvent.citizen_id == enrollment.citizen_id,
+        )
     )
     assert exported == 1
     r4b = pytest.importorskip("fhir.resources.R4B.bundle")

@@ -233,7 +233,11 @@ def _apply(registration: ActivityRegistration, spec: RegistrationSpec) -> None:
 
 
 def add_registration(
-    session: Session, plan: ActivityPlan, spec: RegistrationSpec, staff_id: int | None, now: datetime
+    session: Session,
+    plan: ActivityPlan,
+    spec: RegistrationSpec,
+    staff_id: int | None,
+    now: datetime,
 ) -> ActivityRegistration:
     spec = spec.check()
     current = registrations(session, plan)
@@ -381,9 +385,7 @@ def record(
     return Submission(rows)
 
 
-def values_of(
-    session: Session, registration_ids: Iterable[int]
-) -> dict[int, list[ActivityValue]]:
+def values_of(session: Session, registration_ids: Iterable[int]) -> dict[int, list[ActivityValue]]:
     """The values of each registration, oldest day first (one query)."""
     ids = list(registration_ids)
     out: dict[int, list[ActivityValue]] = {rid: [] for rid in ids}

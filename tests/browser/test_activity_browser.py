@@ -76,7 +76,9 @@ def test_an_activity_plan_is_built_registered_and_charted_with_its_target(page):
     click(page, main.get_by_role("link", name=CITIZEN[1]))
     click(page, page.locator("nav.tabs a", has_text="Aktivitetsplan"))
     enrollment_id = re.search(r"/staff/patients/(\d+)/activity-plan", page.url).group(1)
-    page.get_by_role("textbox", name="Instruktioner för aktivitetsplan").fill("Gå en promenad varje dag.")
+    page.get_by_role("textbox", name="Instruktioner för aktivitetsplan").fill(
+        "Gå en promenad varje dag."
+    )
     click(page, main.get_by_role("button", name="Spara instruktionerna"))
     expect(main).to_contain_text("Instruktionerna är sparade.")
     add = main.locator("section[aria-labelledby=new-registration-heading]")

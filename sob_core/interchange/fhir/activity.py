@@ -157,7 +157,9 @@ def export_activity_plan(
     entries: list[dict[str, Any]] = []
     instructions = plan.instructions if plan is not None else ""
     for registration in registrations:
-        observations = [observation(registration, v, citizen) for v in values.get(registration.id, [])]
+        observations = [
+            observation(registration, v, citizen) for v in values.get(registration.id, [])
+        ]
         resource = goal(registration, citizen, [o["id"] for o in observations], instructions)
         entries.append({"fullUrl": f"{base}/fhir/Goal/{resource['id']}", "resource": resource})
         entries.extend(

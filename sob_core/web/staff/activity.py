@@ -194,9 +194,15 @@ def patient_activity_instructions(enrollment_id: int):
         return _render(enrollment, plan, instructions_form=form, status=422)
     moment = _now()
     plan = activity.ensure_plan(db.session, enrollment, current_user.id, moment)
-    activity.save_instructions(db.session, plan, form.instructions.data or "", current_user.id, moment)
+    activity.save_instructions(
+        db.session, plan, form.instructions.data or "", current_user.id, moment
+    )
     audit_citizen(
-        "change", "activity_plan", enrollment.citizen_id, enrollment=enrollment.id, part="instructions"
+        "change",
+        "activity_plan",
+        enrollment.citizen_id,
+        enrollment=enrollment.id,
+        part="instructions",
     )
     flash(_("The instructions are saved."), "info")
     return _back(enrollment, "instructions-heading")
