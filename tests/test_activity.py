@@ -571,3 +571,74 @@ def test_the_plan_exports_as_fhir_goals_and_observations(client, login):
     assert exported == 1
     r4b = pytest.importorskip("fhir.resources.R4B.bundle")
     r4b.Bundle.model_validate(bundle)  # a valid R4 Bundle of valid Goals and Observations
+
+
+def test_a_post_without_its_csrf_token_is_a_bad_request(client, login):
+    login("staff", TOMMY, unit_id=_unit())
+    enrollment = _per()
+    answer = client.post(
+        f"/staff/patients/{enrollment.id}/activity-plan/registrations",
+        data={k: v for k, v in _new("").items() if k != "csrf_token"},
+    )
+    assert answer.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(ActivityRegistration)) == 0
+
+
+def test_the_therapist_sees_the_values_of_the_registrations_shown_to_her(client, login):
+    enrollment = _per()
+    walk, hidden = _plan_with(
+        enrollment, WALK, RegistrationSpec("Sömn", "timmar", show_staff=False)
+    )
+    today = activity.local_today(db.session, enrollment, _now())
+    activity.record(
+        db.session,
+        enrollment=enrollment,
+        on_date=today,
+        values={walk.id: 1.25, hidden.id: 7.0},
+        submission_key="d" * 32,
+        now=_now(),
+    )
+    db.session.commit()
+    login("staff", TOMMY, unit_id=_unit())
+    html = _tab(client, enrollment)
+    assert f'id="activity-chart-{walk.id}"' in html
+    assert f'id="activity-chart-{hidden.id}"' not in html
+    assert f'<th scope="row">{today.isoformat()}</th><td class="value">1,25</td>' in html
+    assert "Under målet" in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"new-heading": "x" * 5000, "new-unit": "km", "new-target_min": "1" * 400},
+        {"new-heading": "ä€😀", "new-unit": ["km", "kg"], "new-target_max": "\x00"},
+        {"instructions": "x" * 20000, "on_date": "2026-02-30", "value_1": "1e999"},
+        {"submission_key": "%" * 40, "on_date": "9999-99-99", "value_1": "∞"},
+    ],
+)
+def test_no_post_body_gives_a_500(client, login, body):
+    enrollment = _per()
+    [walk] = _plan_with(enrollment, WALK)
+    login("staff", TOMMY, unit_id=_unit())
+    csrf = csrf_from(_tab(client, enrollment))
+    base = f"/staff/patients/{enrollment.id}/activity-plan"
+    for path in (
+        f"{base}/instructions",
+        f"{base}/registrations",
+        f"{base}/registrations/{walk.id}",
+        f"{base}/registrations/{walk.id}/remove",
+        f"{base}/registrations/{walk.id + 99}",
+    ):
+        answer = client.post(path, data={"csrf_token": csrf, **body})
+        assert answer.status_code in (302, 400, 404, 422), (path, answer.status_code)
+    login("citizen", PER)
+    html = _citizen_page(client, enrollment)
+    answer = client.post(
+        f"/citizen/programs/{enrollment.id}/activity-plan",
+        data={
+            "csrf_token": csrf_from(html),
+            **{k.replace("1", str(walk.id)): v for k, v in body.items()},
+        },
+    )
+    assert answer.status_code in (302, 400, 422), answer.status_code

@@ -165,6 +165,14 @@ def _back(enrollment: Enrollment, anchor: str | None = None):
     return redirect(url_for("staff.patient_activity", enrollment_id=enrollment.id, _anchor=anchor))
 
 
+def _checked(form: FlaskForm) -> bool:
+    """Validate a posted form; a missing or stale CSRF token is a bad request, not a field error."""
+    valid = form.validate_on_submit()
+    if form.csrf_token.errors:
+        abort(400)
+    return valid
+
+
 def _ended(enrollment: Enrollment):
     if enrollment.status != "ended":
         return None
@@ -189,7 +197,7 @@ def patient_activity_instructions(enrollment_id: int):
         return refused
     form = InstructionsForm()
     plan = activity.plan_of(db.session, enrollment.id)
-    if not form.validate_on_submit():
+    if not _checked(form):
         audit_citizen("read", "activity_plan", enrollment.citizen_id, enrollment=enrollment.id)
         return _render(enrollment, plan, instructions_form=form, status=422)
     moment = _now()
@@ -217,7 +225,7 @@ def patient_activity_add(enrollment_id: int):
         return refused
     form = RegistrationForm(prefix="new")
     plan = activity.plan_of(db.session, enrollment.id)
-    if form.validate_on_submit():
+    if _checked(form):
         moment = _now()
         try:
             plan = activity.ensure_plan(db.session, enrollment, current_user.id, moment)
@@ -262,7 +270,7 @@ def patient_activity_update(enrollment_id: int, registration_id: int):
     if refused is not None:
         return refused
     form = _edit_form(registration, posted=True)
-    if form.validate_on_submit():
+    if _checked(form):
         try:
             activity.update_registration(
                 db.session, plan, registration, form.spec(), current_user.id, _now()
