@@ -642,3 +642,42 @@ def test_no_post_body_gives_a_500(client, login, body):
         },
     )
     assert answer.status_code in (302, 400, 422), answer.status_code
+
+
+SARA = "SE2321000131-P000000000015"  # designer + publisher at unit 1
+
+
+def test_the_design_tool_adds_an_activity_plan_item(client, login):
+    from sob_core.models import Program, ProgramVersion
+
+    login("staff", SARA, unit_id=_unit())
+
+    def post(url: str, data: dict):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        return client.post(url, data={"csrf_token": csrf_from(page.get_data(as_text=True)), **data})
+
+    created = post(
+        "/design/programs/new",
+        {"key": "rorelse", "kind": "support", "name": "Rörelse", "recommended_days": "28"},
+    )
+    assert created.status_code == 302
+    draft = db.session.scalar(select(ProgramVersion).join(Program).where(Program.key == "rorelse"))
+    base = f"/design/versions/{draft.id}"
+    module = post(
+        f"{base}/modules/new", {"title": "Kom igång", "recommended_days": "7", "unlock": "at_start"}
+    )
+    assert module.status_code == 302
+    page = client.get(f"{base}/modules/m1/items/new/activity_plan").get_data(as_text=True)
+    assert "Inledning (valfri)" in page
+    added = post(
+        f"{base}/modules/m1/items/new/activity_plan",
+        {"title": "Din aktivitetsplan", "body": "Registrera dina promenader.<script>x</script>"},
+    )
+    assert added.status_code == 302, added.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    [item] = db.session.get(ProgramVersion, draft.id).content["modules"][0]["items"]
+    assert item["kind"] == "activity_plan" and item["title"] == {"sv": "Din aktivitetsplan"}
+    assert (
+        "script" not in item["body"]["sv"] and "Registrera dina promenader." in item["body"]["sv"]
+    )
