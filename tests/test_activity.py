@@ -681,3 +681,18 @@ def test_the_design_tool_adds_an_activity_plan_item(client, login):
     assert (
         "script" not in item["body"]["sv"] and "Registrera dina promenader." in item["body"]["sv"]
     )
+
+
+def test_the_pages_speak_english_too(client, login):
+    enrollment = _per()
+    _plan_with(enrollment, WALK)
+    login("staff", TOMMY, unit_id=_unit())
+    with client.session_transaction() as browser:
+        browser["lang"] = "en"
+    html = _tab(client, enrollment)
+    assert "Instructions for the activity plan" in html and "2–5 km" in html
+    login("citizen", PER)
+    with client.session_transaction() as browser:
+        browser["lang"] = "en"
+    html = _citizen_page(client, enrollment)
+    assert "My activity plan" in html and "Target: 2–5 km" in html
