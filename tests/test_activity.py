@@ -696,3 +696,20 @@ def test_the_pages_speak_english_too(client, login):
         browser["lang"] = "en"
     html = _citizen_page(client, enrollment)
     assert "My activity plan" in html and "Target: 2–5 km" in html
+
+
+def test_the_domain_package_does_not_import_flask():
+    import ast
+    from pathlib import Path
+
+    import sob_core.activity
+
+    tree = ast.parse(Path(sob_core.activity.__file__).read_text())
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name.split(".")[0] in ("flask", "flask_wtf")}
+    assert "..web" not in imported and not any("web" in name for name in imported)
