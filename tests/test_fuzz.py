@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from sob_core.extensions import db
 from sob_core.models import (
+    ActivityRegistration,
     Citizen,
     Conversation,
     Enrollment,
@@ -129,6 +130,7 @@ def _base_values(staff_unit: int) -> dict[str, str]:
         "notification_id": first(Notification),
         "conversation_id": first(Conversation),
         "message_id": first(Message),
+        "registration_id": first(ActivityRegistration),
         "token": "0" * 40,
     }
 

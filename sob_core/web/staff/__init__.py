@@ -228,4 +228,4 @@ def scales():
 
 
 # The views of these modules register on ``bp``; imported last because they import from here.
-from . import lists, messages, new_enrollment, patient_page, settings  # noqa: E402, F401
+from . import activity, lists, messages, new_enrollment, patient_page, settings  # noqa: E402, F401

@@ -53,6 +53,7 @@ from .texts import (
 TABS = (
     ("patient", lazy_gettext("Manage")),
     ("patient_results", lazy_gettext("Results")),
+    ("patient_activity", lazy_gettext("Activity plan")),
     ("patient_messages", lazy_gettext("Messages")),
     ("patient_timeline", lazy_gettext("Timeline")),
     ("patient_events", lazy_gettext("Events")),
