@@ -8,7 +8,7 @@ import). The test-citizen preview lives in another blueprint at ``/design/versio
 
 from __future__ import annotations
 
-from . import editor, programs, publishing
+from . import editor, flag_rules, programs, publishing
 from .common import bp
 
-__all__ = ["bp", "editor", "programs", "publishing"]
+__all__ = ["bp", "editor", "flag_rules", "programs", "publishing"]
