@@ -21,6 +21,7 @@ from wtforms.validators import InputRequired
 
 from ... import events
 from ... import flags as flag_cases
+from ...enrollments.clock import local_date
 from ...extensions import db
 from ...forms import display_answer, specs
 from ...i18n import current_language
@@ -159,7 +160,10 @@ def explain(flag: Flag, response: FormResponse | None) -> list[str]:
             str(reason["result_key"]), reason.get("value"), reason.get("band"), lang
         )
         title = local(response.form_version.title, lang) if response is not None else ""
-        lines.append(text if label == title else f"{label}: {text}")
+        shown = text if label == title else f"{label}: {text}"  # a scale form is titled so
+        if response is not None and response.submitted_at is not None:
+            shown = f"{title}, {local_date(response.submitted_at).isoformat()}: {shown}"
+        lines.append(shown)
     if kind == "critical_item":
         scale = registry.scales.get(str(reason.get("scale")))
         slug = str(reason.get("slug", ""))
