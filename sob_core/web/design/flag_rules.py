@@ -14,7 +14,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, SelectField, StringField
+from wtforms import DecimalField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ... import programs
@@ -65,7 +65,9 @@ class FlagRuleForm(FlaskForm):
         description=lazy_gettext("Threshold: flags a value at or below this."),
         validators=[Optional()],
     )
-    scale = SelectField(lazy_gettext("Scale"), description=lazy_gettext("Critical item."))
+    scale = SelectField(
+        lazy_gettext("Scale"), description=lazy_gettext("Critical item."), default="all"
+    )
     amount = DecimalField(
         lazy_gettext("Change of at least"),
         description=lazy_gettext("Change: from the enrollment's first result of the scale."),
@@ -85,12 +87,14 @@ class FlagRuleForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k, str(KIND_LABELS[k])) for k in KINDS]
-        self.severity.choices = [(n, str(label)) for n, label in SEVERITY_LABELS.items()]
-        self.scale.choices = [("all", _("Every scale"))] + [
-            (s, s) for s in sorted(registry().scales)
+        self.kind.choices = [SelectChoice(k, str(KIND_LABELS[k])) for k in KINDS]
+        self.severity.choices = [
+            SelectChoice(n, str(label)) for n, label in SEVERITY_LABELS.items()
         ]
-        self.direction.choices = [(d, str(DIRECTION_LABELS[d])) for d in DIRECTIONS]
+        self.scale.choices = [SelectChoice("all", _("Every scale"))] + [
+            SelectChoice(s, s) for s in sorted(registry().scales)
+        ]
+        self.direction.choices = [SelectChoice(d, str(DIRECTION_LABELS[d])) for d in DIRECTIONS]
 
     def rule(self) -> dict[str, Any]:
         """The rule as the content document holds it (cleaned when the draft is saved)."""

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired
 
 from ... import events
@@ -292,7 +292,10 @@ class AssignFlagForm(FlaskForm):
 class CloseFlagForm(FlaskForm):
     outcome = RadioField(
         lazy_gettext("Outcome"),
-        choices=[("resolved", lazy_gettext("Resolved")), ("dismissed", lazy_gettext("Dismissed"))],
+        choices=[
+            SelectChoice("resolved", lazy_gettext("Resolved")),
+            SelectChoice("dismissed", lazy_gettext("Dismissed")),
+        ],
         default="resolved",
         validators=[InputRequired()],
     )
@@ -307,7 +310,9 @@ class CloseFlagForm(FlaskForm):
 
 def _assign_form(flag: Flag, colleagues: list[Staff], formdata: Any = None) -> AssignFlagForm:
     form = AssignFlagForm(formdata=formdata)
-    form.assignee.choices = [(0, _("No one"))] + [(s.id, s.name) for s in colleagues]
+    form.assignee.choices = [SelectChoice(0, _("No one"))] + [
+        SelectChoice(s.id, s.name) for s in colleagues
+    ]
     if formdata is None:
         form.assignee.data = flag.assigned_to_id or 0
     return form
@@ -354,7 +359,10 @@ def _staff_names(ids: set[int]) -> dict[int, str]:
         return {}
     from sqlalchemy import select
 
-    return dict(db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).tuples())
+    return {
+        row[0]: row[1]
+        for row in db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
+    }
 
 
 # --- a flag's page and its triage steps --------------------------------------------------------
@@ -496,13 +504,15 @@ events.flag_raised.connect(_tell_therapist, weak=False)
 class FlagFilterForm(FlaskForm):
     """The start page's filters (GET, no CSRF): kind, status, assigned to me."""
 
-    kind = SelectField(lazy_gettext("Kind"), validate_choice=True)
-    status = SelectField(lazy_gettext("Status"))
+    kind = SelectField(lazy_gettext("Kind"), default="")
+    status = SelectField(lazy_gettext("Status"), default="")
     mine = BooleanField(lazy_gettext("Assigned to me"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = [("", _("All kinds"))] + [(k, str(v)) for k, v in KIND_LABELS.items()]
-        self.status.choices = [("", _("New and acknowledged"))] + [
-            (s, str(STATUS_LABELS[s])) for s in flag_cases.OPEN
+        self.kind.choices = [SelectChoice("", _("All kinds"))] + [
+            SelectChoice(k, str(v)) for k, v in KIND_LABELS.items()
+        ]
+        self.status.choices = [SelectChoice("", _("New and acknowledged"))] + [
+            SelectChoice(s, str(STATUS_LABELS[s])) for s in flag_cases.OPEN
         ]
