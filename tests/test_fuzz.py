@@ -29,6 +29,7 @@ from sob_core.models import (
     Citizen,
     Conversation,
     Enrollment,
+    Flag,
     Form,
     FormAssignment,
     FormResponse,
@@ -129,6 +130,7 @@ def _base_values(staff_unit: int) -> dict[str, str]:
         "notification_id": first(Notification),
         "conversation_id": first(Conversation),
         "message_id": first(Message),
+        "flag_id": first(Flag),
         "token": "0" * 40,
     }
 
