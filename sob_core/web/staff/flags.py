@@ -11,11 +11,22 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import abort, current_app, flash, has_app_context, redirect, render_template, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    has_app_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired
 
@@ -322,12 +333,12 @@ def _cards(flags: list[Flag]) -> list[dict[str, Any]]:
     responses = {}
     ids = {f.response_id for f in flags if f.response_id}
     if ids:
-        from sqlalchemy import select
-
-        responses = {
-            r.id: r
-            for r in db.session.scalars(select(FormResponse).where(FormResponse.id.in_(ids)))
-        }
+        query = (
+            select(FormResponse)
+            .where(FormResponse.id.in_(ids))
+            .options(selectinload(FormResponse.form_version))
+        )
+        responses = {r.id: r for r in db.session.scalars(query)}
     return [
         {
             "flag": f,
@@ -357,8 +368,6 @@ def panel(enrollment: Enrollment) -> dict:
 def _staff_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    from sqlalchemy import select
-
     return {
         row[0]: row[1]
         for row in db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
@@ -431,8 +440,6 @@ def acknowledge_flag(enrollment_id: int, flag_id: int):
 @bp.route("/patients/<id:enrollment_id>/flags/<id:flag_id>/assign", methods=["POST"])
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def assign_flag(enrollment_id: int, flag_id: int):
-    from flask import request
-
     enrollment = unit_enrollment(enrollment_id)
     found = _flag_of(enrollment, flag_id)
     colleagues = flag_cases.unit_colleagues(db.session, enrollment.care_unit_id)
