@@ -25,7 +25,11 @@ ALWAYS_ON = ("staff_reminder", "activity_value")
 
 def effective(rules: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
     """The rules in force for a programme whose content holds ``rules``."""
-    chosen = [dict(rule) for rule in rules or () if isinstance(rule, Mapping)]
+    chosen = [
+        dict(rule)
+        for rule in rules or ()
+        if isinstance(rule, Mapping) and isinstance(rule.get("key"), str) and rule.get("kind")
+    ]
     if not chosen:
         return [dict(rule) for rule in DEFAULT_RULES]
     kinds = {rule.get("kind") for rule in chosen}
