@@ -34,7 +34,8 @@ def _versions_with(session: Session, kind: str) -> list[tuple[int, Mapping[str, 
     )
     for version_id, raw in rows:
         for rule in flag_rules.effective(raw if isinstance(raw, list) else None):
-            if rule.get("kind") == kind:
+            days = rule.get("days")
+            if rule.get("kind") == kind and isinstance(days, int) and days >= 1:
                 out.append((version_id, rule))
     return out
 
