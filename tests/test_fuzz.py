@@ -31,6 +31,7 @@ from sob_core.models import (
     Citizen,
     Conversation,
     Enrollment,
+    Flag,
     Form,
     FormAssignment,
     FormResponse,
@@ -136,6 +137,7 @@ def _base_values(staff_unit: int) -> dict[str, str]:
         "schedule_id": first(BatterySchedule),
         "reminder_id": first(StaffReminder),
         "rule_key": "r1",
+        "flag_id": first(Flag),
         "token": "0" * 40,
     }
 

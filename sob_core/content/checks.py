@@ -118,7 +118,27 @@ CONTENT_MESSAGES: dict[str, str] = {
     ),
     "reminder_bad_battery": N_("Reminder rule %(number)s: the battery key %(key)s is not valid."),
     # --- flag rules (content/flag_rules.py) ---
-    "flag_rule_placeholder": N_("%(where)s: the flag rule is not valid."),
+    "flag_rule_not_valid": N_("Flag rule %(number)s is not valid."),
+    "flag_rule_key": N_(
+        "Flag rule %(number)s: the key must be 1-64 lower-case letters, digits, - or _."
+    ),
+    "flag_rule_kind": N_("Flag rule %(number)s: unknown kind of rule."),
+    "flag_rule_severity": N_("Flag rule %(number)s: the severity must be 1, 2 or 3."),
+    "flag_rule_result_key": N_(
+        "Flag rule %(number)s: the result must be a scale or a scale's result, e.g. phq-9.total."
+    ),
+    "flag_rule_bands": N_("Flag rule %(number)s: choose at least one band."),
+    "flag_rule_unknown_band": N_("Flag rule %(number)s: the scale has no band %(bands)s."),
+    "flag_rule_number": N_("Flag rule %(number)s: %(field)s must be a number (above 0)."),
+    "flag_rule_threshold": N_("Flag rule %(number)s: give a value to be above or below, or both."),
+    "flag_rule_scale": N_("Flag rule %(number)s: the scale is not installed."),
+    "flag_rule_direction": N_("Flag rule %(number)s: the direction must be up, down or any."),
+    "flag_rule_batteries": N_("Flag rule %(number)s: the battery keys are not valid."),
+    "flag_rule_days": N_(
+        "Flag rule %(number)s: the days must be a whole number from 1 to %(high)s."
+    ),
+    "flag_rule_duplicate": N_("Flag rule %(number)s: the key %(key)s is used twice."),
+    "flag_rules_too_many": N_("A programme may have at most %(high)s flag rules."),
     # --- end of follow-up messages ---
 }
 

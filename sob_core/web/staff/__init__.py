@@ -76,7 +76,31 @@ def start():
         # The unit's patients with messages no one in the care team has read yet: one query.
         unread = messaging.unit_unread(db.session, unit_id)
         audit_list([row.citizen_id for row in unread], "unread_messages")
-    return render_template("sob_core/staff/start.html", unit=unit, roles=roles, unread=unread)
+    open_flags = start_flags(unit_id, roles)
+    filters = open_flags.get("flag_filters")
+    return render_template(
+        "sob_core/staff/start.html", unit=unit, roles=roles, unread=unread, **open_flags
+    ), (422 if filters is not None and filters.errors else 200)
+
+
+def start_flags(unit_id: int, roles: list[str]) -> dict[str, Any]:
+    """The start page's open flags of the unit, filtered as asked (kind, status, mine)."""
+    if not THERAPY_ROLES & set(roles):
+        return {"flag_rows": None}
+    from ...flags.queries import unit_open_flags
+    from .flags import FlagFilterForm
+
+    filters = FlagFilterForm(request.args, meta={"csrf": False})
+    valid = filters.validate()
+    rows = unit_open_flags(
+        db.session,
+        unit_id,
+        kind=filters.kind.data or None if valid else None,
+        status=filters.status.data or None if valid else None,
+        assigned_to=current_user.id if valid and filters.mine.data else None,
+    )
+    audit_list(sorted({row.flag.citizen_id for row in rows}), "open_flags")
+    return {"flag_rows": rows, "flag_filters": filters}
 
 
 @bp.route("/unit", methods=["GET", "POST"])
