@@ -280,7 +280,9 @@ def test_daylight_saving_never_moves_the_local_time(enrollment, opened, expected
     assert len(offsets) == 2  # the change came in between, the wall time did not move
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     opened=st.datetimes(
         min_value=datetime(2026, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
