@@ -28,9 +28,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
 
-    from . import (
-        enrollments,  # noqa: F401  (connects its listeners to the internal events)
-        models,  # noqa: F401  (registers every table on the metadata)
+    from . import (  # noqa: F401  (each connects its listeners to the internal events)
+        activity,
+        batteries,
+        enrollments,
+        flags,
+        models,  # (registers every table on the metadata)
+        reminders,
     )
     from .extensions import csrf, db, migrate
 
