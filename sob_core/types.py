@@ -47,9 +47,13 @@ def _check_text(what: str, text: Mapping[str, str], required: bool = True) -> No
 
 
 def local(text: LocalText | None, lang: str = "sv") -> str:
-    """Pick ``lang`` from a local text, falling back to Swedish, then any language."""
+    """Pick ``lang`` from a local text, falling back to Swedish, then any language.
+
+    A plain string (a row written straight to the table) is read as Swedish, as content does."""
     if not text:
         return ""
+    if isinstance(text, str):
+        return text
     return text.get(lang) or text.get("sv") or next(iter(text.values()), "")
 
 

@@ -493,6 +493,9 @@ def _tell_therapist(sender: Any, **kw: Any) -> None:
     enrollment = session.get(Enrollment, kw["enrollment_id"])
     if enrollment is None or enrollment.therapist_id is None:
         return
+    flag = session.get(Flag, kw["flag_id"])
+    if flag is not None and flag.kind == "staff_reminder":
+        return  # its writer chose how to be told (the digest or not): no second notice
     notify_staff(
         session,
         enrollment.therapist_id,
