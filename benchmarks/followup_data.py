@@ -74,6 +74,7 @@ class FollowupBuilt:
     due_ids: list[int] = field(default_factory=list)  # planned occurrences due now
     expired_ids: list[int] = field(default_factory=list)  # open occurrences past their expiry
     program_version_id: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # building, by phase
 
 
 def program_content() -> dict[str, Any]:
@@ -321,7 +322,7 @@ def build(conn: Connection, plan: FollowupPlan, now: datetime | None = None) -> 
 
     def flush() -> None:
         for name, batch in rows.items():
-            counts[name] = counts.get(name, 0) + _insert(conn, t[name], batch)
+            counts[name] = counts.get(name, 0) + bulk_insert(conn, t[name], batch)
             batch.clear()
 
     for index, (kind, local) in enumerate(_slots(plan, now, rng)):
@@ -463,6 +464,33 @@ def build(conn: Connection, plan: FollowupPlan, now: datetime | None = None) -> 
     if conn.dialect.name == "postgresql":
         _advance_sequences(conn, t.values())
     return built
+
+
+def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> int:
+    """Write ``rows`` (each with the same keys): COPY on PostgreSQL (one statement, no per-row
+    round trip), else executemany inserts. A table with defaults the rows leave out takes the
+    inserts, which apply them."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    defaulted = [c for c in table.c if c.name not in columns and c.default is not None]
+    if conn.dialect.name != "postgresql" or defaulted:
+        return _insert(conn, table, rows)
+    from psycopg.types.json import Json
+    from sqlalchemy import JSON
+
+    as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    names = ", ".join(f'"{name}"' for name in columns)
+    raw: Any = conn.connection.dbapi_connection
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    Json(row[name]) if name in as_json and row[name] is not None else row[name]
+                    for name in columns
+                ]
+            )
+    return len(rows)
 
 
 def table_ids(conn: Connection) -> dict[str, int]:
