@@ -226,12 +226,21 @@ def _check_due(engine, plan: FollowupPlan, now: datetime) -> dict[str, int]:
     return before
 
 
-def tick_size(size: int, args: argparse.Namespace, base: str | None, redis: str | None) -> TickRow:
+@dataclass
+class TickSetup:
+    """One size's data set and app, ready to be timed."""
+
+    row: TickRow
+    plan: FollowupPlan
+    app: Any
+    built: FollowupBuilt
+    counter: Any
+
+
+def tick_setup(size: int, args: argparse.Namespace, base: str | None, redis: str | None):
     from run import StatementCounter
 
-    from sob_core import batteries
     from sob_core.extensions import db
-    from sob_core.jobs import tasks
     from sob_core.models._types import utcnow
 
     plan = FollowupPlan(enrollments=size, layout="tick", due=args.due, expired=args.expired)
@@ -244,42 +253,83 @@ def tick_size(size: int, args: argparse.Namespace, base: str | None, redis: str 
     with app.app_context():
         built, row.build_seconds = fresh(app, plan, utcnow())
         counter = StatementCounter(db.engine)
-        try:
-            for _ in range(args.repeats):
-                now = utcnow()
-                before = _check_due(db.engine, plan, now)
-                statements = counter.count
-                started = time.perf_counter()
-                done = calls = 0
-                while calls < MAX_CALLS:
-                    calls += 1
-                    count = batteries.tick(db.session, now)
-                    db.session.commit()
-                    done += count
-                    if not count:
-                        break
-                row.tick_ms.append((time.perf_counter() - started) * 1000)
-                row.tick_done, row.tick_calls = done, calls
-                row.tick_statements = counter.count - statements
-                db.session.remove()
-                with db.engine.begin() as conn:
-                    restore(conn, before, built)
-                delete_queues(app)
+        db.session.remove()
+    return TickSetup(row, plan, app, built, counter)
 
-                before = _check_due(db.engine, plan, utcnow())
-                statements = counter.count
-                started = time.perf_counter()
-                row.followup_done = tasks.followup()
-                row.followup_ms.append((time.perf_counter() - started) * 1000)
-                row.followup_statements = counter.count - statements
+
+def time_tick(setup: TickSetup) -> None:
+    """``batteries.tick`` until it has nothing left at one moment (each call committed)."""
+    from sob_core import batteries
+    from sob_core.extensions import db
+    from sob_core.models._types import utcnow
+
+    row = setup.row
+    with setup.app.app_context():
+        now = utcnow()
+        before = _check_due(db.engine, setup.plan, now)
+        statements = setup.counter.count
+        started = time.perf_counter()
+        done = calls = 0
+        while calls < MAX_CALLS:
+            calls += 1
+            count = batteries.tick(db.session, now)
+            db.session.commit()
+            done += count
+            if not count:
+                break
+        row.tick_ms.append((time.perf_counter() - started) * 1000)
+        row.tick_done, row.tick_calls = done, calls
+        row.tick_statements = setup.counter.count - statements
+        _undo(setup, before)
+
+
+def time_followup(setup: TickSetup) -> None:
+    """One run of the periodic job ``jobs.tasks.followup`` (batteries, reminders, flags)."""
+    from sob_core.extensions import db
+    from sob_core.jobs import tasks
+    from sob_core.models._types import utcnow
+
+    row = setup.row
+    with setup.app.app_context():
+        before = _check_due(db.engine, setup.plan, utcnow())
+        statements = setup.counter.count
+        started = time.perf_counter()
+        row.followup_done = tasks.followup()
+        row.followup_ms.append((time.perf_counter() - started) * 1000)
+        row.followup_statements = setup.counter.count - statements
+        _undo(setup, before)
+
+
+def _undo(setup: TickSetup, before: dict[str, int]) -> None:
+    from sob_core.extensions import db
+
+    db.session.remove()
+    with db.engine.begin() as conn:
+        restore(conn, before, setup.built)
+    delete_queues(setup.app)
+
+
+def tick_sizes(
+    sizes: list[int], args: argparse.Namespace, base: str | None, redis: str | None
+) -> list[TickRow]:
+    """Build every size first, then time them in turns (small, large, large, small, ...), so
+    a change in the machine's load during the run falls on both sizes alike."""
+    from sob_core.extensions import db
+
+    setups = [tick_setup(size, args, base, redis) for size in sizes]
+    try:
+        for repeat in range(args.repeats):
+            turn = setups if repeat % 2 == 0 else setups[::-1]
+            for setup in turn:
+                time_tick(setup)
+            for setup in turn[::-1]:
+                time_followup(setup)
+    finally:
+        for setup in setups:
+            with setup.app.app_context():
                 db.session.remove()
-                with db.engine.begin() as conn:
-                    restore(conn, before, built)
-                delete_queues(app)
-        finally:
-            db.session.remove()
-            db.engine.dispose()
-    return row
+                db.engine.dispose()
+    return [setup.row for setup in setups]
 
 
 def tick_table(rows: list[TickRow], args: argparse.Namespace) -> str:
@@ -614,7 +664,7 @@ def run(args: argparse.Namespace, parts: set[str]) -> int:
             raise SystemExit(
                 "--tick-sizes: two sizes, each at least --due plus --expired enrollments"
             )
-        rows = [tick_size(size, args, base, redis if have_redis else None) for size in sizes]
+        rows = tick_sizes(sizes, args, base, redis if have_redis else None)
         print()
         print(f"follow-up tick on {where}" + ("" if have_redis else " (no Redis: jobs in-process)"))
         print(tick_table(rows, args))
