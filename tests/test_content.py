@@ -141,7 +141,7 @@ def test_walkers():
 
 
 def test_every_kind_is_one_table_entry():
-    assert ITEM_KINDS == ("text", "image", "audio", "video", "form")
+    assert ITEM_KINDS == ("text", "image", "audio", "video", "form", "activity_plan")
     for name, kind in KINDS.items():
         assert kind.name == name
         assert kind.label

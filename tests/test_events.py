@@ -47,6 +47,12 @@ def test_the_documented_signals_exist():
         "enrollment_started",
         "enrollment_ended",
         "enrollment_changed",
+        "module_opened",
+        "occurrence_opened",
+        "occurrence_closed",
+        "activity_value_recorded",
+        "staff_reminder_due",
+        "flag_raised",
     }
     for name in events.__all__:
         assert f"``{name}``" in events.__doc__  # each one says who sends it, with what

@@ -26,9 +26,12 @@ from sqlalchemy import func, select
 
 from sob_core.extensions import db
 from sob_core.models import (
+    ActivityRegistration,
+    BatterySchedule,
     Citizen,
     Conversation,
     Enrollment,
+    Flag,
     Form,
     FormAssignment,
     FormResponse,
@@ -39,6 +42,7 @@ from sob_core.models import (
     ProgramVersion,
     RoleAssignment,
     Staff,
+    StaffReminder,
 )
 from sob_core.testing import CSRF_RE, login_as
 from sob_core.web.access import rule_for
@@ -129,6 +133,11 @@ def _base_values(staff_unit: int) -> dict[str, str]:
         "notification_id": first(Notification),
         "conversation_id": first(Conversation),
         "message_id": first(Message),
+        "registration_id": first(ActivityRegistration),
+        "schedule_id": first(BatterySchedule),
+        "reminder_id": first(StaffReminder),
+        "rule_key": "r1",
+        "flag_id": first(Flag),
         "token": "0" * 40,
     }
 

@@ -666,6 +666,48 @@ def test_export_then_import_under_a_new_key(app, units, sara, registry):
         programs.import_program(db.session, registry, data, care_unit_id=units[1].id)
 
 
+def test_a_form_only_a_battery_uses_travels_with_the_export(app, units, sara, registry, tmp_path):
+    from sob_core.testing import _empty_tables
+
+    forms_service.create_form(
+        db.session,
+        registry,
+        key="weekly-check",
+        title={"sv": "Veckokoll"},
+        questions=[{"key": "q1", "type": "short_text", "label": {"sv": "Hur har veckan varit?"}}],
+    )
+    content = sample_content()
+    content["batteries"] = [
+        {
+            "key": "b1",
+            "name": {"sv": "Varje vecka"},
+            "form_keys": ["weekly-check"],
+            "trigger": "repeat",
+            "every_days": 7,
+        }
+    ]
+    draft = new_program(units, key="veckokoll", content=content)
+    version = programs.publish(db.session, draft, publisher_id=sara.id)
+    db.session.commit()
+    data = programs.export_version(db.session, version)
+    assert {f["key"] for f in data["forms"]} == {"sleep-diary", "weekly-check"}
+    raw = programs.export_bytes(db.session, version)
+    db.session.remove()
+    _empty_tables(db)
+    load_world(registry, with_forms=False)
+    unit = db.session.scalars(select(CareUnit).order_by(CareUnit.id)).first()
+    imported = programs.import_program(
+        db.session,
+        registry,
+        raw,
+        care_unit_id=unit.id,
+        storage=storage_service.LocalStorage(tmp_path),
+    )
+    db.session.commit()
+    assert imported.content["batteries"][0]["form_keys"] == ["weekly-check"]
+    assert db.session.scalar(select(Form).where(Form.key == "weekly-check")) is not None
+
+
 def test_export_imports_into_an_empty_installation(app, units, sara, registry, tmp_path):
     from sob_core.testing import _empty_tables
 

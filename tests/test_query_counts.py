@@ -16,6 +16,7 @@ from sob_core.models import (
     Citizen,
     Enrollment,
     EnrollmentEvent,
+    Flag,
     Form,
     FormAssignment,
     FormResponse,
@@ -181,6 +182,25 @@ def add_patients(version: ProgramVersion, first: int, count: int) -> None:
     db.session.execute(insert(FormAssignment), assignment_rows)
     db.session.execute(insert(FormResponse), response_rows)
     db.session.execute(insert(Result), result_rows)
+    db.session.execute(
+        insert(Flag),
+        [
+            {
+                "enrollment_id": next_enrollment + index,
+                "citizen_id": citizen_id,
+                "care_unit_id": unit,
+                "rule_key": "critical-items",
+                "kind": ("critical_item", "inactivity")[index % 8 // 4],
+                "severity": 3,
+                "reason": {},
+                "active_key": f"counted-{first + index}",
+                "status": "new",
+                "raised_at": now,
+            }
+            for index, citizen_id in enumerate(citizens)
+            if index % 4 == 0
+        ],
+    )
     db.session.commit()
 
 

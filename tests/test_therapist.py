@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, insert, select
 
-from sob_core import enrollments
+from sob_core import enrollments, events
 from sob_core.extensions import db
 from sob_core.models import (
     AuditEvent,
@@ -311,16 +311,23 @@ def _flagged_results(enrollment: Enrollment, flags: list[list[str]]) -> None:
         )
         db.session.add(response)
         db.session.flush()
-        db.session.add(
-            Result(
-                response_id=response.id,
-                citizen_id=enrollment.citizen_id,
-                form_id=form.id,
-                key="phq-9.total",
-                value=20,
-                flags=raised,
-                at=now,
-            )
+        result = Result(
+            response_id=response.id,
+            citizen_id=enrollment.citizen_id,
+            form_id=form.id,
+            key="phq-9.total",
+            value=20,
+            flags=raised,
+            at=now,
+        )
+        db.session.add(result)
+        db.session.flush()
+        # as the scoring announces it: the flags package raises its flags (Flag cases)
+        events.result_recorded.send(
+            db.session,
+            response_id=response.id,
+            citizen_id=enrollment.citizen_id,
+            result_ids=[result.id],
         )
     db.session.commit()
 
@@ -335,7 +342,9 @@ def test_flags_count_per_enrollment(client, login, program):
     rows = dict(
         re.findall(r'<tr>\s*<td><a href="/staff/patients/\d+">([^<]+)</a>(.*?)</tr>', html, re.S)
     )
-    assert "2 flaggor" in rows["John Doe"]
+    # open Flag cases: item 9 raised, cleared by the unflagged response (the case stays open),
+    # raised again, and "other"
+    assert "3 flaggor" in rows["John Doe"]
     assert "flagg" not in rows["Elin Svensson"] and "Inga" in rows["Elin Svensson"]
 
 

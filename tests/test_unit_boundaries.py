@@ -44,7 +44,7 @@ NEW_PERSON = "199001010017"  # valid, nobody registered
 PHQ9 = {str(n): "1" for n in range(1, 10)}
 
 #: the parameters of a staff view that name citizen data; a view with any of them is walked
-DATA_PARAMETERS = {"enrollment_id", "response_id", "key", "conversation_id"}
+DATA_PARAMETERS = {"enrollment_id", "response_id", "key", "conversation_id", "flag_id"}
 #: the views the walk must meet (a renamed or dropped one fails here, not silently)
 EXPECTED_VIEWS = {
     "staff.patient",
@@ -56,6 +56,7 @@ EXPECTED_VIEWS = {
     "staff.end_enrollment",
     "staff.maintenance_enrollment",
     "fhir.questionnaire_response",
+    "staff.flag",
 }
 
 
@@ -234,6 +235,16 @@ def walk(app, client, enrollment: Enrollment, other: Given, own_keys: set[str]) 
             for conversation_id in others:
                 url = _url(app, rule.endpoint, **base, conversation_id=conversation_id)
                 assert client.get(url).status_code == 404, url
+        elif "flag_id" in rule.arguments:
+            from sob_core.models import Flag
+
+            others = db.session.scalars(
+                select(Flag.id).where(Flag.care_unit_id != enrollment.care_unit_id)
+            ).all()
+            assert others, "the other unit has flags to reach for"
+            for flag_id in others:
+                url = _url(app, rule.endpoint, **base, flag_id=flag_id)
+                assert client.get(url).status_code == 404, url
         elif "response_id" in rule.arguments:
             for response_id in other.responses:
                 url = _url(app, rule.endpoint, **base, response_id=response_id)
@@ -277,6 +288,8 @@ def test_unit_b_reaches_nothing_of_unit_a_through_its_own_enrollment(app, client
                 values["key"] = "phq-9.total"
             if "conversation_id" in rule.arguments:
                 values["conversation_id"] = 1
+            if "flag_id" in rule.arguments:
+                values["flag_id"] = 1
             assert client.get(_url(app, rule.endpoint, **values)).status_code == 404
 
 

@@ -21,6 +21,19 @@ def main() -> None:
     """sob: support and treatment programmes."""
 
 
+def _own_commands() -> None:
+    # On the group itself: `run` replaces Flask's (periodic jobs in-process without Redis), and
+    # `schedule` needs no app (no database, no log lines before its one-line errors).
+    from .periodic import run_command
+    from .schedule import schedule_group
+
+    main.add_command(run_command)
+    main.add_command(schedule_group)
+
+
+_own_commands()
+
+
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @with_appcontext

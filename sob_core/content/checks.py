@@ -71,11 +71,74 @@ CONTENT_MESSAGES: dict[str, str] = {
     "no_modules": N_("The program needs at least one module to be published."),
     "followup_not_valid": N_("The programme's follow-up settings are not valid."),
     # --- measurement batteries (content/batteries.py) ---
-    "battery_placeholder": N_("%(where)s: the battery is not valid."),
+    "battery_where": N_("Battery %(number)s"),
+    "battery_named": N_("Battery %(number)s (%(name)s)"),
+    "batteries_not_a_list": N_("The measurement batteries must be a list."),
+    "battery_key_twice": N_("%(where)s: two batteries have the key %(key)s."),
+    "battery_no_forms": N_("%(where)s needs at least one form."),
+    "battery_form_twice": N_("%(where)s: the form %(key)s is listed twice."),
+    "battery_trigger": N_(
+        "%(where)s: the start %(trigger)s is unknown (use enrollment_start, module_start or repeat)."
+    ),
+    "battery_module": N_("%(where)s: there is no module %(key)s."),
+    "battery_module_missing": N_("%(where)s: choose the module that starts the battery."),
+    "battery_module_not_used": N_(
+        "%(where)s: a battery at the start of the enrollment has no module."
+    ),
+    "battery_number": N_("%(where)s: %(what)s must be a whole number from %(low)s to %(high)s."),
+    "battery_every_days": N_("the interval in days"),
+    "battery_count": N_("the number of times"),
+    "battery_start_days": N_("the days after the start"),
+    "battery_due_days": N_("the days until due"),
+    "battery_expire_days": N_("the days until it expires"),
+    "battery_time": N_("%(where)s: the time %(time)s must be HH:MM, e.g. 08:00."),
+    "battery_expire": N_(
+        "%(where)s: the days until it expires (%(expire)s) must be more than the days until due"
+        " (%(due)s)."
+    ),
     # --- the citizen's reminder rules (content/reminder_rules.py) ---
-    "reminder_placeholder": N_("%(where)s: the reminder rule is not valid."),
+    "reminders_not_valid": N_("The reminders must be an object with a list of rules."),
+    "reminder_rule_not_valid": N_("Reminder rule %(number)s is not valid."),
+    "reminder_bad_key": N_(
+        "Reminder rule %(number)s: the key %(key)s must be 1-64 lower-case letters, digits, "
+        "'-' or '_'."
+    ),
+    "reminder_key_twice": N_("Reminder rule %(number)s: the key %(key)s is used twice."),
+    "reminder_no_offsets": N_(
+        "Reminder rule %(number)s needs at least one reminder (days after the opening)."
+    ),
+    "reminder_too_many": N_(
+        "Reminder rule %(number)s has %(count)s reminders; a rule may have at most %(max)s."
+    ),
+    "reminder_bad_offset": N_(
+        "Reminder rule %(number)s: the days must be whole numbers from 0 to %(max)s."
+    ),
+    "reminder_not_ascending": N_(
+        "Reminder rule %(number)s: the days must go up, each later than the one before."
+    ),
+    "reminder_bad_battery": N_("Reminder rule %(number)s: the battery key %(key)s is not valid."),
     # --- flag rules (content/flag_rules.py) ---
-    "flag_rule_placeholder": N_("%(where)s: the flag rule is not valid."),
+    "flag_rule_not_valid": N_("Flag rule %(number)s is not valid."),
+    "flag_rule_key": N_(
+        "Flag rule %(number)s: the key must be 1-64 lower-case letters, digits, - or _."
+    ),
+    "flag_rule_kind": N_("Flag rule %(number)s: unknown kind of rule."),
+    "flag_rule_severity": N_("Flag rule %(number)s: the severity must be 1, 2 or 3."),
+    "flag_rule_result_key": N_(
+        "Flag rule %(number)s: the result must be a scale or a scale's result, e.g. phq-9.total."
+    ),
+    "flag_rule_bands": N_("Flag rule %(number)s: choose at least one band."),
+    "flag_rule_unknown_band": N_("Flag rule %(number)s: the scale has no band %(bands)s."),
+    "flag_rule_number": N_("Flag rule %(number)s: %(field)s must be a number (above 0)."),
+    "flag_rule_threshold": N_("Flag rule %(number)s: give a value to be above or below, or both."),
+    "flag_rule_scale": N_("Flag rule %(number)s: the scale is not installed."),
+    "flag_rule_direction": N_("Flag rule %(number)s: the direction must be up, down or any."),
+    "flag_rule_batteries": N_("Flag rule %(number)s: the battery keys are not valid."),
+    "flag_rule_days": N_(
+        "Flag rule %(number)s: the days must be a whole number from 1 to %(high)s."
+    ),
+    "flag_rule_duplicate": N_("Flag rule %(number)s: the key %(key)s is used twice."),
+    "flag_rules_too_many": N_("A programme may have at most %(high)s flag rules."),
     # --- end of follow-up messages ---
 }
 

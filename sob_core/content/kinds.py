@@ -127,6 +127,16 @@ def _clean_form(raw, item, where, known, registry) -> None:
         item["form_version"] = pinned
 
 
+def _clean_activity_plan(raw, item, where, known, registry) -> None:
+    # The plan itself is per patient (``sob_core.activity``); the item only leads the citizen to
+    # it, with an optional introduction.
+    body = local_text(raw.get("body"), where, "the_text", required=False)
+    body = {lang: sanitise_html(text) for lang, text in body.items()}
+    body = {lang: text for lang, text in body.items() if text}
+    if body:
+        item["body"] = body
+
+
 _FORMS = "sob_core.web.design.forms:"
 
 KINDS: dict[str, ItemKind] = {
@@ -174,6 +184,14 @@ KINDS: dict[str, ItemKind] = {
             _clean_form,
             _FORMS + "FormItemForm",
             diff_fields=("form_key", "form_version"),
+        ),
+        ItemKind(
+            "activity_plan",
+            N_("Activity plan"),
+            ("body",),
+            _clean_activity_plan,
+            _FORMS + "ActivityPlanItemForm",
+            diff_fields=("body",),
         ),
     )
 }

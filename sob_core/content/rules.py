@@ -72,6 +72,10 @@ def referenced(content: Any) -> tuple[set[str], set[int]]:
             media_ids.update(
                 v for n in MEDIA_FIELDS if isinstance(v := item.get(n), int) and is_id(v)
             )
+    batteries = content.get("batteries") if isinstance(content, Mapping) else None
+    for battery in batteries if isinstance(batteries, list) else []:  # their forms (H1)
+        keys = battery.get("form_keys") if isinstance(battery, Mapping) else None
+        form_keys.update(k for k in keys if isinstance(k, str)) if isinstance(keys, list) else None
     return form_keys, media_ids
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..content import Item, Module, filled
 from ..content.schema import as_local_text
 from ..models import (
@@ -91,7 +92,19 @@ def refresh(session: Session, enrollment: Enrollment, now: datetime) -> list[str
             opened.append(key)
     if opened:
         _assign_forms(session, enrollment, content, opened, now)
+        for key in opened:
+            _module_opened(session, enrollment, key, opening[key])
     return opened
+
+
+def _module_opened(session: Session, enrollment: Enrollment, module_key: str, at: datetime) -> None:
+    events.module_opened.send(
+        session,
+        enrollment_id=enrollment.id,
+        citizen_id=enrollment.citizen_id,
+        module_key=module_key,
+        at=at,
+    )
 
 
 def load_state(
@@ -311,10 +324,13 @@ def complete_module(
     now = _aware(now)
     row = _module_row(session, enrollment, module_key)
     values: dict[str, Any] = {"state": "done", "completed_at": now}
-    if row.opened_at is None:
+    was_locked = row.opened_at is None
+    if was_locked:
         values["opened_at"] = now
     if not _change_module(session, row, ("locked", "open"), **values):
         return False
+    if was_locked:  # set done without being opened first: it opened now, too
+        _module_opened(session, enrollment, module_key, now)
     record_event(
         session,
         enrollment,
@@ -342,6 +358,7 @@ def activate_module(
         session, enrollment, "module_activated", "staff", actor_id, module_key=module_key, now=now
     )
     _assign_forms(session, enrollment, _content(enrollment), [module_key], now)
+    _module_opened(session, enrollment, module_key, now)
     return True
 
 

@@ -78,9 +78,20 @@ TEMPLATES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
             "en": "Today's summary from Support and treatment",
         },
         {
-            "sv": "Det väntar nya meddelanden på dig i e-tjänsterna. "
-            "Logga in i Stöd och behandling.",
-            "en": "New messages wait for you in the e-services. Sign in to Support and treatment.",
+            "sv": "Det finns nytt som väntar på dig i e-tjänsterna, till exempel meddelanden "
+            "eller påminnelser. Logga in i Stöd och behandling.",
+            "en": "New things wait for you in the e-services, such as messages or reminders. "
+            "Sign in to Support and treatment.",
+        },
+    ),
+    "staff_reminder": (
+        {
+            "sv": "Påminnelse från Stöd och behandling",
+            "en": "Reminder from Support and treatment",
+        },
+        {
+            "sv": "En påminnelse som du har satt är aktuell i dag. Logga in i Stöd och behandling.",
+            "en": "A reminder you set is due today. Sign in to Support and treatment.",
         },
     ),
 }

@@ -53,7 +53,11 @@ def export_version(
     storage = storage or storage_service.get_storage()
     content = ProgramContent.from_json(version.content)
     forms = []
-    for key, number in sorted(content.pinned_forms().items()):
+    wanted: dict[str, int | None] = dict(content.pinned_forms())
+    for battery in content.batteries:  # a battery's forms travel too (their latest version)
+        for key in battery.get("form_keys") or []:
+            wanted.setdefault(str(key), None)
+    for key, number in sorted(wanted.items()):
         form = session.scalar(select(Form).where(Form.key == key))
         if form is None:
             raise ProgramCodedError("export_form_missing", key=key)

@@ -1,4 +1,15 @@
-"""Reminders (påminnelser): to the citizen about open forms, and staff reminders on a patient."""
+"""Reminders (påminnelser): to the citizen about open forms, and staff reminders on a patient.
+
+The citizen's reminders are planned when a battery occurrence opens (``occurrence_opened``), one
+row per (occurrence, rule, number), and cancelled when it closes (``occurrence_closed``) or the
+enrollment ends (``enrollment_ended``); see ``planning``. Staff reminders are in ``staff``.
+
+``tick`` (every minute, from ``jobs.tasks.followup``) sends the reminders that are due: one
+indexed query (status, due_at) for a batch, each reminder claimed by one conditional UPDATE, the
+occurrence checked "still open?" at that moment. A sent reminder is a content-free ``form_due``
+notice through ``notifications.policy.notify_citizen`` (the citizen's channels, coalescing,
+quiet hours); then the staff reminders whose day has come are raised.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +17,141 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+
+from .. import events
+from ..models import BatteryOccurrence, Enrollment, Notification, Reminder
+from . import planning, staff
+from .planning import cancel_for_enrollment, cancel_for_occurrence, due_moment, plan, rules_for
+
+#: how many reminders (and staff reminders) one tick handles at most; the rest wait a minute
+#: (``SOB_REMINDER_BATCH`` in the settings overrides it)
+BATCH = 500
+#: where a reminder leads: the citizen's start page, which lists the open forms
+CITIZEN_LINK = "/citizen/"
+NOTICE_KIND = "form_due"
+
+
+def coalesce_key(citizen_id: int) -> str:
+    """One reminder notice per citizen at a time, whatever number of forms wait."""
+    return f"form_due:citizen:{citizen_id}"
+
+
+def _claim(session: Session, reminder_id: int, **values: Any) -> bool:
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.status == "planned")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def _chosen(rows: list[Notification]) -> Notification | None:
+    """The notice to record on the reminder: the first one that leaves the service, else the
+    inbox's."""
+    outgoing = [row for row in rows if row.channel != "inbox"]
+    chosen = outgoing or rows
+    return chosen[0] if chosen else None
+
+
+def send_due(
+    session: Session,
+    now: datetime,
+    channels: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    limit: int = BATCH,
+) -> int:
+    """Send the citizen reminders that are due and still wanted; how many were handled."""
+    from ..notifications import policy
+
+    found = session.execute(
+        select(
+            Reminder.id,
+            BatteryOccurrence.status,
+            BatteryOccurrence.citizen_id,
+            Enrollment.status,
+            Enrollment.care_unit_id,
+        )
+        .join(BatteryOccurrence, BatteryOccurrence.id == Reminder.occurrence_id)
+        .join(Enrollment, Enrollment.id == BatteryOccurrence.enrollment_id)
+        .where(Reminder.status == "planned", Reminder.due_at <= now)
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(limit)
+    ).all()
+    handled = 0
+    for reminder_id, occurrence_status, citizen_id, enrollment_status, unit_id in found:
+        if occurrence_status != "open" or enrollment_status == "ended":
+            # Closed since it was planned (submitted, expired, stopped): nothing to remind of.
+            if _claim(session, reminder_id, status="cancelled", cancelled_at=now, reason="closed"):
+                handled += 1
+            continue
+        if not _claim(session, reminder_id, status="sent", sent_at=now):
+            continue  # another tick has it
+        rows = policy.notify_citizen(
+            session,
+            citizen_id,
+            NOTICE_KIND,
+            link=CITIZEN_LINK,
+            coalesce_key=coalesce_key(citizen_id),
+            channels=channels,
+            now=now,
+            settings=settings,
+            care_unit_id=unit_id,
+        )
+        chosen = _chosen(rows)
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id)
+            .values(
+                notification_id=chosen.id if chosen is not None else None,
+                reason=None if chosen is not None else "merged",
+            )
+            .execution_options(synchronize_session=False)
+        )
+        handled += 1
+    return handled
 
 
 def tick(
     session: Session, now: datetime, channels: Mapping[str, Any], settings: Mapping[str, Any]
 ) -> int:
-    """Send the reminders that are due and still wanted."""
-    return 0
+    """Send the reminders that are due and still wanted, and raise the staff reminders whose day
+    has come. Returns how many rows were handled; the caller commits."""
+    limit = batch_size(settings)
+    handled = send_due(session, now, channels, settings, limit)
+    handled += staff.raise_due(session, now, channels, limit)
+    return handled
+
+
+def batch_size(settings: Mapping[str, Any]) -> int:
+    """``SOB_REMINDER_BATCH`` (a whole number from 1), else ``BATCH``."""
+    value = settings.get("SOB_REMINDER_BATCH")
+    try:
+        number = int(value) if value not in (None, "") else BATCH
+    except (TypeError, ValueError):
+        return BATCH
+    return number if number >= 1 else BATCH
+
+
+# Core wiring: connected once, when the package is imported, with strong references.
+events.occurrence_opened.connect(planning.on_occurrence_opened, weak=False)
+events.occurrence_closed.connect(planning.on_occurrence_closed, weak=False)
+events.enrollment_ended.connect(planning.on_enrollment_ended, weak=False)
+
+__all__ = [
+    "BATCH",
+    "batch_size",
+    "CITIZEN_LINK",
+    "cancel_for_enrollment",
+    "cancel_for_occurrence",
+    "coalesce_key",
+    "due_moment",
+    "plan",
+    "planning",
+    "rules_for",
+    "send_due",
+    "staff",
+    "tick",
+]

@@ -1,5 +1,6 @@
 """FHIR R4 exports for staff: a form as a Questionnaire, a submitted response as a
-QuestionnaireResponse (an export of a citizen's data, so it is audited)."""
+QuestionnaireResponse, a patient's activity plan as Goals and Observations (the last two are
+exports of a citizen's data, so they are audited)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, session
 
+from .. import activity
 from ..enrollments import staff_views
 from ..extensions import db
 from ..i18n import translate_error
 from ..interchange import fhir
+from ..interchange.fhir.activity import export_activity_plan
 from ..models import Form
 from ..types import LANGUAGES
 from .access import require
@@ -84,4 +87,21 @@ def questionnaire_response(enrollment_id: int, response_id: int):
     except fhir.FhirExportError as error:
         return _failed(error)
     audit_citizen("export", "form_response", enrollment.citizen_id, response=answer.id)
+    return _fhir_response(resource)
+
+
+@bp.route("/staff/patients/<id:enrollment_id>/activity-plan/fhir")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def activity_plan(enrollment_id: int):
+    """The patient's activity plan: a Bundle of a Goal per registration, an Observation per value."""
+    enrollment = staff_views.unit_enrollment(db.session, enrollment_id, session["care_unit_id"])
+    if enrollment is None:
+        abort(404)
+    plan = activity.plan_of(db.session, enrollment.id)
+    registrations = activity.registrations(db.session, plan, include_removed=True)
+    values = activity.values_of(db.session, [r.id for r in registrations])
+    resource = export_activity_plan(
+        plan, registrations, values, enrollment.citizen, base_url=_base_url()
+    )
+    audit_citizen("export", "activity_plan", enrollment.citizen_id, enrollment=enrollment.id)
     return _fhir_response(resource)

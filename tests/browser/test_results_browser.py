@@ -22,7 +22,7 @@ def test_the_flag_is_explained_and_the_chart_shows_every_band(page):
     expect(row.locator(".flag-count")).to_have_text("1 flagga")
     row.get_by_role("link", name="Per Andersson").click()
     flags = page.locator("section[aria-labelledby=flags-heading]")
-    expect(flags).to_contain_text("1 flagga")
+    expect(flags).to_contain_text("1 öppen flagga")
     expect(flags).to_contain_text("Fråga 9: ”Flera dagar” (1 poäng)")
     assert_accessible(page)
     page.goto(page.url + "/results/phq-9.total")

@@ -7,7 +7,7 @@ missing one. The design tool's preview (``web/preview.py``) renders the same tem
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
@@ -164,9 +164,14 @@ def program_overview(enrollment_id: int):
     enrollment.last_active_at = moment
     current_user.last_active_at = moment
     db.session.commit()
+    overview = enrollments.overview(db.session, enrollment, moment)
+    # the therapist's own welcome text to this citizen, if any, instead of the programme's
+    own_welcome = filled(enrollment.welcome or {})
+    if own_welcome:
+        overview = replace(overview, welcome=own_welcome)
     return render_template(
         "sob_core/citizen/programs/overview.html",
-        overview=enrollments.overview(db.session, enrollment, moment),
+        overview=overview,
         hide_progress=enrollment.hide_progress,
         links=Links(enrollment_id=enrollment.id),
         plain_text=plain_text,

@@ -8,7 +8,9 @@ import). The test-citizen preview lives in another blueprint at ``/design/versio
 
 from __future__ import annotations
 
-from . import editor, programs, publishing
+from . import batteries as batteries  # the draft's measurement batteries
+from . import editor, flag_rules, programs, publishing
+from . import reminders as reminders  # the draft's reminder rules
 from .common import bp
 
-__all__ = ["bp", "editor", "programs", "publishing"]
+__all__ = ["bp", "editor", "flag_rules", "programs", "publishing"]

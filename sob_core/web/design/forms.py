@@ -360,6 +360,31 @@ class FormItemForm(ItemForm):
         item["form_key"] = self.form_key.data
 
 
+class ActivityPlanItemForm(ItemForm):
+    """The item that leads the citizen to her activity plan (built per patient by staff)."""
+
+    body = TextAreaField(
+        lazy_gettext("Introduction (optional)"),
+        validators=[Optional(), MaxLength(100000)],
+        description=lazy_gettext(
+            "Shown above the link to the citizen's activity plan. The therapist builds each "
+            "patient's plan on the patient page."
+        ),
+    )
+
+    @classmethod
+    def initial(cls, item: Item) -> dict[str, Any]:
+        return {**super().initial(item), "body": swedish(item.text("body"))}
+
+    def apply(self, item: dict[str, Any], attach: Attach) -> None:
+        super().apply(item, attach)
+        body = with_swedish(item.get("body"), body_from_input(self.body.data or ""))
+        if body:
+            item["body"] = body
+        else:
+            item.pop("body", None)
+
+
 def item_form_class(kind: str) -> type[ItemForm]:
     """The editor form of an item kind, as the kinds table names it ("module:Class")."""
     module_name, _sep, class_name = KINDS[kind].editor_form.partition(":")

@@ -6,6 +6,7 @@ The patient lists, starting an enrollment and the patient page live in modules o
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -29,6 +30,7 @@ from wtforms.validators import InputRequired
 
 from ... import audit
 from ...enrollments import assignments, staff_views
+from ...enrollments.clock import local_date
 from ...extensions import db
 from ...forms import display_answer, specs
 from ...i18n import current_language
@@ -37,6 +39,7 @@ from ...models import (
     Enrollment,
     Form,
     ScaleTextPack,
+    Staff,
 )
 from ...types import local
 from ..access import require
@@ -73,7 +76,31 @@ def start():
         # The unit's patients with messages no one in the care team has read yet: one query.
         unread = messaging.unit_unread(db.session, unit_id)
         audit_list([row.citizen_id for row in unread], "unread_messages")
-    return render_template("sob_core/staff/start.html", unit=unit, roles=roles, unread=unread)
+    open_flags = start_flags(unit_id, roles)
+    filters = open_flags.get("flag_filters")
+    return render_template(
+        "sob_core/staff/start.html", unit=unit, roles=roles, unread=unread, **open_flags
+    ), (422 if filters is not None and filters.errors else 200)
+
+
+def start_flags(unit_id: int, roles: list[str]) -> dict[str, Any]:
+    """The start page's open flags of the unit, filtered as asked (kind, status, mine)."""
+    if not THERAPY_ROLES & set(roles):
+        return {"flag_rows": None}
+    from ...flags.queries import unit_open_flags
+    from .flags import FlagFilterForm
+
+    filters = FlagFilterForm(request.args, meta={"csrf": False})
+    valid = filters.validate()
+    rows = unit_open_flags(
+        db.session,
+        unit_id,
+        kind=filters.kind.data or None if valid else None,
+        status=filters.status.data or None if valid else None,
+        assigned_to=current_user.id if valid and filters.mine.data else None,
+    )
+    audit_list(sorted({row.flag.citizen_id for row in rows}), "open_flags")
+    return {"flag_rows": rows, "flag_filters": filters}
 
 
 @bp.route("/unit", methods=["GET", "POST"])
@@ -168,7 +195,18 @@ def response(enrollment_id: int, response_id: int):
     answer = staff_views.unit_response(db.session, enrollment, response_id, session["care_unit_id"])
     if answer is None:
         abort(404)
-    audit_citizen("read", "form_response", enrollment.citizen_id, response=answer.id)
+    from .overview import mark_read
+
+    first_read = answer.staff_read_at is None
+    if first_read:  # "Olästa formulär" until a staff member first opens it; stamped once
+        first_read = mark_read(db.session, answer.id, current_user.id, datetime.now(UTC))
+    # the audit event commits the stamp with it
+    audit_citizen(
+        "read", "form_response", enrollment.citizen_id, response=answer.id, first_read=first_read
+    )
+    if first_read:
+        db.session.refresh(answer)
+    read_by = db.session.get(Staff, answer.staff_read_by_id) if answer.staff_read_by_id else None
     registry = current_app.extensions["sob"].registry
     lang = current_language()
     rows = []
@@ -181,6 +219,8 @@ def response(enrollment_id: int, response_id: int):
         enrollment=enrollment,
         answer=answer,
         rows=rows,
+        read_by=read_by.name if read_by is not None else None,
+        read_on=local_date(answer.staff_read_at) if answer.staff_read_at else None,
     )
 
 
@@ -212,4 +252,4 @@ def scales():
 
 
 # The views of these modules register on ``bp``; imported last because they import from here.
-from . import lists, messages, new_enrollment, patient_page, settings  # noqa: E402, F401
+from . import activity, lists, messages, new_enrollment, patient_page, settings  # noqa: E402, F401

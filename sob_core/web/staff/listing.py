@@ -2,31 +2,30 @@
 
 Plain functions over a session and plain values (no Flask), so tests call them directly. One
 listing is two SQL statements whatever the number of patients: a count, and one page query that
-picks the page's enrollments in a CTE and counts their flagged results and their unread messages
-in grouped subqueries.
+picks the page's enrollments in a CTE and counts their open flags (per kind) and their unread
+messages in grouped subqueries.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from ...content.flag_rules import KINDS as FLAG_KINDS
 from ...content.schema import as_local_text
+from ...flags.queries import open_counts
 from ...messaging import unread_by_enrollment
 from ...models import (
     Citizen,
     Enrollment,
-    FormAssignment,
-    FormResponse,
     Program,
     ProgramVersion,
-    Result,
 )
 from ...types import LocalText
 
@@ -97,6 +96,8 @@ class PatientRow:
     version_label: str | None
     flags: int
     unread_messages: int = 0  # the patient's messages no one in the care team has read
+    #: open flags per kind (only kinds with any), in ``FLAG_KINDS`` order
+    flag_kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def formatted_personnummer(self) -> str:
@@ -203,24 +204,8 @@ def patient_page(
         .offset((page - 1) * PAGE_SIZE)
         .cte("page")
     )
-    # Flagged results of the page's enrollments only: found through the result's citizen index,
-    # tied to the enrollment by the assignment the response answered.
-    flagged = (
-        select(
-            FormAssignment.enrollment_id.label("enrollment_id"),
-            func.count(Result.id).label("flags"),
-        )
-        .select_from(Result)
-        .join(FormResponse, FormResponse.id == Result.response_id)
-        .join(FormAssignment, FormAssignment.id == FormResponse.assignment_id)
-        .where(
-            Result.citizen_id.in_(select(chosen.c.citizen_id)),
-            FormAssignment.enrollment_id.in_(select(chosen.c.id)),
-            func.json_array_length(Result.flags) > literal(0),
-        )
-        .group_by(FormAssignment.enrollment_id)
-        .subquery("flagged")
-    )
+    # The page's open flags (Flag cases), in total and per kind: one grouped subquery.
+    flagged = open_counts(select(chosen.c.id)).subquery("flagged")
     unread = unread_by_enrollment("staff", 0, select(chosen.c.id)).subquery("unread")
     statement = (
         select(
@@ -237,6 +222,7 @@ def patient_page(
             ProgramVersion.major,
             ProgramVersion.minor,
             func.coalesce(flagged.c.flags, 0).label("flags"),
+            *(flagged.c[f"kind_{kind}"] for kind in FLAG_KINDS),
             func.coalesce(unread.c.unread, 0).label("unread_messages"),
         )
         .select_from(Enrollment)
@@ -266,6 +252,11 @@ def patient_page(
             program_key=row.program_key,
             version_label=f"{row.major}.{row.minor}" if row.major is not None else None,
             flags=int(row.flags or 0),
+            flag_kinds={
+                kind: int(row._mapping[f"kind_{kind}"] or 0)
+                for kind in FLAG_KINDS
+                if row._mapping[f"kind_{kind}"]
+            },
             unread_messages=int(row.unread_messages or 0),
         )
         for row in session.execute(statement)

@@ -39,6 +39,7 @@ from . import (
     reminders,
     unit_enrollment,
 )
+from . import overview as hantera
 from .new_enrollment import unit_therapists
 from .texts import (
     content_titles,
@@ -52,6 +53,7 @@ from .texts import (
 TABS = (
     ("patient", lazy_gettext("Manage")),
     ("patient_results", lazy_gettext("Results")),
+    ("patient_activity", lazy_gettext("Activity plan")),
     ("patient_messages", lazy_gettext("Messages")),
     ("patient_timeline", lazy_gettext("Timeline")),
     ("patient_events", lazy_gettext("Events")),
@@ -161,19 +163,26 @@ def _module_rows(views, hidden_keys: set[str]) -> list[ModuleRow]:
 @bp.route("/patients/<id:enrollment_id>")
 @require("staff", roles=THERAPY_ROLES, unit_scoped=True)
 def patient(enrollment_id: int):
+    return render_patient(unit_enrollment(enrollment_id))
+
+
+def render_patient(enrollment: Enrollment, welcome: hantera.WelcomeForm | None = None) -> str:
+    """The Hantera tab of the unit's ``enrollment`` (``welcome``: a refused welcome text form)."""
     enrollments = _enrollments()
-    enrollment = unit_enrollment(enrollment_id)
     citizen = enrollment.citizen
+    unit_id = session["care_unit_id"]
     audit_citizen("read", "patient", citizen.id, enrollment=enrollment.id)
     now = _now()
     # An ended enrollment is shown as it stood when it ended: its days stop counting.
     at = enrollment.ended_at if enrollment.status == "ended" and enrollment.ended_at else now
     program = None
+    programme_welcome: dict[str, str] = {}
     if enrollment.program_version_id is not None:
         if enrollments.refresh(db.session, enrollment, now):
             db.session.commit()  # modules whose time has come open for staff too
         seen = staff_views.staff_overview(db.session, enrollment, at)
         overview = seen.overview
+        programme_welcome = overview.welcome
         program = {
             "overview": overview,
             "current": _module_rows(overview.current, seen.hidden),
@@ -183,7 +192,7 @@ def patient(enrollment_id: int):
     last_active_days = None
     if enrollment.last_active_at is not None:
         last_active_days = max(0, enrollments.days_between(enrollment.last_active_at, now))
-    sent = staff_views.assigned_forms(db.session, enrollment, session["care_unit_id"])
+    sent = staff_views.assigned_forms(db.session, enrollment, unit_id)
     form = AssignForm()
     form.form_id.label.text = _("Form")
     form.form_id.choices = assignable_forms(current_app.extensions["sob"].registry)
@@ -205,7 +214,11 @@ def patient(enrollment_id: int):
         form=form,
         action_form=ActionForm(),
         therapist_form=therapist_form,
-        results=series_list(citizen, citizen_view=False, care_unit_id=session["care_unit_id"]),
+        results=series_list(citizen, citizen_view=False, care_unit_id=unit_id),
+        unread=hantera.unread_forms(db.session, enrollment, unit_id),
+        linked=hantera.linked_enrollments(db.session, enrollment, unit_id),
+        welcome_form=welcome or hantera.welcome_form(enrollment),
+        programme_welcome=programme_welcome,
         **flags.panel(enrollment),
         **batteries.panel(enrollment),
         **reminders.panel(enrollment),

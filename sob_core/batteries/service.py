@@ -1,0 +1,355 @@
+"""Battery schedules of an enrollment and their occurrences: planning, opening, closing.
+
+A schedule keeps only its next occurrence as a ``planned`` row: when one opens, the next one is
+written (so the table grows with what happened, never ahead of time). Every move of an
+occurrence is one conditional UPDATE (``WHERE status = ...``); only the caller whose UPDATE
+changed the row goes on (hands out forms, sends the signal), so two ticks never do it twice.
+Time is always a parameter (``now``, timezone-aware UTC).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .. import events
+from ..enrollments._rows import changed_rows
+from ..models import (
+    BatteryOccurrence,
+    BatterySchedule,
+    CareUnit,
+    Enrollment,
+    Form,
+    FormAssignment,
+    FormVersion,
+)
+from ..models.followup import DEFAULT_TIME_ZONE
+from . import schedule as sched
+
+log = logging.getLogger(__name__)
+
+#: triggers a schedule can have (``once``: one occurrence at a date staff chose)
+TRIGGERS = ("enrollment_start", "module_start", "repeat", "once", "extra")
+ONE_OFF = ("enrollment_start", "module_start", "extra")
+LIVE = ("planned", "open")
+
+
+class BatteryError(ValueError):
+    """A staff request that cannot be done; ``code`` names why."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+def unit_zone(session: Session, enrollment: Enrollment) -> str:
+    unit = session.get(CareUnit, enrollment.care_unit_id)
+    return (unit.time_zone if unit is not None else None) or DEFAULT_TIME_ZONE
+
+
+def latest_versions(session: Session, keys: Iterable[str]) -> dict[str, int]:
+    """form key -> id of its latest version (the forms that exist)."""
+    wanted = sorted(set(keys))
+    out: dict[str, tuple[int, int]] = {}
+    if not wanted:
+        return {}
+    for key, version_id, number in session.execute(
+        select(Form.key, FormVersion.id, FormVersion.version)
+        .join(FormVersion, FormVersion.form_id == Form.id)
+        .where(Form.key.in_(wanted))
+    ):
+        if key not in out or out[key][1] < number:
+            out[key] = (version_id, number)
+    return {key: pair[0] for key, pair in out.items()}
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+
+def _written(session: Session, schedule: BatterySchedule) -> tuple[int, int]:
+    """(highest number used, how many occurrences were not cancelled)."""
+    top, kept = session.execute(
+        select(
+            func.coalesce(func.max(BatteryOccurrence.number), 0),
+            func.count(BatteryOccurrence.id).filter(BatteryOccurrence.status != "cancelled"),
+        ).where(BatteryOccurrence.schedule_id == schedule.id)
+    ).one()
+    return int(top), int(kept)
+
+
+def _write(
+    session: Session,
+    schedule: BatterySchedule,
+    wall: datetime,
+    number: int,
+    opens_at: datetime | None = None,
+) -> BatteryOccurrence:
+    at = sched.moments(wall, schedule.time_zone, schedule.due_days, schedule.expire_days)
+    enrollment = session.get(Enrollment, schedule.enrollment_id)
+    assert enrollment is not None  # a schedule's enrollment exists (foreign key)
+    occurrence = BatteryOccurrence(
+        schedule_id=schedule.id,
+        enrollment_id=schedule.enrollment_id,
+        citizen_id=enrollment.citizen_id,
+        number=number,
+        planned_local=sched.local_text(wall),
+        time_zone=schedule.time_zone,
+        opens_at=opens_at or at.opens_at,
+        due_at=at.due_at,
+        expires_at=at.expires_at,
+        status="planned",
+    )
+    session.add(occurrence)
+    session.flush()
+    return occurrence
+
+
+def plan_from(
+    session: Session, schedule: BatterySchedule, wall: datetime, now: datetime
+) -> BatteryOccurrence | None:
+    """Write the schedule's occurrence at ``wall`` (or the first later one not yet expired)."""
+    if schedule.status != "active":
+        return None
+    top, kept = _written(session, schedule)
+    if schedule.count is not None and kept >= schedule.count:
+        return None
+    every = schedule.every_days
+    if every:
+        for _ in range(10000):  # skip what would already be over (a start date long ago)
+            expires = sched.to_utc(sched.plus_days(wall, schedule.expire_days), schedule.time_zone)
+            if expires > now:
+                break
+            wall = sched.plus_days(wall, every)
+    return _write(session, schedule, wall, top + 1)
+
+
+def first_wall(schedule: BatterySchedule) -> datetime:
+    start = schedule.start_date or date.today()
+    return datetime.combine(start, sched.parse_time(schedule.local_time))
+
+
+def create(
+    session: Session,
+    enrollment: Enrollment,
+    *,
+    trigger: str,
+    form_keys: list[str],
+    now: datetime,
+    battery_key: str | None = None,
+    name: Mapping[str, str] | None = None,
+    module_key: str | None = None,
+    start_date: date | None = None,
+    every_days: int | None = None,
+    local_time: str = "08:00",
+    count: int | None = None,
+    due_days: int = 3,
+    expire_days: int = 7,
+    created_by_id: int | None = None,
+    at: datetime | None = None,
+) -> BatterySchedule:
+    """A schedule for the enrollment and its first planned occurrence.
+
+    One-off triggers (enrollment start, module start, extra) open at ``at`` (default ``now``);
+    ``once`` and ``repeat`` at ``local_time`` on ``start_date`` (then every ``every_days``).
+    """
+    if trigger not in TRIGGERS:
+        raise BatteryError("trigger", f"unknown trigger {trigger!r}")
+    if not form_keys:
+        raise BatteryError("no_forms", "a battery needs at least one form")
+    sched.parse_time(local_time)
+    zone_name = unit_zone(session, enrollment)
+    moment = at or now
+    if trigger in ONE_OFF:
+        start_date = sched.wall_time(moment, zone_name).date()
+        every_days, count = None, 1
+    elif trigger == "once":
+        every_days, count = None, 1
+    if start_date is None:
+        raise BatteryError("no_start", "the schedule needs a start date")
+    schedule = BatterySchedule(
+        enrollment_id=enrollment.id,
+        battery_key=battery_key,
+        name=dict(name or {}),
+        form_keys=list(form_keys),
+        trigger=trigger,
+        module_key=module_key,
+        start_date=start_date,
+        every_days=every_days,
+        local_time=local_time,
+        time_zone=zone_name,
+        count=count,
+        due_days=due_days,
+        expire_days=expire_days,
+        status="active",
+        created_at=now,
+        created_by_id=created_by_id,
+    )
+    session.add(schedule)
+    session.flush()
+    if trigger in ONE_OFF:
+        _write(session, schedule, sched.wall_time(moment, zone_name), 1, opens_at=moment)
+    else:
+        plan_from(session, schedule, first_wall(schedule), now)
+    return schedule
+
+
+# --- moving occurrences on -------------------------------------------------------------------------
+
+
+def _move(session: Session, occurrence_id: int, old: str, **values: Any) -> bool:
+    result = session.execute(
+        update(BatteryOccurrence)
+        .where(BatteryOccurrence.id == occurrence_id, BatteryOccurrence.status == old)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return changed_rows(result) == 1
+
+
+def _fresh(session: Session, occurrence_id: int) -> BatteryOccurrence:
+    return session.scalars(
+        select(BatteryOccurrence)
+        .where(BatteryOccurrence.id == occurrence_id)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def open_occurrence(
+    session: Session, occurrence_id: int, now: datetime, versions: dict[str, int] | None = None
+) -> bool:
+    """planned → open: hand out the forms, plan the next one, send ``occurrence_opened``.
+
+    True for the caller whose UPDATE opened it. ``versions`` caches form key -> latest version id.
+    """
+    if not _move(session, occurrence_id, "planned", status="open", opened_at=now):
+        return False
+    occurrence = _fresh(session, occurrence_id)
+    schedule = occurrence.schedule
+    keys = [str(k) for k in schedule.form_keys or []]
+    cache = versions if versions is not None else {}
+    missing = [k for k in keys if k not in cache]
+    if missing:
+        cache.update(latest_versions(session, missing))
+    for key in keys:
+        version_id = cache.get(key)
+        if version_id is None:
+            log.warning("battery schedule %s: there is no form %s", schedule.id, key)
+            continue
+        session.add(
+            FormAssignment(
+                citizen_id=occurrence.citizen_id,
+                enrollment_id=occurrence.enrollment_id,
+                form_version_id=version_id,
+                assigned_by_id=schedule.created_by_id if schedule.trigger == "extra" else None,
+                status="open",
+                assigned_at=now,
+                occurrence_id=occurrence.id,
+            )
+        )
+    if schedule.every_days:
+        wall = sched.plus_days(sched.parse_local(occurrence.planned_local), schedule.every_days)
+        plan_from(session, schedule, wall, now)
+    session.flush()
+    events.occurrence_opened.send(
+        session,
+        occurrence_id=occurrence.id,
+        enrollment_id=occurrence.enrollment_id,
+        citizen_id=occurrence.citizen_id,
+        at=now,
+    )
+    return True
+
+
+def _close_assignments(session: Session, occurrence_id: int) -> None:
+    session.execute(
+        update(FormAssignment)
+        .where(FormAssignment.occurrence_id == occurrence_id, FormAssignment.status == "open")
+        .values(status="closed")
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _finish_schedule(session: Session, schedule_id: int) -> None:
+    """A schedule with nothing planned or open left, and nothing more to plan, is done."""
+    live = session.scalar(
+        select(func.count(BatteryOccurrence.id)).where(
+            BatteryOccurrence.schedule_id == schedule_id, BatteryOccurrence.status.in_(LIVE)
+        )
+    )
+    if live:
+        return
+    session.execute(
+        update(BatterySchedule)
+        .where(BatterySchedule.id == schedule_id, BatterySchedule.status == "active")
+        .values(status="done")
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _closed(session: Session, occurrence: BatteryOccurrence, status: str, now: datetime) -> None:
+    events.occurrence_closed.send(
+        session,
+        occurrence_id=occurrence.id,
+        enrollment_id=occurrence.enrollment_id,
+        citizen_id=occurrence.citizen_id,
+        status=status,
+        at=now,
+    )
+
+
+def expire_occurrence(session: Session, occurrence_id: int, now: datetime) -> bool:
+    """open → missed: its open forms are taken back; ``occurrence_closed(status="missed")``."""
+    if not _move(session, occurrence_id, "open", status="missed", closed_at=now):
+        return False
+    _close_assignments(session, occurrence_id)
+    occurrence = _fresh(session, occurrence_id)
+    _finish_schedule(session, occurrence.schedule_id)
+    _closed(session, occurrence, "missed", now)
+    return True
+
+
+def complete_if_done(session: Session, occurrence_id: int, now: datetime) -> bool:
+    """open → done when every form of the occurrence is submitted."""
+    left = session.scalar(
+        select(func.count(FormAssignment.id)).where(
+            FormAssignment.occurrence_id == occurrence_id, FormAssignment.status == "open"
+        )
+    )
+    if left or not _move(session, occurrence_id, "open", status="done", closed_at=now):
+        return False
+    occurrence = _fresh(session, occurrence_id)
+    _finish_schedule(session, occurrence.schedule_id)
+    _closed(session, occurrence, "done", now)
+    return True
+
+
+def cancel_live(
+    session: Session,
+    now: datetime,
+    *,
+    schedule_id: int | None = None,
+    enrollment_id: int | None = None,
+    only_planned: bool = False,
+) -> int:
+    """Cancel a schedule's (or an enrollment's) planned and open occurrences; how many."""
+    query = select(BatteryOccurrence.id, BatteryOccurrence.status).where(
+        BatteryOccurrence.status.in_(("planned",) if only_planned else LIVE)
+    )
+    if schedule_id is not None:
+        query = query.where(BatteryOccurrence.schedule_id == schedule_id)
+    if enrollment_id is not None:
+        query = query.where(BatteryOccurrence.enrollment_id == enrollment_id)
+    done = 0
+    for occurrence_id, status in session.execute(query.order_by(BatteryOccurrence.id)).all():
+        if not _move(session, occurrence_id, status, status="cancelled", closed_at=now):
+            continue
+        if status == "open":
+            _close_assignments(session, occurrence_id)
+        _closed(session, _fresh(session, occurrence_id), "cancelled", now)
+        done += 1
+    return done
