@@ -1,4 +1,5 @@
-"""`make bench`: patient list, patient page, messages tab, start page, citizen overview, at scale.
+"""`make bench`: patient list, patient page, messages tab, start page, citizen overview, at scale;
+then the follow-up tick at two sizes and a week of reminders through RQ workers (followup.py).
 
 Generates (or reuses) a data set of 60,000 enrollments across 300 care units, serves the app
 through a real HTTP server on 127.0.0.1 (werkzeug in a thread), signs in through the demo
@@ -7,7 +8,8 @@ requests, beside a bare Flask endpoint measured the same way in the same run. Al
 number of SQL statements one request of each page makes. Nothing leaves the loopback interface.
 
     python benchmarks/run.py                       # the national scale
-    python benchmarks/run.py --enrollments 2000 --units 20 --requests 50   # a quick run
+    python benchmarks/run.py --enrollments 2000 --units 20 --requests 50 --parts pages  # quick
+    python benchmarks/run.py --parts tick,week     # only the follow-up (see followup.py)
 
 SOB_BENCH_DATABASE_URL=postgresql+psycopg://... runs on PostgreSQL instead of a SQLite file under
 benchmarks/output/ (the database is emptied and filled; never point it at real data).
@@ -333,10 +335,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests first")
     parser.add_argument("--output", type=Path, default=HERE / "output", help="data set folder")
     parser.add_argument("--rebuild", action="store_true", help="build the data set even if kept")
-    args = parser.parse_args(argv)
-    if args.units < 2 or args.enrollments < args.units:
-        parser.error("need at least 2 units and one enrollment per unit")
+    parser.add_argument(
+        "--parts",
+        default="pages,tick,week",
+        help="which benchmarks: pages, tick, week (comma-separated; default all)",
+    )
+    import followup
 
+    followup.add_arguments(parser)
+    args = parser.parse_args(argv)
+    parts = {part.strip() for part in args.parts.split(",") if part.strip()}
+    if not parts <= {"pages", "tick", "week"}:
+        parser.error("--parts: pages, tick and/or week")
+    if "pages" in parts:
+        if args.units < 2 or args.enrollments < args.units:
+            parser.error("need at least 2 units and one enrollment per unit")
+        pages(args)
+    return followup.run(args, parts & {"tick", "week"})
+
+
+def pages(args: argparse.Namespace) -> None:
+    """The pages at scale: patient list, patient page, messages tab, start page, citizen overview."""
     plan = Plan(enrollments=args.enrollments, units=args.units)
     output: Path = args.output
     output.mkdir(parents=True, exist_ok=True)
@@ -407,7 +426,6 @@ def main(argv: list[str] | None = None) -> int:
         "one client, werkzeug server on 127.0.0.1"
     )
     print(table(results))
-    return 0
 
 
 if __name__ == "__main__":
