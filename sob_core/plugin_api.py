@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from .access_rules import public, require
+from .palette import PALETTE, check_colour, contrast_ratio
 from .scoring import (
     ItemFlag,
     band_for,
@@ -118,6 +119,7 @@ def demo_people(audience: str) -> list[tuple[str, str, str]]:
 
 
 __all__ = [
+    "PALETTE",
     "AnswerProblem",
     "Band",
     "ComputedResult",
@@ -141,8 +143,10 @@ __all__ = [
     "band_for",
     "bands_for",
     "check_choice_answers",
+    "check_colour",
     "check_number_answers",
     "complete_login",
+    "contrast_ratio",
     "context_sex",
     "demo_people",
     "exact",

@@ -50,6 +50,10 @@ CONTRACT = {
     "mean",
     "round_half_away",
     "simple_sum_scale",
+    # the band colours
+    "PALETTE",
+    "check_colour",
+    "contrast_ratio",
     # access declarations for a plugin's views
     "public",
     "require",
