@@ -2,7 +2,8 @@
 
 This package is a facade over modules with one job each: ``definitions`` (question specs,
 validation, creating forms, scale forms), ``skip_logic``, ``answers`` (cleaning and showing
-answers) and ``submission`` (drafts, submitting). Scoring a response belongs to
+answers), ``submission`` (a citizen's draft answers, submitting) and ``drafts`` (the design
+tool's form drafts, published as new versions). Scoring a response belongs to
 ``sob_core.results.pipeline``; rendering a form as a FlaskForm to ``sob_core.web.forms_rendering``.
 Nothing here imports Flask, and nothing here imports enrollments: a submission is announced with
 ``events.response_submitted``.
@@ -26,6 +27,7 @@ from .definitions import scale_questions as scale_questions
 from .definitions import scale_texts as scale_texts
 from .definitions import specs as specs
 from .definitions import validate_definition as validate_definition
+from .drafts import DraftConflict as DraftConflict
 from .skip_logic import condition_holds as condition_holds
 from .skip_logic import visible_keys as visible_keys
 from .submission import open_response as open_response

@@ -17,6 +17,7 @@ from .followup import (
 from .forms import (
     Form,
     FormAssignment,
+    FormDraft,
     FormResponse,
     FormVersion,
     Result,
@@ -56,6 +57,7 @@ __all__ = [
     "Enrollment",
     "Form",
     "FormAssignment",
+    "FormDraft",
     "FormResponse",
     "FormVersion",
     "Result",

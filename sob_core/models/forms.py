@@ -50,6 +50,36 @@ class FormVersion(Base):
     form: Mapped[Form] = relationship(back_populates="versions")
 
 
+class FormDraft(Base):
+    """A form being built or edited in the design tool: the one mutable copy of a form.
+
+    A new form exists only as a draft (``form_id`` None) until it is first published; editing a
+    published form starts a draft from its latest version (``based_on_version``). Publishing
+    writes a new immutable ``FormVersion`` and deletes the draft, so nothing that gives forms to
+    citizens ever sees a draft. ``revision`` goes up with every save: a save naming an older
+    revision is refused (two designers never overwrite each other unseen).
+    """
+
+    __tablename__ = "form_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    form_id: Mapped[int | None] = mapped_column(ForeignKey("form.id"), unique=True)
+    care_unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"), index=True)
+    based_on_version: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[dict] = mapped_column(JSONType, default=dict)
+    intro: Mapped[dict] = mapped_column(JSONType, default=dict)
+    scale_id: Mapped[str | None] = mapped_column(String(64))
+    definition: Mapped[dict] = mapped_column(JSONType, default=dict)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    form: Mapped[Form | None] = relationship()
+
+
 @event.listens_for(FormVersion, "before_update")
 def _versions_are_immutable(mapper, connection, target) -> None:
     raise RuntimeError("a form version never changes; create a new version instead")
