@@ -11,13 +11,19 @@ from sqlalchemy import delete, func, insert, select
 from sob_core import enrollments, events
 from sob_core.extensions import db
 from sob_core.models import (
+    ActivityPlan,
+    ActivityRegistration,
+    ActivityValue,
     AuditEvent,
+    BatteryOccurrence,
+    BatterySchedule,
     Bookmark,
     CareUnit,
     Citizen,
     Enrollment,
     EnrollmentEvent,
     EnrollmentModule,
+    Flag,
     Form,
     FormAssignment,
     FormResponse,
@@ -25,8 +31,10 @@ from sob_core.models import (
     Program,
     ProgramCatalogue,
     ProgramVersion,
+    Reminder,
     Result,
     Staff,
+    StaffReminder,
 )
 from sob_core.testing import csrf_from
 
@@ -133,9 +141,17 @@ def start(
 def forget_demo_enrollments() -> None:
     """The demo data set's enrollments fill the lists; these tests bring their own."""
     for model in (
+        Flag,
+        Reminder,
+        StaffReminder,
+        ActivityValue,
+        ActivityRegistration,
+        ActivityPlan,
         Result,
         FormResponse,
         FormAssignment,
+        BatteryOccurrence,
+        BatterySchedule,
         Bookmark,
         ItemProgress,
         EnrollmentEvent,
