@@ -336,6 +336,9 @@ class FormInfo:
     version: int
     scale_id: str | None
     questions: Sequence[QuestionSpec]
+    #: the form's result definitions (``definition["results"]``): those with a ``method`` are
+    #: the form's own results, which the core computes (``sob_core.forms.own_results``)
+    results: Sequence[Mapping[str, Any]] = ()
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ PHRASES: dict[str, str] = {
     "module": N_("Module %(number)s"),
     "module_titled": N_("Module %(number)s (%(title)s)"),
     "item": N_("item %(number)s"),
+    "question": N_("Question %(key)s"),
     "in_module": "%(module)s › %(item)s",
     "the_name": N_("the name"),
     "the_description": N_("the description"),

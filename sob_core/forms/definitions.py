@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from ..models import Form, FormVersion, ScaleTextPack
 from ..plugins import Registry
 from ..types import FormInfo, QuestionSpec, Scale
+from . import own_results
+from .question_media import QuestionMediaError, clean_media, media_ids, media_kinds
 
 
 class FormDefinitionError(ValueError):
@@ -49,12 +51,25 @@ def form_info(version: FormVersion) -> FormInfo:
         version=version.version,
         scale_id=version.scale_id,
         questions=tuple(specs(version)),
+        results=tuple(version.definition.get("results") or ()),
     )
 
 
 def validate_definition(
-    definition: Mapping[str, Any], registry: Registry, lang: str = "sv"
+    definition: Mapping[str, Any],
+    registry: Registry,
+    lang: str = "sv",
+    *,
+    media: Mapping[int, str] | None = None,
+    scale_form: bool = False,
 ) -> None:
+    """Refuse a definition that cannot be used, saying why.
+
+    ``media`` are the kinds of the existing media files (``question_media.media_kinds``): with
+    them a question's media must name real files of the right kind; without, only its shape is
+    checked. ``scale_form``: the form administers a scale (so it has no results of its own).
+    The results' and the media's coded errors are the ``__cause__`` of the error raised.
+    """
     questions = definition.get("questions")
     if not isinstance(questions, list) or not questions:
         raise FormDefinitionError("a form needs at least one question")
@@ -85,10 +100,24 @@ def validate_definition(
                 )
             if not ({"equals", "in", "min"} & set(condition)):
                 raise FormDefinitionError(f"question {key!r}: show_if needs equals, in or min")
+        if question.get("media") is not None:
+            try:
+                clean_media(key, question["media"], media)
+            except QuestionMediaError as error:
+                raise FormDefinitionError(str(error)) from error
         seen.append(key)
-    for result in definition.get("results", []):
-        if not isinstance(result, Mapping) or not result.get("key"):
-            raise FormDefinitionError("every result definition needs a key")
+    question_specs = [
+        QuestionSpec(
+            key=q["key"], type=q["type"], label=q.get("label", {}), config=q.get("config", {})
+        )
+        for q in questions
+    ]
+    try:
+        own_results.validate_results(
+            definition.get("results", []), question_specs, registry, scale_form=scale_form
+        )
+    except own_results.OwnResultError as error:
+        raise FormDefinitionError(str(error)) from error
 
 
 def create_form(
@@ -105,7 +134,12 @@ def create_form(
 ) -> FormVersion:
     """Create a form, or a new version of it when the key exists (versions never change)."""
     definition = {"questions": list(questions), "results": list(results)}
-    validate_definition(definition, registry)
+    validate_definition(
+        definition,
+        registry,
+        media=media_kinds(session, media_ids(definition)),
+        scale_form=scale_id is not None,
+    )
     if scale_id is not None and scale_id not in registry.scales:
         raise FormDefinitionError(f"the scale {scale_id!r} is not installed")
     form = session.scalar(select(Form).where(Form.key == key))

@@ -1,7 +1,8 @@
 """Result scoring: a response's results from its form's scale and from every plugin.
 
-The core scores a form that carries a scale with that scale's own ``score``; then every plugin's
-``sob_score_response`` may add computed results (such as a sleep diary's efficiency). This
+The core scores a form that carries a scale with that scale's own ``score``, and a form's own
+results (a sum, a mean or a formula with bands, ``forms.own_results``) under
+``<form key>.<result key>``; then every plugin's ``sob_score_response`` may add computed results (such as a sleep diary's efficiency). This
 module computes results from answers (no database); ``pipeline`` stores them for a submitted
 response and sends ``events.result_recorded``; ``charts`` reads them back as series.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..forms import own_results
 from ..plugins import PluginHost
 from ..types import ComputedResult, FormInfo, Scale
 
@@ -56,6 +58,19 @@ def compute_results(
                         label=sub.label,
                     )
                 )
+    for definition in form.results:
+        if not own_results.is_own(definition):
+            continue
+        # an answer missing (unanswered, or hidden by skip logic) gives no value, never a guess
+        value, band = own_results.compute(definition, form.questions, host.registry, answers)
+        results.append(
+            ComputedResult(
+                key=own_results.stored_key(form.key, str(definition["key"])),
+                value=value,
+                band=None if band is None else str(band["slug"]),
+                label=dict(definition.get("label") or {}),
+            )
+        )
     for batch in host.hook.sob_score_response(form=form, answers=answers, context=context):
         results.extend(batch or ())
     seen: set[str] = set()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from .. import events
 from ..forms.answers import payloads
+from ..forms import own_results
 from ..forms.definitions import form_info
 from ..models import (
     Citizen,
@@ -71,7 +72,12 @@ def score(session: Session, host: PluginHost, response: FormResponse) -> list[Re
     response.scoring_error = None
     response.scoring_failed_at = None
     visible = {
-        r["key"]: bool(r.get("citizen_visible")) for r in version.definition.get("results", [])
+        (
+            own_results.stored_key(version.form.key, r["key"])
+            if own_results.is_own(r)
+            else r["key"]
+        ): bool(r.get("citizen_visible"))
+        for r in version.definition.get("results", [])
     }
     for old in list(response.results):
         session.delete(old)

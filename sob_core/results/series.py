@@ -18,7 +18,9 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ..enrollments.staff_views import given_at_unit
-from ..models import Citizen, Form, FormVersion, Result
+from ..forms import own_results
+from ..models import Citizen, Form, FormResponse, FormVersion, Result
+from ..palette import resolve_colour
 from ..plugins import Registry
 from ..types import LANGUAGES, Band, Subscale, local
 
@@ -37,6 +39,66 @@ class Series:
     step: float | None = None
     minimum: float | None = None
     maximum: float | None = None
+    #: a form's own result: each value's band as the form version it answered defined it (a
+    #: later version may rename or move its bands; a stored value keeps its own), by result id
+    point_bands: dict[int, Band] = field(default_factory=dict)
+
+    def band_of(self, point: Result) -> Band | None:
+        return self.point_bands.get(point.id) or self.band_by_slug.get(point.band or "")
+
+
+def own_bands(definition: Mapping[str, Any]) -> tuple[Band, ...]:
+    """The bands of a form's own result as ``types.Band`` (staff text as the clinician's)."""
+    return tuple(
+        Band(
+            slug=str(band["slug"]),
+            label=dict(band.get("label") or {}),
+            colour=resolve_colour(str(band.get("colour", ""))),
+            lower=band.get("lower"),
+            upper=band.get("upper"),
+            explanation=dict(band.get("staff_text") or {}),
+            citizen_explanation=dict(band.get("citizen_text") or {}),
+        )
+        for band in definition.get("bands") or []
+    )
+
+
+def own_definition(session: Session, key: str) -> Mapping[str, Any] | None:
+    """The definition of the own result stored under ``key`` (``<form>.<result>``), from the
+    newest version of its form that defines it; None when ``key`` is no form's own result."""
+    form_key, _, result_key = key.rpartition(".")
+    if not form_key:
+        return None
+    versions = session.scalars(
+        select(FormVersion)
+        .join(Form, Form.id == FormVersion.form_id)
+        .where(Form.key == form_key)
+        .order_by(FormVersion.version.desc())
+    )
+    for version in versions:
+        for result in version.definition.get("results") or []:
+            if own_results.is_own(result) and result.get("key") == result_key:
+                return result
+    return None
+
+
+def _point_bands(session: Session, key: str, points: list[Result]) -> dict[int, Band]:
+    """Each value's band from the own result's definition in the version its response answered."""
+    result_key = key.rpartition(".")[2]
+    rows = session.execute(
+        select(Result.id, Result.band, FormVersion.definition)
+        .join(FormResponse, FormResponse.id == Result.response_id)
+        .join(FormVersion, FormVersion.id == FormResponse.form_version_id)
+        .where(Result.id.in_([p.id for p in points if p.band]))
+    )
+    found: dict[int, Band] = {}
+    for result_id, slug, definition in rows:
+        for result in (definition or {}).get("results") or []:
+            if own_results.is_own(result) and result.get("key") == result_key:
+                band = next((b for b in own_bands(result) if b.slug == slug), None)
+                if band is not None:
+                    found[result_id] = band
+    return found
 
 
 def subscale_for(registry: Registry, key: str) -> Subscale | None:
@@ -107,6 +169,20 @@ def load_series(
         return None
     sub = subscale_for(registry, key)
     bands: tuple[Band, ...] = sub.bands_for(context) if sub is not None else ()
+    own = own_definition(session, key) if sub is None else None
+    if own is not None:
+        decimals = own.get("decimals", own_results.DEFAULT_DECIMALS)
+        bands = own_bands(own)
+        return Series(
+            key,
+            dict(own.get("label") or {}) or {"sv": key},
+            dict(own.get("explanation") or {}),
+            points,
+            bands,
+            {band.slug: band for band in bands},
+            step=10.0 ** -int(decimals) if decimals else 1.0,
+            point_bands=_point_bands(session, key, points),
+        )
     # The form's own result definition speaks to the reader first; the scale's texts come next.
     label: dict[str, str] = {}
     explanation: dict[str, str] = {}
@@ -150,6 +226,15 @@ def _every_band(bands: tuple[Band, ...], sub: Subscale | None) -> dict[str, Band
         for band in variant:
             found.setdefault(band.slug, band)
     return found
+
+
+def result_label(session: Session, registry: Registry, key: str) -> dict[str, str] | None:
+    """A result key's name: its scale's, or the form's own result's label."""
+    label = scale_label(registry, key)
+    if label is None:
+        own = own_definition(session, key)
+        label = dict(own.get("label") or {}) if own is not None else None
+    return label
 
 
 def form_titles(session: Session, form_ids: set[int]) -> dict[int, dict[str, str]]:

@@ -36,7 +36,7 @@ def series_list(
     rows = []
     keys = results_series.series_keys(db.session, citizen.id, citizen_view, care_unit_id)
     for key, count in keys:
-        label = results_series.scale_label(registry, key) or {"sv": key, "en": key}
+        label = results_series.result_label(db.session, registry, key) or {"sv": key, "en": key}
         rows.append((key, count, label))
     return rows
 
@@ -115,6 +115,9 @@ def render_series(
         citizen_view=citizen_view,
         legend=band_legend(series, citizen_view),
         ranges={band.slug: band_range(band, series) for band in series.band_by_slug.values()},
+        point_ranges={
+            point_id: band_range(band, series) for point_id, band in series.point_bands.items()
+        },
         value_text=lambda value: format_value(value, series.step),
         figure_json=json.dumps(charts.figure(series, lang)),
         plotly_maplibre_style_id=PLOTLY_MAPLIBRE_STYLE_ID,
