@@ -99,12 +99,16 @@ def clean_media(key: str, media: Any, kinds: Mapping[int, str] | None) -> dict[s
         kinds = {media.get("media_id"): kind, media.get("captions_media_id"): "captions"}
     known = Known(media={k: v for k, v in kinds.items() if isinstance(k, int)})
     cleaned: dict[str, Any] = {"kind": kind}
-    raw = dict(media)
-    KINDS[kind].clean(raw, cleaned, place, known, _NO_REGISTRY)
-    if kind == "video":
-        transcript = local_text(media.get("transcript"), place, "the_transcript", required=False)
-        if transcript:
-            cleaned["transcript"] = transcript
+    try:
+        KINDS[kind].clean(dict(media), cleaned, place, known, _NO_REGISTRY)
+        if kind == "video":
+            transcript = local_text(media.get("transcript"), place, "the_transcript", False)
+            if transcript:
+                cleaned["transcript"] = transcript
+    except QuestionMediaError:
+        raise
+    except ContentError as error:  # the content kinds' own check, as the question's error
+        raise QuestionMediaError(error.code, **error.params) from None
     if kind == "audio" and not (cleaned.get("transcript") or {}).get("sv"):
         raise QuestionMediaError("question_media_transcript", where=place)
     return {name: cleaned[name] for name in FIELDS[kind] if name in cleaned}

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import events
-from ..forms.answers import payloads
 from ..forms import own_results
+from ..forms.answers import payloads
 from ..forms.definitions import form_info
 from ..models import (
     Citizen,

@@ -2,8 +2,8 @@
 
 Staff see a file when they hold designer, publisher, therapist or citizen administrator at any of
 their care units (media carry no health data: they are program content). A citizen sees a file only
-when one of their own enrollments runs a program version that uses it. Everyone else gets 404, as if
-the file did not exist.
+when one of their own enrollments runs a program version that uses it, or a form version she was
+given shows it on a question. Everyone else gets 404, as if the file did not exist.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from .. import media as media_service
 from ..extensions import db
-from ..models import Enrollment, MediaFile, ProgramVersion
+from ..forms.question_media import media_ids as question_media_ids
+from ..models import Enrollment, FormAssignment, FormVersion, MediaFile, ProgramVersion
 from ..programs import media_ids
 from .access import require
 
@@ -53,7 +54,15 @@ def may_see(media_id: int) -> bool:
             .join(Enrollment, Enrollment.program_version_id == ProgramVersion.id)
             .where(Enrollment.citizen_id == current_user.id)
         )
-        return any(media_id in media_ids(content or {}) for content in contents)
+        if any(media_id in media_ids(content or {}) for content in contents):
+            return True
+        given = select(FormAssignment.form_version_id).where(
+            FormAssignment.citizen_id == current_user.id
+        )
+        definitions = db.session.scalars(
+            select(FormVersion.definition).where(FormVersion.id.in_(given))
+        )
+        return any(media_id in question_media_ids(d or {}) for d in definitions)
     return False
 
 

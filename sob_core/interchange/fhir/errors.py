@@ -96,7 +96,8 @@ IMPORT_MESSAGES: dict[str, str] = {
     "option_extension": N_(
         "item %(link)s: the extension %(url)s of an answer option cannot be represented in sob"
     ),
-    "media": N_("item %(link)s: its media needs a kind and a src"),
+    "media": N_("item %(link)s: its media needs a kind and a media file id (mediaId)"),
+    "result_band": N_("result %(key)s: a band needs a slug and a colour"),
     # skip logic
     "condition_malformed": N_("item %(link)s: its enableWhen is malformed"),
     "condition_sources": N_(

@@ -209,14 +209,56 @@ def _read_result(extension: Mapping[str, Any]) -> dict[str, Any]:
     parts = [p for p in extension.get("extension") or [] if isinstance(p, Mapping)]
     result: dict[str, Any] = {}
     for part in parts:
-        if part.get("url") == "key" and isinstance(part.get("valueString"), str):
+        url = part.get("url")
+        if url == "key" and isinstance(part.get("valueString"), str):
             result["key"] = part["valueString"]
-        if part.get("url") == "citizenVisible" and isinstance(part.get("valueBoolean"), bool):
+        if url == "citizenVisible" and isinstance(part.get("valueBoolean"), bool):
             result["citizen_visible"] = part["valueBoolean"]
+        if url == "method" and isinstance(part.get("valueCode"), str):
+            result["method"] = part["valueCode"]
+        if url == "question" and isinstance(part.get("valueString"), str):
+            result.setdefault("questions", []).append(part["valueString"])
+        if url == "formula" and isinstance(part.get("valueString"), str):
+            result["formula"] = part["valueString"]
+        if url == "decimals" and isinstance(part.get("valueInteger"), int):
+            result["decimals"] = part["valueInteger"]
     if not result.get("key"):
         raise FhirImportError("result_key")
     for name in ("label", "explanation"):
         texts = read_local_parts(parts, name)
         if texts:
             result[name] = texts
+    bands = [_read_band(result["key"], p) for p in parts if p.get("url") == "band"]
+    if bands:
+        result["bands"] = bands
+    elif "method" in result:
+        result["bands"] = []
     return result
+
+
+def _read_band(key: str, extension: Mapping[str, Any]) -> dict[str, Any]:
+    """A band ``questionnaire._band_extension`` wrote; ``create_form`` checks it fully."""
+    parts = [p for p in extension.get("extension") or [] if isinstance(p, Mapping)]
+    band: dict[str, Any] = {"lower": None, "upper": None}
+    for part in parts:
+        url = part.get("url")
+        if url == "slug" and isinstance(part.get("valueCode"), str):
+            band["slug"] = part["valueCode"]
+        if url == "colour" and isinstance(part.get("valueString"), str):
+            band["colour"] = part["valueString"]
+        if url in ("lower", "upper"):
+            for name in ("valueInteger", "valueDecimal"):
+                value = part.get(name)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    band[str(url)] = value
+    if "slug" not in band or "colour" not in band:
+        raise FhirImportError("result_band", key=repr(key))
+    for name, field in (
+        ("label", "label"),
+        ("citizenText", "citizen_text"),
+        ("staffText", "staff_text"),
+    ):
+        texts = read_local_parts(parts, name)
+        if texts:
+            band[field] = texts
+    return band

@@ -219,19 +219,26 @@ def _check_option(option: Any, link: str) -> None:
 
 
 def _read_media(item: Mapping[str, Any], link: str) -> dict[str, Any] | None:
+    """The media ``questionnaire._media_extension`` wrote (its addresses are not read: the
+    files are named by their ids, which ``create_form`` checks exist and are of their kind)."""
     found = extensions(item, MEDIA_EXTENSION)
     if not found:
         return None
     parts = [p for p in found[0].get("extension") or [] if isinstance(p, Mapping)]
     media: dict[str, Any] = {}
-    for name in ("kind", "src", "captions"):
-        for part in parts:
-            if part.get("url") == name and isinstance(part.get("valueString"), str):
-                media[name] = part["valueString"]
-    alt = read_local_parts(parts, "alt")
-    if alt:
-        media["alt"] = alt
-    if not media.get("kind") or not media.get("src"):
+    for part in parts:
+        url = part.get("url")
+        if url == "kind" and isinstance(part.get("valueString"), str):
+            media["kind"] = part["valueString"]
+        for name, field in (("mediaId", "media_id"), ("captionsMediaId", "captions_media_id")):
+            value = part.get("valueInteger")
+            if url == name and isinstance(value, int) and not isinstance(value, bool):
+                media[field] = value
+    for name in ("alt", "transcript"):
+        texts = read_local_parts(parts, name)
+        if texts:
+            media[name] = texts
+    if not media.get("kind") or "media_id" not in media:
         raise FhirImportError("media", link=repr(link))
     return media
 

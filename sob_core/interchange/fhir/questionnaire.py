@@ -11,6 +11,7 @@ from ...models import FormVersion
 from ...plugins import Registry
 from ...types import QuestionSpec, QuestionType, local
 from .common import (
+    DEFAULT_BASE_URL,
     MEDIA_EXTENSION,
     RESULT_EXTENSION,
     SCALE_SYSTEM,
@@ -65,7 +66,7 @@ def export_questionnaire(
     items = []
     for question, spec in zip(questions, specs, strict=True):
         qtype = registry.question_types.get(spec.type)
-        items.append(_export_item(question, spec, qtype, earlier, lang))
+        items.append(_export_item(question, spec, qtype, earlier, lang, base_url))
         earlier[spec.key] = (spec, qtype)
     resource["item"] = items
     return resource
@@ -77,8 +78,33 @@ def _name(key: str) -> str:
     return name if name[:1].isalpha() else f"Form{name}"
 
 
+#: the settings of a result the extension carries (see the package's notes)
+RESULT_SETTINGS = frozenset(
+    {
+        "key",
+        "label",
+        "citizen_visible",
+        "explanation",
+        "method",
+        "questions",
+        "formula",
+        "decimals",
+        "bands",
+    }
+)
+BAND_SETTINGS = frozenset(
+    {"slug", "label", "lower", "upper", "colour", "citizen_text", "staff_text"}
+)
+
+
+def _number(name: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"url": name, "valueInteger": value}
+    return {"url": name, "valueDecimal": value}
+
+
 def _result_extension(result: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(result) - {"key", "label", "citizen_visible", "explanation"}
+    unknown = set(result) - RESULT_SETTINGS
     if unknown:
         raise FhirExportError(
             "result_settings", key=repr(result.get("key")), names=", ".join(sorted(unknown))
@@ -89,7 +115,36 @@ def _result_extension(result: Mapping[str, Any]) -> dict[str, Any]:
     ]
     parts += local_parts("label", result.get("label"))
     parts += local_parts("explanation", result.get("explanation"))
+    if "method" in result:  # an own result (``forms.own_results``)
+        parts.append({"url": "method", "valueCode": str(result["method"])})
+        for question in result.get("questions") or []:
+            parts.append({"url": "question", "valueString": str(question)})
+        if result.get("formula"):
+            parts.append({"url": "formula", "valueString": str(result["formula"])})
+        if "decimals" in result:
+            parts.append({"url": "decimals", "valueInteger": int(result["decimals"])})
+        for band in result.get("bands") or []:
+            parts.append(_band_extension(result, band))
     return {"url": RESULT_EXTENSION, "extension": parts}
+
+
+def _band_extension(result: Mapping[str, Any], band: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(band) - BAND_SETTINGS
+    if unknown:
+        raise FhirExportError(
+            "result_settings", key=repr(result.get("key")), names=", ".join(sorted(unknown))
+        )
+    parts: list[dict[str, Any]] = [
+        {"url": "slug", "valueCode": str(band["slug"])},
+        {"url": "colour", "valueString": str(band["colour"])},
+    ]
+    for name in ("lower", "upper"):
+        if band.get(name) is not None:
+            parts.append(_number(name, band[name]))
+    parts += local_parts("label", band.get("label"))
+    parts += local_parts("citizenText", band.get("citizen_text"))
+    parts += local_parts("staffText", band.get("staff_text"))
+    return {"url": "band", "extension": parts}
 
 
 def _export_item(
@@ -98,6 +153,7 @@ def _export_item(
     qtype: QuestionType | None,
     earlier: Earlier,
     lang: str,
+    base_url: str | None = None,
 ) -> dict[str, Any]:
     if qtype is None:
         raise FhirExportError("type_not_installed", key=repr(spec.key), type=repr(spec.type))
@@ -116,7 +172,7 @@ def _export_item(
     item.update(extra)
     media = question.get("media")
     if media:
-        extensions.append(_media_extension(spec.key, media))
+        extensions.append(_media_extension(spec.key, media, base_url))
     if extensions:
         item["extension"] = extensions
     condition = question.get("show_if")
@@ -136,17 +192,29 @@ def _export_item(
     return item
 
 
-def _media_extension(key: str, media: Any) -> dict[str, Any]:
-    if not isinstance(media, Mapping) or set(media) - {"kind", "src", "alt", "captions"}:
+def _media_extension(key: str, media: Any, base_url: str | None) -> dict[str, Any]:
+    """A question's media (``forms.question_media``): the files by their ids in this
+    deployment, their addresses for other readers, and the alt text or transcript."""
+    if (
+        not isinstance(media, Mapping)
+        or media.get("kind") not in ("image", "audio", "video")
+        or set(media) - {"kind", "media_id", "captions_media_id", "alt", "transcript"}
+    ):
         raise FhirExportError("media", key=repr(key))
-    parts: list[dict[str, Any]] = []
-    for name in ("kind", "src", "captions"):
+    base = (base_url or DEFAULT_BASE_URL).rstrip("/")
+    parts: list[dict[str, Any]] = [{"url": "kind", "valueString": media["kind"]}]
+    for name, address in (("media_id", "src"), ("captions_media_id", "captions")):
         value = media.get(name)
-        if value is not None:
-            if not isinstance(value, str) or not value:
-                raise FhirExportError("media_text", key=repr(key), name=name)
-            parts.append({"url": name, "valueString": value})
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FhirExportError("media_text", key=repr(key), name=name)
+        parts.append(
+            {"url": "mediaId" if name == "media_id" else "captionsMediaId", "valueInteger": value}
+        )
+        parts.append({"url": address, "valueString": f"{base}/media/{value}"})
     parts += local_parts("alt", media.get("alt"))
+    parts += local_parts("transcript", media.get("transcript"))
     return {"url": MEDIA_EXTENSION, "extension": parts}
 
 
