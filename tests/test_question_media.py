@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from test_own_results import BANDS, EFFICIENCY, QUESTIONS
 
 from sob_core import forms
 from sob_core.enrollments import assignments
@@ -14,8 +15,6 @@ from sob_core.interchange import fhir
 from sob_core.models import Citizen, Enrollment, MediaFile, Staff
 from sob_core.plugins import current_host
 from sob_core.testing import login_as
-
-from test_own_results import BANDS, EFFICIENCY, QUESTIONS
 
 JOHN = "198503142393"
 TOMMY = "SE2321000131-P000000000011"
