@@ -6,12 +6,12 @@ import io
 
 import pytest
 from sqlalchemy import select
+from test_own_results import QUESTIONS
 
 from sob_core.extensions import db
 from sob_core.forms import drafts
-from sob_core.models import CareUnit, FormDraft, MediaFile, Staff
+from sob_core.models import CareUnit, FormDraft, MediaFile
 from sob_core.testing import csrf_from
-from test_own_results import QUESTIONS
 
 SARA = "SE2321000131-P000000000015"  # designer + publisher at unit 1, designer at unit 2
 TOMMY = "SE2321000131-P000000000011"  # therapist at unit 1
@@ -162,7 +162,7 @@ def test_errors_are_shown_by_their_fields_in_swedish(
     assert f'id="{field_id}-error"' in page
     error = page.split(f'id="{field_id}-error">', 1)[1].split("</p>", 1)[0]
     assert message in error, error
-    assert f'aria-describedby="' in page and f"{field_id}-error" in page
+    assert 'aria-describedby="' in page and f"{field_id}-error" in page
     db.session.refresh(draft)
     assert draft.definition["results"] == []
 

@@ -284,8 +284,8 @@ class Formula:
 
 
 def _evaluate(node: ast.expr, bound: Mapping[str, float]) -> float | None:
-    if isinstance(node, ast.Constant):
-        return float(node.value)
+    if isinstance(node, ast.Constant):  # only int and float pass the check
+        return float(node.value)  # type: ignore[arg-type]
     if isinstance(node, ast.Name):
         return bound[node.id]
     if isinstance(node, ast.UnaryOp):  # only unary minus passes the check
@@ -606,7 +606,7 @@ def validate_results(
             check_result(result, questions, registry, scale_form=scale_form)
         if key in keys:
             raise OwnResultError("result_key_twice", field="key", key=repr(key))
-        keys.add(key)
+        keys.add(str(key))
 
 
 # --- computing -----------------------------------------------------------------------------------

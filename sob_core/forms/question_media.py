@@ -96,8 +96,9 @@ def clean_media(key: str, media: Any, kinds: Mapping[int, str] | None) -> dict[s
     if extra:
         raise QuestionMediaError("question_media_fields", where=place, names=", ".join(extra))
     if kinds is None:  # the declared kinds stand in for the files'
-        kinds = {media.get("media_id"): kind, media.get("captions_media_id"): "captions"}
-    known = Known(media={k: v for k, v in kinds.items() if isinstance(k, int)})
+        declared = ((media.get("media_id"), kind), (media.get("captions_media_id"), "captions"))
+        kinds = {k: v for k, v in declared if isinstance(k, int) and not isinstance(k, bool)}
+    known = Known(media=dict(kinds))
     cleaned: dict[str, Any] = {"kind": kind}
     try:
         KINDS[kind].clean(dict(media), cleaned, place, known, _NO_REGISTRY)

@@ -290,9 +290,9 @@ def _prepare(form: ResultForm, draft: FormDraft) -> None:
     form.questions.choices = [
         SelectChoice(q["key"], f"{local(q.get('label'), lang)} ({q['key']})")
         for q in _questions(draft)
-        if kinds.get(q.get("key")) == "number"
+        if kinds.get(str(q.get("key"))) == "number"
     ]
-    form.formula_keys = [  # type: ignore[attr-defined]
+    form.formula_keys = [
         (key, kind) for key, kind in kinds.items() if kind in ("number", "time")
     ]
     for row in form.bands:
@@ -473,7 +473,7 @@ def _saved(draft: FormDraft, revision: Any, definition: dict[str, Any]) -> bool:
 
 def _store(draft: FormDraft, form: FlaskForm, definition: dict[str, Any], done: str):
     """Save and go back to the list; on a conflict the page again, with what was typed kept."""
-    if not _saved(draft, form.revision.data, definition):  # type: ignore[attr-defined]
+    if not _saved(draft, form.revision.data, definition):
         if isinstance(form, ResultForm):
             form.revision.data = str(draft.revision)
             _prepare(form, draft)
@@ -647,8 +647,8 @@ def _store_question(
 ):
     definition = copy.deepcopy(dict(draft.definition or {}))
     definition["questions"][index] = question
-    if not _saved(draft, form.revision.data, definition):  # type: ignore[attr-defined]
-        form.revision.data = str(draft.revision)  # type: ignore[attr-defined]
+    if not _saved(draft, form.revision.data, definition):
+        form.revision.data = str(draft.revision)
         _index, current = _question_or_404(draft, question["key"])
         page = form if isinstance(form, QuestionMediaForm) else QuestionMediaForm(formdata=None)
         page.revision.data = str(draft.revision)
