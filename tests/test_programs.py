@@ -934,3 +934,53 @@ def test_cli_export_and_import(app, units, sara, runner, tmp_path):
         result = runner.invoke(programs_group, args)
         assert result.exit_code == 2, args
         assert reason in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_forms_question_media_travels_with_the_export_and_is_remapped(app, units, sara, registry):
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x01" * 300
+    image = store(app, photo, "fraga.png", "image", units[0].id)
+    forms_service.create_form(
+        db.session,
+        registry,
+        key="bild-form",
+        title={"sv": "Med bild"},
+        questions=[
+            {
+                "key": "mood",
+                "type": "number",
+                "label": {"sv": "Humör"},
+                "media": {"kind": "image", "media_id": image.id, "alt": {"sv": "En sol"}},
+            }
+        ],
+    )
+    content = sample_content()
+    content["modules"][0]["items"].append(
+        {"key": "m1-i9", "kind": "form", "title": "Bild", "form_key": "bild-form"}
+    )
+    draft = new_program(units, key="bildprogram", content=content)
+    version = programs.publish(db.session, draft, publisher_id=sara.id)
+    db.session.commit()
+    data = programs.export_version(db.session, version)
+    (shown,) = [m for m in data["media"] if m["filename"] == "fraga.png"]
+    assert base64.b64decode(shown["data"]) == photo and shown["id"] == image.id
+    # As another deployment would number it: the file and the form as new, under other ids.
+    data = json.loads(json.dumps(data).replace('"bild-form"', '"bild-form-2"'))
+    shown = next(m for m in data["media"] if m["filename"] == "fraga.png")
+    shown["id"] = 987654
+    form = next(f for f in data["forms"] if f["key"] == "bild-form-2")
+    form["definition"]["questions"][0]["media"]["media_id"] = 987654
+    imported = programs.import_program(
+        db.session, registry, data, care_unit_id=units[1].id, key="bildprogram-kopia"
+    )
+    db.session.commit()
+    copy_form = db.session.scalar(select(Form).where(Form.key == "bild-form-2"))
+    media = copy_form.latest.definition["questions"][0]["media"]
+    assert media == {"kind": "image", "media_id": image.id, "alt": {"sv": "En sol"}}
+    assert imported.status == "published"
+    # a form's question naming a file the export does not carry is refused, nothing imported
+    form["definition"]["questions"][0]["media"]["media_id"] = 55555
+    data["forms"] = [form]
+    with pytest.raises(ProgramImportError, match="does not exist"):
+        programs.import_program(
+            db.session, registry, data, care_unit_id=units[1].id, key="bildprogram-tre"
+        )

@@ -73,7 +73,14 @@ def export_version(
             }
         )
     media = []
-    ids = sorted(content.media_ids())
+    # the programme's own files and those its forms' questions show (``forms.question_media``)
+    from ..forms.question_media import media_ids as question_media_ids
+
+    shown: set[int] = set()
+    for entry in forms:
+        definition = entry["definition"]
+        shown |= question_media_ids(definition if isinstance(definition, Mapping) else {})
+    ids = sorted(content.media_ids() | shown)
     rows = (
         {m.id: m for m in session.scalars(select(MediaFile).where(MediaFile.id.in_(ids)))}
         if ids
@@ -149,8 +156,10 @@ def _load(data: Mapping[str, Any] | bytes | str) -> Mapping[str, Any]:
 
 
 def _check_import_forms(
-    session: Session, registry: Registry, entries: Any
+    session: Session, registry: Registry, entries: Any, media: Mapping[int, str] | None = None
 ) -> tuple[list[_ImportedForm], dict[str, FormFacts]]:
+    """The forms of an import, checked; ``media`` are the kinds of the document's files by their
+    ids in the document (which a question's media names until ``_remap_questions``)."""
     from ..forms import FormDefinitionError, validate_definition
 
     if not isinstance(entries, list):
@@ -170,7 +179,12 @@ def _check_import_forms(
         if not isinstance(definition, Mapping) or not isinstance(title, Mapping):
             raise ProgramImportError("form_without_definition", key=key)
         try:
-            validate_definition(definition, registry)
+            validate_definition(
+                definition,
+                registry,
+                media=dict(media or {}),
+                scale_form=entry.get("scale_id") is not None,
+            )
         except FormDefinitionError as error:
             raise ProgramImportError("form_unusable", key=key, reason=error) from error
         scale_id = entry.get("scale_id")
@@ -254,6 +268,18 @@ def _check_header(
     return new_key, kind, int(match.group(1)), int(match.group(2)), version_part
 
 
+def _remap_questions(questions: Any, media: Mapping[int, int]) -> list[Any]:
+    """A form's questions with their media naming the files as stored here."""
+    out = copy.deepcopy(list(questions))
+    for question in out:
+        shown = question.get("media") if isinstance(question, dict) else None
+        if isinstance(shown, dict):
+            for name in ("media_id", "captions_media_id"):
+                if shown.get(name) in media:
+                    shown[name] = media[shown[name]]
+    return out
+
+
 def import_program(
     session: Session,
     registry: Registry,
@@ -285,8 +311,10 @@ def import_program(
 
     if max_media_bytes is None:
         max_media_bytes = storage_service.max_upload_bytes()
-    forms, facts = _check_import_forms(session, registry, document.get("forms", []))
     media = _check_import_media(document.get("media", []), max_media_bytes)
+    forms, facts = _check_import_forms(
+        session, registry, document.get("forms", []), {m.old_id: m.media_type.kind for m in media}
+    )
     content = version_part.get("content")
     if not isinstance(content, Mapping):
         raise ProgramImportError("no_content")
@@ -304,20 +332,6 @@ def import_program(
     from ..forms import create_form
 
     try:
-        for imported in forms:
-            if imported.reuse is None:
-                entry = imported.entry
-                create_form(
-                    session,
-                    registry,
-                    key=imported.key,
-                    title=entry["title"],
-                    intro=entry.get("intro") or {},
-                    questions=entry["definition"]["questions"],
-                    results=entry["definition"].get("results", []),
-                    scale_id=entry.get("scale_id"),
-                    care_unit_id=care_unit_id,
-                )
         new_ids: dict[int, int] = {}
         for file in media:
             row = storage_service.store_media(
@@ -330,6 +344,21 @@ def import_program(
                 uploaded_by_id=imported_by_id,
             )
             new_ids[file.old_id] = row.id
+        session.flush()
+        for imported in forms:
+            if imported.reuse is None:
+                entry = imported.entry
+                create_form(
+                    session,
+                    registry,
+                    key=imported.key,
+                    title=entry["title"],
+                    intro=entry.get("intro") or {},
+                    questions=_remap_questions(entry["definition"]["questions"], new_ids),
+                    results=entry["definition"].get("results", []),
+                    scale_id=entry.get("scale_id"),
+                    care_unit_id=care_unit_id,
+                )
         _remap_media(cleaned, new_ids)
         now = now or datetime.now(UTC)
         program = Program(

@@ -1,8 +1,8 @@
 """The design tool's pages for a form draft's own results and its questions' media.
 
 ``design.form_results`` lists the draft's results and adds, edits or removes one (a sum, a mean
-or a formula, with its bands); ``design.form_question_media`` attaches an image, audio or video
-to a question, or removes it. Both check what they store with the core's own checks
+or a formula, with its bands); ``design.form_question_media`` (``form_question_media.py``)
+attaches an image, audio or video to a question, or removes it. Both check what they store with the core's own checks
 (``forms.own_results``, ``forms.question_media``) and store it with ``drafts.save`` and the
 revision the page was made from (a hidden field): a draft saved by someone else meanwhile is
 refused with a message, nothing is overwritten. Only designers of the unit owning the draft see
@@ -11,7 +11,6 @@ the pages (another unit's draft answers 404, as the rest of the design tool does
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +19,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     FieldList,
@@ -39,7 +37,6 @@ from wtforms.validators import InputRequired
 from ...extensions import db
 from ...forms import drafts
 from ...forms import own_results as own
-from ...forms.question_media import QuestionMediaError, clean_media, media_kinds
 from ...i18n import current_language
 from ...models import FormDraft
 from ...palette import PALETTE
@@ -47,8 +44,6 @@ from ...types import QuestionSpec, local
 from ..access import require
 from ..limits import MaxLength
 from .common import DESIGN_ROLES, bp, error_text, registry
-from .editor import _upload
-from .forms import _accept, choices
 
 #: the palette's names as the designer reads them (the select shows these with the colour code)
 COLOUR_NAMES = {
@@ -292,9 +287,7 @@ def _prepare(form: ResultForm, draft: FormDraft) -> None:
         for q in _questions(draft)
         if kinds.get(str(q.get("key"))) == "number"
     ]
-    form.formula_keys = [
-        (key, kind) for key, kind in kinds.items() if kind in ("number", "time")
-    ]
+    form.formula_keys = [(key, kind) for key, kind in kinds.items() if kind in ("number", "time")]
     for row in form.bands:
         row.form.colour.choices = _colour_choices(row.form.colour.data)
 
@@ -493,165 +486,3 @@ def _remove(draft: FormDraft, results: list[dict[str, Any]]):
     return _store(
         draft, form, {**(draft.definition or {}), "results": kept}, _("The result was removed.")
     )
-
-
-# --- media on a question -------------------------------------------------------------------------
-
-
-class QuestionMediaForm(FlaskForm):
-    revision = HiddenField()
-    kind = RadioField(
-        lazy_gettext("Kind of media"),
-        choices=choices(
-            ("image", lazy_gettext("Image")),
-            ("audio", lazy_gettext("Audio")),
-            ("video", lazy_gettext("Video")),
-        ),
-        default="image",
-        validators=[InputRequired(lazy_gettext("Choose the kind of media."))],
-    )
-    file = FileField(
-        lazy_gettext("File"),
-        description=lazy_gettext(
-            "Image: JPEG, PNG or WebP. Audio: MP3, M4A or Ogg. Video: MP4 or WebM. "
-            "Leave empty to keep the current file."
-        ),
-    )
-    captions = FileField(
-        lazy_gettext("Captions file (video)"),
-        description=lazy_gettext("WebVTT (.vtt). A video needs captions."),
-        render_kw=_accept("captions"),
-    )
-    alt_sv = StringField(
-        lazy_gettext("Alternative text in Swedish (image)"),
-        validators=[MaxLength(500)],
-        description=lazy_gettext("Describe what the image shows, for people who cannot see it."),
-    )
-    alt_en = StringField(
-        lazy_gettext("Alternative text in English (image)"), validators=[MaxLength(500)]
-    )
-    transcript_sv = TextAreaField(
-        lazy_gettext("Transcript in Swedish (audio, video)"),
-        validators=[MaxLength(100000)],
-        description=lazy_gettext("What is said, for people who cannot hear it. Audio needs one."),
-    )
-    transcript_en = TextAreaField(
-        lazy_gettext("Transcript in English (audio, video)"), validators=[MaxLength(100000)]
-    )
-
-
-#: where a question media error is shown (the content checks' codes)
-MEDIA_ERROR_FIELDS = {
-    "text_missing": "alt_sv",
-    "question_media_transcript": "transcript_sv",
-    "video_captions": "captions",
-    "file_missing": "file",
-    "video_missing": "file",
-    "no_such_file": "file",
-    "wrong_file_kind": "file",
-    "question_media_kind": "kind",
-}
-
-
-def _question_or_404(draft: FormDraft, key: str) -> tuple[int, dict[str, Any]]:
-    for index, question in enumerate(_questions(draft)):
-        if isinstance(question, Mapping) and question.get("key") == key:
-            return index, dict(question)
-    abort(404)
-
-
-def _media_page(draft, question, form, status=200, problem=None):
-    remover = RemoveForm(formdata=None, revision=str(draft.revision), key=question["key"])
-    return (
-        render_template(
-            "sob_core/design/form_question_media.html",
-            draft=draft,
-            question=question,
-            media=question.get("media"),
-            form=form,
-            remover=remover,
-            back=back_link(draft),
-            problem=problem,
-        ),
-        status,
-    )
-
-
-@bp.route("/form-drafts/<id:draft_id>/questions/<key>/media", methods=["GET", "POST"])
-@require("staff", roles=DESIGN_ROLES, unit_scoped=True)
-def form_question_media(draft_id: int, key: str):
-    draft = owned_form_draft(draft_id)
-    index, question = _question_or_404(draft, key)
-    media = dict(question.get("media") or {})
-    if request.method == "GET":
-        form = QuestionMediaForm(
-            formdata=None,
-            revision=str(draft.revision),
-            kind=media.get("kind", "image"),
-            alt_sv=(media.get("alt") or {}).get("sv", ""),
-            alt_en=(media.get("alt") or {}).get("en", ""),
-            transcript_sv=(media.get("transcript") or {}).get("sv", ""),
-            transcript_en=(media.get("transcript") or {}).get("en", ""),
-        )
-        return _media_page(draft, question, form)
-    if request.form.get("action") == "remove":
-        remove = RemoveForm()
-        if not remove.validate():
-            abort(400)
-        question.pop("media", None)
-        return _store_question(
-            draft, remove, index, question, _("The media was removed from the question.")
-        )
-    form = QuestionMediaForm()
-    if not form.validate():
-        return _media_page(draft, question, form, 400)
-    for field in form:
-        field.errors = list(field.errors)
-    kind = form.kind.data
-    new: dict[str, Any] = {"kind": kind}
-    if media.get("kind") == kind and media.get("media_id") is not None:
-        new["media_id"] = media["media_id"]
-    stored = _upload(form.file, kind)
-    if stored is not None:
-        new["media_id"] = stored.id
-    if kind == "image":
-        new["alt"] = _texts(form.alt_sv.data, form.alt_en.data)
-    else:
-        transcript = _texts(form.transcript_sv.data, form.transcript_en.data)
-        if transcript:
-            new["transcript"] = transcript
-    if kind == "video":
-        if media.get("captions_media_id") is not None and media.get("kind") == "video":
-            new["captions_media_id"] = media["captions_media_id"]
-        captions = _upload(form.captions, "captions")
-        if captions is not None:
-            new["captions_media_id"] = captions.id
-    if any(field.errors for field in form):  # an upload refused by the media checks
-        db.session.rollback()
-        return _media_page(draft, question, form, 400)
-    db.session.flush()
-    try:
-        ids = [new.get("media_id"), new.get("captions_media_id")]
-        cleaned = clean_media(key, new, media_kinds(db.session, [i for i in ids if i]))
-    except QuestionMediaError as error:
-        db.session.rollback()
-        field = getattr(form, MEDIA_ERROR_FIELDS.get(error.code, "file"))
-        field.errors.append(error_text(error))
-        return _media_page(draft, question, form, 400)
-    question["media"] = cleaned
-    return _store_question(draft, form, index, question, _("The media was saved on the question."))
-
-
-def _store_question(
-    draft: FormDraft, form: FlaskForm, index: int, question: dict[str, Any], done: str
-):
-    definition = copy.deepcopy(dict(draft.definition or {}))
-    definition["questions"][index] = question
-    if not _saved(draft, form.revision.data, definition):
-        form.revision.data = str(draft.revision)
-        _index, current = _question_or_404(draft, question["key"])
-        page = form if isinstance(form, QuestionMediaForm) else QuestionMediaForm(formdata=None)
-        page.revision.data = str(draft.revision)
-        return _media_page(draft, current, page, 409, str(CONFLICT))
-    flash(done, "info")
-    return redirect(url_for("design.form_question_media", draft_id=draft.id, key=question["key"]))
