@@ -61,7 +61,7 @@ COLOUR_NAMES = {
 METHOD_LABELS = {
     "sum": lazy_gettext("Sum of the chosen questions"),
     "mean": lazy_gettext("Mean of the chosen questions"),
-    "formula": lazy_gettext("Formula"),
+    "formula": lazy_gettext("A formula over number and time answers"),
 }
 BAND_ROWS = 2  # empty band rows offered besides the result's bands (no JavaScript needed)
 CONFLICT = lazy_gettext(
