@@ -398,6 +398,14 @@ def _check_bands(scale_id: str, sub: Subscale, bands: tuple[Band, ...], what: st
     where = f"scale {scale_id!r} subscale {sub.id!r} {what}"
     if not bands:
         return
+    if sub.step is not None and not sub.step > 0:
+        raise PluginContractError(f"scale {scale_id!r} subscale {sub.id!r}: step must be above 0")
+    if sub.step is None and any(band.upper is not None for band in bands):
+        raise PluginContractError(
+            f"scale {scale_id!r} subscale {sub.id!r} has bands but no step: set step (1 for a"
+            " sum of whole item scores, 0.01 for a mean with two decimals) so each band reads"
+            " as its inclusive range, such as '22–29'"
+        )
     slugs: set[str] = set()
     for band in bands:
         if not isinstance(band, Band):
@@ -487,6 +495,8 @@ class ComputedResult:
     band: str | None = None
     flags: Sequence[str] = ()
     label: LocalText = field(default_factory=dict)
+    #: the band's label; when left empty the core looks it up in the scale or form defining it
+    band_label: LocalText = field(default_factory=dict)
 
 
 # --- notification channels -----------------------------------------------------------------------
