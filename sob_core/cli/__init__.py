@@ -204,7 +204,7 @@ scales_group = click.Group("scales", help="Rating scales and their licensed text
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def import_texts_command(path: str) -> None:
-    """Import a scale's licensed item texts from a text pack (see docs/writing-a-scale-plugin.md)."""
+    """Import a scale's licensed item texts from a text pack (see docs/operating.md)."""
     from pathlib import Path
 
     from ..extensions import db
