@@ -139,3 +139,14 @@ def test_stored_results_read_inclusive_ranges_and_keep_their_band_label(
         if host.pm.get_plugin("k10") is not None:
             host.pm.unregister(name="k10")
         host.collect()
+
+
+def test_the_tutorial_shows_this_pluggy_test_word_for_word():
+    """docs/writing-a-scale-plugin.md section 9 copies the test above; they must not drift."""
+    import inspect
+
+    tutorial = (Path(__file__).parents[1] / "docs" / "writing-a-scale-plugin.md").read_text("utf-8")
+    source = inspect.getsource(test_the_hook_is_seen_through_pluggy).splitlines()
+    body = [line for line in source if '"""' not in line]  # the docstring is the test's own
+    shown = tutorial.split("def test_the_hook_is_seen_through_pluggy", 1)[1].split("```", 1)[0]
+    assert "def test_the_hook_is_seen_through_pluggy" + shown.rstrip("\n") == "\n".join(body)
