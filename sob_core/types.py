@@ -447,13 +447,14 @@ def _check_bands(scale_id: str, sub: Subscale, bands: tuple[Band, ...], what: st
             f" subscale's maximum {sub.maximum:g}"
         )
     if sub.maximum is not None and last.upper is not None:
-        top = last.upper - (sub.step or 0)
+        # exactly, as ``Band.inclusive_range`` does: 4.01 - 0.01 is 4, not 4.000000000000001
+        top = Decimal(str(last.upper)) - Decimal(str(sub.step or 0))
         if last.upper <= sub.maximum:
             raise PluginContractError(
                 f"{where}: the bands leave a gap from {last.upper:g} to the maximum"
                 f" {sub.maximum:g}; make the last band {last.slug!r} open (upper=None)"
             )
-        if sub.step and top > sub.maximum:
+        if sub.step and top > Decimal(str(sub.maximum)):
             raise PluginContractError(
                 f"{where}: the last band {last.slug!r} reaches above the subscale's maximum"
                 f" {sub.maximum:g}; make it open (upper=None)"

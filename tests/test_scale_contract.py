@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from dataclasses import replace
 
 import pytest
 
@@ -153,17 +154,26 @@ def test_a_wrong_option_shape_never_reaches_the_registry_as_texts_installed(tmp_
 def test_sex_specific_bands_are_checked_too():
     good = scale()
     sub = good.subscales[0]
-    broken = type(sub)(
-        id=sub.id,
-        label=sub.label,
-        items=sub.items,
-        bands=sub.bands,
-        bands_by_sex={"female": (band("low", 10, 20), band("high", 22, None))},
-        minimum=sub.minimum,
-        maximum=sub.maximum,
-        step=1,
-    )
-    from dataclasses import replace
-
+    broken = replace(sub, bands_by_sex={"female": (band("low", 10, 20), band("high", 22, None))})
     with pytest.raises(PluginContractError, match=r"bands_by_sex\['female'\].*leave a gap"):
         replace(good, subscales=(broken,)).validate()
+
+
+def test_a_closed_last_band_ending_exactly_at_the_maximum_is_accepted_without_float_noise():
+    """A mean 0-4 with step 0.01: a last band up to (not including) 4.01 ends at 4.00 exactly."""
+    good = scale()
+    sub = good.subscales[0]
+    mean_like = replace(
+        sub, bands=(band("low", 0, 1.5), band("high", 1.5, 4.01)), minimum=0, maximum=4, step=0.01
+    )
+    replace(good, subscales=(mean_like,)).validate()
+    too_far = replace(mean_like, bands=(band("low", 0, 1.5), band("high", 1.5, 4.02)))
+    with pytest.raises(PluginContractError, match="reaches above the subscale's maximum 4"):
+        replace(good, subscales=(too_far,)).validate()
+
+
+def test_a_banded_subscale_needs_a_step_so_ranges_read_inclusive():
+    good = scale()
+    no_step = replace(good.subscales[0], step=None)
+    with pytest.raises(PluginContractError, match="has bands but no step"):
+        replace(good, subscales=(no_step,)).validate()
