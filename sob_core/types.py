@@ -332,11 +332,13 @@ class Scale:
             )
             if item.kind != "choice":
                 continue
-            labels, where = (own, f"item {item.id} has") if own else (shared, "the shared options")
+            labels, source = (
+                (own, "its own options give") if own else (shared, "the shared options give")
+            )
             if labels and len(labels) != len(item.scores):
                 raise PluginContractError(
-                    f"scale {self.id!r}: {where} {len(labels)} option labels but item {item.id}"
-                    f" has {len(item.scores)} scores; give one label per score, in printed order"
+                    f"scale {self.id!r}: item {item.id} has {len(item.scores)} scores but {source}"
+                    f" {len(labels)} option labels; give one label per score, in printed order"
                 )
             if self.texts_shipped and not labels:
                 raise PluginContractError(

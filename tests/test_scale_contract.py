@@ -83,11 +83,11 @@ def test_a_palette_name_is_a_colour_and_becomes_its_hex():
         ),
         (
             {"options": OPTIONS[:3]},
-            "the shared options 3 option labels but item 1 has 5 scores",
+            "item 1 has 5 scores but the shared options give 3 option labels",
         ),
         (
             {"options": (), "item_options": OPTIONS[:3]},
-            "item 1 has 3 option labels but item 1 has 5 scores",
+            "item 1 has 5 scores but its own options give 3 option labels",
         ),
         (
             {"options": ()},

@@ -150,3 +150,22 @@ def test_the_tutorial_shows_this_pluggy_test_word_for_word():
     body = [line for line in source if '"""' not in line]  # the docstring is the test's own
     shown = tutorial.split("def test_the_hook_is_seen_through_pluggy", 1)[1].split("```", 1)[0]
     assert "def test_the_hook_is_seen_through_pluggy" + shown.rstrip("\n") == "\n".join(body)
+
+
+def test_a_flag_reason_names_the_stored_band_label_of_an_uninstalled_scale(app, demo_data):
+    from sob_core.web.staff.flags import _result_text
+
+    stored = db.session.scalar(
+        select(Result).where(Result.key == "phq-9.total", Result.value == 17)
+    )
+    assert stored.band == "moderately-severe"
+    assert stored.band_label == {"sv": "Medelsvåra symtom", "en": "Moderately severe"}
+    with app.test_request_context():
+        # "gone.total": a result key whose scale is no longer installed
+        assert _result_text("gone.total", 17, stored.band, "en", stored.band_label) == (
+            "gone.total",
+            "17 (Moderately severe)",
+        )
+        assert (
+            _result_text("gone.total", 17, stored.band, "sv", None)[1] == "17 (moderately-severe)"
+        )
