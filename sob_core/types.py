@@ -402,7 +402,7 @@ def _check_bands(scale_id: str, sub: Subscale, bands: tuple[Band, ...], what: st
         return
     if sub.step is not None and not sub.step > 0:
         raise PluginContractError(f"scale {scale_id!r} subscale {sub.id!r}: step must be above 0")
-    if sub.step is None and any(band.upper is not None for band in bands):
+    if sub.step is None:
         raise PluginContractError(
             f"scale {scale_id!r} subscale {sub.id!r} has bands but no step: set step (1 for a"
             " sum of whole item scores, 0.01 for a mean with two decimals) so each band reads"
