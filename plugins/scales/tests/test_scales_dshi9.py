@@ -87,3 +87,99 @@ def test_scores_stay_in_range_and_the_index_follows_the_items(indexes):
     assert 0 <= result.scores["total"] <= 54
     assert result.scores["any"] == (1 if any(indexes) else 0)
     assert (result.flags == [FLAG]) is any(indexes)
+
+
+def _pack() -> dict:
+    """A text pack as a region writes it from the licensed form (placeholder wording here)."""
+    options = {
+        "sv": ["Aldrig", "1 gång", "2 gånger", "3 gånger", "4 gånger", "5 gånger", "Fler än 5"],
+        "en": ["Never", "Once", "Twice", "3 times", "4 times", "5 times", "More than 5 times"],
+    }
+    return {
+        "format": "sob-scale-texts/1",
+        "scale": "dshi-9",
+        "scale_version": SCALE.version,
+        "licence_note": "Obtained from the author for the region's own use",
+        "languages": {
+            lang: {
+                "items": {str(n): f"{lang} text {n}" for n in range(1, 10)},
+                "options": options[lang],
+            }
+            for lang in ("sv", "en")
+        },
+    }
+
+
+def test_a_region_imports_its_texts_and_the_form_flags_any_self_harm(
+    app, runner, register_plugin, tmp_path, demo_data
+):
+    """The text-pack route of docs/operating.md, end to end: import, form, answer, results."""
+    import json
+
+    from sqlalchemy import select
+
+    from sob_core import forms
+    from sob_core.extensions import db
+    from sob_core.models import Citizen, Enrollment, FormAssignment, Result
+
+    register_plugin(dshi9, "dshi9")
+    listed = runner.invoke(args=["scales", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert [line.split()[-3:] for line in listed.output.splitlines() if "dshi-9" in line] == [
+        ["texts", "not", "installed"]
+    ]
+    pack = tmp_path / "dshi-9.json"
+    pack.write_text(json.dumps(_pack()), encoding="utf-8")
+    imported = runner.invoke(args=["scales", "import-texts", str(pack)])
+    assert imported.exit_code == 0, imported.output
+    assert "texts of dshi-9" in imported.output
+    listed = runner.invoke(args=["scales", "list"])
+    assert [line.split()[-2:] for line in listed.output.splitlines() if "dshi-9" in line] == [
+        ["texts", "installed"]
+    ]
+
+    short = _pack()
+    short["languages"]["sv"]["options"] = short["languages"]["sv"]["options"][:5]
+    pack.write_text(json.dumps(short), encoding="utf-8")
+    refused = runner.invoke(args=["scales", "import-texts", str(pack)])
+    assert refused.exit_code == 2
+    assert "languages.sv.options for item 1 must list 7 option texts" in refused.output
+
+    registry = app.extensions["sob"].registry
+    questions = forms.scale_questions(db.session, registry, SCALE)
+    assert len(questions) == 9 and questions[0]["label"]["sv"] == "sv text 1"
+    assert [o["label"]["en"] for o in questions[0]["config"]["options"]][::6] == [
+        "Never",
+        "More than 5 times",
+    ]
+    version = forms.create_form(
+        db.session,
+        registry,
+        key="dshi-9",
+        title=dict(SCALE.name),
+        questions=questions,
+        results=[{"key": f"dshi-9.{sub.id}", "citizen_visible": True} for sub in SCALE.subscales],
+        scale_id="dshi-9",
+    )
+    enrollment = db.session.scalar(
+        select(Enrollment).join(Citizen).where(Citizen.personnummer == "195508232153")
+    )
+    assignment = FormAssignment(
+        citizen_id=enrollment.citizen_id, enrollment_id=enrollment.id, form_version_id=version.id
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    response = forms.open_response(db.session, assignment)
+    answers = {str(n): "0" for n in range(1, 10)} | {"4": "1"}  # item 4 once
+    forms.submit(db.session, app.extensions["sob"], response, answers)
+    db.session.commit()
+    results = {
+        r.key: r
+        for r in db.session.scalars(select(Result).where(Result.response_id == response.id))
+    }
+    assert results["dshi-9.total"].value == 1 and results["dshi-9.total"].flags == [FLAG]
+    assert results["dshi-9.any"].value == 1 and results["dshi-9.any"].band == FLAG
+    assert results["dshi-9.any"].band_label == {
+        "sv": "Självskadebeteende angivet",
+        "en": "Self-harm reported",
+    }
