@@ -122,7 +122,10 @@ def test_a_region_imports_its_texts_and_the_form_flags_any_self_harm(
     from sob_core.extensions import db
     from sob_core.models import Citizen, Enrollment, FormAssignment, Result
 
-    register_plugin(dshi9, "dshi9")
+    from sob_core.plugins import current_host
+
+    if "dshi-9" not in current_host().registry.scales:  # a checkout whose sob-scales predates it
+        register_plugin(dshi9, "dshi9")
     listed = runner.invoke(args=["scales", "list"])
     assert listed.exit_code == 0, listed.output
     assert [line.split()[-3:] for line in listed.output.splitlines() if "dshi-9" in line] == [
