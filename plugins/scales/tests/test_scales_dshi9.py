@@ -121,7 +121,6 @@ def test_a_region_imports_its_texts_and_the_form_flags_any_self_harm(
     from sob_core import forms
     from sob_core.extensions import db
     from sob_core.models import Citizen, Enrollment, FormAssignment, Result
-
     from sob_core.plugins import current_host
 
     if "dshi-9" not in current_host().registry.scales:  # a checkout whose sob-scales predates it
