@@ -27,6 +27,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance.mkdir(parents=True, exist_ok=True)
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
+        # alembic announces each of its plugins at INFO on import: noise before every command
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from . import (  # noqa: F401  (each connects its listeners to the internal events)
         activity,

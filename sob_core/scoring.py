@@ -350,7 +350,8 @@ def simple_sum_scale(
         critical_items={flag.item_id: flag.slug for flag in flags},
         flag_texts={flag.slug: flag.text for flag in flags if flag.text},
         description=description or {},
-        options=tuple(options),
+        # a mapping (the wrong shape) is kept as given, so ``Scale.validate`` names the mistake
+        options=options if isinstance(options, Mapping) else tuple(options),  # type: ignore[arg-type]
     )
     holder.append(scale)
     return scale

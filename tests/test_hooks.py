@@ -47,6 +47,7 @@ def _two_item_scale(scale_id: str = "tiny") -> Scale:
         items=(ScaleItem("1", (0, 1), {"sv": "a"}), ScaleItem("2", (0, 1), {"sv": "b"})),
         subscales=(Subscale("total", {"sv": "Summa"}, ("1", "2")),),
         score=score,
+        options=({"sv": "Nej"}, {"sv": "Ja"}),  # one label per score, shared by both items
     )
 
 

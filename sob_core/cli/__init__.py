@@ -16,7 +16,38 @@ def _create(*_args) -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create, add_version_option=False)
+#: what a database without sob's tables (or an older schema) answers, by dialect
+_MISSING_SCHEMA = ("no such table", "no such column", "undefinedtable", "undefinedcolumn")
+
+
+def schema_missing(error: BaseException) -> bool:
+    """Whether a database error says a table or column is missing: `sob db upgrade` was not run."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if not isinstance(error, OperationalError | ProgrammingError):
+        return False
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) in ("42P01", "42703"):  # PostgreSQL (psycopg)
+        return True
+    text = f"{type(original).__name__} {original}".lower()
+    return any(marker in text for marker in _MISSING_SCHEMA)
+
+
+class SobGroup(FlaskGroup):
+    """Flask's group, with one line instead of a traceback when the database is not upgraded."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            if not schema_missing(error):
+                raise
+            raise click.ClickException(
+                "the database has no tables for this version of sob yet: run `sob db upgrade`"
+            ) from None
+
+
+@click.group(cls=SobGroup, create_app=_create, add_version_option=False)
 def main() -> None:
     """sob: support and treatment programmes."""
 
@@ -173,7 +204,7 @@ scales_group = click.Group("scales", help="Rating scales and their licensed text
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def import_texts_command(path: str) -> None:
-    """Import a scale's licensed item texts from a text pack (see docs/writing-a-scale-plugin.md)."""
+    """Import a scale's licensed item texts from a text pack (see docs/operating.md)."""
     from pathlib import Path
 
     from ..extensions import db

@@ -52,7 +52,11 @@ def score_scale(
     scale = scales.get(scale_id)
     if scale is None:
         known = ", ".join(sorted(scales)) or "none"
-        raise ScoringError(f"unknown scale {scale_id!r}; installed scales: {known}")
+        raise ScoringError(
+            f"unknown scale {scale_id!r}; installed scales: {known}. A scale comes with its"
+            " plugin: pip install its distribution next to sob (the tutorial's WHO-5:"
+            " pip install -e examples/who5), then `sob plugins` lists it"
+        )
     parsed_answers = _load("answers", answers)
     parsed_context = _load("context", context)
     _check_context(parsed_context)

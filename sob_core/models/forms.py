@@ -156,6 +156,9 @@ class Result(Base):
     key: Mapped[str] = mapped_column(String(128))
     value: Mapped[float | None] = mapped_column(Float)
     band: Mapped[str | None] = mapped_column(String(64))
+    #: the band's name as it was when stored ({"sv": ..., "en": ...}), shown when the scale or
+    #: form that defines the band is no longer installed; None when there is no band
+    band_label: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     flags: Mapped[list] = mapped_column(JSONType, default=list)
     citizen_visible: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the response was submitted

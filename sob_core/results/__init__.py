@@ -14,7 +14,7 @@ from typing import Any
 
 from ..forms import own_results
 from ..plugins import PluginHost
-from ..types import ComputedResult, FormInfo, Scale
+from ..types import ComputedResult, FormInfo, Scale, Subscale
 
 
 class ResultKeyClash(RuntimeError):
@@ -35,6 +35,19 @@ def scale_answers(scale: Scale, answers: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def subscale_band_label(
+    sub: Subscale, slug: str | None, context: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """The label of the band ``slug`` of a subscale: the context's bands first, then any variant."""
+    if not slug:
+        return {}
+    for bands in (sub.bands_for(context), sub.bands, *sub.bands_by_sex.values()):
+        for band in bands:
+            if band.slug == slug:
+                return dict(band.label)
+    return {}
+
+
 def compute_results(
     host: PluginHost,
     form: FormInfo,
@@ -49,13 +62,15 @@ def compute_results(
             # guess, and the caller records why (``pipeline.score``).
             outcome = scale.score(scale_answers(scale, answers), context)
             for sub in scale.subscales:
+                slug = outcome.bands.get(sub.id)
                 results.append(
                     ComputedResult(
                         key=f"{scale.id}.{sub.id}",
                         value=outcome.scores.get(sub.id),
-                        band=outcome.bands.get(sub.id),
+                        band=slug,
                         flags=tuple(outcome.flags) if sub.id == scale.subscales[0].id else (),
                         label=sub.label,
+                        band_label=subscale_band_label(sub, slug, context),
                     )
                 )
     for definition in form.results:
@@ -69,6 +84,7 @@ def compute_results(
                 value=value,
                 band=None if band is None else str(band["slug"]),
                 label=dict(definition.get("label") or {}),
+                band_label={} if band is None else dict(band.get("label") or {}),
             )
         )
     for batch in host.hook.sob_score_response(form=form, answers=answers, context=context):

@@ -32,7 +32,9 @@ from ..models import (
     Result,
 )
 from ..plugins import PluginHost
-from . import compute_results
+from ..types import ComputedResult
+from . import compute_results, subscale_band_label
+from .series import subscale_for
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ def score(session: Session, host: PluginHost, response: FormResponse) -> list[Re
                 key=item.key,
                 value=None if value is None else float(value),
                 band=item.band,
+                band_label=_band_label(host, version.definition, item, context),
                 flags=list(item.flags),
                 citizen_visible=visible.get(item.key, False),
                 at=response.submitted_at,
@@ -107,6 +110,28 @@ def score(session: Session, host: PluginHost, response: FormResponse) -> list[Re
         result_ids=[row.id for row in rows],
     )
     return rows
+
+
+def _band_label(
+    host: PluginHost, definition: dict[str, Any], item: ComputedResult, context: dict[str, Any]
+) -> dict[str, str] | None:
+    """The label of a computed result's band, kept with the stored result (None: no band).
+
+    From the result itself, else the form's own result definition, else the installed subscale
+    of that key: so the band is named even after the scale's plugin is uninstalled.
+    """
+    if not item.band:
+        return None
+    if item.band_label:
+        return dict(item.band_label)
+    for defined in definition.get("results", []):
+        if defined.get("key") == item.key:
+            for band in defined.get("bands") or ():
+                if isinstance(band, dict) and band.get("slug") == item.band and band.get("label"):
+                    return dict(band["label"])
+    sub = subscale_for(host.registry, item.key)
+    label = subscale_band_label(sub, item.band, context) if sub is not None else {}
+    return label or None
 
 
 def recompute(session: Session, host: PluginHost, form_key: str | None = None) -> int:

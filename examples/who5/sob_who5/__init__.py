@@ -48,7 +48,7 @@ BANDS = (
     Band(
         slug="poor-wellbeing",
         label={"sv": "Nedsatt välbefinnande", "en": "Poor wellbeing"},
-        colour="#a84f00",
+        colour="orange",  # a name of sob_core.PALETTE (or a #rrggbb passing check_colour)
         lower=0,
         upper=52,
         explanation={
@@ -57,11 +57,17 @@ BANDS = (
             "en": "Below 52 per cent (raw score below 13): poor wellbeing. An assessment for"
             " depression is recommended.",
         },
+        citizen_explanation={
+            "sv": "Dina svar tyder på att du har mått sämre den senaste tiden. Din behandlare ser"
+            " dina svar och kan prata med dig om dem.",
+            "en": "Your answers suggest you have been feeling worse recently. Your therapist sees"
+            " your answers and can talk them through with you.",
+        },
     ),
     Band(
         slug="adequate-wellbeing",
         label={"sv": "Tillräckligt välbefinnande", "en": "Adequate wellbeing"},
-        colour="#2e7d32",
+        colour="green",
         lower=52,
         upper=None,
         explanation={
@@ -69,6 +75,10 @@ BANDS = (
             " frågor som besvarats med de två lägsta alternativen.",
             "en": "52 per cent or more: no sign of poor wellbeing. Still look at any item"
             " answered with one of the two lowest options.",
+        },
+        citizen_explanation={
+            "sv": "Dina svar tyder på att du har mått ganska bra den senaste tiden.",
+            "en": "Your answers suggest you have been feeling fairly well recently.",
         },
     ),
 )
@@ -80,9 +90,14 @@ SUBSCALES = (
         items=tuple(item.id for item in ITEMS),
         minimum=0,
         maximum=25,
+        step=1,  # a sum of whole item scores
         explanation={
             "sv": "Summan av de fem frågorna, 0-25. Högre är bättre.",
             "en": "The sum of the five items, 0-25. Higher is better.",
+        },
+        citizen_explanation={
+            "sv": "Summan av dina svar på fem frågor, 0-25. Högre betyder att du mått bättre.",
+            "en": "The sum of your answers to five questions, 0-25. Higher means you felt better.",
         },
     ),
     Subscale(
@@ -92,9 +107,14 @@ SUBSCALES = (
         bands=BANDS,
         minimum=0,
         maximum=100,
+        step=4,  # the raw score times 4: 0, 4, 8 ... 100, so "poor" reads 0–48
         explanation={
             "sv": "Råpoängen gånger 4, 0-100. En skillnad på 10 procentenheter är betydelsefull.",
             "en": "The raw score times 4, 0-100. A change of 10 points is meaningful.",
+        },
+        citizen_explanation={
+            "sv": "Summan av dina svar gånger 4, 0-100. Högre betyder att du mått bättre.",
+            "en": "The sum of your answers times 4, 0-100. Higher means you felt better.",
         },
     ),
 )
@@ -135,6 +155,14 @@ SCALE = Scale(
     score=score,
     texts_shipped=False,
     critical_items={item.id: FLAG for item in ITEMS},
+    flag_texts={
+        FLAG: {
+            "sv": "Råpoäng under 13, eller en fråga besvarad med något av de två lägsta"
+            " alternativen. WHO-5-manualen rekommenderar en bedömning av depression.",
+            "en": "Raw score below 13, or an item answered with one of the two lowest options."
+            " The WHO-5 manual recommends an assessment for depression.",
+        }
+    },
     description={
         "sv": "Fem påståenden om hur du mått de senaste två veckorna.",
         "en": "Five statements about how you have felt over the last two weeks.",

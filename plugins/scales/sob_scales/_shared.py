@@ -1,7 +1,8 @@
 """Small building blocks shared by the scale modules of this distribution (not an entry point).
 
-Band colours are one palette for every scale, so "green" means the same thing on every chart;
-each colour has at least 4.5:1 contrast against white text.
+Band colours are names of ``sob_core.PALETTE`` ("green", "amber", "red" ...), the one palette of
+every chart, scale and form result, so "green" means the same thing everywhere; ``Band`` turns a
+name into its #rrggbb and ``Scale.validate`` checks it with ``check_colour``.
 """
 
 from __future__ import annotations
@@ -10,18 +11,11 @@ from collections.abc import Sequence
 
 from sob_core import Band, LocalText, ScaleItem
 
-GREEN = "#2e7d32"
-LIME = "#4e7d0e"
-AMBER = "#8d6e00"
-ORANGE = "#a84f00"
-DEEP_ORANGE = "#bf360c"
-RED = "#b71c1c"
-
 
 def band(
     slug: str,
     label: tuple[str, str],
-    colour: str,
+    colour: str,  # a name of sob_core.PALETTE
     lower: float | None,
     upper: float | None,
     explanation: tuple[str, str],

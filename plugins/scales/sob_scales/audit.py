@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from sob_core import Band, ScaleItem, hookimpl, simple_sum_scale
 
-from ._shared import DEEP_ORANGE, GREEN, ORANGE, RED, band, text
+from ._shared import band, text
 
 _FREQUENCY_USE = (
     text("Aldrig", "Never"),
@@ -135,7 +135,7 @@ def _bands(hazardous_from: int) -> tuple[Band, ...]:
         band(
             "low-risk",
             ("Låg risk", "Low risk"),
-            GREEN,
+            "green",
             0,
             hazardous_from,
             (
@@ -150,7 +150,7 @@ def _bands(hazardous_from: int) -> tuple[Band, ...]:
         band(
             "hazardous",
             ("Riskbruk", "Hazardous use"),
-            ORANGE,
+            "orange",
             hazardous_from,
             16,
             (
@@ -169,7 +169,7 @@ def _bands(hazardous_from: int) -> tuple[Band, ...]:
         band(
             "harmful",
             ("Skadligt bruk", "Harmful use"),
-            DEEP_ORANGE,
+            "deep-orange",
             16,
             20,
             (
@@ -188,7 +188,7 @@ def _bands(hazardous_from: int) -> tuple[Band, ...]:
         band(
             "possible-dependence",
             ("Möjligt beroende", "Possible dependence"),
-            RED,
+            "red",
             20,
             None,
             (

@@ -44,7 +44,7 @@ from sob_core import (
     round_half_away,
 )
 
-from ._shared import AMBER, DEEP_ORANGE, GREEN, LIME, ORANGE, RED, band, text
+from ._shared import band, text
 
 POSITIVE = frozenset({"3", "4", "7", "12", "19", "21", "31", "32"})
 RISK = ("6", "9", "16", "22", "24", "34")
@@ -68,7 +68,7 @@ BANDS = (
     band(
         "healthy",
         ("Frisk nivå", "Healthy"),
-        GREEN,
+        "green",
         0,
         0.6,
         (
@@ -83,7 +83,7 @@ BANDS = (
     band(
         "low-level",
         ("Låg nivå", "Low level"),
-        LIME,
+        "lime",
         0.6,
         1.0,
         (
@@ -98,7 +98,7 @@ BANDS = (
     band(
         "mild",
         ("Lindrig", "Mild"),
-        AMBER,
+        "amber",
         1.0,
         1.5,
         (
@@ -115,7 +115,7 @@ BANDS = (
     band(
         "moderate",
         ("Måttlig", "Moderate"),
-        ORANGE,
+        "orange",
         1.5,
         2.0,
         (
@@ -132,7 +132,7 @@ BANDS = (
     band(
         "moderate-to-severe",
         ("Måttlig till svår", "Moderate to severe"),
-        DEEP_ORANGE,
+        "deep-orange",
         2.0,
         2.5,
         (
@@ -149,7 +149,7 @@ BANDS = (
     band(
         "severe",
         ("Svår", "Severe"),
-        RED,
+        "red",
         2.5,
         None,
         (

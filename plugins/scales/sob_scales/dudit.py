@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from sob_core import Band, ScaleItem, hookimpl, simple_sum_scale
 
-from ._shared import AMBER, GREEN, RED, band, text
+from ._shared import band, text
 
 _HOW_OFTEN = (
     text("Aldrig", "Never"),
@@ -134,7 +134,7 @@ def _bands(problems_from: int) -> tuple[Band, ...]:
         band(
             "no-drug-related-problems",
             ("Inga tecken på drogrelaterade problem", "No drug-related problems"),
-            GREEN,
+            "green",
             0,
             problems_from,
             (
@@ -149,7 +149,7 @@ def _bands(problems_from: int) -> tuple[Band, ...]:
         band(
             "drug-related-problems",
             ("Troliga drogrelaterade problem", "Probable drug-related problems"),
-            AMBER,
+            "amber",
             problems_from,
             25,
             (
@@ -168,7 +168,7 @@ def _bands(problems_from: int) -> tuple[Band, ...]:
         band(
             "probable-dependence",
             ("Troligt beroende", "Probable dependence"),
-            RED,
+            "red",
             25,
             None,
             (

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sob_core import ItemFlag, hookimpl, simple_sum_scale
 
-from ._shared import GREEN, ORANGE, band, structure_items, text
+from ._shared import band, structure_items, text
 
 _FORWARD = (0, 1, 2, 3)
 _REVERSED = (3, 2, 1, 0)
@@ -27,7 +27,7 @@ BANDS = (
     band(
         "below-cutoff",
         ("Under gränsvärdet", "Below cut-off"),
-        GREEN,
+        "green",
         0,
         12,
         (
@@ -44,7 +44,7 @@ BANDS = (
     band(
         "above-cutoff",
         ("Över gränsvärdet", "Above cut-off"),
-        ORANGE,
+        "orange",
         12,
         None,
         (

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sob_core import ScaleItem, hookimpl, simple_sum_scale
 
-from ._shared import AMBER, GREEN, LIME, RED, band, text
+from ._shared import band, text
 
 OPTIONS = (
     text("Inte alls", "Not at all"),
@@ -50,7 +50,7 @@ BANDS = (
     band(
         "minimal",
         ("Minimal ångest", "Minimal anxiety"),
-        GREEN,
+        "green",
         0,
         5,
         (
@@ -65,7 +65,7 @@ BANDS = (
     band(
         "mild",
         ("Lindrig ångest", "Mild anxiety"),
-        LIME,
+        "lime",
         5,
         10,
         (
@@ -82,7 +82,7 @@ BANDS = (
     band(
         "moderate",
         ("Måttlig ångest", "Moderate anxiety"),
-        AMBER,
+        "amber",
         10,
         15,
         (
@@ -99,7 +99,7 @@ BANDS = (
     band(
         "severe",
         ("Svår ångest", "Severe anxiety"),
-        RED,
+        "red",
         15,
         None,
         (

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sob_core import hookimpl, simple_sum_scale
 
-from ._shared import AMBER, GREEN, ORANGE, RED, band, structure_items, text
+from ._shared import band, structure_items, text
 
 ITEMS = structure_items([(0, 1, 2, 3, 4)] * 7)
 
@@ -24,7 +24,7 @@ BANDS = (
     band(
         "no-clinically-significant-insomnia",
         ("Ingen kliniskt betydelsefull sömnlöshet", "No clinically significant insomnia"),
-        GREEN,
+        "green",
         0,
         8,
         (
@@ -39,7 +39,7 @@ BANDS = (
     band(
         "subthreshold-insomnia",
         ("Sömnlöshet under klinisk nivå", "Subthreshold insomnia"),
-        AMBER,
+        "amber",
         8,
         15,
         (
@@ -54,7 +54,7 @@ BANDS = (
     band(
         "clinical-insomnia-moderate-severity",
         ("Klinisk sömnlöshet, måttlig", "Clinical insomnia, moderate severity"),
-        ORANGE,
+        "orange",
         15,
         22,
         (
@@ -73,7 +73,7 @@ BANDS = (
     band(
         "clinical-insomnia-severe",
         ("Klinisk sömnlöshet, svår", "Clinical insomnia, severe"),
-        RED,
+        "red",
         22,
         None,
         (

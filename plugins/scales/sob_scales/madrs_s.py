@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from sob_core import ItemFlag, hookimpl, simple_sum_scale
 
-from ._shared import AMBER, GREEN, LIME, RED, band, structure_items, text
+from ._shared import band, structure_items, text
 
 ITEMS = structure_items([(0, 1, 2, 3, 4, 5, 6)] * 9)
 
@@ -26,7 +26,7 @@ BANDS = (
     band(
         "none-or-very-mild",
         ("Ingen eller mycket lätt depression", "None or very mild depression"),
-        GREEN,
+        "green",
         0,
         13,
         (
@@ -41,7 +41,7 @@ BANDS = (
     band(
         "mild",
         ("Lätt depression", "Mild depression"),
-        LIME,
+        "lime",
         13,
         20,
         (
@@ -57,7 +57,7 @@ BANDS = (
     band(
         "moderate",
         ("Måttlig depression", "Moderate depression"),
-        AMBER,
+        "amber",
         20,
         35,
         (
@@ -74,7 +74,7 @@ BANDS = (
     band(
         "severe",
         ("Svår depression", "Severe depression"),
-        RED,
+        "red",
         35,
         None,
         (

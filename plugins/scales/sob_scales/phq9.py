@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sob_core import ItemFlag, ScaleItem, hookimpl, simple_sum_scale
 
-from ._shared import AMBER, DEEP_ORANGE, GREEN, LIME, RED, band, text
+from ._shared import band, text
 
 OPTIONS = (
     text("Inte alls", "Not at all"),
@@ -70,7 +70,7 @@ BANDS = (
     band(
         "none-minimal",
         ("Inga eller minimala symtom", "None or minimal"),
-        GREEN,
+        "green",
         0,
         5,
         (
@@ -85,7 +85,7 @@ BANDS = (
     band(
         "mild",
         ("Lindriga symtom", "Mild"),
-        LIME,
+        "lime",
         5,
         10,
         (
@@ -101,7 +101,7 @@ BANDS = (
     band(
         "moderate",
         ("Måttliga symtom", "Moderate"),
-        AMBER,
+        "amber",
         10,
         15,
         (
@@ -118,7 +118,7 @@ BANDS = (
     band(
         "moderately-severe",
         ("Medelsvåra symtom", "Moderately severe"),
-        DEEP_ORANGE,
+        "deep-orange",
         15,
         20,
         (
@@ -135,7 +135,7 @@ BANDS = (
     band(
         "severe",
         ("Svåra symtom", "Severe"),
-        RED,
+        "red",
         20,
         None,
         (

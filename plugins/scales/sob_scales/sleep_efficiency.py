@@ -36,7 +36,7 @@ from sob_core import (
     round_half_away,
 )
 
-from ._shared import GREEN, ORANGE, band, text
+from ._shared import band, text
 
 ITEMS = (
     ScaleItem(
@@ -64,7 +64,7 @@ BANDS = (
     band(
         "low",
         ("Låg", "Low"),
-        ORANGE,
+        "orange",
         0,
         85,
         (
@@ -81,7 +81,7 @@ BANDS = (
     band(
         "normal",
         ("Normal", "Normal"),
-        GREEN,
+        "green",
         85,
         None,
         (

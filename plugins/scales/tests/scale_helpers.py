@@ -7,6 +7,7 @@ from typing import Any
 from sob_scales import (
     audit,
     core_om,
+    dshi9,
     dudit,
     epds,
     gad7,
@@ -21,7 +22,19 @@ from sob_core import Scale, ScaleScore
 
 SCALES: dict[str, Scale] = {
     module.SCALE.id: module.SCALE
-    for module in (audit, dudit, core_om, rcads25, phq9, gad7, isi, epds, madrs_s, sleep_efficiency)
+    for module in (
+        audit,
+        dudit,
+        core_om,
+        rcads25,
+        phq9,
+        gad7,
+        isi,
+        epds,
+        madrs_s,
+        dshi9,
+        sleep_efficiency,
+    )
 }
 
 

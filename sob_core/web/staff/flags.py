@@ -36,7 +36,7 @@ from ...enrollments.clock import local_date
 from ...extensions import db
 from ...forms import display_answer, specs
 from ...i18n import current_language
-from ...models import Enrollment, Flag, FormResponse, Staff
+from ...models import Enrollment, Flag, FormResponse, Result, Staff
 from ...results.series import scale_label, subscale_for
 from ...types import Scale, local
 from ..access import require
@@ -135,8 +135,13 @@ def _item_answers(scale: Scale, slug: str, response: FormResponse, lang: str) ->
     return shown
 
 
-def _result_text(key: str, value: Any, band_slug: Any, lang: str) -> tuple[str, str]:
-    """(the result's name, "17 (Medelsvåra symtom)")."""
+def _result_text(
+    key: str, value: Any, band_slug: Any, lang: str, stored_label: Any = None
+) -> tuple[str, str]:
+    """(the result's name, "17 (Medelsvåra symtom)").
+
+    ``stored_label`` is the band label kept with the stored result: the band's name when the
+    scale that defines it is no longer installed."""
     registry = current_app.extensions["sob"].registry
     sub = subscale_for(registry, key)
     label = local(scale_label(registry, key), lang) if sub else key
@@ -155,7 +160,7 @@ def _result_text(key: str, value: Any, band_slug: Any, lang: str) -> tuple[str, 
     if band is not None:
         text += f" ({local(band.label, lang)})"
     elif band_slug:
-        text += f" ({band_slug})"
+        text += f" ({local(stored_label, lang) if stored_label else band_slug})"
     return label, text
 
 
@@ -167,8 +172,13 @@ def explain(flag: Flag, response: FormResponse | None) -> list[str]:
     lines: list[str] = []
     kind = flag.kind
     if kind in ("band", "threshold", "change", "critical_item") and reason.get("result_key"):
+        stored = db.session.get(Result, flag.result_id) if flag.result_id else None
         label, text = _result_text(
-            str(reason["result_key"]), reason.get("value"), reason.get("band"), lang
+            str(reason["result_key"]),
+            reason.get("value"),
+            reason.get("band"),
+            lang,
+            stored.band_label if stored is not None else None,
         )
         title = local(response.form_version.title, lang) if response is not None else ""
         shown = text if label == title else f"{label}: {text}"  # a scale form is titled so
