@@ -1,0 +1,193 @@
+"""The design tool's form builder (issue 11): forms, drafts, questions, skip logic, publishing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from sob_core.extensions import db
+from sob_core.forms import drafts
+from sob_core.models import CareUnit, Form, FormDraft
+from sob_core.testing import csrf_from
+
+SARA = "SE2321000131-P000000000015"  # designer + publisher at unit 1, designer at unit 2
+TOMMY = "SE2321000131-P000000000011"  # therapist at unit 1
+OLOF = "SE2321000016-P000000000024"  # publisher at unit 2
+
+
+@pytest.fixture
+def units(demo_data):
+    return db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)).all()
+
+
+def _revision(page: str) -> str:
+    return page.split('name="revision"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+
+
+def _new_form(client, key="egen-enkat"):
+    page = client.get("/design/forms/new").get_data(as_text=True)
+    sent = client.post(
+        "/design/forms/new",
+        data={"csrf_token": csrf_from(page), "key": key, "title_sv": "Egen enkät", "title_en": "Own"},
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    return db.session.scalar(select(FormDraft).where(FormDraft.key == key))
+
+
+def _add(client, draft, qtype, data):
+    url = f"/design/form-drafts/{draft.id}/questions/new?type={qtype}"
+    page = client.get(url).get_data(as_text=True)
+    payload = {"csrf_token": csrf_from(page), "revision": _revision(page), "type": qtype}
+    return client.post(url, data={**payload, **data})
+
+
+CHOICE = {
+    "key": "mood",
+    "label_sv": "Hur mår du?",
+    "label_en": "How are you?",
+    "help_sv": "Välj ett svar.",
+    "required": "y",
+    "config_options": "bra | Bra | Good\ndaligt | Dåligt | Bad",
+}
+
+
+def test_a_designer_builds_publishes_and_edits_a_form(client, login, units):
+    login("staff", SARA, unit_id=units[0])
+    listing = client.get("/design/forms").get_data(as_text=True)
+    assert "Nytt formulär" in listing or "New form" in listing
+    draft = _new_form(client)
+    assert draft.care_unit_id == units[0]
+    assert db.session.scalar(select(Form).where(Form.key == "egen-enkat")) is None  # no citizen sees it
+    assert _add(client, draft, "single_choice", CHOICE).status_code == 302
+    sent = _add(
+        client,
+        draft,
+        "short_text",
+        {
+            "key": "why",
+            "label_sv": "Varför?",
+            "show_if_question": "mood",
+            "show_if_operator": "equals",
+            "show_if_value": "daligt",
+        },
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    db.session.refresh(draft)
+    mood, why = draft.definition["questions"]
+    assert mood["config"]["options"][1] == {"value": "daligt", "label": {"sv": "Dåligt", "en": "Bad"}}
+    assert mood["help"] == {"sv": "Välj ett svar."}
+    assert why["show_if"] == {"question": "mood", "equals": "daligt"} and why["required"] is False
+    editor = client.get(f"/design/form-drafts/{draft.id}").get_data(as_text=True)
+    assert "Hur mår du?" in editor
+    # moving the dependent question above the one it depends on is refused
+    moved = client.post(
+        f"/design/form-drafts/{draft.id}/questions/why/move",
+        data={"csrf_token": csrf_from(editor), "revision": _revision(editor), "action": "up"},
+        follow_redirects=True,
+    )
+    assert [q["key"] for q in db.session.get(FormDraft, draft.id).definition["questions"]] == [
+        "mood",
+        "why",
+    ]
+    assert "mood" in moved.get_data(as_text=True)
+    # deleting the question a condition depends on is refused
+    client.post(
+        f"/design/form-drafts/{draft.id}/questions/mood/move",
+        data={"csrf_token": csrf_from(editor), "revision": _revision(editor), "action": "delete"},
+    )
+    assert len(db.session.get(FormDraft, draft.id).definition["questions"]) == 2
+    preview = client.get(f"/design/form-drafts/{draft.id}/preview?lang=en").get_data(as_text=True)
+    assert "How are you?" in preview and "data-show-if" in preview
+    assert "Hur mår du?" in client.get(f"/design/form-drafts/{draft.id}/preview").get_data(
+        as_text=True
+    )
+    published = client.post(
+        f"/design/form-drafts/{draft.id}/publish",
+        data={"csrf_token": csrf_from(editor), "revision": _revision(editor)},
+    )
+    assert published.status_code == 302, published.get_data(as_text=True)
+    form = db.session.scalar(select(Form).where(Form.key == "egen-enkat"))
+    assert form.latest.version == 1 and form.care_unit_id == units[0]
+    db.session.expire_all()
+    assert db.session.scalar(select(FormDraft).where(FormDraft.key == 'egen-enkat')) is None
+    page = client.get(f"/design/forms/{form.id}").get_data(as_text=True)
+    opened = client.post(f"/design/forms/{form.id}/edit", data={"csrf_token": csrf_from(page)})
+    assert opened.status_code == 302
+    new_draft = db.session.scalar(select(FormDraft).where(FormDraft.form_id == form.id))
+    assert new_draft.based_on_version == 1
+
+
+def test_a_forward_condition_and_a_bad_config_are_explained(client, login, units):
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client)
+    sent = _add(
+        client,
+        draft,
+        "short_text",
+        {"key": "a", "label_sv": "A", "show_if_question": "a", "show_if_operator": "equals",
+         "show_if_value": "x"},
+    )
+    assert sent.status_code == 400
+    bad = _add(client, draft, "single_choice", {**CHOICE, "config_options": "bra"})
+    assert bad.status_code == 400 and 'id="config_options-error"' in bad.get_data(as_text=True)
+    empty = _add(client, draft, "single_choice", {**CHOICE, "label_sv": ""})
+    assert 'id="label_sv-error"' in empty.get_data(as_text=True)
+
+
+def test_a_stale_revision_is_refused(client, login, units):
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client)
+    url = f"/design/form-drafts/{draft.id}/questions/new?type=single_choice"
+    page = client.get(url).get_data(as_text=True)
+    drafts.save(db.session, draft, revision=draft.revision, staff_id=None, title={"sv": "Annan"})
+    db.session.commit()
+    sent = client.post(
+        url, data={"csrf_token": csrf_from(page), "revision": _revision(page), **CHOICE}
+    )
+    assert sent.status_code == 409
+    assert db.session.get(FormDraft, draft.id).definition["questions"] == []
+
+
+def test_publishing_an_empty_form_is_refused(client, login, units):
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client)
+    editor = client.get(f"/design/form-drafts/{draft.id}").get_data(as_text=True)
+    sent = client.post(
+        f"/design/form-drafts/{draft.id}/publish",
+        data={"csrf_token": csrf_from(editor), "revision": _revision(editor)},
+    )
+    assert sent.status_code == 400
+    assert db.session.get(FormDraft, draft.id) is not None
+
+
+def test_access_is_denied_to_others(client, login, units):
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client)
+    assert client.post("/design/forms/new", data={"key": "x", "title_sv": "X"}).status_code == 400
+    for url in (f"/design/form-drafts/{draft.id}", f"/design/form-drafts/{draft.id}/preview"):
+        assert client.get(url).status_code == 200
+    login("staff", OLOF, unit_id=units[1])
+    assert client.get(f"/design/form-drafts/{draft.id}").status_code == 404
+    assert client.get(f"/design/form-drafts/{draft.id}/preview").status_code == 404
+    login("staff", TOMMY, unit_id=units[0])
+    assert client.get("/design/forms").status_code in (302, 403)
+    assert client.get(f"/design/form-drafts/{draft.id}").status_code in (302, 403)
+
+
+def test_a_form_from_a_scale(client, login, units):
+    login("staff", SARA, unit_id=units[0])
+    page = client.get("/design/forms/from-scale").get_data(as_text=True)
+    assert "phq-9" in page  # every installed scale is listed
+    registry = client.application.extensions["sob"].registry
+    taken = set(db.session.scalars(select(Form.key)))
+    free = [s for s in sorted(registry.scales) if s not in taken and f'value="{s}"' in page]
+    if not free:
+        pytest.skip("every installed scale has a form in the demo data")
+    scale_id = free[0]
+    sent = client.post(
+        "/design/forms/from-scale", data={"csrf_token": csrf_from(page), "scale_id": scale_id}
+    )
+    assert sent.status_code == 302
+    draft = db.session.scalar(select(FormDraft).where(FormDraft.key == scale_id))
+    assert draft.scale_id == scale_id
+    assert len(draft.definition["questions"]) == len(registry.scales[scale_id].items)
