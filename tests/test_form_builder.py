@@ -28,7 +28,12 @@ def _new_form(client, key="egen-enkat"):
     page = client.get("/design/forms/new").get_data(as_text=True)
     sent = client.post(
         "/design/forms/new",
-        data={"csrf_token": csrf_from(page), "key": key, "title_sv": "Egen enkät", "title_en": "Own"},
+        data={
+            "csrf_token": csrf_from(page),
+            "key": key,
+            "title_sv": "Egen enkät",
+            "title_en": "Own",
+        },
     )
     assert sent.status_code == 302, sent.get_data(as_text=True)
     return db.session.scalar(select(FormDraft).where(FormDraft.key == key))
@@ -57,7 +62,9 @@ def test_a_designer_builds_publishes_and_edits_a_form(client, login, units):
     assert "Nytt formulär" in listing or "New form" in listing
     draft = _new_form(client)
     assert draft.care_unit_id == units[0]
-    assert db.session.scalar(select(Form).where(Form.key == "egen-enkat")) is None  # no citizen sees it
+    assert (
+        db.session.scalar(select(Form).where(Form.key == "egen-enkat")) is None
+    )  # no citizen sees it
     assert _add(client, draft, "single_choice", CHOICE).status_code == 302
     sent = _add(
         client,
@@ -74,7 +81,10 @@ def test_a_designer_builds_publishes_and_edits_a_form(client, login, units):
     assert sent.status_code == 302, sent.get_data(as_text=True)
     db.session.refresh(draft)
     mood, why = draft.definition["questions"]
-    assert mood["config"]["options"][1] == {"value": "daligt", "label": {"sv": "Dåligt", "en": "Bad"}}
+    assert mood["config"]["options"][1] == {
+        "value": "daligt",
+        "label": {"sv": "Dåligt", "en": "Bad"},
+    }
     assert mood["help"] == {"sv": "Välj ett svar."}
     assert why["show_if"] == {"question": "mood", "equals": "daligt"} and why["required"] is False
     editor = client.get(f"/design/form-drafts/{draft.id}").get_data(as_text=True)
@@ -109,7 +119,7 @@ def test_a_designer_builds_publishes_and_edits_a_form(client, login, units):
     form = db.session.scalar(select(Form).where(Form.key == "egen-enkat"))
     assert form.latest.version == 1 and form.care_unit_id == units[0]
     db.session.expire_all()
-    assert db.session.scalar(select(FormDraft).where(FormDraft.key == 'egen-enkat')) is None
+    assert db.session.scalar(select(FormDraft).where(FormDraft.key == "egen-enkat")) is None
     page = client.get(f"/design/forms/{form.id}").get_data(as_text=True)
     opened = client.post(f"/design/forms/{form.id}/edit", data={"csrf_token": csrf_from(page)})
     assert opened.status_code == 302
@@ -124,8 +134,13 @@ def test_a_forward_condition_and_a_bad_config_are_explained(client, login, units
         client,
         draft,
         "short_text",
-        {"key": "a", "label_sv": "A", "show_if_question": "a", "show_if_operator": "equals",
-         "show_if_value": "x"},
+        {
+            "key": "a",
+            "label_sv": "A",
+            "show_if_question": "a",
+            "show_if_operator": "equals",
+            "show_if_value": "x",
+        },
     )
     assert sent.status_code == 400
     bad = _add(client, draft, "single_choice", {**CHOICE, "config_options": "bra"})

@@ -19,9 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -38,7 +37,12 @@ from wtforms.validators import InputRequired, Regexp
 from ...content.checks import KEY_RE
 from ...extensions import db
 from ...forms import drafts, skip_logic
-from ...forms.definitions import FormDefinitionError, ScaleTextsMissing, scale_questions, scale_texts
+from ...forms.definitions import (
+    FormDefinitionError,
+    ScaleTextsMissing,
+    scale_questions,
+    scale_texts,
+)
 from ...i18n import current_language
 from ...models import Form, FormDraft, FormVersion
 from ...types import local
@@ -62,9 +66,7 @@ SKIP_PROBLEMS = {
     ),
     "missing": lazy_gettext("The condition names a question the form does not have."),
     "option": lazy_gettext("The value must be one of the chosen question's option values."),
-    "number": lazy_gettext(
-        "“Is at least” needs a number and a question answered with a number."
-    ),
+    "number": lazy_gettext("“Is at least” needs a number and a question answered with a number."),
 }
 
 
@@ -133,7 +135,10 @@ class NewForm(FlaskForm):
     )
     title_sv = StringField(
         lazy_gettext("Title in Swedish"),
-        validators=[InputRequired(lazy_gettext("Give the form a title in Swedish.")), MaxLength(200)],
+        validators=[
+            InputRequired(lazy_gettext("Give the form a title in Swedish.")),
+            MaxLength(200),
+        ],
     )
     title_en = StringField(lazy_gettext("Title in English"), validators=[MaxLength(200)])
 
@@ -310,7 +315,10 @@ class TextsForm(FlaskForm):
     revision = HiddenField()
     title_sv = StringField(
         lazy_gettext("Title in Swedish"),
-        validators=[InputRequired(lazy_gettext("Give the form a title in Swedish.")), MaxLength(200)],
+        validators=[
+            InputRequired(lazy_gettext("Give the form a title in Swedish.")),
+            MaxLength(200),
+        ],
     )
     title_en = StringField(lazy_gettext("Title in English"), validators=[MaxLength(200)])
     intro_sv = TextAreaField(
@@ -332,7 +340,7 @@ def _type_choices() -> list[SelectChoice]:
     )
 
 
-def _condition_text(condition: Mapping[str, Any] | None, by_key: Mapping[str, Any]) -> str:
+def _condition_text(condition: Mapping[str, Any] | None, by_key: Mapping[Any, Any]) -> str:
     if not condition:
         return ""
     lang = current_language()
@@ -342,8 +350,12 @@ def _condition_text(condition: Mapping[str, Any] | None, by_key: Mapping[str, An
         if operator in condition:
             value = condition[operator]
             shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-            return _("Shown only if “%(question)s” %(operator)s %(value)s", question=name,
-                     operator=word, value=shown)
+            return _(
+                "Shown only if “%(question)s” %(operator)s %(value)s",
+                question=name,
+                operator=word,
+                value=shown,
+            )
     return ""
 
 
@@ -517,7 +529,7 @@ def _problems(error: FormDefinitionError) -> list[str]:
             key = message.split("'")[1] if "'" in message else ""
             return [_("Question %(key)s: %(problem)s", key=key, problem=SKIP_PROBLEMS[code])]
     cause = error.__cause__
-    if cause is not None and hasattr(cause, "render"):
+    if isinstance(cause, Exception) and hasattr(cause, "render"):
         from .common import error_text
 
         return [error_text(cause)]
@@ -651,7 +663,7 @@ def _config_fields(qtype) -> list[tuple[str, str, Mapping[str, Any]]]:
     fields = []
     for name, prop in ((qtype.config_schema or {}).get("properties") or {}).items():
         kind = prop.get("type")
-        if kind == "object" and set((prop.get("properties") or {})) >= {"sv"}:
+        if kind == "object" and set(prop.get("properties") or {}) >= {"sv"}:
             fields.append((name, "text", prop))
         elif kind == "array" and "value" in ((prop.get("items") or {}).get("properties") or {}):
             fields.append((name, "options", prop))
@@ -766,7 +778,10 @@ def _read_config(qtype, form) -> dict[str, Any] | None:
                     ok = False
                     continue
                 options.append(
-                    {"value": parts[0], "label": _texts(parts[1], parts[2] if len(parts) > 2 else "")}
+                    {
+                        "value": parts[0],
+                        "label": _texts(parts[1], parts[2] if len(parts) > 2 else ""),
+                    }
                 )
             config[name] = options
         elif kind == "json":
@@ -868,7 +883,7 @@ def form_question(draft_id: int, key: str | None = None):
             abort(404)
         index = keys.index(key)
         current: dict[str, Any] | None = questions[index]
-        type_name = current.get("type")
+        type_name = questions[index].get("type")
     else:
         index = len(questions)
         current = None
