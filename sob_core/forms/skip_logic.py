@@ -47,9 +47,9 @@ def visible_keys(version: FormVersion, answers: Mapping[str, Any]) -> list[str]:
 #: why a ``show_if`` cannot be used, by code; the design tool translates the codes
 PROBLEMS = {
     "shape": "show_if must name a question and one condition (equals, in or min)",
-    "self": "show_if cannot depend on the question itself",
-    "forward": "show_if names a later question; a condition can only depend on earlier answers",
-    "missing": "show_if names a question the form does not have",
+    "self": "show_if must name an earlier question (not the question itself)",
+    "forward": "show_if must name an earlier question (it names a later one)",
+    "missing": "show_if must name an earlier question (the form has no such question)",
     "option": "show_if names a value that is not one of the question's options",
     "number": "show_if's 'at least' needs a number and a question answered with a number",
 }
