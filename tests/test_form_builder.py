@@ -206,3 +206,20 @@ def test_a_form_from_a_scale(client, login, units):
     draft = db.session.scalar(select(FormDraft).where(FormDraft.key == scale_id))
     assert draft.scale_id == scale_id
     assert len(draft.definition["questions"]) == len(registry.scales[scale_id].items)
+
+
+def test_every_installed_question_type_can_be_built_and_published(client, login, units, app):
+    from form_builder_helpers import EVERY_TYPE, build_every_type, publish
+
+    registry = app.extensions["sob"].registry
+    assert set(registry.question_types) <= set(EVERY_TYPE)  # the helper covers every type
+    login("staff", SARA, unit_id=units[0])
+    draft = build_every_type(client)
+    questions = draft.definition["questions"]
+    assert [q["type"] for q in questions] == list(EVERY_TYPE)
+    assert questions[3]["config"]["unit"] == {"sv": "koppar", "en": "cups"}
+    assert publish(client, draft).status_code == 302
+    form = db.session.scalar(select(Form).where(Form.key == "egen-enkat"))
+    assert [q["key"] for q in form.latest.definition["questions"]] == [
+        d["key"] for d in EVERY_TYPE.values()
+    ]
