@@ -223,3 +223,66 @@ def test_every_installed_question_type_can_be_built_and_published(client, login,
     assert [q["key"] for q in form.latest.definition["questions"]] == [
         d["key"] for d in EVERY_TYPE.values()
     ]
+
+
+OPTIONS = ({"sv": "Nej", "en": "No"}, {"sv": "Ja", "en": "Yes"})
+
+
+def _test_scale(scale_id: str, shipped: bool):
+    from sob_core import ScaleItem, simple_sum_scale
+
+    return simple_sum_scale(
+        id=scale_id,
+        name={"sv": f"Testskala {scale_id}", "en": f"Test scale {scale_id}"},
+        version="1",
+        citation="sob's tests",
+        licence=f"Testlicens {scale_id}",
+        items=tuple(
+            ScaleItem(id=str(n), scores=(0, 1), text={"sv": f"Fråga {n}", "en": f"Item {n}"})
+            for n in (1, 2)
+        ),
+        label={"sv": "Summa", "en": "Sum"},
+        texts_shipped=shipped,
+        options=OPTIONS,
+    )
+
+
+class _TestScales:
+    """A third-party scale plugin, registered only for the test (no core change)."""
+
+    @staticmethod
+    def sob_scales():
+        return [_test_scale("testskala", True), _test_scale("utan-texter", False)]
+
+
+def test_a_third_party_scale_becomes_a_form_and_one_without_texts_cannot(
+    client, login, units, register_plugin
+):
+    from sob_core import hookimpl
+
+    plugin = type("TestScalesPlugin", (), {"sob_scales": hookimpl(_TestScales.sob_scales)})
+    register_plugin(plugin, "test-scales")
+    login("staff", SARA, unit_id=units[0])
+    page = client.get("/design/forms/from-scale").get_data(as_text=True)
+    assert "Testskala testskala" in page and "Testlicens testskala" in page
+    assert "Testskala utan-texter" in page  # listed, but it cannot be chosen
+    assert 'value="utan-texter"' not in page
+    refused = client.post(
+        "/design/forms/from-scale", data={"csrf_token": csrf_from(page), "scale_id": "utan-texter"}
+    )
+    assert refused.status_code == 400
+    assert db.session.scalar(select(FormDraft).where(FormDraft.key == "utan-texter")) is None
+    sent = client.post(
+        "/design/forms/from-scale", data={"csrf_token": csrf_from(page), "scale_id": "testskala"}
+    )
+    assert sent.status_code == 302
+    draft = db.session.scalar(select(FormDraft).where(FormDraft.key == "testskala"))
+    assert draft.scale_id == "testskala" and draft.care_unit_id == units[0]
+    assert [q["label"]["sv"] for q in draft.definition["questions"]] == ["Fråga 1", "Fråga 2"]
+    from form_builder_helpers import publish
+
+    assert publish(client, draft).status_code == 302
+    again = client.get("/design/forms/from-scale").get_data(as_text=True)
+    assert 'value="testskala"' not in again  # the key is taken now
+    no_csrf = client.post("/design/forms/from-scale", data={"scale_id": "testskala"})
+    assert no_csrf.status_code == 400
