@@ -286,3 +286,83 @@ def test_a_third_party_scale_becomes_a_form_and_one_without_texts_cannot(
     assert 'value="testskala"' not in again  # the key is taken now
     no_csrf = client.post("/design/forms/from-scale", data={"scale_id": "testskala"})
     assert no_csrf.status_code == 400
+
+
+def test_every_post_needs_csrf_and_another_units_designer_gets_404(client, login, units):
+    from form_builder_helpers import add_question, publish
+
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client, "csrf-prov")
+    assert add_question(client, draft, "short_text", {"key": "a", "label_sv": "A"}).status_code == 302
+    other = _new_form(client, "publicerad")
+    add_question(client, other, "short_text", {"key": "a", "label_sv": "A"})
+    assert publish(client, other).status_code == 302
+    form = db.session.scalar(select(Form).where(Form.key == "publicerad"))
+    base = f"/design/form-drafts/{draft.id}"
+    posts = [
+        ("/design/forms/new", {"key": "x", "title_sv": "X"}),
+        ("/design/forms/from-scale", {"scale_id": "phq-9"}),
+        (f"/design/forms/{form.id}/edit", {}),
+        (base, {"revision": "1", "title_sv": "Ny"}),
+        (f"{base}/questions/new?type=short_text", {"key": "b", "label_sv": "B"}),
+        (f"{base}/questions/a", {"key": "a", "label_sv": "B"}),
+        (f"{base}/questions/a/move", {"action": "duplicate"}),
+        (f"{base}/publish", {}),
+        (f"{base}/discard", {}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data=data).status_code == 400, url
+    db.session.refresh(draft)
+    assert [q["key"] for q in draft.definition["questions"]] == ["a"]
+    # a designer of another unit: the draft, its pages and the unit's form answer 404
+    login("staff", OLOF, unit_id=units[1])
+    for url in (
+        base,
+        f"{base}/preview",
+        f"{base}/questions/a",
+        f"{base}/questions/new?type=short_text",
+        f"{base}/discard",
+        f"/design/forms/{form.id}",
+    ):
+        assert client.get(url).status_code == 404, url
+    listing = client.get("/design/forms").get_data(as_text=True)
+    assert f'href="{base}"' not in listing and f'href="/design/forms/{form.id}"' not in listing
+
+
+def test_duplicate_delete_and_move(client, login, units):
+    from form_builder_helpers import add_question, revision
+
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client, "ordning")
+    for key in ("a", "b"):
+        add_question(client, draft, "short_text", {"key": key, "label_sv": key.upper()})
+    base = f"/design/form-drafts/{draft.id}"
+
+    def act(key, action, **extra):
+        page = client.get(base).get_data(as_text=True)
+        return client.post(
+            f"{base}/questions/{key}/move",
+            data={"csrf_token": csrf_from(page), "revision": revision(page), "action": action,
+                  **extra},
+        )
+
+    def keys():
+        db.session.expire_all()
+        return [q["key"] for q in db.session.get(FormDraft, draft.id).definition["questions"]]
+
+    act("a", "duplicate")
+    assert keys() == ["a", "a-2", "b"]
+    act("b", "up")
+    assert keys() == ["a", "b", "a-2"]
+    confirm = act("a-2", "delete")
+    assert confirm.status_code == 200 and "Ta bort frågan" in confirm.get_data(as_text=True)
+    assert keys() == ["a", "b", "a-2"]  # not before it is confirmed
+    act("a-2", "delete", confirm="yes")
+    assert keys() == ["a", "b"]
+    stale = client.post(
+        f"{base}/questions/a/move",
+        data={"csrf_token": csrf_from(client.get(base).get_data(as_text=True)), "revision": "1",
+              "action": "down"},
+        follow_redirects=True,
+    )
+    assert keys() == ["a", "b"] and "Någon annan" in stale.get_data(as_text=True)
