@@ -279,6 +279,7 @@ def test_a_third_party_scale_becomes_a_form_and_one_without_texts_cannot(
     draft = db.session.scalar(select(FormDraft).where(FormDraft.key == "testskala"))
     assert draft.scale_id == "testskala" and draft.care_unit_id == units[0]
     assert [q["label"]["sv"] for q in draft.definition["questions"]] == ["Fråga 1", "Fråga 2"]
+    assert draft.definition["results"] == [{"key": "testskala.total", "citizen_visible": True}]
     from form_builder_helpers import publish
 
     assert publish(client, draft).status_code == 302
@@ -293,7 +294,9 @@ def test_every_post_needs_csrf_and_another_units_designer_gets_404(client, login
 
     login("staff", SARA, unit_id=units[0])
     draft = _new_form(client, "csrf-prov")
-    assert add_question(client, draft, "short_text", {"key": "a", "label_sv": "A"}).status_code == 302
+    assert (
+        add_question(client, draft, "short_text", {"key": "a", "label_sv": "A"}).status_code == 302
+    )
     other = _new_form(client, "publicerad")
     add_question(client, other, "short_text", {"key": "a", "label_sv": "A"})
     assert publish(client, other).status_code == 302
@@ -342,8 +345,12 @@ def test_duplicate_delete_and_move(client, login, units):
         page = client.get(base).get_data(as_text=True)
         return client.post(
             f"{base}/questions/{key}/move",
-            data={"csrf_token": csrf_from(page), "revision": revision(page), "action": action,
-                  **extra},
+            data={
+                "csrf_token": csrf_from(page),
+                "revision": revision(page),
+                "action": action,
+                **extra,
+            },
         )
 
     def keys():
@@ -361,8 +368,25 @@ def test_duplicate_delete_and_move(client, login, units):
     assert keys() == ["a", "b"]
     stale = client.post(
         f"{base}/questions/a/move",
-        data={"csrf_token": csrf_from(client.get(base).get_data(as_text=True)), "revision": "1",
-              "action": "down"},
+        data={
+            "csrf_token": csrf_from(client.get(base).get_data(as_text=True)),
+            "revision": "1",
+            "action": "down",
+        },
         follow_redirects=True,
     )
     assert keys() == ["a", "b"] and "Någon annan" in stale.get_data(as_text=True)
+
+
+def test_the_programme_form_picker_lists_published_forms_only(client, login, units):
+    """A draft (even a new form's) never reaches the programme editor's picker nor citizens."""
+    from form_builder_helpers import add_question
+
+    from sob_core.web.design.common import usable_forms
+
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client, "bara-utkast")
+    add_question(client, draft, "short_text", {"key": "a", "label_sv": "A"})
+    with client.application.test_request_context():
+        assert "bara-utkast" not in [c.value for c in usable_forms()]
+        assert "talk-about" in [c.value for c in usable_forms()]

@@ -207,3 +207,8 @@ def scale_questions(session: Session, registry: Registry, scale: Scale) -> list[
             {"key": item.id, "type": key, "label": label, "config": dict(config), "required": True}
         )
     return questions
+
+
+def scale_results(scale: Scale) -> list[dict[str, Any]]:
+    """The result entries of a form administering the scale: one per subscale, scored by it."""
+    return [{"key": f"{scale.id}.{sub.id}", "citizen_visible": True} for sub in scale.subscales]

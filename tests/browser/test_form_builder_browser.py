@@ -57,7 +57,9 @@ def test_a_designer_builds_previews_and_publishes_a_form(page):
                 field.fill(value)
         click(page, main.get_by_role("button", name="Spara frågan"))
         expect(page.locator(f"#question-{data['key']}")).to_be_visible()
-    expect(page.locator("#question-topics")).to_contain_text("Visas bara om ”Hur mår du?” är daligt")
+    expect(page.locator("#question-topics")).to_contain_text(
+        "Visas bara om ”Hur mår du?” är daligt"
+    )
     assert_accessible(page)
 
     # A condition on a later question is refused by the field, in Swedish.

@@ -41,6 +41,7 @@ from ...forms.definitions import (
     FormDefinitionError,
     ScaleTextsMissing,
     scale_questions,
+    scale_results,
     scale_texts,
 )
 from ...i18n import current_language
@@ -244,18 +245,13 @@ def new_form_from_scale():
             except FormDefinitionError as error:
                 problem = str(error)
             else:
-                results = [
-                    {"key": sub.id, "label": dict(sub.name), "citizen_visible": True}
-                    for sub in getattr(scale, "subscales", ())
-                    if getattr(sub, "id", None) and getattr(sub, "name", None)
-                ]
                 draft = FormDraft(
                     key=scale.id,
                     care_unit_id=session["care_unit_id"],
                     title=dict(scale.name),
                     intro=dict(scale.description or {}),
                     scale_id=scale.id,
-                    definition={"questions": questions, "results": results[:0]},
+                    definition={"questions": questions, "results": scale_results(scale)},
                     created_by_id=current_user.id,
                     updated_by_id=current_user.id,
                 )
