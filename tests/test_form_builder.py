@@ -390,3 +390,73 @@ def test_the_programme_form_picker_lists_published_forms_only(client, login, uni
     with client.application.test_request_context():
         assert "bara-utkast" not in [c.value for c in usable_forms()]
         assert "talk-about" in [c.value for c in usable_forms()]
+
+
+def test_a_broken_condition_is_shown_and_publishing_refuses_it(client, login, units):
+    from form_builder_helpers import publish
+
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client, "trasig")
+    questions = [
+        {
+            "key": "a",
+            "type": "short_text",
+            "label": {"sv": "A"},
+            "show_if": {"question": "b", "equals": "x"},
+        },
+        {"key": "b", "type": "short_text", "label": {"sv": "B"}},
+    ]
+    drafts.save(
+        db.session,
+        draft,
+        revision=draft.revision,
+        staff_id=None,
+        definition={"questions": questions, "results": []},
+    )
+    db.session.commit()
+    editor = client.get(f"/design/form-drafts/{draft.id}").get_data(as_text=True)
+    assert "Villkoret kan inte användas" in editor and "senare fråga" in editor
+    refused = publish(client, draft)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "Formuläret kan inte publiceras än" in page and "Fråga a:" in page
+    assert "senare fråga" in page
+    assert db.session.scalar(select(Form).where(Form.key == "trasig")) is None
+
+
+def test_a_type_setting_refused_by_the_type_is_shown_by_its_field(client, login, units):
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client, "reglage")
+    sent = _add(
+        client,
+        draft,
+        "slider",
+        {"key": "s", "label_sv": "S", "config_min": "10", "config_max": "0", "config_step": "x"},
+    )
+    assert sent.status_code == 400
+    page = sent.get_data(as_text=True)
+    assert 'id="config_step-error"' in page and "Ange ett heltal." in page
+    sent = _add(
+        client,
+        draft,
+        "slider",
+        {"key": "s", "label_sv": "S", "config_min": "10", "config_max": "0"},
+    )
+    page = sent.get_data(as_text=True)
+    assert sent.status_code == 400 and 'class="error" id="config_' in page
+    assert db.session.get(FormDraft, draft.id).definition["questions"] == []
+
+
+def test_a_shared_form_is_read_only(client, login, units):
+    login("staff", SARA, unit_id=units[0])
+    shared = db.session.scalar(select(Form).where(Form.care_unit_id.is_(None)))
+    if shared is None:
+        pytest.skip("the demo data has no shared form")
+    page = client.get(f"/design/forms/{shared.id}").get_data(as_text=True)
+    assert "kan användas men inte ändras" in page
+    assert f"/design/forms/{shared.id}/edit" not in page
+    listing = client.get("/design/forms").get_data(as_text=True)
+    assert f'href="/design/forms/{shared.id}"' in listing
+    edit = client.post(f"/design/forms/{shared.id}/edit", data={"csrf_token": csrf_from(page)})
+    assert edit.status_code == 403
+    assert db.session.scalar(select(FormDraft).where(FormDraft.form_id == shared.id)) is None

@@ -267,6 +267,10 @@ def _problems(error: FormDefinitionError) -> list[str]:
         from .common import error_text
 
         return [error_text(cause)]
+    if isinstance(cause, ValueError) and message.startswith("question '"):
+        # a question type's own validate_config message (already in the page's language)
+        key = message.split("'")[1]
+        return [_("Question %(key)s: %(problem)s", key=key, problem=str(cause))]
     return [known.get(message, message)]
 
 
