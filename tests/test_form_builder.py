@@ -184,9 +184,14 @@ def test_access_is_denied_to_others(client, login, units):
     login("staff", OLOF, unit_id=units[1])
     assert client.get(f"/design/form-drafts/{draft.id}").status_code == 404
     assert client.get(f"/design/form-drafts/{draft.id}/preview").status_code == 404
-    login("staff", TOMMY, unit_id=units[0])
-    assert client.get("/design/forms").status_code in (302, 403)
-    assert client.get(f"/design/form-drafts/{draft.id}").status_code in (302, 403)
+    login("staff", TOMMY, unit_id=units[0])  # a therapist, not a designer: denied
+    for url in ("/design/forms", f"/design/form-drafts/{draft.id}", "/design/forms/from-scale"):
+        assert client.get(url).status_code == 403, url
+    page = client.get("/staff/").get_data(as_text=True)
+    sent = client.post(
+        f"/design/form-drafts/{draft.id}/publish", data={"csrf_token": csrf_from(page)}
+    )
+    assert sent.status_code == 403
 
 
 def test_a_form_from_a_scale(client, login, units):
@@ -460,3 +465,22 @@ def test_a_shared_form_is_read_only(client, login, units):
     edit = client.post(f"/design/forms/{shared.id}/edit", data={"csrf_token": csrf_from(page)})
     assert edit.status_code == 403
     assert db.session.scalar(select(FormDraft).where(FormDraft.form_id == shared.id)) is None
+
+
+def test_texts_saved_from_a_stale_page_are_kept_on_the_page(client, login, units):
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client, "texter")
+    page = client.get(f"/design/form-drafts/{draft.id}").get_data(as_text=True)
+    drafts.save(db.session, draft, revision=draft.revision, staff_id=None, intro={"sv": "Annan"})
+    db.session.commit()
+    data = {"csrf_token": csrf_from(page), "revision": _revision(page), "title_sv": "Min rubrik"}
+    sent = client.post(f"/design/form-drafts/{draft.id}", data=data)
+    assert sent.status_code == 409
+    shown = sent.get_data(as_text=True)
+    assert 'value="Min rubrik"' in shown and "Någon annan sparade formuläret" in shown
+    db.session.refresh(draft)
+    assert draft.title == {"sv": "Egen enkät", "en": "Own"} and draft.intro == {"sv": "Annan"}
+    data["revision"] = _revision(shown)  # the page now carries the current revision
+    assert client.post(f"/design/form-drafts/{draft.id}", data=data).status_code == 302
+    db.session.refresh(draft)
+    assert draft.title == {"sv": "Min rubrik"}

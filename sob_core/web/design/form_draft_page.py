@@ -147,13 +147,14 @@ def form_draft(draft_id: int):
         if texts.csrf_token.errors:
             abort(400)
         return _editor(draft, texts, status=400)
-    if store(
+    if not store(
         draft,
         texts.revision.data,
         title=local_texts(texts.title_sv.data, texts.title_en.data),
         intro=local_texts(texts.intro_sv.data, texts.intro_en.data),
     ):
-        flash(_("The texts were saved."), "info")
+        return _editor(draft, texts, status=409)  # what was typed is kept, to save again
+    flash(_("The texts were saved."), "info")
     return redirect(url_for("design.form_draft", draft_id=draft.id))
 
 
