@@ -484,3 +484,27 @@ def test_texts_saved_from_a_stale_page_are_kept_on_the_page(client, login, units
     assert client.post(f"/design/form-drafts/{draft.id}", data=data).status_code == 302
     db.session.refresh(draft)
     assert draft.title == {"sv": "Min rubrik"}
+
+
+def test_editing_a_published_form_publishes_a_new_version_and_keeps_the_old(client, login, units):
+    from form_builder_helpers import add_question, publish
+
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client, "versioner")
+    add_question(client, draft, "short_text", {"key": "a", "label_sv": "A"})
+    assert publish(client, draft).status_code == 302
+    form = db.session.scalar(select(Form).where(Form.key == "versioner"))
+    first = form.latest
+    page = client.get(f"/design/forms/{form.id}").get_data(as_text=True)
+    client.post(f"/design/forms/{form.id}/edit", data={"csrf_token": csrf_from(page)})
+    second = db.session.scalar(select(FormDraft).where(FormDraft.form_id == form.id))
+    add_question(client, second, "long_text", {"key": "b", "label_sv": "B"})
+    assert publish(client, second).status_code == 302
+    db.session.expire_all()
+    form = db.session.scalar(select(Form).where(Form.key == "versioner"))
+    assert [v.version for v in form.versions] == [1, 2]
+    assert [q["key"] for q in form.versions[0].definition["questions"]] == ["a"]
+    assert [q["key"] for q in form.versions[1].definition["questions"]] == ["a", "b"]
+    assert form.versions[0].id == first.id
+    listing = client.get(f"/design/forms/{form.id}").get_data(as_text=True)
+    assert "<td>2</td>" in listing and "<td>1</td>" in listing
