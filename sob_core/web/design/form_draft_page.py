@@ -193,11 +193,9 @@ def form_question_action(draft_id: int, key: str):
     elif action == "duplicate":
         copy_ = copy.deepcopy(questions[index])
         number = 2
-        while f"{key}-{number}" in keys or _too_long(f"{key}-{number}"):
-            number += 1
-            if number > 999:
-                abort(400)
-        copy_["key"] = f"{key}-{number}"[:64]
+        while (candidate := f"{key[: 64 - len(str(number)) - 1]}-{number}") in keys:
+            number += 1  # a key is at most 64 characters: a long one is shortened for the suffix
+        copy_["key"] = candidate
         questions.insert(index + 1, copy_)
         done = _("The question was copied.")
     elif action == "delete":
@@ -227,10 +225,6 @@ def form_question_action(draft_id: int, key: str):
     if store(draft, button.revision.data, definition=definition):
         flash(done, "info")
     return back
-
-
-def _too_long(key: str) -> bool:
-    return len(key) > 64
 
 
 @bp.route("/form-drafts/<id:draft_id>/publish", methods=["POST"])
@@ -298,10 +292,6 @@ def form_draft_discard(draft_id: int):
 
 
 # --- the preview ---------------------------------------------------------------------------------
-
-
-class _PreviewResponse:
-    submission_key = ""
 
 
 @bp.route("/form-drafts/<id:draft_id>/preview")
