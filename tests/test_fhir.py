@@ -1051,3 +1051,25 @@ def test_the_web_export_uses_sob_base_url(app, client, login):
     form = _form("phq-9")
     resource = client.get(f"/staff/forms/{form.id}/fhir").get_json(force=True)
     assert resource["url"] == "https://stod.example.se/fhir/Questionnaire/phq-9"
+
+
+def test_a_form_built_in_the_design_tool_survives_export_and_import(app, client, login, demo_data):
+    """Issue 11: a form made through the form builder's pages (every question type, help texts,
+    a skip rule) exports a valid Questionnaire, and importing it gives an equivalent form."""
+    from form_builder_helpers import build_every_type, publish
+
+    registry = app.extensions["sob"].registry
+    unit = db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)).first()
+    login("staff", SARA, unit_id=unit)
+    draft = build_every_type(client, "byggd-enkat")
+    assert publish(client, draft).status_code == 302
+    original = _form("byggd-enkat").latest
+    assert any(q.get("show_if") for q in original.definition["questions"])
+    assert any(q.get("help") for q in original.definition["questions"])
+    for lang in ("sv", "en"):
+        exported = fhir.export_questionnaire(original, registry, lang)
+        _valid_questionnaire(exported)
+        imported = fhir.import_questionnaire(
+            db.session, registry, json.dumps(exported), f"byggd-enkat-{lang}"
+        )
+        _assert_equivalent(original, imported, registry)

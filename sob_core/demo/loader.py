@@ -173,9 +173,7 @@ def _scale_form(session: Session, registry: Any, scale_id: str) -> dict[str, Any
         "scale_id": scale_id,
         "definition": {
             "questions": questions,
-            "results": [
-                {"key": f"{scale_id}.{sub.id}", "citizen_visible": True} for sub in scale.subscales
-            ],
+            "results": forms.scale_results(scale),
         },
     }
 

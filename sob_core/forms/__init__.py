@@ -24,6 +24,7 @@ from .definitions import ScaleTextsMissing as ScaleTextsMissing
 from .definitions import create_form as create_form
 from .definitions import form_info as form_info
 from .definitions import scale_questions as scale_questions
+from .definitions import scale_results as scale_results
 from .definitions import scale_texts as scale_texts
 from .definitions import specs as specs
 from .definitions import validate_definition as validate_definition

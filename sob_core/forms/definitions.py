@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..models import Form, FormVersion, ScaleTextPack
 from ..plugins import Registry
 from ..types import FormInfo, QuestionSpec, Scale
-from . import own_results
+from . import own_results, skip_logic
 from .question_media import QuestionMediaError, clean_media, media_ids, media_kinds
 
 
@@ -92,14 +92,9 @@ def validate_definition(
             qtype.validate_config(question.get("config", {}), lang)
         except ValueError as error:
             raise FormDefinitionError(f"question {key!r}: {error}") from error
-        condition = question.get("show_if")
-        if condition is not None:
-            if not isinstance(condition, Mapping) or condition.get("question") not in seen:
-                raise FormDefinitionError(
-                    f"question {key!r}: show_if must name an earlier question"
-                )
-            if not ({"equals", "in", "min"} & set(condition)):
-                raise FormDefinitionError(f"question {key!r}: show_if needs equals, in or min")
+        problem = skip_logic.condition_problem(questions, index - 1, question.get("show_if"))
+        if problem is not None:
+            raise FormDefinitionError(f"question {key!r}: {skip_logic.PROBLEMS[problem]}")
         if question.get("media") is not None:
             try:
                 clean_media(key, question["media"], media)
@@ -212,3 +207,8 @@ def scale_questions(session: Session, registry: Registry, scale: Scale) -> list[
             {"key": item.id, "type": key, "label": label, "config": dict(config), "required": True}
         )
     return questions
+
+
+def scale_results(scale: Scale) -> list[dict[str, Any]]:
+    """The result entries of a form administering the scale: one per subscale, scored by it."""
+    return [{"key": f"{scale.id}.{sub.id}", "citizen_visible": True} for sub in scale.subscales]
