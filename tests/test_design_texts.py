@@ -435,3 +435,24 @@ def test_a_retired_open_version_is_not_offered_to_citizens(client, login, units)
     }
     with pytest.raises(programs.ProgramError):
         programs.retire(db.session, version)
+
+
+def test_a_change_in_the_english_text_only_is_shown_in_english():
+    def content(title: dict) -> dict:
+        return {
+            "name": {"sv": "P"},
+            "modules": [
+                {
+                    "key": "m1",
+                    "title": {"sv": "Början"},
+                    "items": [
+                        {"key": "m1-i1", "kind": "text", "title": title, "body": {"sv": "x"}}
+                    ],
+                }
+            ],
+        }
+
+    [change] = programs.diff(content({"sv": "Välkommen"}), content({"sv": "Välkommen", "en": "Hi"}))
+    assert (change.field, change.old, change.new) == ("title", None, "[en] Hi")
+    [change] = programs.diff(content({"sv": "Hej"}), content({"sv": "Hallå", "en": "Hi"}))
+    assert (change.old, change.new) == ("Hej", "Hallå")  # the Swedish changed: shown in Swedish
