@@ -212,6 +212,12 @@ def test_the_citizen_reads_english_where_it_exists_and_swedish_otherwise(client,
     assert "Language programme" in item and "The start" in item
     overview = client.get(f"/citizen/programs/{enrollment.id}").get_data(as_text=True)
     assert "Welcome" in overview and "Bara svenska" in overview  # no English: the Swedish
+    assert ' lang="sv">Bara svenska<' in overview and ' lang="sv">Welcome<' not in overview
+    swedish_only = client.get(f"/citizen/programs/{enrollment.id}/items/m1-i2").get_data(
+        as_text=True
+    )
+    assert '<h1 lang="sv">Bara svenska</h1>' in swedish_only  # marked for screen readers
+    assert '<div class="rich-text" lang="sv">' in swedish_only
     client.get("/lang/sv")
     item = client.get(f"/citizen/programs/{enrollment.id}/items/m1-i1").get_data(as_text=True)
     assert "<h1>Välkommen</h1>" in item and "Hej!" in item and "Hello!" not in item
