@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale, gettext
+from markupsafe import Markup
 
 from .extensions import babel
 from .types import LANGUAGES, local
@@ -68,8 +69,27 @@ def translate_error(error: CodedError) -> str:
     return gettext(error.template, **error.params)
 
 
+def text_language(text: Any, lang: str) -> str:
+    """The language ``local(text, lang)`` shows: ``lang`` when the text has it, else Swedish,
+    else the first it has (a plain string is Swedish)."""
+    if isinstance(text, Mapping):
+        for code in (lang, "sv", *text):
+            if text.get(code):
+                return str(code)
+    return "sv" if text else lang
+
+
+def lang_attribute(text: Any) -> Markup:
+    """`` lang="sv"`` for a text shown in another language than the page's (WCAG 3.1.2: the
+    Swedish a citizen reads when there is no English), nothing when it is the page's."""
+    page = current_language()
+    code = text_language(text, page)
+    return Markup("") if code == page else Markup(' lang="{}"').format(code)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["local"] = local
     app.jinja_env.filters["local"] = lambda text: local(text, current_language())
+    app.jinja_env.filters["lang_attribute"] = lang_attribute

@@ -78,6 +78,7 @@ def test_preview_then_save(client, login, units, draft):
     assert response.status_code == 302
     [battery] = stored(draft)
     assert battery["form_keys"] == ["sleep-diary"] and battery["every_days"] == 7
+    assert battery["name"] == {"sv": "Veckomätning"}  # no English given: none stored
     page = client.get(f"/design/versions/{draft.id}/batteries").get_data(as_text=True)
     assert "Veckomätning" in page and page.count("<time datetime=") == 4
     token = csrf_from(page)
@@ -85,6 +86,14 @@ def test_preview_then_save(client, login, units, draft):
         f"/design/versions/{draft.id}/batteries/weekly/delete", data={"csrf_token": token}
     )
     assert response.status_code == 302 and stored(draft) == []
+
+
+def test_a_battery_name_in_english_too(client, login, units, draft):
+    login("staff", SARA, unit_id=units[0])
+    response = submit(client, draft, "save", **{"battery-name_en": "Weekly measurement"})
+    assert response.status_code == 302
+    [battery] = stored(draft)
+    assert battery["name"] == {"sv": "Veckomätning", "en": "Weekly measurement"}
 
 
 @pytest.mark.parametrize(

@@ -625,20 +625,45 @@ def test_eligible_open_programs_and_self_start(world):
         )
     }
 
-    # An enrollment at a unit of region 14 places John in region 14.
+    # An enrollment at a unit of region 14 says nothing of where John is registered ...
     start(make_program(first, key="clinic"), JOHN, now)
+    assert enrollments.eligible_open_programs(db.session, john, now) == []
+    assert enrollments.held_back_for_region(db.session, john, now)  # ... and the page says why
+    # ... his registration does.
+    assert enrollments.set_home_region(db.session, john, "14")
     assert [v.id for v in enrollments.eligible_open_programs(db.session, john, now)] == [region.id]
+    assert not enrollments.held_back_for_region(db.session, john, now)
+    enrollments.set_home_region(db.session, elin, "01")  # another region: not offered
 
     enrollment = enrollments.self_start(db.session, elin, women.id, now)
     assert enrollment.care_unit_id == first and enrollment.therapist_id is None
     assert enrollment.started_by_id is None and enrollment.last_active_at == now
     [started] = events(enrollment, "started")
     assert started.actor_kind == "citizen" and started.actor_id == elin.id
-    # Started, so no longer offered; and now Elin has an enrollment in region 14.
-    assert [v.id for v in enrollments.eligible_open_programs(db.session, elin, now)] == [region.id]
+    # Started, so no longer offered; registered in region 01, the region 14 one is not either.
+    assert enrollments.eligible_open_programs(db.session, elin, now) == []
+    assert not enrollments.held_back_for_region(db.session, elin, now)
     with pytest.raises(EnrollmentError) as error:
         enrollments.self_start(db.session, elin, women.id, now)
     assert error.value.code == "already_enrolled"
+
+
+def test_home_region_is_checked_against_the_region_table(world):
+    john = citizen(JOHN)
+    with pytest.raises(EnrollmentError) as error:
+        enrollments.set_home_region(db.session, john, "99")
+    assert error.value.code == "unknown_region"
+    assert john.home_region_code is None
+    assert enrollments.set_home_region(db.session, john, "14")
+    assert not enrollments.set_home_region(db.session, john, "14")  # unchanged
+    assert enrollments.citizen_region_codes(db.session, john.id) == {"14"}
+    assert enrollments.set_home_region(db.session, john, None)
+    assert enrollments.citizen_region_codes(db.session, john.id) == set()
+    # Registering again with a region records it; without one, hers is kept.
+    again = enrollments.register_citizen(db.session, JOHN, "", home_region_code="01")
+    assert again.id == john.id and john.home_region_code == "01"
+    enrollments.register_citizen(db.session, JOHN, "")
+    assert john.home_region_code == "01"
 
 
 def test_only_the_latest_published_version_is_offered(world):

@@ -62,6 +62,26 @@ def _common_order(old: list[str], new: list[str]) -> set[str]:
     return kept
 
 
+def _shown_pair(name: str, old: Any, new: Any, lang: str) -> tuple[Any, Any]:
+    """Before and after of a changed field, in ``lang``; a local text changed only in another
+    language (an English text added, say) shows that language's texts, marked with its code."""
+    if name == "unlock" or not isinstance(old or {}, Mapping) or not isinstance(new or {}, Mapping):
+        return _shown(name, old, lang), _shown(name, new, lang)
+    before, after = dict(old or {}), dict(new or {})
+    changed = sorted(c for c in set(before) | set(after) if before.get(c) != after.get(c))
+    if not changed or lang in changed:
+        return _shown(name, old, lang), _shown(name, new, lang)
+    other = changed[0]
+
+    def exact(text: dict) -> str | None:
+        value = text.get(other)
+        if not value:
+            return None
+        return f"[{other}] {plain_text(value) if name == 'body' else value}"
+
+    return exact(before), exact(after)
+
+
 def _field_changes(
     path: str,
     names: Iterable[str],
@@ -76,8 +96,7 @@ def _field_changes(
             "changed",
             path,
             name,
-            _shown(name, old.get(name), lang),
-            _shown(name, new.get(name), lang),
+            *_shown_pair(name, old.get(name), new.get(name), lang),
             module_key,
             item_key,
         )

@@ -143,6 +143,7 @@ def _load_people(session: Session, people: dict[str, Any], report: Report) -> No
                     birth_date=parsed.birth_date,
                     legal_sex=parsed.legal_sex,
                     coordination_number=parsed.coordination,
+                    home_region_code=entry.get("home_region"),
                 )
             )
             counts["citizens"] += 1
@@ -495,7 +496,12 @@ def _load_stages(
         stage = Stage.from_data(entry)
         citizen: Citizen | None
         if "personnummer" in entry:
-            citizen = enrollments.register_citizen(session, entry["personnummer"], stage.name)
+            citizen = enrollments.register_citizen(
+                session,
+                entry["personnummer"],
+                stage.name,
+                home_region_code=entry.get("home_region"),
+            )
         else:
             citizen = people.get(stage.name)
         version = versions.get(stage.program, {}).get(stage.version)

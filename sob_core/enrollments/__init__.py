@@ -45,9 +45,11 @@ from .lifecycle import citizen_region_codes as citizen_region_codes
 from .lifecycle import eligible_open_programs as eligible_open_programs
 from .lifecycle import end as end
 from .lifecycle import find_citizen as find_citizen
+from .lifecycle import held_back_for_region as held_back_for_region
 from .lifecycle import is_eligible as is_eligible
 from .lifecycle import register_citizen as register_citizen
 from .lifecycle import self_start as self_start
+from .lifecycle import set_home_region as set_home_region
 from .lifecycle import start as start
 from .lifecycle import therapists_at as therapists_at
 from .lifecycle import to_maintenance as to_maintenance

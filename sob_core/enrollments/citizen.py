@@ -20,7 +20,7 @@ from ..models import (
 )
 from ._rows import _content, _insert_ignoring_conflict, changed_rows
 from .errors import EnrollmentError
-from .lifecycle import ONGOING, eligible_open_programs
+from .lifecycle import ONGOING, eligible_open_programs, held_back_for_region
 from .progress import accessible_item
 
 
@@ -68,6 +68,8 @@ class CitizenStart:
     available: list[ProgramVersion]
     bookmarks: list[BookmarkView]
     hidden_items: set[tuple[int, str]]  # (enrollment id, item key) hidden or still locked
+    #: an open programme limited to regions would fit her, but her region is not registered
+    region_unknown: bool = False
 
 
 def ongoing(session: Session, citizen_id: int) -> list[Enrollment]:
@@ -136,6 +138,7 @@ def citizen_start(session: Session, citizen: Citizen, now: datetime) -> CitizenS
         available=eligible_open_programs(session, citizen, now),
         bookmarks=marks,
         hidden_items=hidden,
+        region_unknown=held_back_for_region(session, citizen, now),
     )
 
 

@@ -15,7 +15,6 @@ from .. import events
 from ..content import content_of
 from ..identity import personnummer as pnr
 from ..models import (
-    CareUnit,
     Citizen,
     Enrollment,
     EnrollmentModule,
@@ -54,14 +53,21 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-def register_citizen(session: Session, personnummer: str, name: str) -> Citizen:
+def register_citizen(
+    session: Session, personnummer: str, name: str, *, home_region_code: str | None = None
+) -> Citizen:
     """Find a citizen by personnummer, or register one (birth date and legal sex from the number).
 
-    Raises ``InvalidPersonnummer`` for an invalid number.
+    ``home_region_code`` is the region she is registered in (folkbokförd); given, it is recorded
+    for a found citizen too (the latest registration wins), left out, a found citizen keeps hers.
+    Raises ``InvalidPersonnummer`` for an invalid number, ``EnrollmentError("unknown_region")``
+    for a region code that is not in the region table.
     """
     parsed = pnr.parse(personnummer)
     citizen = session.scalar(select(Citizen).where(Citizen.personnummer == parsed.number))
     if citizen is not None:
+        if home_region_code:
+            set_home_region(session, citizen, home_region_code)
         return citizen
     name = (name or "").strip()
     if not name:
@@ -75,6 +81,8 @@ def register_citizen(session: Session, personnummer: str, name: str) -> Citizen:
     )
     session.add(citizen)
     session.flush()
+    if home_region_code:
+        set_home_region(session, citizen, home_region_code)
     return citizen
 
 
@@ -276,31 +284,33 @@ def change_therapist(
 
 
 def citizen_region_codes(session: Session, citizen_id: int) -> set[str]:
-    """Regions a citizen belongs to, as far as the service knows.
+    """The region the citizen is registered in (folkbokförd), as a set: empty when unknown.
 
-    A citizen has no registered address here, so the regions are those of the care units where
-    they have (or had) an enrollment. An open program limited to regions is offered to a citizen
-    of one of them; one without a region list is offered to everyone.
+    The region is the one staff registered (``Citizen.home_region_code``), never guessed from
+    where she has been treated. An open program limited to regions is offered only to a citizen
+    registered in one of them; one without a region list is offered to everyone.
     """
-    return set(
-        session.scalars(
-            select(Region.code)
-            .join(CareUnit, CareUnit.region_id == Region.id)
-            .join(Enrollment, Enrollment.care_unit_id == CareUnit.id)
-            .where(Enrollment.citizen_id == citizen_id)
-            .distinct()
-        )
-    )
+    code = session.scalar(select(Citizen.home_region_code).where(Citizen.id == citizen_id))
+    return {code} if code else set()
 
 
-def eligible_open_programs(
-    session: Session, citizen: Citizen, now: datetime, *, include_enrolled: bool = False
-) -> list[ProgramVersion]:
-    """The latest published version of each open program the citizen may start themselves.
+def set_home_region(session: Session, citizen: Citizen, code: str | None) -> bool:
+    """Register the region the citizen is registered in (None: unknown); True when it changed.
 
-    Eligibility: regions (see ``citizen_region_codes``), legal sex and age from the personnummer.
-    Programs the citizen is already enrolled in (not ended) are left out unless asked for.
+    Raises ``EnrollmentError("unknown_region")`` for a code that is not in the region table.
     """
+    code = (code or "").strip() or None
+    if code is not None and session.scalar(select(Region.id).where(Region.code == code)) is None:
+        raise EnrollmentError("unknown_region", f"there is no region with the code {code!r}")
+    if citizen.home_region_code == code:
+        return False
+    citizen.home_region_code = code
+    session.flush()
+    return True
+
+
+def _open_candidates(session: Session) -> list[ProgramVersion]:
+    """The latest published version of each program, when that version is open."""
     open_programs = select(ProgramVersion.program_id).where(
         ProgramVersion.status == "published", ProgramVersion.is_open.is_(True)
     )
@@ -312,7 +322,19 @@ def eligible_open_programs(
     latest: dict[int, ProgramVersion] = {}
     for version in versions:
         latest[version.program_id] = version  # ordered: the last one is the newest
-    candidates = [v for v in latest.values() if v.is_open]
+    return [v for v in latest.values() if v.is_open]
+
+
+def eligible_open_programs(
+    session: Session, citizen: Citizen, now: datetime, *, include_enrolled: bool = False
+) -> list[ProgramVersion]:
+    """The latest published version of each open program the citizen may start themselves.
+
+    Eligibility: the region she is registered in (see ``citizen_region_codes``), legal sex and
+    age from the personnummer. A retired version is not published: it is never offered.
+    Programs the citizen is already enrolled in (not ended) are left out unless asked for.
+    """
+    candidates = _open_candidates(session)
     if not candidates:
         return []
     enrolled: set[int] = set()
@@ -332,6 +354,24 @@ def eligible_open_programs(
         if version.program_id not in enrolled
         and is_eligible(version.eligibility, sex=citizen.legal_sex, age=age, region_codes=regions)
     ]
+
+
+def held_back_for_region(session: Session, citizen: Citizen, now: datetime) -> bool:
+    """Would an open program be offered if the service knew where the citizen is registered?
+
+    True only for a citizen without a registered region, when some open program limited to
+    regions fits her sex and age (so the start page can say why it is not offered).
+    """
+    if citizen.home_region_code:
+        return False
+    age = age_on(citizen.birth_date, local_date(now))
+    for version in _open_candidates(session):
+        rules = version.eligibility or {}
+        if rules.get("regions") and is_eligible(
+            {**rules, "regions": []}, sex=citizen.legal_sex, age=age, region_codes=()
+        ):
+            return True
+    return False
 
 
 def self_start(session: Session, citizen: Citizen, version_id: int, now: datetime) -> Enrollment:

@@ -58,6 +58,9 @@ class Citizen(Base):
     coordination_number: Mapped[bool] = mapped_column(Boolean, default=False)
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
+    #: the code of the region she is registered in (folkbokförd), as staff registered it;
+    #: None when unknown (then programmes limited to regions are not offered to her)
+    home_region_code: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -40,12 +40,19 @@ from ..models import ProgramVersion
 from ..models.programs import ProgramError, VersionFrozen
 from ..plugins import Registry
 from . import drafts, interchange, publishing
-from .catalogue import available_versions, catalogue_unit_ids, set_catalogue
+from .catalogue import (
+    available_versions,
+    catalogue_unit_ids,
+    ongoing_on,
+    relist,
+    retire,
+    set_catalogue,
+)
 from .drafts import KINDS, current_draft, latest_published, start_draft
 from .errors import DraftFrozen, ProgramCodedError, ProgramContentError, ProgramImportError
 from .facts import form_facts
 from .interchange import FORMAT, export_bytes, export_filename, export_version
-from .publishing import LABEL_RE, clean_eligibility, next_label
+from .publishing import LABEL_RE, clean_eligibility, next_label, set_eligibility
 
 __all__ = [
     "FORMAT",
@@ -96,11 +103,15 @@ __all__ = [
     "new_item_key",
     "new_module_key",
     "next_label",
+    "ongoing_on",
     "plain_text",
     "prepare_content",
     "publish",
+    "relist",
+    "retire",
     "sanitise_html",
     "set_catalogue",
+    "set_eligibility",
     "start_draft",
     "update_draft",
     "validate_content",

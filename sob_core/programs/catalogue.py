@@ -1,4 +1,13 @@
-"""The catalogue: which care units may use a program, and what a unit may start."""
+"""The catalogue: which care units may use a program, and what a unit may start.
+
+What is offered for a new enrollment is the latest *published* version of a program in a unit's
+catalogue (and, for an open program, that version's eligibility). A retired version (status
+``retired``, which the immutability guard allows alongside ``published``) is taken out of the
+catalogue: nothing new starts on it, while enrollments already on it keep it and go on as before.
+Retiring the latest version makes the latest still published one (``drafts.latest_published``)
+the offered one; with none, the program is offered nowhere until a version is listed or
+published again.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import CareUnit, Program, ProgramCatalogue, ProgramVersion
+from ..models import CareUnit, Enrollment, Program, ProgramCatalogue, ProgramVersion
 from ..types import local
 from .errors import ProgramCodedError
 
@@ -61,3 +70,31 @@ def available_versions(session: Session, care_unit_id: int) -> list[ProgramVersi
         .options(joinedload(ProgramVersion.program))
     ).all()
     return sorted(versions, key=lambda v: (local(v.content.get("name")).casefold(), v.program.key))
+
+
+def ongoing_on(session: Session, version: ProgramVersion) -> int:
+    """How many enrollments (not ended) are on this version."""
+    return (
+        session.scalar(
+            select(func.count(Enrollment.id)).where(
+                Enrollment.program_version_id == version.id, Enrollment.status != "ended"
+            )
+        )
+        or 0
+    )
+
+
+def retire(session: Session, version: ProgramVersion) -> None:
+    """Take a published version out of the catalogue: no new enrollment starts on it."""
+    if version.status != "published":
+        raise ProgramCodedError("not_retirable", label=version.label)
+    version.status = "retired"
+    session.flush()
+
+
+def relist(session: Session, version: ProgramVersion) -> None:
+    """Put a retired version back in the catalogue (published again, its number unchanged)."""
+    if version.status != "retired":
+        raise ProgramCodedError("not_retired", label=version.label)
+    version.status = "published"
+    session.flush()

@@ -87,6 +87,31 @@ def clean_eligibility(session: Session, eligibility: Mapping[str, Any] | None) -
     return {"regions": sorted(set(regions)), "sex": sex, **ages}
 
 
+def set_eligibility(
+    session: Session,
+    version: ProgramVersion,
+    *,
+    is_open: bool,
+    eligibility: Mapping[str, Any] | None,
+    draft: ProgramVersion | None = None,
+) -> None:
+    """Who may start the offered version themselves (open or not, and its eligibility).
+
+    Allowed on a published version: the immutability guard leaves ``is_open`` and
+    ``eligibility`` free. ``draft``, the program's current draft, gets the same, so that
+    publishing it later does not bring the old rules back.
+    """
+    if version.status != "published":
+        raise ProgramCodedError("not_offered")
+    cleaned = clean_eligibility(session, eligibility) if is_open else {}
+    for target in (version, draft):
+        if target is None:
+            continue
+        target.is_open = bool(is_open)
+        target.eligibility = copy.deepcopy(cleaned)
+    session.flush()
+
+
 def pin_forms(content: dict[str, Any], latest: Mapping[str, int]) -> None:
     """Pin every form item whose form is in ``latest`` to that version (in place)."""
     for module in content.get("modules", []):

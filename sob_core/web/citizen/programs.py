@@ -25,7 +25,7 @@ from ...content import Item, Module, ProgramContent, as_content, content_of, fil
 from ...content.schema import as_local_text
 from ...enrollments import EnrollmentError, ItemView
 from ...extensions import db
-from ...i18n import current_language
+from ...i18n import current_language, lang_attribute
 from ...models import Enrollment, EnrollmentEvent, FormAssignment, FormVersion
 from ...types import local
 from ..access import require
@@ -107,6 +107,11 @@ def content_page(item: Item | Mapping[str, Any]) -> dict[str, Any]:
         "alt": local(item.text("alt"), lang),
         "url": external_link(item.url),
         "form_key": item.form_key,
+        # ' lang="sv"' on a text shown in Swedish on an English page (no English written)
+        "title_lang": lang_attribute(item.title) if item.title else Markup(""),
+        "body_lang": lang_attribute(filled(item.text("body"))),
+        "alt_lang": lang_attribute(item.text("alt")),
+        "transcript_lang": lang_attribute(filled(item.text("transcript"))),
     }
 
 

@@ -28,7 +28,7 @@ from ..access import require
 from ..limits import MaxLength
 from .common import DESIGN_ROLES, bp, form_titles, owned_draft, usable_forms
 from .editor import _save
-from .forms import ActionForm
+from .forms import ActionForm, english_field, with_languages
 
 PREVIEW_COUNT = 6
 ZONE = "Europe/Stockholm"  # the preview's zone (each care unit's own zone applies when running)
@@ -50,6 +50,7 @@ class BatteryForm(FlaskForm):
         lazy_gettext("Name"),
         validators=[InputRequired(lazy_gettext("Enter a name.")), MaxLength(200)],
     )
+    name_en = english_field(StringField, lazy_gettext("Name in English (optional)"), 200)
     form_keys = SelectMultipleField(lazy_gettext("Forms"), validate_choice=False)
     trigger = RadioField(
         lazy_gettext("Starts"),
@@ -120,7 +121,7 @@ def _battery(form: BatteryForm, content: ProgramContent) -> dict[str, Any] | Non
         form.module_key.errors.append(_("Choose the module."))
     battery: dict[str, Any] = {
         "key": key,
-        "name": {"sv": (form.name.data or "").strip()},
+        "name": with_languages({}, form.name.data, form.name_en.data),
         "form_keys": list(form.form_keys.data or []),
         "trigger": trigger,
     }

@@ -38,9 +38,10 @@ from .forms import (
     ItemForm,
     ModuleForm,
     SettingsForm,
+    english,
     item_form_class,
     swedish,
-    with_swedish,
+    with_languages,
 )
 from .programs import media_of
 
@@ -80,8 +81,11 @@ def draft(version_id: int):
     settings = SettingsForm(
         data={
             "name": swedish(content.name),
+            "name_en": english(content.name),
             "description": swedish(content.description),
+            "description_en": english(content.description),
             "welcome": swedish(content.welcome),
+            "welcome_en": english(content.welcome),
             "recommended_days": content.recommended_days,
             "messaging": content.messaging,
         }
@@ -101,9 +105,11 @@ def draft_settings(version_id: int):
     editing.update_program(
         content,
         {
-            "name": with_swedish(old.name, settings.name.data),
-            "description": with_swedish(old.description, settings.description.data),
-            "welcome": with_swedish(old.welcome, settings.welcome.data),
+            "name": with_languages(old.name, settings.name.data, settings.name_en.data),
+            "description": with_languages(
+                old.description, settings.description.data, settings.description_en.data
+            ),
+            "welcome": with_languages(old.welcome, settings.welcome.data, settings.welcome_en.data),
             "recommended_days": settings.recommended_days.data,
             "messaging": bool(settings.messaging.data),
         },
@@ -122,11 +128,13 @@ def _module_values(form: ModuleForm, old: Module | None = None) -> dict[str, Any
     rule = RULES.get(form.unlock.data)
     days = form.days.data if rule is not None and rule.needs_days else None
     values = {
-        "title": with_swedish(old.title if old else None, form.title.data),
+        "title": with_languages(old.title if old else None, form.title.data, form.title_en.data),
         "recommended_days": form.recommended_days.data,
         "unlock": Unlock(form.unlock.data, days).to_json(),
     }
-    description = with_swedish(old.description if old else None, form.description.data)
+    description = with_languages(
+        old.description if old else None, form.description.data, form.description_en.data
+    )
     if description:
         values["description"] = description
     return values
@@ -180,7 +188,9 @@ def edit_module(version_id: int, module_key: str):
     form = ModuleForm(
         data={
             "title": swedish(module.title),
+            "title_en": english(module.title),
             "description": swedish(module.description),
+            "description_en": english(module.description),
             "recommended_days": module.recommended_days,
             "unlock": module.unlock.rule,
             "days": module.unlock.days,

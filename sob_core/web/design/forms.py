@@ -45,6 +45,16 @@ KIND_CHOICES = choices(
 UNLOCK_CHOICES = choices(*((rule.name, lazy_gettext(rule.choice_label)) for rule in RULES.values()))
 
 
+def english_field(field_class, label, max_length: int, description=None):
+    """The optional English twin of a Swedish text field (Swedish is the one required)."""
+    return field_class(
+        label,
+        validators=[Optional(), MaxLength(max_length)],
+        description=description
+        or lazy_gettext("Shown to citizens who use the service in English; empty: the Swedish."),
+    )
+
+
 def _days_field(label) -> IntegerField:
     return IntegerField(
         label,
@@ -63,6 +73,7 @@ class SettingsForm(FlaskForm):
             MaxLength(200),
         ],
     )
+    name_en = english_field(StringField, lazy_gettext("Name in English (optional)"), 200)
     description = TextAreaField(
         lazy_gettext("Description"),
         validators=[Optional(), MaxLength(5000)],
@@ -70,10 +81,16 @@ class SettingsForm(FlaskForm):
             "What the program is for; shown to staff and in the list of programs."
         ),
     )
+    description_en = english_field(
+        TextAreaField, lazy_gettext("Description in English (optional)"), 5000
+    )
     welcome = TextAreaField(
         lazy_gettext("Welcome text for the citizen"),
         validators=[Optional(), MaxLength(10000)],
         description=lazy_gettext("Shown to the citizen when the program starts."),
+    )
+    welcome_en = english_field(
+        TextAreaField, lazy_gettext("Welcome text in English (optional)"), 10000
     )
     recommended_days = _days_field(lazy_gettext("Recommended number of days"))
     messaging = BooleanField(
@@ -113,10 +130,14 @@ class ModuleForm(FlaskForm):
             MaxLength(200),
         ],
     )
+    title_en = english_field(StringField, lazy_gettext("Title in English (optional)"), 200)
     description = TextAreaField(
         lazy_gettext("Short description"),
         validators=[Optional(), MaxLength(2000)],
         description=lazy_gettext("Optional: what the module is about."),
+    )
+    description_en = english_field(
+        TextAreaField, lazy_gettext("Short description in English (optional)"), 2000
     )
     recommended_days = _days_field(lazy_gettext("Recommended number of days"))
     unlock = RadioField(
@@ -145,6 +166,24 @@ class ModuleForm(FlaskForm):
                 ]
             return False
         return valid
+
+
+def with_languages(old: Any, sv: str | None, en: str | None) -> dict[str, str]:
+    """Replace the Swedish and English texts of a local text, keeping its other languages.
+
+    An empty text removes its language (the citizen then reads the Swedish).
+    """
+    text = dict(old) if isinstance(old, Mapping) else {}
+    for lang, new in (("sv", sv), ("en", en)):
+        if new and new.strip():
+            text[lang] = new.strip()
+        else:
+            text.pop(lang, None)
+    return text
+
+
+def english(text: Any) -> str:
+    return text.get("en", "") if isinstance(text, Mapping) else ""
 
 
 def with_swedish(old: Any, new: str | None) -> dict[str, str]:
@@ -180,10 +219,11 @@ class ItemForm(FlaskForm):
         ],
         description=lazy_gettext("Shown to the citizen in the list of content."),
     )
+    title_en = english_field(StringField, lazy_gettext("Title in English (optional)"), 200)
 
     @classmethod
     def initial(cls, item: Item) -> dict[str, Any]:
-        return {"title": swedish(item.title)}
+        return {"title": swedish(item.title), "title_en": english(item.title)}
 
     def prepare(self) -> None:
         """Fill in choices that depend on the installation (called before validating)."""
@@ -192,7 +232,7 @@ class ItemForm(FlaskForm):
         return self.title.data or ""
 
     def apply(self, item: dict[str, Any], attach: Attach) -> None:
-        item["title"] = with_swedish(item.get("title"), self.title_text())
+        item["title"] = with_languages(item.get("title"), self.title_text(), self.title_en.data)
 
 
 class TextItemForm(ItemForm):
@@ -204,14 +244,25 @@ class TextItemForm(ItemForm):
             "p, br, strong, em, ul, ol, li, h2, h3 and links (a href). Anything else is removed."
         ),
     )
+    body_en = english_field(
+        TextAreaField,
+        lazy_gettext("Text in English (optional)"),
+        100000,
+        lazy_gettext("Written as the Swedish text. Empty: citizens who use English read it."),
+    )
 
     @classmethod
     def initial(cls, item: Item) -> dict[str, Any]:
-        return {**super().initial(item), "body": swedish(item.text("body"))}
+        body = item.text("body")
+        return {**super().initial(item), "body": swedish(body), "body_en": english(body)}
 
     def apply(self, item: dict[str, Any], attach: Attach) -> None:
         super().apply(item, attach)
-        item["body"] = with_swedish(item.get("body"), body_from_input(self.body.data))
+        item["body"] = with_languages(
+            item.get("body"),
+            body_from_input(self.body.data),
+            body_from_input(self.body_en.data or ""),
+        )
 
 
 class ImageItemForm(ItemForm):
@@ -228,14 +279,16 @@ class ImageItemForm(ItemForm):
         ],
         description=lazy_gettext("Describe what the image shows, for people who cannot see it."),
     )
+    alt_en = english_field(StringField, lazy_gettext("Alternative text in English (optional)"), 500)
 
     @classmethod
     def initial(cls, item: Item) -> dict[str, Any]:
-        return {**super().initial(item), "alt": swedish(item.text("alt"))}
+        alt = item.text("alt")
+        return {**super().initial(item), "alt": swedish(alt), "alt_en": english(alt)}
 
     def apply(self, item: dict[str, Any], attach: Attach) -> None:
         super().apply(item, attach)
-        item["alt"] = with_swedish(item.get("alt"), self.alt.data)
+        item["alt"] = with_languages(item.get("alt"), self.alt.data, self.alt_en.data)
         attach(self.file, "image", item, "media_id", gettext("Choose an image file."))
 
 
@@ -250,15 +303,25 @@ class AudioItemForm(ItemForm):
         validators=[Optional(), MaxLength(100000)],
         description=lazy_gettext("What is said in the recording, for people who cannot hear it."),
     )
+    transcript_en = english_field(
+        TextAreaField, lazy_gettext("Transcript in English (optional)"), 100000
+    )
 
     @classmethod
     def initial(cls, item: Item) -> dict[str, Any]:
-        return {**super().initial(item), "transcript": swedish(item.text("transcript"))}
+        text = item.text("transcript")
+        return {
+            **super().initial(item),
+            "transcript": swedish(text),
+            "transcript_en": english(text),
+        }
 
     def apply(self, item: dict[str, Any], attach: Attach) -> None:
         super().apply(item, attach)
         attach(self.file, "audio", item, "media_id", gettext("Choose an audio file."))
-        transcript = with_swedish(item.get("transcript"), self.transcript.data)
+        transcript = with_languages(
+            item.get("transcript"), self.transcript.data, self.transcript_en.data
+        )
         if transcript:
             item["transcript"] = transcript
         else:
@@ -371,14 +434,22 @@ class ActivityPlanItemForm(ItemForm):
             "patient's plan on the patient page."
         ),
     )
+    body_en = english_field(
+        TextAreaField, lazy_gettext("Introduction in English (optional)"), 100000
+    )
 
     @classmethod
     def initial(cls, item: Item) -> dict[str, Any]:
-        return {**super().initial(item), "body": swedish(item.text("body"))}
+        body = item.text("body")
+        return {**super().initial(item), "body": swedish(body), "body_en": english(body)}
 
     def apply(self, item: dict[str, Any], attach: Attach) -> None:
         super().apply(item, attach)
-        body = with_swedish(item.get("body"), body_from_input(self.body.data or ""))
+        body = with_languages(
+            item.get("body"),
+            body_from_input(self.body.data or ""),
+            body_from_input(self.body_en.data or ""),
+        )
         if body:
             item["body"] = body
         else:
@@ -398,20 +469,22 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class PublishForm(FlaskForm):
-    bump = RadioField(
-        lazy_gettext("Kind of version"),
-        choices=choices(
-            ("minor", lazy_gettext("Minor version (corrections and small changes)")),
-            ("major", lazy_gettext("Major version (new or reworked content)")),
-        ),
-        default="minor",
-        validators=[InputRequired(message=lazy_gettext("Choose the kind of version."))],
-    )
+class EligibilityForm(FlaskForm):
+    """Who may start a program themselves: open or not, and the eligibility of an open one."""
+
     is_open = BooleanField(
         lazy_gettext("Open program: eligible citizens may start it themselves"),
     )
-    regions = SelectMultipleField(lazy_gettext("Regions"), choices=[], validate_choice=True)
+    regions = SelectMultipleField(
+        lazy_gettext("Regions"),
+        choices=[],
+        validate_choice=False,  # checked below, with a message of our own
+        description=lazy_gettext(
+            "The region a citizen is registered in (folkbokförd). None chosen: every region. "
+            "A citizen whose region is not registered is offered only programs open to every "
+            "region."
+        ),
+    )
     sex = RadioField(
         lazy_gettext("Sex"),
         choices=choices(
@@ -420,7 +493,7 @@ class PublishForm(FlaskForm):
             ("male", lazy_gettext("Men")),
         ),
         default="any",
-        validators=[InputRequired()],
+        validators=[InputRequired(message=lazy_gettext("Choose who the program is for."))],
     )
     min_age = IntegerField(
         lazy_gettext("Lowest age"),
@@ -437,6 +510,11 @@ class PublishForm(FlaskForm):
         ],
     )
 
+    def validate_regions(self, field) -> None:
+        known = {str(c.value) for c in field.choices or []}
+        if any(code not in known for code in field.data or []):
+            raise ValidationError(lazy_gettext("Choose among the regions in the list."))
+
     def validate_max_age(self, field) -> None:
         if (
             field.data is not None
@@ -444,6 +522,18 @@ class PublishForm(FlaskForm):
             and field.data < self.min_age.data
         ):
             raise ValidationError(lazy_gettext("The highest age cannot be below the lowest age."))
+
+
+class PublishForm(EligibilityForm):
+    bump = RadioField(
+        lazy_gettext("Kind of version"),
+        choices=choices(
+            ("minor", lazy_gettext("Minor version (corrections and small changes)")),
+            ("major", lazy_gettext("Major version (new or reworked content)")),
+        ),
+        default="minor",
+        validators=[InputRequired(message=lazy_gettext("Choose the kind of version."))],
+    )
 
 
 class CatalogueForm(FlaskForm):

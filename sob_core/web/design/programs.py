@@ -24,7 +24,7 @@ from .common import (
     owned_version,
     registry,
 )
-from .forms import ActionForm, NewProgramForm
+from .forms import ActionForm, NewProgramForm, with_languages
 
 
 @bp.route("/")
@@ -75,9 +75,11 @@ def new_program():
                 owner_care_unit_id=active_unit(),
                 created_by_id=current_user.id,
                 content={
-                    "name": {"sv": form.name.data},
-                    "description": {"sv": form.description.data or ""},
-                    "welcome": {"sv": form.welcome.data or ""},
+                    "name": with_languages({}, form.name.data, form.name_en.data),
+                    "description": with_languages(
+                        {}, form.description.data, form.description_en.data
+                    ),
+                    "welcome": with_languages({}, form.welcome.data, form.welcome_en.data),
                     "recommended_days": form.recommended_days.data,
                     "messaging": bool(form.messaging.data),
                     "modules": [],

@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from sqlalchemy import select
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
 from ... import audit
@@ -23,7 +24,7 @@ from ...enrollments import lifecycle
 from ...extensions import db
 from ...i18n import current_language
 from ...identity import personnummer
-from ...models import Staff
+from ...models import Region, Staff
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
@@ -39,6 +40,11 @@ class StartEnrollmentForm(FlaskForm):
         validators=[InputRequired(lazy_gettext("Enter the personal identity number."))],
     )
     name = StringField(lazy_gettext("Name"), validators=[Optional(), MaxLength(200)])
+    home_region = SelectField(
+        lazy_gettext("Registered in region (folkbokförd)"),
+        validate_choice=False,  # checked against the region table below, with a clear message
+        validators=[Optional()],
+    )
     program_version = SelectField(
         lazy_gettext("Program"),
         coerce=int,
@@ -51,6 +57,12 @@ class StartEnrollmentForm(FlaskForm):
         validate_choice=False,
         validators=[InputRequired(lazy_gettext("Choose the responsible therapist."))],
     )
+
+
+def region_choices(empty_label: str) -> list[SelectChoice]:
+    """The regions of the region table by name, after an empty choice (not known)."""
+    regions = db.session.scalars(select(Region).order_by(Region.name))
+    return [SelectChoice("", empty_label), *(SelectChoice(r.code, r.name) for r in regions)]
 
 
 def unit_therapists(care_unit_id: int) -> list[Staff]:
@@ -96,6 +108,7 @@ def new_enrollment():
     titles = tell_apart(list(versions.values()), version_title, lambda v: v.program.key)
     form.program_version.choices = list(zip(versions, titles, strict=True))
     form.therapist.choices = [(s.id, s.name) for s in therapists.values()]
+    form.home_region.choices = region_choices(_("Not known"))
     if not form.is_submitted() and current_user.id in therapists:
         form.therapist.data = current_user.id
     if not form.validate_on_submit():
@@ -116,6 +129,10 @@ def new_enrollment():
             _("The responsible therapist must hold the therapist role at this care unit.")
         )
         ok = False
+    region = form.home_region.data or None
+    if region is not None and region not in {c.value for c in form.home_region.choices}:
+        form.home_region.errors.append(_("Choose one of the regions in the list."))
+        ok = False
     lookup = None
     name = (form.name.data or "").strip()
     if parsed is not None:
@@ -133,7 +150,11 @@ def new_enrollment():
     now = datetime.now(UTC)
     try:
         # Someone registered elsewhere keeps her registered name; the unit's entry changes nothing.
-        citizen = lookup.citizen or enrollments.register_citizen(db.session, parsed.number, name)
+        # The region she is registered in is recorded when given (the latest registration wins);
+        # left empty, a registered citizen keeps hers.
+        citizen = enrollments.register_citizen(
+            db.session, parsed.number, name, home_region_code=region
+        )
         enrollment = enrollments.start(
             db.session,
             citizen_id=citizen.id,
@@ -160,6 +181,7 @@ def new_enrollment():
         citizen.id,
         enrollment=enrollment.id,
         program_version=form.program_version.data,
+        home_region=region,
     )  # commits the citizen, the enrollment and the audit event together
     flash(_("The enrollment was started."), "info")
     return redirect(url_for("staff.patient", enrollment_id=enrollment.id))

@@ -16,14 +16,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import HiddenField, SelectField
-from wtforms.validators import AnyOf, InputRequired
+from wtforms.validators import AnyOf, InputRequired, Optional
 
 from ... import audit
 from ...enrollments import staff_views
 from ...extensions import db
 from ...i18n import current_language
-from ...models import Enrollment, EnrollmentEvent
+from ...models import Enrollment, EnrollmentEvent, Region
 from ...results.pipeline import failed_responses
 from ...types import local
 from ..access import require
@@ -40,7 +41,7 @@ from . import (
     unit_enrollment,
 )
 from . import overview as hantera
-from .new_enrollment import unit_therapists
+from .new_enrollment import region_choices, unit_therapists
 from .texts import (
     content_titles,
     describe_event,
@@ -66,6 +67,20 @@ class ActionForm(FlaskForm):
 
 class VisibilityForm(FlaskForm):
     hidden = HiddenField(validators=[InputRequired(), AnyOf(["0", "1"])])
+
+
+class HomeRegionForm(FlaskForm):
+    home_region = SelectField(
+        lazy_gettext("Registered in region (folkbokförd)"),
+        validate_choice=False,  # checked by the service against the region table
+        validators=[Optional()],
+    )
+
+
+def home_region_form(citizen) -> HomeRegionForm:
+    form = HomeRegionForm(data={"home_region": citizen.home_region_code or ""})
+    form.home_region.choices = region_choices(_("Not known"))
+    return form
 
 
 class TherapistForm(FlaskForm):
@@ -197,7 +212,9 @@ def render_patient(enrollment: Enrollment, welcome: hantera.WelcomeForm | None =
     form.form_id.label.text = _("Form")
     form.form_id.choices = assignable_forms(current_app.extensions["sob"].registry)
     therapist_form = None
+    region_form = None
     if enrollment.status != "ended" and "citizen_admin" in _roles_here():
+        region_form = home_region_form(citizen)
         therapist_form = TherapistForm()
         therapist_form.therapist.choices = [
             (s.id, s.name) for s in unit_therapists(enrollment.care_unit_id)
@@ -214,6 +231,12 @@ def render_patient(enrollment: Enrollment, welcome: hantera.WelcomeForm | None =
         form=form,
         action_form=ActionForm(),
         therapist_form=therapist_form,
+        region_form=region_form,
+        home_region=db.session.scalar(
+            select(Region.name).where(Region.code == citizen.home_region_code)
+        )
+        if citizen.home_region_code
+        else None,
         results=series_list(citizen, citizen_view=False, care_unit_id=unit_id),
         unread=hantera.unread_forms(db.session, enrollment, unit_id),
         linked=hantera.linked_enrollments(db.session, enrollment, unit_id),
@@ -442,6 +465,28 @@ def change_therapist(enrollment_id: int):
         _("The responsible therapist was changed."),
         _("That therapist is already responsible."),
         therapist=chosen,
+    )
+    return _back(enrollment)
+
+
+@bp.route("/patients/<id:enrollment_id>/home-region", methods=["POST"])
+@require("staff", roles={"citizen_admin"}, unit_scoped=True)
+def change_home_region(enrollment_id: int):
+    """The region the citizen is registered in (folkbokförd): part of her registration details."""
+    enrollment = unit_enrollment(enrollment_id)
+    form = HomeRegionForm()
+    form.home_region.choices = region_choices(_("Not known"))
+    _validated(form)
+    if (refused := _refused(enrollment)) is not None:
+        return refused
+    chosen = form.home_region.data or None
+    _act(
+        enrollment,
+        lambda: _enrollments().set_home_region(db.session, enrollment.citizen, chosen),
+        "citizen.home_region",
+        _("The region the patient is registered in was saved."),
+        _("Nothing changed."),
+        home_region=chosen,
     )
     return _back(enrollment)
 

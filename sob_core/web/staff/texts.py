@@ -31,6 +31,7 @@ ERRORS = {
     "unknown_module": lazy_gettext("The program has no such module."),
     "unknown_item": lazy_gettext("The program has no such content."),
     "no_program": lazy_gettext("The enrollment has no program."),
+    "unknown_region": lazy_gettext("Choose one of the regions in the list."),
 }
 
 
