@@ -234,6 +234,7 @@ def test_publishing_rules():
 ALLOWED = {
     # a question's media kinds (image, audio, video) share the item kinds' names
     "templates/sob_core/forms/fill_in.html",
+    "templates/sob_core/forms/_questions.html",
     "forms/question_media.py",
     "web/design/form_question_media.py",
     "templates/sob_core/design/form_question_media.html",

@@ -86,17 +86,17 @@ def _title(schema: Mapping[str, Any], name: str, lang: str) -> str:
 
 
 def _config_fields(qtype) -> list[tuple[str, str, Mapping[str, Any]]]:
-    """(property, kind, schema) per config property: kind is integer, number, string, text
+    """(property, shape, schema) per config property: shape is integer, number, string, text
     (a LocalText), options, boolean or json."""
     fields = []
     for name, prop in ((qtype.config_schema or {}).get("properties") or {}).items():
-        kind = prop.get("type")
-        if kind == "object" and set(prop.get("properties") or {}) >= {"sv"}:
+        shape = prop.get("type")
+        if shape == "object" and set(prop.get("properties") or {}) >= {"sv"}:
             fields.append((name, "text", prop))
-        elif kind == "array" and "value" in ((prop.get("items") or {}).get("properties") or {}):
+        elif shape == "array" and "value" in ((prop.get("items") or {}).get("properties") or {}):
             fields.append((name, "options", prop))
-        elif kind in ("integer", "number", "string", "boolean"):
-            fields.append((name, kind, prop))
+        elif shape in ("integer", "number", "string", "boolean"):
+            fields.append((name, shape, prop))
         else:
             fields.append((name, "json", prop))
     return fields
@@ -105,17 +105,17 @@ def _config_fields(qtype) -> list[tuple[str, str, Mapping[str, Any]]]:
 def _question_form_class(qtype):
     lang = current_language()
     attributes: dict[str, Any] = {}
-    for name, kind, prop in _config_fields(qtype):
+    for name, shape, prop in _config_fields(qtype):
         title = _title(prop, name, lang)
         description = prop.get("description")
-        if kind == "text":
+        if shape == "text":
             attributes[f"config_{name}_sv"] = StringField(
                 _("%(name)s (Swedish)", name=title), validators=[MaxLength(500)]
             )
             attributes[f"config_{name}_en"] = StringField(
                 _("%(name)s (English)", name=title), validators=[MaxLength(500)]
             )
-        elif kind == "options":
+        elif shape == "options":
             attributes[f"config_{name}"] = TextAreaField(
                 title,
                 validators=[MaxLength(20000)],
@@ -124,7 +124,7 @@ def _question_form_class(qtype):
                     "2 | Ganska ofta | Quite often. Values must be unique."
                 ),
             )
-        elif kind == "boolean":
+        elif shape == "boolean":
             attributes[f"config_{name}"] = BooleanField(title, description=description)
         else:
             attributes[f"config_{name}"] = StringField(title, description=description)
@@ -133,12 +133,12 @@ def _question_form_class(qtype):
 
 def _config_initial(qtype, config: Mapping[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for name, kind, _prop in _config_fields(qtype):
+    for name, shape, _prop in _config_fields(qtype):
         value = config.get(name)
-        if kind == "text":
+        if shape == "text":
             data[f"config_{name}_sv"] = (value or {}).get("sv", "")
             data[f"config_{name}_en"] = (value or {}).get("en", "")
-        elif kind == "options":
+        elif shape == "options":
             data[f"config_{name}"] = "\n".join(
                 " | ".join(
                     [str(o.get("value", "")), (o.get("label") or {}).get("sv", "")]
@@ -146,9 +146,9 @@ def _config_initial(qtype, config: Mapping[str, Any]) -> dict[str, Any]:
                 )
                 for o in value or []
             )
-        elif kind == "boolean":
+        elif shape == "boolean":
             data[f"config_{name}"] = bool(value)
-        elif kind == "json":
+        elif shape == "json":
             import json
 
             data[f"config_{name}"] = "" if value is None else json.dumps(value, ensure_ascii=False)
@@ -161,27 +161,27 @@ def _read_config(qtype, form) -> dict[str, Any] | None:
     """The config the form describes; None when a field could not be read (errors set)."""
     config: dict[str, Any] = {}
     ok = True
-    for name, kind, _prop in _config_fields(qtype):
-        if kind == "text":
+    for name, shape, _prop in _config_fields(qtype):
+        if shape == "text":
             text = local_texts(form[f"config_{name}_sv"].data, form[f"config_{name}_en"].data)
             if text:
                 config[name] = text
             continue
         field = form[f"config_{name}"]
         raw = field.data
-        if kind == "boolean":
+        if shape == "boolean":
             config[name] = bool(raw)
             continue
         raw = (raw or "").strip()
         if not raw:
             continue
-        if kind == "integer":
+        if shape == "integer":
             try:
                 config[name] = int(raw)
             except ValueError:
                 field.errors = [*field.errors, _("Give a whole number.")]
                 ok = False
-        elif kind == "number":
+        elif shape == "number":
             try:
                 number = float(raw.replace(",", "."))
             except ValueError:
@@ -189,7 +189,7 @@ def _read_config(qtype, form) -> dict[str, Any] | None:
                 ok = False
             else:
                 config[name] = int(number) if number.is_integer() else number
-        elif kind == "options":
+        elif shape == "options":
             options = []
             for line_no, line in enumerate(raw.splitlines(), start=1):
                 if not line.strip():
@@ -212,7 +212,7 @@ def _read_config(qtype, form) -> dict[str, Any] | None:
                     }
                 )
             config[name] = options
-        elif kind == "json":
+        elif shape == "json":
             import json
 
             try:
@@ -229,7 +229,7 @@ def _config_field_for(qtype, form, message: str):
     """The config field a type's message is about (its title or name in the message)."""
     lang = current_language()
     names = [f for f in form if f.name.startswith("config_")]
-    for name, _kind, prop in _config_fields(qtype):
+    for name, _shape, prop in _config_fields(qtype):
         for word in (_title(prop, name, lang), name):
             if word and word.casefold() in message.casefold():
                 match = [f for f in names if f.name.startswith(f"config_{name}")]
