@@ -212,6 +212,24 @@ def test_a_form_from_a_scale(client, login, units):
     assert draft.scale_id == scale_id
     assert len(draft.definition["questions"]) == len(registry.scales[scale_id].items)
 
+    # The scale's items are its questions: not edited, moved, deleted or added to here.
+    editor = client.get(f"/design/form-drafts/{draft.id}").get_data(as_text=True)
+    first = draft.definition["questions"][0]["key"]
+    before = (draft.revision, draft.definition)
+    refused = [
+        client.post(
+            f"/design/form-drafts/{draft.id}/questions/{first}/move",
+            data={"csrf_token": csrf_from(editor), "action": "delete"},
+        ),
+        client.get(f"/design/form-drafts/{draft.id}/questions/{first}", follow_redirects=True),
+        client.get(f"/design/form-drafts/{draft.id}/questions/new?type=text"),
+    ]
+    assert refused[0].status_code == 302 and refused[2].status_code == 302
+    assert "kan inte ändras" in refused[1].get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.get(FormDraft, draft.id)
+    assert (stored.revision, stored.definition) == before
+
 
 def test_every_installed_question_type_can_be_built_and_published(client, login, units, app):
     from form_builder_helpers import EVERY_TYPE, build_every_type, publish

@@ -40,7 +40,7 @@ from .form_builder import (
     page_revision,
     store,
 )
-from .form_results import CONFLICT, owned_form_draft
+from .form_results import CONFLICT, owned_form_draft, scale_locked
 
 # --- the draft editor ----------------------------------------------------------------------------
 
@@ -166,6 +166,8 @@ def form_question_action(draft_id: int, key: str):
     button = ButtonForm()
     if not button.validate_on_submit():
         abort(400)
+    if (locked := scale_locked(draft)) is not None:
+        return locked
     questions = draft_questions(draft)
     keys = [q.get("key") for q in questions]
     if key not in keys:

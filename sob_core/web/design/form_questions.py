@@ -35,7 +35,7 @@ from .form_builder import (
     local_texts,
     store,
 )
-from .form_results import owned_form_draft
+from .form_results import owned_form_draft, scale_locked
 
 # --- one question --------------------------------------------------------------------------------
 
@@ -304,6 +304,8 @@ def _question_page(draft, qtype, form, questions, index, status=200):
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def form_question(draft_id: int, key: str | None = None):
     draft = owned_form_draft(draft_id)
+    if (locked := scale_locked(draft)) is not None:
+        return locked
     questions = draft_questions(draft)
     keys = [q.get("key") for q in questions]
     if key is not None:

@@ -78,6 +78,21 @@ def owned_form_draft(draft_id: int) -> FormDraft:
     return draft
 
 
+def scale_locked(draft: FormDraft):
+    """A redirect to the editor, with the reason, when the draft administers a scale: its
+    questions are the scale's items, scored by the scale, so they are not edited here."""
+    if not draft.scale_id:
+        return None
+    flash(
+        _(
+            "This form asks the items of a scale; its questions are the scale's own and cannot "
+            "be changed. Its title and introduction can."
+        ),
+        "error",
+    )
+    return redirect(back_link(draft))
+
+
 def back_link(draft: FormDraft) -> str:
     """Where the pages lead back to: the draft's editor page once it exists (builder's
     ``design.form_draft``); until then this results page."""
