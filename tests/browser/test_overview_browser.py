@@ -175,7 +175,9 @@ def test_the_therapist_reads_links_and_welcomes_on_the_overview(page, added):
     checked(page)
     click(page, main.locator("tr", has_text=CITIZEN[1]).get_by_role("link", name=CITIZEN[1]))
     assert page.url.endswith(f"/staff/patients/{added.enrollment_id}")
-    expect(main.get_by_role("link", name="Hantera", exact=True)).to_have_attribute("aria-current", "page")
+    expect(main.get_by_role("link", name="Hantera", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
     expect(main).to_contain_text("Dagar i momentet:")
     expect(main).to_contain_text("Moduler avklarade:")
     expect(main).to_contain_text("Ansvarig behandlare: Tommy Skjulsvik")
