@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import BatteryOccurrence
+from ..models import BatteryOccurrence, Enrollment
 from . import listeners as _listeners
 from .actions import extra_measurement as extra_measurement
 from .actions import programme_batteries as programme_batteries
@@ -49,6 +49,8 @@ def tick(session: Session, now: datetime, batch: int = BATCH) -> int:
         .order_by(BatteryOccurrence.opens_at)
         .limit(batch)
     ).all()
+    if due:
+        _preload(session, due)
     for occurrence_id in due:
         done += open_occurrence(session, occurrence_id, now, versions)
     expired = session.scalars(
@@ -60,6 +62,21 @@ def tick(session: Session, now: datetime, batch: int = BATCH) -> int:
     for occurrence_id in expired:
         done += expire_occurrence(session, occurrence_id, now)
     return done
+
+
+def _preload(session: Session, occurrence_ids: list[int]) -> None:
+    """Load the batch's occurrences with their schedules and enrollments in three queries, so
+    opening each one finds them in the session instead of asking one by one."""
+    from sqlalchemy.orm import selectinload
+
+    occurrences = session.scalars(
+        select(BatteryOccurrence)
+        .where(BatteryOccurrence.id.in_(occurrence_ids))
+        .options(selectinload(BatteryOccurrence.schedule))
+        .execution_options(populate_existing=True)
+    ).all()
+    enrollment_ids = sorted({occurrence.enrollment_id for occurrence in occurrences})
+    session.scalars(select(Enrollment).where(Enrollment.id.in_(enrollment_ids))).all()
 
 
 _listeners.connect()

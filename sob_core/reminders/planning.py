@@ -16,11 +16,18 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..content import ProgramContent
 from ..content.reminder_rules import rules_of
-from ..models import BatteryOccurrence, CareUnit, Enrollment, Reminder, StaffReminder
+from ..models import (
+    BatteryOccurrence,
+    CareUnit,
+    Enrollment,
+    ProgramVersion,
+    Reminder,
+    StaffReminder,
+)
 from ..models.followup import DEFAULT_TIME_ZONE
 
 
@@ -54,6 +61,28 @@ def rules_for(content: Mapping[str, Any] | None, battery_key: str | None) -> lis
     ]
 
 
+#: ``Session.info`` key of the reminder rules read in the current transaction
+_RULES = "sob_reminder_rules"
+
+
+def _rules(enrollment: Enrollment, battery_key: str | None) -> list[dict[str, Any]]:
+    """``rules_for`` of the enrollment's programme version, parsed once per transaction (a tick
+    opening a thousand occurrences of one programme reads its content once)."""
+    session = object_session(enrollment)
+    assert session is not None
+    transaction = session.get_transaction()
+    cache = session.info.get(_RULES)
+    if cache is None or cache[0] is not transaction:
+        cache = (transaction, {})
+        session.info[_RULES] = cache
+    program_version_id = enrollment.program_version_id
+    key = (program_version_id, battery_key)
+    if key not in cache[1]:
+        version = session.get(ProgramVersion, program_version_id) if program_version_id else None
+        cache[1][key] = rules_for(version.content if version is not None else None, battery_key)
+    return cache[1][key]
+
+
 def plan(session: Session, occurrence_id: int, opened_at: datetime | None = None) -> list[Reminder]:
     """Write the planned reminders of an open occurrence; the new rows (none twice)."""
     occurrence = session.get(BatteryOccurrence, occurrence_id)
@@ -62,7 +91,7 @@ def plan(session: Session, occurrence_id: int, opened_at: datetime | None = None
     enrollment = session.get(Enrollment, occurrence.enrollment_id)
     if enrollment is None or enrollment.status == "ended" or enrollment.program_version is None:
         return []
-    rules = rules_for(enrollment.program_version.content, occurrence.schedule.battery_key)
+    rules = _rules(enrollment, occurrence.schedule.battery_key)
     if not rules:
         return []
     unit = session.get(CareUnit, enrollment.care_unit_id)
