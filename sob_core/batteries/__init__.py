@@ -11,6 +11,7 @@ See docs/batteries.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -64,7 +65,7 @@ def tick(session: Session, now: datetime, batch: int = BATCH) -> int:
     return done
 
 
-def _preload(session: Session, occurrence_ids: list[int]) -> None:
+def _preload(session: Session, occurrence_ids: Sequence[int]) -> None:
     """Load the batch's occurrences with their schedules and enrollments in three queries, so
     opening each one finds them in the session instead of asking one by one."""
     from sqlalchemy.orm import selectinload

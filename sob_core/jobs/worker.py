@@ -21,9 +21,9 @@ class InProcessWorker(SimpleWorker):
     earlier one loaded or left in a failed transaction."""
 
     def execute_job(self, job: Any, queue: Any) -> None:
-        from ..extensions import db
+        from ..extensions import scoped
 
         try:
             super().execute_job(job, queue)
         finally:
-            db.session.remove()
+            scoped().remove()

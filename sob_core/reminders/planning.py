@@ -71,6 +71,7 @@ def _rules(enrollment: Enrollment, battery_key: str | None) -> list[dict[str, An
     session = object_session(enrollment)
     assert session is not None
     transaction = session.get_transaction()
+    cache: tuple[Any, dict[tuple[int | None, str | None], list[dict[str, Any]]]] | None
     cache = session.info.get(_RULES)
     if cache is None or cache[0] is not transaction:
         cache = (transaction, {})
