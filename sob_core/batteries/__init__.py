@@ -50,10 +50,11 @@ def tick(session: Session, now: datetime, batch: int = BATCH) -> int:
         .order_by(BatteryOccurrence.opens_at)
         .limit(batch)
     ).all()
-    if due:
-        _preload(session, due)
+    # held until the batch is done: the session keeps only weak references to what it loaded
+    loaded = _preload(session, due) if due else []
     for occurrence_id in due:
         done += open_occurrence(session, occurrence_id, now, versions)
+    del loaded
     expired = session.scalars(
         select(BatteryOccurrence.id)
         .where(BatteryOccurrence.status == "open", BatteryOccurrence.expires_at <= now)
@@ -65,9 +66,10 @@ def tick(session: Session, now: datetime, batch: int = BATCH) -> int:
     return done
 
 
-def _preload(session: Session, occurrence_ids: Sequence[int]) -> None:
+def _preload(session: Session, occurrence_ids: Sequence[int]) -> list[object]:
     """Load the batch's occurrences with their schedules and enrollments in three queries, so
-    opening each one finds them in the session instead of asking one by one."""
+    opening each one finds them in the session instead of asking one by one. The caller holds
+    the returned objects while it works."""
     from sqlalchemy.orm import selectinload
 
     occurrences = session.scalars(
@@ -77,7 +79,8 @@ def _preload(session: Session, occurrence_ids: Sequence[int]) -> None:
         .execution_options(populate_existing=True)
     ).all()
     enrollment_ids = sorted({occurrence.enrollment_id for occurrence in occurrences})
-    session.scalars(select(Enrollment).where(Enrollment.id.in_(enrollment_ids))).all()
+    enrollments = session.scalars(select(Enrollment).where(Enrollment.id.in_(enrollment_ids))).all()
+    return [*occurrences, *enrollments]
 
 
 _listeners.connect()

@@ -113,7 +113,7 @@ def queue_notification(
     link: str = "",
     channels: dict[str, NotificationChannel],
 ) -> Notification:
-    """Write the outbox row; the caller enqueues ``dispatch_notification`` and commits."""
+    """Write the outbox row; the caller enqueues ``dispatch_notifications`` (or calls ``dispatch_after_commit``) and commits."""
     if kind not in TEMPLATES:
         raise UnknownNotification(f"unknown notification kind {kind!r}")
     if channel not in channels:
