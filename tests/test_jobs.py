@@ -509,6 +509,19 @@ class TestBatches:
         assert opened == [[*people, 0]]
         assert [status(i).provider_ref for i in ids] == ["batched"] * 3
 
+    def test_a_batch_out_of_time_leaves_the_rest_pending_for_the_tick(
+        self, app, file_channel
+    ) -> None:
+        people = make_citizens(3)
+        ids = [queue_inbox(app, person, channel="file") for person in people]
+        db.session.commit()
+        channels = app.extensions["sob"].registry.channels
+        got = notify.deliver_many(db.session, ids, channels, dict(app.config), seconds=0)
+        assert got == {ids[0]: "sent", ids[1]: "pending", ids[2]: "pending"}  # one at least
+        assert [(status(i).status, status(i).attempts) for i in ids[1:]] == [("pending", 0)] * 2
+        assert tasks.tick() == 2  # queued again (in-process: delivered at once)
+        assert sends(file_channel) == [f"citizen:{person}" for person in people]
+
     def test_a_missing_id_is_reported_and_the_rest_sent(self, app, file_channel) -> None:
         [person] = make_citizens(1)
         notification_id = queue_inbox(app, person, channel="file")

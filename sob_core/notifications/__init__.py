@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,8 @@ MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
 #: how long a send may take before its worker is presumed dead (longer than RQ's job timeout)
 SENDING_LEASE = timedelta(minutes=10)
+#: how long one batch may take before it stops claiming rows (RQ's job timeout is 5 minutes)
+BATCH_SECONDS = 120.0
 #: the key of ``Session.info`` where rows to dispatch after the commit are listed (sob_core.jobs)
 DISPATCH_KEY = "sob_notice_dispatch"
 
@@ -264,6 +267,7 @@ def deliver_many(
     notification_ids: Iterable[int],
     channels: Mapping[str, NotificationChannel],
     config: dict[str, Any],
+    seconds: float = BATCH_SECONDS,
 ) -> dict[int, str]:
     """Send pending notifications one by one; each id's status afterwards (idempotent: a row
     that is not pending any more is left alone, so two jobs over the same ids send each once).
@@ -274,6 +278,8 @@ def deliver_many(
     worker that dies in the middle leaves the row it was sending ``sending`` (the tick recovers
     it when its lease has passed) and the rest ``pending`` (the tick queues them again). A
     channel with a ``session`` sends the whole batch through one session (one SMTP connection).
+    After ``seconds`` no further row is claimed (a slow provider must not stretch a job past its
+    timeout): the rest stay ``pending`` for the tick to queue again.
     """
     ids = list(dict.fromkeys(int(i) for i in notification_ids))
     statuses: dict[int, str] = dict.fromkeys(ids, "missing")
@@ -302,9 +308,12 @@ def deliver_many(
         todo.append(row)
     addresses, languages = _people(session, todo) if todo else ({}, {})
     session.commit()  # no transaction stays open while the provider is talked to
+    deadline = time.monotonic() + seconds
     with ExitStack() as stack:
         senders: dict[str, Callable[[Notice], str]] = {}
-        for row in todo:
+        for number_in_batch, row in enumerate(todo):
+            if number_in_batch and time.monotonic() > deadline:
+                break  # left pending: the tick queues them again
             channel = channels[row.channel]
             now = datetime.now(UTC)
             number = _claim(session, row.id, now)
@@ -440,6 +449,7 @@ def dispatch_after_commit(session: Session, rows: list[Notification]) -> None:
 from .policy import digest_staff, notify_citizen, notify_staff, preference  # noqa: E402
 
 __all__ = [
+    "BATCH_SECONDS",
     "DISPATCH_KEY",
     "LEASE",
     "MAX_ATTEMPTS",
