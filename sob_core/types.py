@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -439,12 +440,24 @@ class NotificationChannel:
     delivery_reports: bool = False
     #: outgoing notices wait until the quiet hours (``SOB_SMS_QUIET_HOURS``) are over
     quiet_hours: bool = False
+    #: optional: ``session(config)`` is a context manager giving a function that sends one notice
+    #: like ``send`` (same return value, same exceptions); the outbox opens it once for a batch
+    #: of notices and closes it after, so a channel can keep one connection (SMTP) for many
+    #: sends. A send that raises fails only that notice; the session must stay usable for the
+    #: next one (reconnect if need be). Without it each notice is sent with ``send``.
+    session: (
+        Callable[[Mapping[str, Any]], AbstractContextManager[Callable[[Notice], str]]] | None
+    ) = None
 
     def validate(self) -> None:
         _check_key("notification channel", self.key)
         _check_text(f"notification channel {self.key!r} label", self.label)
         if not callable(self.send):
             raise PluginContractError(f"notification channel {self.key!r}: send must be callable")
+        if self.session is not None and not callable(self.session):
+            raise PluginContractError(
+                f"notification channel {self.key!r}: session must be callable or None"
+            )
 
 
 # --- login providers -----------------------------------------------------------------------------

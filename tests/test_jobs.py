@@ -12,11 +12,12 @@ them fail.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,14 @@ from sob_core import Notice, NotificationChannel
 from sob_core import notifications as notify
 from sob_core.extensions import db
 from sob_core.jobs import QUEUES, enqueue, queue_name, redis_connection, run, tasks
-from sob_core.models import Citizen, Notification
+from sob_core.models import Citizen, Notification, NotificationAttempt
 
 #: database 13 of the local Redis; SOB_TEST_REDIS_URL points the tests elsewhere
 REDIS_URL = os.environ.get("SOB_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
 PROBE = "sob_core.jobs.tasks._test_probe"  # jobs must live under sob_core.jobs (see resolve)
 DISPATCH = "sob_core.jobs.tasks.dispatch_notification"
+BATCH_DISPATCH = "sob_core.jobs.tasks.dispatch_notifications"
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -69,6 +71,12 @@ def queue_inbox(app, citizen_id: int, channel: str = "inbox") -> int:
 
 def count_rows() -> int:
     return db.session.scalar(select(func.count()).select_from(Notification))
+
+
+def row_of(notification_id: int) -> Notification:
+    row = db.session.get(Notification, notification_id)
+    assert row is not None
+    return row
 
 
 def status(notification_id: int) -> Notification:
@@ -328,6 +336,200 @@ class TestInProcess:
         assert len(queued) == 1
 
 
+# --- batches: one dispatch job for many outbox rows -----------------------------------------------
+
+
+def make_citizens(count: int) -> list[int]:
+    people = [
+        Citizen(
+            personnummer=f"19770202{number:04d}",
+            name=f"Person {number}",
+            birth_date=date(1977, 2, 2),
+            legal_sex="female",
+            email=f"person{number}@example.se",
+        )
+        for number in range(count)
+    ]
+    db.session.add_all(people)
+    db.session.commit()
+    return [person.id for person in people]
+
+
+def attempts_of(notification_id: int) -> list[str]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(NotificationAttempt.outcome)
+            .where(NotificationAttempt.notification_id == notification_id)
+            .order_by(NotificationAttempt.number)
+        )
+    )
+
+
+class TestBatches:
+    def test_rows_of_one_commit_go_out_in_jobs_of_the_batch_size(self, app, monkeypatch) -> None:
+        app.config["SOB_DISPATCH_BATCH"] = 2
+        people = make_citizens(3)
+        dispatched: list[tuple] = []
+        monkeypatch.setattr("sob_core.jobs._dispatch", lambda app, jobs: dispatched.extend(jobs))
+        rows = [
+            notify.notify_citizen(
+                db.session,
+                person,
+                "new_message",
+                channels=app.extensions["sob"].registry.channels,
+                settings={**app.config, "SOB_NOTICE_ACTIVE_MINUTES": 0},
+            )
+            for person in people
+        ]
+        db.session.commit()
+        ids = [row.id for found in rows for row in found]  # the inbox and the e-mail of each
+        assert len(ids) == 6
+        assert dispatched == [
+            (BATCH_DISPATCH, (f"{ids[0]},{ids[1]}",), "notifications"),
+            (BATCH_DISPATCH, (f"{ids[2]},{ids[3]}",), "notifications"),
+            (BATCH_DISPATCH, (f"{ids[4]},{ids[5]}",), "notifications"),
+        ]
+
+    def test_the_tick_queues_due_rows_in_batches(self, app, monkeypatch) -> None:
+        app.config["SOB_DISPATCH_BATCH"] = 2
+        people = make_citizens(3)
+        ids = [queue_inbox(app, person) for person in people]
+        db.session.commit()  # rows without a job, as after a crash
+        queued: list[tuple] = []
+        monkeypatch.setattr(tasks, "enqueue", lambda *args, **kwargs: queued.append(args))
+        assert tasks.tick() == 3
+        assert queued == [
+            (tasks.dispatch_notifications, f"{ids[0]},{ids[1]}"),
+            (tasks.dispatch_notifications, f"{ids[2]}"),
+        ]
+
+    def test_two_jobs_over_the_same_ids_send_each_row_once(self, app, file_channel) -> None:
+        people = make_citizens(3)
+        ids = [queue_inbox(app, person, channel="file") for person in people]
+        db.session.commit()
+        chunk = ",".join(str(i) for i in ids)
+        first = tasks.dispatch_notifications(chunk)
+        second = tasks.dispatch_notifications(chunk)
+        assert first == ",".join(f"{i}=sent" for i in ids)
+        assert second == first  # already sent: left alone
+        assert sends(file_channel) == [f"citizen:{person}" for person in people]
+        assert [status(i).attempts for i in ids] == [1, 1, 1]
+
+    def test_a_job_running_while_another_sends_takes_only_what_is_left(self, app) -> None:
+        """The second job starts while the first is in the middle of its first send: each row
+        is still sent once (the per-row claim), the rows split between the two jobs."""
+        from sqlalchemy.orm import Session
+
+        people = make_citizens(3)
+        channels = app.extensions["sob"].registry.channels
+        sent: list[tuple[str, int]] = []
+        ids: list[int] = []
+
+        def send(notice: Notice, config: Mapping[str, Any]) -> str:
+            if not sent:  # the first job's first send: the second job runs meanwhile
+                sent.append(("first", notice.recipient_id))
+                with Session(db.engine) as other:
+                    got = notify.deliver_many(other, ids, channels, dict(app.config))
+                assert got == {ids[0]: "sending", ids[1]: "sent", ids[2]: "sent"}
+                return "racy"
+            sent.append(("second", notice.recipient_id))
+            return "racy"
+
+        channels["racy"] = NotificationChannel(key="racy", label={"sv": "Kapplöpning"}, send=send)
+        ids.extend(queue_inbox(app, person, channel="racy") for person in people)
+        db.session.commit()
+        got = notify.deliver_many(db.session, ids, channels, dict(app.config))
+        assert got == {ids[0]: "sent", ids[1]: "sending", ids[2]: "sending"}
+        assert sent == [("first", people[0]), ("second", people[1]), ("second", people[2])]
+        assert [(status(i).status, status(i).attempts) for i in ids] == [("sent", 1)] * 3
+
+    def test_a_failed_send_leaves_its_row_pending_with_back_off_and_the_others_sent(
+        self, app
+    ) -> None:
+        people = make_citizens(3)
+        channels = app.extensions["sob"].registry.channels
+        sent: list[int] = []
+
+        def send(notice: Notice, config: Mapping[str, Any]) -> str:
+            if notice.recipient_id == people[1]:
+                raise RuntimeError(f"provider refused {notice.address['email']}")
+            sent.append(notice.recipient_id)
+            return f"ref-{notice.recipient_id}"
+
+        channels["flaky"] = NotificationChannel(key="flaky", label={"sv": "Ostadig"}, send=send)
+        ids = [queue_inbox(app, person, channel="flaky") for person in people]
+        db.session.commit()
+        before = datetime.now(UTC)
+        result = tasks.dispatch_notifications(",".join(str(i) for i in ids))
+        assert result == f"{ids[0]}=sent,{ids[1]}=pending,{ids[2]}=sent"
+        assert sent == [people[0], people[2]]
+        failed = status(ids[1])
+        assert (failed.status, failed.attempts, failed.queued_until) == ("pending", 1, None)
+        assert failed.last_error == "provider refused [address]"  # no address is stored
+        assert (
+            before + timedelta(minutes=2)
+            <= failed.due_at
+            <= datetime.now(UTC) + timedelta(minutes=2)
+        )
+        assert attempts_of(ids[1]) == ["error"]
+        assert [status(i).provider_ref for i in (ids[0], ids[2])] == [
+            f"ref-{people[0]}",
+            f"ref-{people[2]}",
+        ]
+        # Not due yet: the tick leaves it for the back-off to pass.
+        assert tasks.tick() == 0
+
+    def test_a_channel_session_is_opened_once_per_batch(self, app) -> None:
+        people = make_citizens(3)
+        channels = app.extensions["sob"].registry.channels
+        opened: list[list[int]] = []
+
+        @contextlib.contextmanager
+        def session(config: Mapping[str, Any]) -> Iterator[Callable[[Notice], str]]:
+            batch: list[int] = []
+            opened.append(batch)
+
+            def send_one(notice: Notice) -> str:
+                batch.append(notice.recipient_id)
+                return "batched"
+
+            yield send_one
+            batch.append(0)  # closed
+
+        def send(notice: Notice, config: Mapping[str, Any]) -> str:
+            raise AssertionError("a channel with a session is not sent one by one")
+
+        channels["batched"] = NotificationChannel(
+            key="batched", label={"sv": "Omgång"}, send=send, session=session
+        )
+        ids = [queue_inbox(app, person, channel="batched") for person in people]
+        db.session.commit()
+        tasks.dispatch_notifications(",".join(str(i) for i in ids))
+        assert opened == [[*people, 0]]
+        assert [status(i).provider_ref for i in ids] == ["batched"] * 3
+
+    def test_a_batch_out_of_time_leaves_the_rest_pending_for_the_tick(
+        self, app, file_channel
+    ) -> None:
+        people = make_citizens(3)
+        ids = [queue_inbox(app, person, channel="file") for person in people]
+        db.session.commit()
+        channels = app.extensions["sob"].registry.channels
+        got = notify.deliver_many(db.session, ids, channels, dict(app.config), seconds=0)
+        assert got == {ids[0]: "sent", ids[1]: "pending", ids[2]: "pending"}  # one at least
+        assert [(status(i).status, status(i).attempts) for i in ids[1:]] == [("pending", 0)] * 2
+        assert tasks.tick() == 2  # queued again (in-process: delivered at once)
+        assert sends(file_channel) == [f"citizen:{person}" for person in people]
+
+    def test_a_missing_id_is_reported_and_the_rest_sent(self, app, file_channel) -> None:
+        [person] = make_citizens(1)
+        notification_id = queue_inbox(app, person, channel="file")
+        db.session.commit()
+        result = tasks.dispatch_notifications(f"{notification_id},999999")
+        assert result == f"{notification_id}=sent,999999=missing"
+
+
 # --- Redis unreachable ---------------------------------------------------------------------------
 
 
@@ -539,6 +741,34 @@ class TestRQ:
 
         assert status(notification_id).status == "sent"
         assert sends(file_channel) == [f"citizen:{citizen_id}"]
+
+    def test_a_batch_job_queued_twice_sends_each_row_once(
+        self, app, queues, work, file_channel
+    ) -> None:
+        people = make_citizens(3)
+        ids = [queue_inbox(app, person, channel="file") for person in people]
+        chunk = ",".join(str(i) for i in ids)
+        enqueue(tasks.dispatch_notifications, chunk, queue="notifications")
+        enqueue(tasks.dispatch_notifications, chunk, queue="notifications")
+        db.session.commit()
+        assert queues("notifications").count == 2
+
+        work()
+
+        assert sends(file_channel) == [f"citizen:{person}" for person in people]
+        assert [(status(i).status, status(i).attempts) for i in ids] == [("sent", 1)] * 3
+        assert tasks.tick() == 0
+
+    def test_a_commit_queues_its_rows_as_one_batch_job(self, app, queues, work) -> None:
+        people = make_citizens(2)
+        ids = [queue_inbox(app, person) for person in people]
+        notify.dispatch_after_commit(db.session, [row_of(i) for i in ids])
+        db.session.commit()
+        [job] = queues("notifications").get_jobs()
+        assert job.args == (BATCH_DISPATCH, f"{ids[0]},{ids[1]}")
+        work()
+        job.refresh()
+        assert job.return_value() == f"{ids[0]}=sent,{ids[1]}=sent"
 
     def test_delivering_twice_sends_once(self, app, queues, work, file_channel) -> None:
         citizen_id = make_citizen().id

@@ -357,6 +357,63 @@ def test_nothing_leaves_while_the_citizen_is_active(app, recorders) -> None:
     ]
 
 
+def test_a_prefetched_batch_decides_as_one_by_one(app, recorders) -> None:
+    """``prefetch_citizens`` reads for a batch what ``notify_citizen`` would ask one by one: the
+    citizen's choice, whether they are active, and the notice to merge into."""
+    from sob_core.notifications import policy
+
+    now = at("2026-12-02 12:00")
+    citizen = make_citizen(phone="+46701112233", channels=["email", "sms"], language="en")
+    db.session.add(
+        UserSession(
+            token_hash="y" * 64,
+            person_kind="citizen",
+            person_id=citizen.id,
+            data="{}",
+            created_at=now - timedelta(minutes=20),
+            last_seen_at=now - timedelta(minutes=2),
+            expires_at=now + timedelta(minutes=28),
+        )
+    )
+    db.session.commit()
+    settings = {**SETTINGS}
+    known = policy.prefetch_citizens(
+        db.session, [citizen.id], ["conversation:1"], now=now, settings=settings
+    )
+    assert known.preferences[citizen.id].channels == ["email", "sms"]
+    assert known.active == {citizen.id}
+
+    def told(key: str = "conversation:1") -> list[str]:
+        rows = notify.notify_citizen(
+            db.session,
+            citizen.id,
+            "new_message",
+            coalesce_key=key,
+            channels=channels(app),
+            now=now,
+            settings=settings,
+            known=known,
+        )
+        return [row.channel for row in rows]
+
+    assert told() == ["inbox"]  # active: nothing leaves
+    assert told() == []  # merged into the inbox row just written in this batch
+    db.session.commit()
+    # Not active any more, a new batch: the earlier inbox row (sent, minutes ago) still merges,
+    # the outgoing channels are told.
+    db.session.execute(
+        UserSession.__table__.update().values(last_seen_at=now - timedelta(minutes=6))
+    )
+    db.session.commit()
+    known = policy.prefetch_citizens(
+        db.session, [citizen.id], ["conversation:1"], now=now, settings=settings
+    )
+    assert known.active == set()
+    assert told() == ["email", "sms"]
+    db.session.commit()
+    assert [r.extra.get("merged") for r in rows() if r.channel == "inbox"] == [2]
+
+
 def test_one_notice_per_conversation_per_quarter_of_an_hour(app, recorders) -> None:
     citizen = make_citizen()
     now = at("2026-12-02 12:00")

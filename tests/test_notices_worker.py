@@ -184,9 +184,13 @@ def outcomes(notification_id: int) -> list[str]:
 
 
 @pytest.mark.redis
+@pytest.mark.parametrize("flavour", [(), ("--fork",)], ids=["in-process", "fork"])
 def test_a_worker_killed_during_the_send_loses_nothing_and_sends_once(
-    app, elks: FakeElks, tmp_path: Path
+    app, elks: FakeElks, tmp_path: Path, flavour: tuple[str, ...]
 ) -> None:
+    """One dispatch job carries three rows (an inbox notice, the SMS, another citizen's inbox
+    notice); the worker dies while the SMS is with the gateway, the first row already sent and
+    the third not yet tried. Nothing is lost and nothing is sent twice."""
     citizen = Citizen(
         personnummer="198203032383",
         name="Kajsa Kill",
@@ -194,29 +198,48 @@ def test_a_worker_killed_during_the_send_loses_nothing_and_sends_once(
         legal_sex="female",
         phone=NUMBER,
     )
-    db.session.add(citizen)
+    other = Citizen(
+        personnummer="199001012380",
+        name="Olle Other",
+        birth_date=date(1990, 1, 1),
+        legal_sex="male",
+    )
+    db.session.add_all([citizen, other])
     db.session.flush()
     db.session.add(NoticePreference(person_kind="citizen", person_id=citizen.id, channels=["sms"]))
     db.session.commit()
 
     elks.hold()  # the gateway keeps the next request waiting
+    channels = app.extensions["sob"].registry.channels
     inbox, sms = notify.notify_citizen(
         db.session,
         citizen.id,
         "new_message",
         link="/citizen/",
         coalesce_key="conversation:1",
-        channels=app.extensions["sob"].registry.channels,
+        channels=channels,
         settings=app.config,
     )
-    inbox_id, sms_id = inbox.id, sms.id
-    db.session.commit()  # the rows and their two jobs, one transaction
+    [later] = notify.notify_citizen(
+        db.session,
+        other.id,
+        "new_message",
+        link="/citizen/",
+        channels=channels,
+        settings=app.config,
+    )
+    inbox_id, sms_id, later_id = inbox.id, sms.id, later.id
+    assert inbox_id < sms_id < later_id  # the order the batch sends them in
+    db.session.commit()  # the rows and their one dispatch job, one transaction
 
-    worker = start_worker(app, tmp_path)
+    worker = start_worker(app, tmp_path, *flavour)
     try:
         assert elks.arrived.wait(60), "the worker never reached the gateway"
-        assert children(worker.pid), "the worker runs the send in a work horse"
-        kill_hard(worker)  # mid-delivery: the worker and its work horse
+        if flavour:
+            assert children(worker.pid), "the worker runs the send in a work horse"
+        else:
+            assert not children(worker.pid), "the worker runs the send itself"
+        kill_hard(worker)  # mid-delivery: the worker (and its work horse)
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
@@ -225,12 +248,15 @@ def test_a_worker_killed_during_the_send_loses_nothing_and_sends_once(
     assert elks.settled.wait(30)
     assert (elks.dropped, elks.accepted) == (1, [])  # the killed send never reached anyone
 
-    # Nothing is lost: the attempt was on record before the send, the row says so.
+    # Nothing is lost: the attempt was on record before the send, the row says so; the row
+    # after it in the batch was never claimed.
     assert row_of(inbox_id).status == "sent"
     assert row_of(sms_id).status == "sending"
     assert outcomes(sms_id) == ["sending"]
-    # While the sending lease runs the row is left alone (its worker might still be alive) ...
-    assert tasks.tick() == 0
+    assert (row_of(later_id).status, row_of(later_id).attempts) == ("pending", 0)
+    # The tick queues the untried row again at once; the one being sent is left alone while its
+    # sending lease runs (its worker might still be alive) ...
+    assert tasks.tick() == 1
     assert row_of(sms_id).status == "sending"
 
     # ... and when it has passed (here: set back, instead of waiting SENDING_LEASE), the tick
@@ -241,7 +267,7 @@ def test_a_worker_killed_during_the_send_loses_nothing_and_sends_once(
     assert tasks.tick() == 1
     assert outcomes(sms_id) == ["interrupted"]
 
-    again = start_worker(app, tmp_path, "--burst")
+    again = start_worker(app, tmp_path, "--burst", *flavour)
     assert again.wait(120) == 0
 
     [delivered] = elks.accepted
@@ -249,10 +275,11 @@ def test_a_worker_killed_during_the_send_loses_nothing_and_sends_once(
     row = row_of(sms_id)
     assert (row.status, row.provider_ref, row.attempts) == ("sent", delivered.id, 2)
     assert outcomes(sms_id) == ["interrupted", "sent"]
+    assert (row_of(later_id).status, row_of(later_id).attempts) == ("sent", 1)
 
     # Nothing more to do, and another worker sends nothing again.
     assert tasks.tick() == 0
-    last = start_worker(app, tmp_path, "--burst")
+    last = start_worker(app, tmp_path, "--burst", *flavour)
     assert last.wait(120) == 0
     assert len(elks.accepted) == 1
     assert row_of(inbox_id).attempts == 1

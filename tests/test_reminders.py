@@ -423,3 +423,20 @@ def test_the_batch_size_comes_from_the_settings(app, enrollment) -> None:
     db.session.commit()
     assert done == 1
     assert [r.status for r in planned(occurrence)] == ["sent", "planned", "planned"]
+
+
+def test_a_reminder_minutes_after_another_merges_into_its_notice(app, enrollment) -> None:
+    """The batch's lookups (``policy.prefetch_citizens``) find the notice an earlier tick wrote."""
+    one = open_occurrence(enrollment, at("2026-05-04 08:00"), battery_key=None)
+    assert tick(app, at("2026-05-04 08:00")) == 1
+    two = open_occurrence(enrollment, at("2026-05-04 08:05"), battery_key=None, number=2)
+    assert tick(app, at("2026-05-04 08:05")) == 1
+    sent = [planned(one)[0], planned(two)[0]]
+    assert [(r.status, r.reason) for r in sent] == [("sent", None), ("sent", "merged")]
+    [notice] = db.session.scalars(select(Notification)).all()
+    assert notice.extra == {"merged": 1}
+    # Past the coalescing window the next reminder is a notice of its own again.
+    three = open_occurrence(enrollment, at("2026-05-04 09:00"), battery_key=None, number=3)
+    assert tick(app, at("2026-05-04 09:00")) == 1
+    assert planned(three)[0].reason is None
+    assert db.session.scalar(select(func.count(Notification.id))) == 2

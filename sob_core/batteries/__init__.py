@@ -11,12 +11,13 @@ See docs/batteries.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import BatteryOccurrence
+from ..models import BatteryOccurrence, Enrollment
 from . import listeners as _listeners
 from .actions import extra_measurement as extra_measurement
 from .actions import programme_batteries as programme_batteries
@@ -49,8 +50,11 @@ def tick(session: Session, now: datetime, batch: int = BATCH) -> int:
         .order_by(BatteryOccurrence.opens_at)
         .limit(batch)
     ).all()
+    # held until the batch is done: the session keeps only weak references to what it loaded
+    loaded = _preload(session, due) if due else []
     for occurrence_id in due:
         done += open_occurrence(session, occurrence_id, now, versions)
+    del loaded
     expired = session.scalars(
         select(BatteryOccurrence.id)
         .where(BatteryOccurrence.status == "open", BatteryOccurrence.expires_at <= now)
@@ -60,6 +64,23 @@ def tick(session: Session, now: datetime, batch: int = BATCH) -> int:
     for occurrence_id in expired:
         done += expire_occurrence(session, occurrence_id, now)
     return done
+
+
+def _preload(session: Session, occurrence_ids: Sequence[int]) -> list[object]:
+    """Load the batch's occurrences with their schedules and enrollments in three queries, so
+    opening each one finds them in the session instead of asking one by one. The caller holds
+    the returned objects while it works."""
+    from sqlalchemy.orm import selectinload
+
+    occurrences = session.scalars(
+        select(BatteryOccurrence)
+        .where(BatteryOccurrence.id.in_(occurrence_ids))
+        .options(selectinload(BatteryOccurrence.schedule))
+        .execution_options(populate_existing=True)
+    ).all()
+    enrollment_ids = sorted({occurrence.enrollment_id for occurrence in occurrences})
+    enrollments = session.scalars(select(Enrollment).where(Enrollment.id.in_(enrollment_ids))).all()
+    return [*occurrences, *enrollments]
 
 
 _listeners.connect()

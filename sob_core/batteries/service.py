@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from .. import events
 from ..enrollments._rows import changed_rows
@@ -219,6 +221,17 @@ def _fresh(session: Session, occurrence_id: int) -> BatteryOccurrence:
     ).one()
 
 
+def _opened(session: Session, occurrence_id: int, now: datetime) -> BatteryOccurrence:
+    """The occurrence our UPDATE just opened: the one in the session (the tick loads its batch
+    beforehand) told what the UPDATE wrote, else read afresh."""
+    occurrence = session.identity_map.get(identity_key(BatteryOccurrence, occurrence_id))
+    if not isinstance(occurrence, BatteryOccurrence) or occurrence.status != "planned":
+        return _fresh(session, occurrence_id)
+    set_committed_value(occurrence, "status", "open")
+    set_committed_value(occurrence, "opened_at", now)
+    return occurrence
+
+
 def open_occurrence(
     session: Session, occurrence_id: int, now: datetime, versions: dict[str, int] | None = None
 ) -> bool:
@@ -228,7 +241,7 @@ def open_occurrence(
     """
     if not _move(session, occurrence_id, "planned", status="open", opened_at=now):
         return False
-    occurrence = _fresh(session, occurrence_id)
+    occurrence = _opened(session, occurrence_id, now)
     schedule = occurrence.schedule
     keys = [str(k) for k in schedule.form_keys or []]
     cache = versions if versions is not None else {}

@@ -103,17 +103,41 @@ def _dispatch(app: Flask, jobs: list[tuple[str, tuple, str]]) -> None:
                 )
 
 
-_DISPATCH = "sob_core.jobs.tasks.dispatch_notification"
+_DISPATCH = "sob_core.jobs.tasks.dispatch_notifications"
+#: how many outbox rows one dispatch job carries (``SOB_DISPATCH_BATCH`` overrides it)
+DISPATCH_BATCH = 100
+
+
+def dispatch_batch(config: Any) -> int:
+    """``SOB_DISPATCH_BATCH`` (a whole number from 1), else ``DISPATCH_BATCH``."""
+    value = config.get("SOB_DISPATCH_BATCH")
+    try:
+        number = int(value) if value not in (None, "") else DISPATCH_BATCH
+    except (TypeError, ValueError):
+        return DISPATCH_BATCH
+    return number if number >= 1 else DISPATCH_BATCH
+
+
+def batches(ids: list[int], size: int) -> list[str]:
+    """The ids as comma-separated strings of at most ``size`` each (jobs take plain values)."""
+    return [",".join(str(i) for i in ids[at : at + size]) for at in range(0, len(ids), size)]
 
 
 def _before_commit(session: Session) -> None:
-    """Outbox rows that ``sob_core.notifications`` wrote for dispatch become jobs of this commit."""
+    """Outbox rows that ``sob_core.notifications`` wrote for dispatch become jobs of this commit,
+    ``DISPATCH_BATCH`` rows a job."""
+    from flask import has_app_context
+
     from ..notifications import DISPATCH_KEY
 
     ids = session.info.pop(DISPATCH_KEY, None)
     if ids:
+        size = dispatch_batch(current_app.config) if has_app_context() else DISPATCH_BATCH
         pending = session.info.setdefault(_PENDING, [])
-        pending.extend((_DISPATCH, (row_id,), "notifications", None) for row_id in ids)
+        pending.extend(
+            (_DISPATCH, (chunk,), "notifications", None)
+            for chunk in batches(list(dict.fromkeys(ids)), size)
+        )
 
 
 def _after_commit(session: Session) -> None:

@@ -6,10 +6,22 @@ from flask import current_app
 
 from .. import notifications as notify
 from ..extensions import db
-from . import enqueue
+from . import batches, dispatch_batch, enqueue
+
+
+def dispatch_notifications(ids: str) -> str:
+    """Deliver a batch of outbox rows (``"12,13,14"``) one by one, each claimed on its own;
+    returns ``id=status`` pairs. Rows already sent or being sent are left alone."""
+    host = current_app.extensions["sob"]
+    wanted = [int(part) for part in str(ids).split(",") if part.strip()]
+    statuses = notify.deliver_many(
+        db.session, wanted, host.registry.channels, dict(current_app.config)
+    )
+    return ",".join(f"{key}={value}" for key, value in statuses.items())
 
 
 def dispatch_notification(notification_id: int) -> str:
+    """Deliver one outbox row (the job of earlier versions; jobs still queued keep working)."""
     host = current_app.extensions["sob"]
     return notify.deliver(
         db.session, notification_id, host.registry.channels, dict(current_app.config)
@@ -24,8 +36,8 @@ def tick() -> int:
     notify.recover_interrupted(db.session)
     ids = notify.due_ids(db.session)
     notify.lease(db.session, ids)
-    for notification_id in ids:
-        enqueue(dispatch_notification, notification_id, queue="notifications")
+    for chunk in batches(ids, dispatch_batch(current_app.config)):
+        enqueue(dispatch_notifications, chunk, queue="notifications")
     db.session.commit()
     return len(ids)
 

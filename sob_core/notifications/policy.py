@@ -8,6 +8,7 @@ caused the notice and commit; the rows that are due now are dispatched after the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -75,15 +76,18 @@ def preference(session: Session, person_kind: str, person_id: int) -> NoticePref
             NoticePreference.person_kind == person_kind, NoticePreference.person_id == person_id
         )
     )
-    if pref is None:
-        pref = NoticePreference(
-            person_kind=person_kind,
-            person_id=person_id,
-            channels=list(DEFAULT_CITIZEN_CHANNELS) if person_kind == "citizen" else ["email"],
-            language="sv",
-            staff_mode="off",
-        )
-    return pref
+    return pref if pref is not None else default_preference(person_kind, person_id)
+
+
+def default_preference(person_kind: str, person_id: int) -> NoticePreference:
+    """A new (unsaved) preference with the defaults."""
+    return NoticePreference(
+        person_kind=person_kind,
+        person_id=person_id,
+        channels=list(DEFAULT_CITIZEN_CHANNELS) if person_kind == "citizen" else ["email"],
+        language="sv",
+        staff_mode="off",
+    )
 
 
 def save_preference(session: Session, pref: NoticePreference, now: datetime) -> None:
@@ -154,21 +158,25 @@ def _write(
     status: str = "pending",
     due_at: datetime | None = None,
     care_unit_id: int | None = None,
+    known: CitizenFacts | None = None,
 ) -> Notification | None:
     """A new outbox row, or None when one for the same key was written lately (merged)."""
     from . import TEMPLATES, UnknownNotification
 
     if notice_kind not in TEMPLATES:
         raise UnknownNotification(f"unknown notification kind {notice_kind!r}")
-    earlier = _coalesced(
-        session,
-        kind,
-        person_id,
-        channel,
-        key,
-        now,
-        _setting(settings, "SOB_NOTICE_COALESCE_MINUTES"),
-    )
+    if known is not None and key in known.keys:
+        earlier = known.coalesced.get((person_id, channel, key))
+    else:
+        earlier = _coalesced(
+            session,
+            kind,
+            person_id,
+            channel,
+            key,
+            now,
+            _setting(settings, "SOB_NOTICE_COALESCE_MINUTES"),
+        )
     if earlier is not None:
         earlier.extra = {
             **(earlier.extra or {}),
@@ -189,6 +197,8 @@ def _write(
         extra={},
     )
     session.add(row)
+    if known is not None and key in known.keys:
+        known.coalesced[(person_id, channel, key)] = row
     return row
 
 
@@ -197,6 +207,75 @@ def _dispatch_due(session: Session, rows: list[Notification], now: datetime) -> 
 
     session.flush()
     dispatch_after_commit(session, [r for r in rows if r.status == "pending" and r.due_at <= now])
+
+
+@dataclass
+class CitizenFacts:
+    """What ``notify_citizen`` reads about citizens, read for a whole batch at once
+    (``prefetch_citizens``): the citizens, their stored preferences, who is active now, and the
+    latest outbox row per (citizen, channel, coalescing key) that a new notice would merge into.
+    Rows written through it are added, so a second notice in the same batch merges as well."""
+
+    citizens: dict[int, Citizen] = field(default_factory=dict)
+    preferences: dict[int, NoticePreference] = field(default_factory=dict)
+    active: set[int] = field(default_factory=set)
+    coalesced: dict[tuple[int, str, str], Notification] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
+
+
+def prefetch_citizens(
+    session: Session,
+    citizen_ids: list[int],
+    coalesce_keys: list[str],
+    *,
+    now: datetime,
+    settings: Mapping[str, Any],
+) -> CitizenFacts:
+    """Read what ``notify_citizen`` needs about these citizens in four queries."""
+    ids = sorted(set(citizen_ids))
+    facts = CitizenFacts(keys=set(coalesce_keys))
+    if not ids:
+        return facts
+    facts.citizens = {c.id: c for c in session.scalars(select(Citizen).where(Citizen.id.in_(ids)))}
+    facts.preferences = {
+        p.person_id: p
+        for p in session.scalars(
+            select(NoticePreference).where(
+                NoticePreference.person_kind == "citizen", NoticePreference.person_id.in_(ids)
+            )
+        )
+    }
+    since = now - timedelta(minutes=float(_setting(settings, "SOB_NOTICE_ACTIVE_MINUTES")))
+    facts.active = set(
+        session.scalars(
+            select(UserSession.person_id)
+            .where(
+                UserSession.person_kind == "citizen",
+                UserSession.person_id.in_(ids),
+                UserSession.last_seen_at >= since,
+                UserSession.expires_at > now,
+            )
+            .distinct()
+        )
+    )
+    if facts.keys:
+        minutes = float(_setting(settings, "SOB_NOTICE_COALESCE_MINUTES"))
+        for row in session.scalars(
+            select(Notification)
+            .where(
+                Notification.recipient_kind == "citizen",
+                Notification.recipient_id.in_(ids),
+                Notification.coalesce_key.in_(sorted(facts.keys)),
+                or_(
+                    Notification.status.in_(("pending", "held")),
+                    Notification.created_at >= now - timedelta(minutes=minutes),
+                ),
+            )
+            .order_by(Notification.id)
+        ):
+            assert row.coalesce_key is not None
+            facts.coalesced[(row.recipient_id, row.channel, row.coalesce_key)] = row  # the latest
+    return facts
 
 
 def notify_citizen(
@@ -210,6 +289,7 @@ def notify_citizen(
     now: datetime | None = None,
     settings: Mapping[str, Any],
     care_unit_id: int | None = None,
+    known: CitizenFacts | None = None,
 ) -> list[Notification]:
     """Write the outbox rows telling a citizen that something waits; returns the new rows.
 
@@ -217,19 +297,26 @@ def notify_citizen(
     while the citizen is active in the service). At most one notice per ``coalesce_key`` and
     channel per ``SOB_NOTICE_COALESCE_MINUTES`` (later ones merge into it); a channel with
     ``quiet_hours`` waits until the end of ``SOB_SMS_QUIET_HOURS``. Rows due now are
-    dispatched after the caller's commit.
+    dispatched after the caller's commit. ``known`` (from ``prefetch_citizens``, read with the
+    same ``now``) saves the lookups when a batch of citizens is told at once.
     """
     now = now or datetime.now(UTC)
-    citizen = session.get(Citizen, citizen_id)
+    facts = known if known is not None and citizen_id in known.citizens else None
+    citizen = facts.citizens[citizen_id] if facts is not None else session.get(Citizen, citizen_id)
     if citizen is None:
         from . import UnknownNotification
 
         raise UnknownNotification(f"no citizen {citizen_id}")
-    pref = preference(session, "citizen", citizen_id)
+    if facts is not None:
+        stored = facts.preferences.get(citizen_id)
+        pref = stored if stored is not None else default_preference("citizen", citizen_id)
+        active = citizen_id in facts.active
+    else:
+        pref = preference(session, "citizen", citizen_id)
+        active = is_active(
+            session, "citizen", citizen_id, now, _setting(settings, "SOB_NOTICE_ACTIVE_MINUTES")
+        )
     chosen = [INBOX, *(c for c in pref.channels if c != INBOX)]
-    active = is_active(
-        session, "citizen", citizen_id, now, _setting(settings, "SOB_NOTICE_ACTIVE_MINUTES")
-    )
     addresses = {"email": citizen.email, "sms": citizen.phone}
     quiet = quiet_hours(str(_setting(settings, "SOB_SMS_QUIET_HOURS")))
     zone = str(_setting(settings, "SOB_NOTICE_TIMEZONE"))
@@ -253,6 +340,7 @@ def notify_citizen(
             settings=settings,
             due_at=due,
             care_unit_id=care_unit_id,
+            known=facts,
         )
         if row is not None:
             rows.append(row)

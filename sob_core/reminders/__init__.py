@@ -81,6 +81,10 @@ def send_due(
         .limit(limit)
     ).all()
     handled = 0
+    wanted = [row[2] for row in found if row[1] == "open" and row[3] != "ended"]
+    known = policy.prefetch_citizens(
+        session, wanted, [coalesce_key(c) for c in wanted], now=now, settings=settings
+    )
     for reminder_id, occurrence_status, citizen_id, enrollment_status, unit_id in found:
         if occurrence_status != "open" or enrollment_status == "ended":
             # Closed since it was planned (submitted, expired, stopped): nothing to remind of.
@@ -99,6 +103,7 @@ def send_due(
             now=now,
             settings=settings,
             care_unit_id=unit_id,
+            known=known,
         )
         chosen = _chosen(rows)
         session.execute(

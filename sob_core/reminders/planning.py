@@ -16,11 +16,18 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session, scoped_session
 
 from ..content import ProgramContent
 from ..content.reminder_rules import rules_of
-from ..models import BatteryOccurrence, CareUnit, Enrollment, Reminder, StaffReminder
+from ..models import (
+    BatteryOccurrence,
+    CareUnit,
+    Enrollment,
+    ProgramVersion,
+    Reminder,
+    StaffReminder,
+)
 from ..models.followup import DEFAULT_TIME_ZONE
 
 
@@ -54,19 +61,59 @@ def rules_for(content: Mapping[str, Any] | None, battery_key: str | None) -> lis
     ]
 
 
+#: ``Session.info`` key of what ``plan`` read in the current transaction (rules, zones)
+_RULES = "sob_reminder_planning"
+
+
+def _rules(enrollment: Enrollment, battery_key: str | None) -> list[dict[str, Any]]:
+    """``rules_for`` of the enrollment's programme version, parsed once per transaction (a tick
+    opening a thousand occurrences of one programme reads its content once)."""
+    session = object_session(enrollment)
+    assert session is not None
+    cache = _cache(session)
+    program_version_id = enrollment.program_version_id
+    key = ("rules", program_version_id, battery_key)
+    if key not in cache:
+        version = session.get(ProgramVersion, program_version_id) if program_version_id else None
+        cache[key] = rules_for(version.content if version is not None else None, battery_key)
+    rules: list[dict[str, Any]] = cache[key]
+    return rules
+
+
+def _cache(session: Session) -> dict[Any, Any]:
+    """A dict for what ``plan`` looks up, kept for the current transaction only."""
+    real = session() if isinstance(session, scoped_session) else session
+    transaction = real.get_transaction()
+    cache: tuple[Any, dict[Any, Any]] | None = real.info.get(_RULES)
+    if cache is None or cache[0] is not transaction:
+        cache = (transaction, {})
+        real.info[_RULES] = cache
+    return cache[1]
+
+
+def _zone(session: Session, care_unit_id: int | None, fallback: str | None) -> ZoneInfo:
+    """The care unit's zone (read once per transaction), else ``fallback``."""
+    cache = _cache(session)
+    key = ("zone", care_unit_id)
+    if key not in cache:
+        unit = session.get(CareUnit, care_unit_id) if care_unit_id is not None else None
+        cache[key] = unit.time_zone if unit is not None else None
+    name = cache[key]
+    return zone_of(name if name is not None else fallback)
+
+
 def plan(session: Session, occurrence_id: int, opened_at: datetime | None = None) -> list[Reminder]:
     """Write the planned reminders of an open occurrence; the new rows (none twice)."""
     occurrence = session.get(BatteryOccurrence, occurrence_id)
     if occurrence is None or occurrence.status != "open":
         return []
     enrollment = session.get(Enrollment, occurrence.enrollment_id)
-    if enrollment is None or enrollment.status == "ended" or enrollment.program_version is None:
+    if enrollment is None or enrollment.status == "ended" or enrollment.program_version_id is None:
         return []
-    rules = rules_for(enrollment.program_version.content, occurrence.schedule.battery_key)
+    rules = _rules(enrollment, occurrence.schedule.battery_key)
     if not rules:
         return []
-    unit = session.get(CareUnit, enrollment.care_unit_id)
-    zone = zone_of(unit.time_zone if unit is not None else occurrence.time_zone)
+    zone = _zone(session, enrollment.care_unit_id, occurrence.time_zone)
     start = opened_at or occurrence.opened_at or datetime.now(UTC)
     existing = set(
         session.execute(

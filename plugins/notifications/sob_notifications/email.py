@@ -17,7 +17,7 @@ Settings (declared with ``sob_settings``, read by the core from the environment 
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
@@ -94,8 +94,7 @@ def compose(notice: Notice, config: Mapping[str, Any]) -> EmailMessage:
     return message
 
 
-def send(notice: Notice, config: Mapping[str, Any]) -> str:
-    """Send one notice; returns the Message-ID. Raises so that the outbox retries."""
+def _relay(config: Mapping[str, Any]) -> tuple[str, int]:
     host = config.get("SOB_SMTP_HOST")
     if not host:
         raise SmtpNotConfigured("the e-mail channel needs SOB_SMTP_HOST (no SMTP server is set)")
@@ -105,25 +104,97 @@ def send(notice: Notice, config: Mapping[str, Any]) -> str:
         raise SmtpNotConfigured(
             f"SOB_SMTP_PORT must be a port number, not {config.get('SOB_SMTP_PORT')!r}"
         ) from error
-    message = compose(notice, config)
+    return str(host), port
+
+
+def _transmit(smtp: smtplib.SMTP, message: EmailMessage, notice: Notice, relay: str) -> None:
     try:
-        with smtplib.SMTP(host, port, timeout=TIMEOUT) as smtp:
-            smtp.send_message(message)
+        smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as error:
         codes = sorted({code for code, _ in error.recipients.values()})
         raise EmailChannelError(
-            f"SMTP server {host}:{port} refused the recipient of "
+            f"SMTP server {relay} refused the recipient of "
             f"{notice.recipient_kind} {notice.recipient_id} (codes {codes})"
         ) from error
+
+
+def send(notice: Notice, config: Mapping[str, Any]) -> str:
+    """Send one notice over a connection of its own; returns the Message-ID. Raises so that the
+    outbox retries."""
+    host, port = _relay(config)
+    message = compose(notice, config)
+    try:
+        with smtplib.SMTP(host, port, timeout=TIMEOUT) as smtp:
+            _transmit(smtp, message, notice, f"{host}:{port}")
+    except EmailChannelError:
+        raise
     except (smtplib.SMTPException, OSError) as error:
         raise EmailChannelError(f"SMTP server {host}:{port}: {error}") from error
     return str(message["Message-ID"])
+
+
+class SmtpSession:
+    """One SMTP connection for a batch of notices (``NotificationChannel.session``).
+
+    Connects on the first send. A send that fails on the connection (the server hung up, a
+    timeout) closes it, so the next notice connects again; a connection that the server closed
+    while idle is opened again once before giving up, since nothing was accepted on it.
+    """
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+        #: how many connections were opened (for the tests and the benchmark)
+        self.connections = 0
+
+    def __enter__(self) -> Callable[[Notice], str]:
+        return self.send
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _connect(self, host: str, port: int) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(host, port, timeout=TIMEOUT)
+        self.connections += 1
+        self.smtp = smtp
+        return smtp
+
+    def send(self, notice: Notice) -> str:
+        host, port = _relay(self.config)
+        message = compose(notice, self.config)
+        relay = f"{host}:{port}"
+        try:
+            reused = self.smtp is not None
+            smtp = self.smtp or self._connect(host, port)
+            try:
+                _transmit(smtp, message, notice, relay)
+            except smtplib.SMTPServerDisconnected:
+                self.close()
+                if not reused:
+                    raise
+                _transmit(self._connect(host, port), message, notice, relay)
+        except EmailChannelError:
+            raise
+        except (smtplib.SMTPException, OSError) as error:
+            self.close()
+            raise EmailChannelError(f"SMTP server {relay}: {error}") from error
+        return str(message["Message-ID"])
 
 
 CHANNEL = NotificationChannel(
     key=KEY,
     label={"sv": "E-post", "en": "E-mail"},
     send=send,
+    session=SmtpSession,
     carries_health_data=False,
     config_keys=("SOB_SMTP_HOST", "SOB_SMTP_PORT", "SOB_MAIL_FROM", "SOB_BASE_URL"),
 )

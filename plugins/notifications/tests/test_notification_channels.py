@@ -56,6 +56,8 @@ class Collector:
     """An aiosmtpd handler keeping every message; refuses recipients at REFUSED_DOMAIN."""
 
     messages: list[Received] = field(default_factory=list)
+    #: the SMTP sessions (connections) the messages came over
+    connections: set[int] = field(default_factory=set)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.endswith("@" + REFUSED_DOMAIN):
@@ -67,6 +69,7 @@ class Collector:
         self.messages.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
         )
+        self.connections.add(id(session))
         return "250 Message accepted for delivery"
 
 
@@ -394,3 +397,84 @@ def test_outbox_without_smtp_host_keeps_the_email_pending(app, smtp: SmtpServer)
     db.session.refresh(row)
     assert "SOB_SMTP_HOST" in row.last_error
     assert smtp.messages == []
+
+
+# --- e-mail: one connection for a batch ---------------------------------------------------------
+
+
+def test_a_session_sends_a_batch_over_one_connection(smtp: SmtpServer) -> None:
+    with email_channel.SmtpSession(smtp_config(smtp)) as send:
+        refs = [
+            send(notice(recipient_id=number, address={"email": f"p{number}@example.se"}))
+            for number in range(3)
+        ]
+    assert [m.recipients for m in smtp.messages] == [[f"p{n}@example.se"] for n in range(3)]
+    assert len(smtp.handler.connections) == 1
+    assert refs == [str(m.message["Message-ID"]) for m in smtp.messages]
+
+
+def test_a_refused_recipient_fails_only_its_notice_in_a_session(smtp: SmtpServer) -> None:
+    session = email_channel.SmtpSession(smtp_config(smtp))
+    with session as send:
+        send(notice(address={"email": "first@example.se"}))
+        with pytest.raises(email_channel.EmailChannelError, match="refused the recipient"):
+            send(notice(address={"email": f"nobody@{REFUSED_DOMAIN}"}))
+        send(notice(address={"email": "third@example.se"}))
+    assert [m.recipients for m in smtp.messages] == [["first@example.se"], ["third@example.se"]]
+    assert session.connections == 1
+    assert session.smtp is None  # closed with the batch
+
+
+def test_a_session_whose_connection_was_dropped_connects_again(smtp: SmtpServer) -> None:
+    session = email_channel.SmtpSession(smtp_config(smtp))
+    with session as send:
+        send(notice(address={"email": "first@example.se"}))
+        assert session.smtp is not None
+        session.smtp.close()  # as when the server hangs up an idle connection
+        send(notice(address={"email": "second@example.se"}))
+    assert [m.recipients for m in smtp.messages] == [["first@example.se"], ["second@example.se"]]
+    assert session.connections == 2
+
+
+def test_a_session_without_a_server_fails_each_notice_clearly() -> None:
+    config = {"SOB_SMTP_HOST": "127.0.0.1", "SOB_SMTP_PORT": free_port()}
+    with email_channel.SmtpSession(config) as send:
+        for _ in range(2):
+            with pytest.raises(email_channel.EmailChannelError, match=r"SMTP server 127\.0\.0\.1:"):
+                send(notice())
+
+
+def test_outbox_sends_a_batch_of_emails_over_one_connection(app, smtp: SmtpServer) -> None:
+    from sob_core import notifications as notify
+    from sob_core.extensions import db
+    from sob_core.models import Citizen
+
+    channels = app.extensions["sob"].registry.channels
+    ids = []
+    for number in range(3):
+        citizen = Citizen(
+            personnummer=f"19900101{number:04d}",
+            name=f"Person {number}",
+            birth_date=date(1990, 1, 1),
+            legal_sex="female",
+            email=f"p{number}@example.se",
+        )
+        db.session.add(citizen)
+        db.session.flush()
+        row = notify.queue_notification(
+            db.session,
+            recipient_kind="citizen",
+            recipient_id=citizen.id,
+            channel="email",
+            kind="form_due",
+            channels=channels,
+        )
+        ids.append(row.id)
+    db.session.commit()
+    assert notify.deliver_many(db.session, ids, channels, dict(app.config)) == dict.fromkeys(
+        ids, "sent"
+    )
+    assert len(smtp.messages) == 3
+    assert len(smtp.handler.connections) == 1
+    for received in smtp.messages:
+        assert received.text.startswith("Det finns formulär att fylla i.")
