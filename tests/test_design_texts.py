@@ -462,3 +462,13 @@ def test_a_change_in_the_english_text_only_is_shown_in_english():
     assert (change.field, change.old, change.new) == ("title", None, "[en] Hi")
     [change] = programs.diff(content({"sv": "Hej"}), content({"sv": "Hallå", "en": "Hi"}))
     assert (change.old, change.new) == ("Hej", "Hallå")  # the Swedish changed: shown in Swedish
+
+
+def test_a_programme_with_every_version_retired_can_still_get_a_draft(units):
+    version = publish(make_draft(units[0]))
+    programs.retire(db.session, version)
+    db.session.commit()
+    assert programs.latest_published(db.session, version.program) is None
+    draft = programs.start_draft(db.session, version.program, created_by_id=None)
+    assert draft.status == "draft" and draft.based_on_id == version.id
+    assert draft.content["modules"] == version.content["modules"]

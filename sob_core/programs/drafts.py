@@ -98,11 +98,20 @@ def latest_published(session: Session, program: Program) -> ProgramVersion | Non
 
 
 def start_draft(session: Session, program: Program, *, created_by_id: int | None) -> ProgramVersion:
-    """A new draft copying the latest published content; the existing draft when there is one."""
+    """A new draft copying the latest published content; the existing draft when there is one.
+
+    With every version retired, the draft copies the newest retired one (so a programme taken
+    out of the catalogue can still be corrected and published again).
+    """
     existing = current_draft(session, program)
     if existing is not None:
         return existing
-    base = latest_published(session, program)
+    base = latest_published(session, program) or session.scalar(
+        select(ProgramVersion)
+        .where(ProgramVersion.program_id == program.id, ProgramVersion.status == "retired")
+        .order_by(ProgramVersion.major.desc(), ProgramVersion.minor.desc())
+        .limit(1)
+    )
     if base is None:
         raise ProgramCodedError("no_version")
     draft = ProgramVersion(
