@@ -18,7 +18,7 @@ from ...content.diff import Change, diff
 from ...content.messages import CodedError
 from ...extensions import db
 from ...i18n import current_language
-from ...models import Form, Program, ProgramVersion
+from ...models import Form, FormDraft, Program, ProgramVersion
 from ...types import local
 from ..labels import tell_apart
 
@@ -141,6 +141,40 @@ def owned_version(version_id: int) -> ProgramVersion:
     if version is None or version.program.owner_care_unit_id != session.get("care_unit_id"):
         abort(404)
     return version
+
+
+CONFLICT = lazy_gettext(
+    "Someone else saved the form while you were editing it. Your change was not saved: "
+    "the page now shows the form as it is; make the change again."
+)
+
+
+def owned_form_draft(draft_id: int) -> FormDraft:
+    """A form draft of the active care unit; another unit's answers like a missing one."""
+    draft = db.session.get(FormDraft, draft_id)
+    if draft is None or draft.care_unit_id != session.get("care_unit_id"):
+        abort(404)
+    return draft
+
+
+def back_link(draft: FormDraft) -> str:
+    """The draft's editor page, where the results and media pages lead back to."""
+    return url_for("design.form_draft", draft_id=draft.id)
+
+
+def scale_locked(draft: FormDraft):
+    """A redirect to the editor, with the reason, when the draft administers a scale: its
+    questions are the scale's items, scored by the scale, so they are not edited here."""
+    if not draft.scale_id:
+        return None
+    flash(
+        _(
+            "This form asks the items of a scale; its questions are the scale's own and cannot "
+            "be changed. Its title and introduction can."
+        ),
+        "error",
+    )
+    return redirect(back_link(draft))
 
 
 def owned_draft(version_id: int) -> ProgramVersion:

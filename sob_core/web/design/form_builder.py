@@ -46,8 +46,7 @@ from ...models import Form, FormDraft
 from ...types import local
 from ..access import require
 from ..limits import MaxLength
-from .common import DESIGN_ROLES, bp, registry
-from .form_results import CONFLICT
+from .common import CONFLICT, DESIGN_ROLES, bp, registry
 
 KEY_MESSAGE = lazy_gettext("Use lower-case letters a-z, digits, - and _ (at most 64 characters).")
 OPERATORS = {

@@ -30,7 +30,7 @@ from ...models import FormDraft, FormVersion
 from ...types import local
 from ..access import require
 from ..limits import MaxLength
-from .common import DESIGN_ROLES, bp, registry
+from .common import CONFLICT, DESIGN_ROLES, bp, owned_form_draft, registry, scale_locked
 from .form_builder import (
     OPERATORS,
     SKIP_PROBLEMS,
@@ -40,7 +40,6 @@ from .form_builder import (
     page_revision,
     store,
 )
-from .form_results import CONFLICT, owned_form_draft, scale_locked
 
 # --- the draft editor ----------------------------------------------------------------------------
 

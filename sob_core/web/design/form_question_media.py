@@ -25,17 +25,9 @@ from ...forms.question_media import QuestionMediaError, clean_media, media_kinds
 from ...models import FormDraft
 from ..access import require
 from ..limits import MaxLength
-from .common import DESIGN_ROLES, bp, error_text
+from .common import CONFLICT, DESIGN_ROLES, back_link, bp, error_text, owned_form_draft
 from .editor import _upload
-from .form_results import (
-    CONFLICT,
-    RemoveForm,
-    _questions,
-    _saved,
-    _texts,
-    back_link,
-    owned_form_draft,
-)
+from .form_results import RemoveForm, _questions, _saved, _texts
 from .forms import _accept, choices
 
 

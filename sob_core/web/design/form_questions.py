@@ -26,7 +26,7 @@ from ...i18n import current_language
 from ...types import local
 from ..access import require
 from ..limits import MaxLength
-from .common import DESIGN_ROLES, bp, registry
+from .common import DESIGN_ROLES, bp, owned_form_draft, registry, scale_locked
 from .form_builder import (
     KEY_MESSAGE,
     OPERATORS,
@@ -35,7 +35,6 @@ from .form_builder import (
     local_texts,
     store,
 )
-from .form_results import owned_form_draft, scale_locked
 
 # --- one question --------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
@@ -43,7 +43,7 @@ from ...palette import PALETTE
 from ...types import QuestionSpec, local
 from ..access import require
 from ..limits import MaxLength
-from .common import DESIGN_ROLES, bp, error_text, registry
+from .common import CONFLICT, DESIGN_ROLES, back_link, bp, error_text, owned_form_draft, registry
 
 #: the palette's names as the designer reads them (the select shows these with the colour code)
 COLOUR_NAMES = {
@@ -64,47 +64,6 @@ METHOD_LABELS = {
     "formula": lazy_gettext("A formula over number and time answers"),
 }
 BAND_ROWS = 2  # empty band rows offered besides the result's bands (no JavaScript needed)
-CONFLICT = lazy_gettext(
-    "Someone else saved the form while you were editing it. Your change was not saved: "
-    "the page now shows the form as it is; make the change again."
-)
-
-
-def owned_form_draft(draft_id: int) -> FormDraft:
-    """A form draft of the active care unit; another unit's answers like a missing one."""
-    draft = db.session.get(FormDraft, draft_id)
-    if draft is None or draft.care_unit_id != session.get("care_unit_id"):
-        abort(404)
-    return draft
-
-
-def scale_locked(draft: FormDraft):
-    """A redirect to the editor, with the reason, when the draft administers a scale: its
-    questions are the scale's items, scored by the scale, so they are not edited here."""
-    if not draft.scale_id:
-        return None
-    flash(
-        _(
-            "This form asks the items of a scale; its questions are the scale's own and cannot "
-            "be changed. Its title and introduction can."
-        ),
-        "error",
-    )
-    return redirect(back_link(draft))
-
-
-def back_link(draft: FormDraft) -> str:
-    """Where the pages lead back to: the draft's editor page once it exists (builder's
-    ``design.form_draft``); until then this results page."""
-    if "design.form_draft" in _endpoints():
-        return url_for("design.form_draft", draft_id=draft.id)
-    return url_for("design.form_results", draft_id=draft.id)
-
-
-def _endpoints() -> set[str]:
-    from flask import current_app
-
-    return set(current_app.view_functions)
 
 
 def _questions(draft: FormDraft) -> list[dict[str, Any]]:
