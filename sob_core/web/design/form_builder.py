@@ -47,6 +47,7 @@ from ...types import local
 from ..access import require
 from ..limits import MaxLength
 from .common import CONFLICT, DESIGN_ROLES, bp, registry
+from .forms import local_texts
 
 KEY_MESSAGE = lazy_gettext("Use lower-case letters a-z, digits, - and _ (at most 64 characters).")
 OPERATORS = {
@@ -65,11 +66,6 @@ SKIP_PROBLEMS = {
     "option": lazy_gettext("The value must be one of the chosen question's option values."),
     "number": lazy_gettext("“Is at least” needs a number and a question answered with a number."),
 }
-
-
-def local_texts(sv: str | None, en: str | None) -> dict[str, str]:
-    texts = {"sv": (sv or "").strip(), "en": (en or "").strip()}
-    return {lang: text for lang, text in texts.items() if text}
 
 
 def draft_questions(draft: FormDraft) -> list[dict[str, Any]]:

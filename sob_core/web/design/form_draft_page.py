@@ -36,10 +36,10 @@ from .form_builder import (
     SKIP_PROBLEMS,
     ButtonForm,
     draft_questions,
-    local_texts,
     page_revision,
     store,
 )
+from .forms import local_texts
 
 # --- the draft editor ----------------------------------------------------------------------------
 

@@ -27,8 +27,8 @@ from ..access import require
 from ..limits import MaxLength
 from .common import CONFLICT, DESIGN_ROLES, back_link, bp, error_text, owned_form_draft
 from .editor import _upload
-from .form_results import RemoveForm, _questions, _saved, _texts
-from .forms import _accept, choices
+from .form_results import RemoveForm, _questions, _saved
+from .forms import _accept, choices, local_texts
 
 
 class QuestionMediaForm(FlaskForm):
@@ -148,9 +148,9 @@ def form_question_media(draft_id: int, key: str):
     if stored is not None:
         new["media_id"] = stored.id
     if kind == "image":
-        new["alt"] = _texts(form.alt_sv.data, form.alt_en.data)
+        new["alt"] = local_texts(form.alt_sv.data, form.alt_en.data)
     else:
-        transcript = _texts(form.transcript_sv.data, form.transcript_en.data)
+        transcript = local_texts(form.transcript_sv.data, form.transcript_en.data)
         if transcript:
             new["transcript"] = transcript
     if kind == "video":

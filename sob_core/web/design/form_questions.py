@@ -32,9 +32,9 @@ from .form_builder import (
     OPERATORS,
     SKIP_PROBLEMS,
     draft_questions,
-    local_texts,
     store,
 )
+from .forms import local_texts
 
 # --- one question --------------------------------------------------------------------------------
 

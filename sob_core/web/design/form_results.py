@@ -44,6 +44,7 @@ from ...types import QuestionSpec, local
 from ..access import require
 from ..limits import MaxLength
 from .common import CONFLICT, DESIGN_ROLES, back_link, bp, error_text, owned_form_draft, registry
+from .forms import local_texts
 
 #: the palette's names as the designer reads them (the select shows these with the colour code)
 COLOUR_NAMES = {
@@ -76,11 +77,6 @@ def _specs(draft: FormDraft) -> list[QuestionSpec]:
         for q in _questions(draft)
         if isinstance(q, Mapping) and "key" in q and "type" in q
     ]
-
-
-def _texts(sv: str | None, en: str | None) -> dict[str, str]:
-    texts = {"sv": (sv or "").strip(), "en": (en or "").strip()}
-    return {lang: text for lang, text in texts.items() if text}
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -303,9 +299,9 @@ def _result_of(form: ResultForm) -> tuple[dict[str, Any], list[int]]:
     """The result definition the form describes, and which rows hold its bands."""
     result: dict[str, Any] = {
         "key": (form.key.data or "").strip(),
-        "label": _texts(form.label_sv.data, form.label_en.data),
+        "label": local_texts(form.label_sv.data, form.label_en.data),
         "citizen_visible": bool(form.citizen_visible.data),
-        "explanation": _texts(form.explanation_sv.data, form.explanation_en.data),
+        "explanation": local_texts(form.explanation_sv.data, form.explanation_en.data),
         "method": form.method.data,
         "decimals": int(form.decimals.data or own.DEFAULT_DECIMALS),
     }
@@ -322,14 +318,16 @@ def _result_of(form: ResultForm) -> tuple[dict[str, Any], list[int]]:
         bands.append(
             {
                 "slug": (band_form.slug.data or "").strip(),
-                "label": _texts(band_form.label_sv.data, band_form.label_en.data),
+                "label": local_texts(band_form.label_sv.data, band_form.label_en.data),
                 "lower": _parse_number(band_form.lower.data),
                 "upper": _parse_number(band_form.upper.data),
                 "colour": band_form.colour.data or "",
-                "citizen_text": _texts(
+                "citizen_text": local_texts(
                     band_form.citizen_text_sv.data, band_form.citizen_text_en.data
                 ),
-                "staff_text": _texts(band_form.staff_text_sv.data, band_form.staff_text_en.data),
+                "staff_text": local_texts(
+                    band_form.staff_text_sv.data, band_form.staff_text_en.data
+                ),
             }
         )
     result["bands"] = bands

@@ -182,6 +182,11 @@ def with_languages(old: Any, sv: str | None, en: str | None) -> dict[str, str]:
     return text
 
 
+def local_texts(sv: str | None, en: str | None) -> dict[str, str]:
+    """A new local text from a Swedish and an English field (an empty one is left out)."""
+    return with_languages(None, sv, en)
+
+
 def english(text: Any) -> str:
     return text.get("en", "") if isinstance(text, Mapping) else ""
 
