@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..models._types import utcnow
 from ..models.audit import AuditEvent
 
-ACTIONS = ("read", "change", "create", "delete", "login", "logout", "export")
+ACTIONS = ("read", "change", "create", "delete", "login", "logout", "export", "purge")
 
 
 def _check_action(action: str) -> None:
