@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import results  # the module: results imports forms, names are read at call time
 from ..models import FormResponse, FormVersion
 from ..plugins import Registry
-from ..results import scale_answers
 from ..types import QuestionSpec, local
 from .definitions import specs
 from .skip_logic import condition_holds
@@ -76,7 +76,7 @@ def check_response(
     scale = registry.scales.get(version.scale_id) if version.scale_id else None
     if scale is None or scale.check_answers is None:
         return {}
-    answers = {**values, **scale_answers(scale, values)}
+    answers = {**values, **results.scale_answers(scale, values)}
     try:
         problems = list(scale.check_answers(answers))
     except Exception:

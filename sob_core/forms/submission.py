@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from .. import events
 from ..models import FormAssignment, FormResponse
 from ..plugins import PluginHost
-from ..results import pipeline
 from .answers import store_answers
 
 
@@ -65,5 +64,9 @@ def submit(
         citizen_id=response.citizen_id,
         form_version_id=response.form_version_id,
     )
+    # imported here, not at the top: results imports forms (own_results), so a top-level import
+    # would fail whenever `sob_core.results` is imported before `sob_core.forms`
+    from ..results import pipeline
+
     pipeline.score(session, host, response)
     return response
