@@ -234,8 +234,8 @@ def role_log() -> str:
         page = 1
     events = permissions.role_log(db.session, unit.id, limit=PAGE, offset=(page - 1) * PAGE)
     total = permissions.role_log_count(db.session, unit.id)
-    ids = {e.actor_id for e in events if e.actor_id is not None}
-    ids |= {e.detail.get("staff_id") for e in events if isinstance(e.detail.get("staff_id"), int)}
+    ids: set[int] = {e.actor_id for e in events if e.actor_id is not None}
+    ids |= {v for e in events if isinstance(v := e.detail.get("staff_id"), int)}
     names = (
         dict(db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all())
         if ids

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request, session
+from flask import abort, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
@@ -102,6 +102,8 @@ def _rows(events: list[Any]) -> list[dict[str, Any]]:
 @require("staff", roles={"citizen_admin"}, unit_scoped=True)
 def unit_overview_page() -> str:
     unit = db.session.get(CareUnit, session["care_unit_id"])
+    if unit is None:
+        abort(404)
     kind = request.args.get("kind") or None
     if kind not in KIND_LABELS:
         kind = None
