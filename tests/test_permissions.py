@@ -399,3 +399,49 @@ def test_roles_are_granted_and_revoked_on_the_page(client, login):
     login("staff", KARIN, unit_id=second)
     other = client.get("/admin/roles/log").get_data(as_text=True)
     assert TOMMY not in other
+
+
+def test_two_revokes_at_once_leave_the_unit_an_admin(app, demo_data):
+    """PostgreSQL: the unit's row lock makes the second revoke wait and then see the first."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time; the lock matters on PostgreSQL")
+    first, _ = units()
+    maria, erik = staff(MARIA).id, staff(ERIK).id
+    db.session.commit()
+    outcome: dict[str, object] = {}
+    engine = db.engine  # the thread has no app context
+    with Session(engine) as one:
+        assert permissions.revoke(
+            one, actor_id=maria, staff_id=erik, care_unit_id=first, role="permission_admin"
+        )
+
+        def other() -> None:
+            with Session(engine) as two:
+                try:
+                    permissions.revoke(
+                        two,
+                        actor_id=maria,
+                        staff_id=maria,
+                        care_unit_id=first,
+                        role="permission_admin",
+                    )
+                    two.commit()
+                    outcome["result"] = "revoked"
+                except PermissionsError as error:
+                    two.rollback()
+                    outcome["result"] = error.code
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive(), "the second revoke did not wait for the first"
+        one.commit()
+    thread.join(timeout=10)
+    # without the lock both would have counted two administrators and the unit kept none
+    assert outcome["result"] == "last_permission_admin"
+    db.session.expire_all()
+    assert roles_of(MARIA, first) >= {"permission_admin"}
