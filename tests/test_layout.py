@@ -27,6 +27,8 @@ DOMAIN = [
     "media",
     "audit",
     "notifications",
+    "permissions",
+    "banners",
     "interchange",
     "demo",
     "events.py",

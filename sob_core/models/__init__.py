@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .administration import Banner
 from .audit import AuditEvent
 from .enrollments import Bookmark, Enrollment, EnrollmentEvent, EnrollmentModule, ItemProgress
 from .followup import (
@@ -53,6 +54,7 @@ __all__ = [
     "ProgramCatalogue",
     "ProgramVersion",
     "AuditEvent",
+    "Banner",
     "CareUnit",
     "Enrollment",
     "Form",

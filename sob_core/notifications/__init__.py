@@ -89,6 +89,18 @@ TEMPLATES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
             "Sign in to Support and treatment.",
         },
     ),
+    "therapist_assigned": (
+        {
+            "sv": "Ny patient i Stöd och behandling",
+            "en": "New patient in Support and treatment",
+        },
+        {
+            "sv": "Du har blivit ansvarig behandlare för en patient. "
+            "Logga in i Stöd och behandling.",
+            "en": "You have been made the responsible therapist of a patient. "
+            "Sign in to Support and treatment.",
+        },
+    ),
     "staff_reminder": (
         {
             "sv": "Påminnelse från Stöd och behandling",

@@ -1,4 +1,6 @@
-"""Administration: installed plugins, and roles at the care unit."""
+"""Administration of the active care unit: its permissions (roles, staff, the role log), its
+citizen administration (banners, the overview of enrollments and events), installed plugins
+and the notices' delivery log. Each page declares the role it needs."""
 
 from __future__ import annotations
 
@@ -20,8 +22,12 @@ KIND_LABELS = {
 }
 
 
+#: who reaches the administration's start page; it links to what each role may use
+ADMIN_ROLES = {"permission_admin", "citizen_admin"}
+
+
 @bp.route("/")
-@require("staff", roles={"permission_admin"}, unit_scoped=True)
+@require("staff", roles=ADMIN_ROLES, unit_scoped=True)
 def start() -> str:
     return render_template("sob_core/admin/start.html")
 
@@ -42,4 +48,5 @@ def plugins() -> str:
     )
 
 
-from . import notices  # noqa: E402,F401  (the delivery log registers on bp)
+# these pages register on bp
+from . import banners, notices, permissions, therapist_notice, unit_overview  # noqa: E402,F401
