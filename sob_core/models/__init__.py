@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .audit import AuditEvent
+from .datalife import LegalHold, PurgeNotice, PurgeRecord
 from .enrollments import Bookmark, Enrollment, EnrollmentEvent, EnrollmentModule, ItemProgress
 from .followup import (
     ActivityPlan,
@@ -53,6 +54,9 @@ __all__ = [
     "ProgramCatalogue",
     "ProgramVersion",
     "AuditEvent",
+    "LegalHold",
+    "PurgeNotice",
+    "PurgeRecord",
     "CareUnit",
     "Enrollment",
     "Form",

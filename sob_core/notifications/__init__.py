@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Citizen, NoticePreference, Notification, NotificationAttempt, Staff
 from ..types import Notice, NotificationChannel
+from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from .scrub import scrub
 
 MAX_ATTEMPTS = 8
@@ -87,6 +88,18 @@ TEMPLATES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
             "eller påminnelser. Logga in i Stöd och behandling.",
             "en": "New things wait for you in the e-services, such as messages or reminders. "
             "Sign in to Support and treatment.",
+        },
+    ),
+    "purge_notice": (
+        {
+            "sv": "Gallring planerad i Stöd och behandling",
+            "en": "Purge planned in Support and treatment",
+        },
+        {
+            "sv": "Uppgifter om avslutade behandlingar kommer att gallras. "
+            "Logga in i Stöd och behandling för att se vilka.",
+            "en": "Data of ended enrollments will be purged. "
+            "Sign in to Support and treatment to see which.",
         },
     ),
     "staff_reminder": (
