@@ -65,10 +65,10 @@ def _enrollment_values(session: Session, enrollment_id: int) -> Iterator[Any]:
     yield from session.scalars(select(Enrollment.welcome).where(Enrollment.id == enrollment_id))
 
 
-def _other_values(session: Session, enrollment_id: int) -> Iterator[Any]:
-    """Everything else that may name a media file (read in batches, never all at once)."""
+def _other_statements(enrollment_id: int) -> list[Any]:
+    """Everything else that may name a media file."""
     mine = select(FormAssignment.id).where(FormAssignment.enrollment_id == enrollment_id)
-    for statement in (
+    return [
         select(ProgramVersion.content),
         select(FormVersion.definition),
         select(FormDraft.definition),
@@ -77,8 +77,7 @@ def _other_values(session: Session, enrollment_id: int) -> Iterator[Any]:
         ),
         select(EnrollmentEvent.detail).where(EnrollmentEvent.enrollment_id != enrollment_id),
         select(Enrollment.welcome).where(Enrollment.id != enrollment_id),
-    ):
-        yield from session.scalars(statement.execution_options(yield_per=500))
+    ]
 
 
 def only_used_by(session: Session, enrollment_id: int) -> set[int]:
@@ -88,10 +87,13 @@ def only_used_by(session: Session, enrollment_id: int) -> set[int]:
         candidates |= named_media(value)
     if not candidates:
         return set()
-    for value in _other_values(session, enrollment_id):
-        candidates -= named_media(value)
-        if not candidates:
-            break
+    for statement in _other_statements(enrollment_id):
+        # read in batches (a server-side cursor on PostgreSQL), closed even when left early
+        with session.execute(statement.execution_options(yield_per=500)) as result:
+            for (value,) in result:
+                candidates -= named_media(value)
+                if not candidates:
+                    return set()
     return set(session.scalars(select(MediaFile.id).where(MediaFile.id.in_(candidates))))
 
 
