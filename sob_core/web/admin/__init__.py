@@ -42,4 +42,5 @@ def plugins() -> str:
     )
 
 
+from . import data_purge as data_purge  # noqa: E402  (the data administrator's purge pages)
 from . import notices  # noqa: E402,F401  (the delivery log registers on bp)
