@@ -7,8 +7,10 @@ On SQLite the foreign keys are switched on for these tests (PostgreSQL always en
 
 from __future__ import annotations
 
+import importlib.util
 import pkgutil
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from datalife_helpers import (
@@ -114,7 +116,7 @@ def test_every_purging_module_is_run():
     found = {
         f"sob_core.{info.name}.purging"
         for info in pkgutil.iter_modules(sob_core.__path__)
-        if info.ispkg and pkgutil.find_loader(f"sob_core.{info.name}.purging") is not None
+        if info.ispkg and importlib.util.find_spec(f"sob_core.{info.name}.purging") is not None
     }
     assert found == {module.__name__ for module in datalife.PURGERS}
 
@@ -173,7 +175,7 @@ def test_the_purge_record_holds_counts_a_keyed_pseudonym_and_no_health_data(ende
     record = db.session.scalars(select(PurgeRecord)).one()
     assert record.pseudonym == datalife.pseudonym(SECRET, enrollment_id)
     assert record.pseudonym != datalife.pseudonym("another key", enrollment_id)
-    assert str(enrollment_id) not in record.pseudonym[:4] or len(record.pseudonym) == 64
+    assert re.fullmatch(r"[0-9a-f]{64}", record.pseudonym)
     assert record.care_unit_id == unit and record.rule == "retention:30"
     assert set(record.tables) <= datalife.purged_tables()
     assert all(isinstance(count, int) and count > 0 for count in record.tables.values())
@@ -446,3 +448,30 @@ def test_purging_every_ended_demo_enrollment_leaves_no_row_of_them(fk_app, demo_
         db.session.commit()
     assert references_to(rows) == []
     assert db.session.scalar(select(func.count()).select_from(PurgeRecord)) == len(ids)
+
+
+def test_the_hourly_job_acts_in_the_purge_hour_and_purges_what_is_due(ended, app):
+    from sob_core.jobs import tasks
+
+    assert (tasks.purge_data, "default", 3600) in tasks.PERIODIC
+    enrollment_id = ended.id
+    db.session.add(
+        PurgeNotice(enrollment_id=enrollment_id, due_at=NOW, purge_after=NOW - timedelta(days=1))
+    )
+    db.session.commit()
+    app.config["SOB_PURGE_HOUR"] = (datetime.now(UTC).hour + 12) % 24  # not the hour now
+    assert tasks.purge_data() == 0
+    assert db.session.get(Enrollment, enrollment_id) is not None
+    app.config["SOB_PURGE_HOUR"] = -1
+    assert tasks.purge_data() == 1
+    db.session.expire_all()
+    assert db.session.get(Enrollment, enrollment_id) is None
+    record = db.session.scalars(select(PurgeRecord)).one()
+    assert record.actor_kind == "system" and record.actor_id is None
+
+
+def test_the_purge_hour_is_local_time():
+    winter = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)  # 02:30 in Stockholm
+    assert datalife.is_purge_hour(winter, {"SOB_NOTICE_TIMEZONE": "Europe/Stockholm"})
+    assert not datalife.is_purge_hour(winter, {"SOB_NOTICE_TIMEZONE": "UTC"})
+    assert datalife.is_purge_hour(winter, {"SOB_PURGE_HOUR": "1", "SOB_NOTICE_TIMEZONE": "UTC"})
