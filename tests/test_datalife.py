@@ -456,7 +456,11 @@ def test_the_hourly_job_acts_in_the_purge_hour_and_purges_what_is_due(ended, app
     assert (tasks.purge_data, "default", 3600) in tasks.PERIODIC
     enrollment_id = ended.id
     db.session.add(
-        PurgeNotice(enrollment_id=enrollment_id, due_at=NOW, purge_after=NOW - timedelta(days=1))
+        PurgeNotice(
+            enrollment_id=enrollment_id,
+            due_at=ended.ended_at + timedelta(days=30),
+            purge_after=NOW - timedelta(days=1),
+        )
     )
     db.session.commit()
     app.config["SOB_PURGE_HOUR"] = (datetime.now(UTC).hour + 12) % 24  # not the hour now
@@ -475,3 +479,25 @@ def test_the_purge_hour_is_local_time():
     assert datalife.is_purge_hour(winter, {"SOB_NOTICE_TIMEZONE": "Europe/Stockholm"})
     assert not datalife.is_purge_hour(winter, {"SOB_NOTICE_TIMEZONE": "UTC"})
     assert datalife.is_purge_hour(winter, {"SOB_PURGE_HOUR": "1", "SOB_NOTICE_TIMEZONE": "UTC"})
+
+
+def test_a_notice_of_another_due_moment_is_given_again(ended, app):
+    """Ended again or the period changed: the old notice does not count, a new one comes first."""
+    _data_admins_hear(ended.care_unit_id)
+    enrollment_id = ended.id
+    program = db.session.get(Program, ended.program_version.program_id)
+    _run(app, NOW)
+    program.retention_days = 20  # due ten days earlier than the notice said
+    db.session.commit()
+    later = NOW + timedelta(days=15)
+    with pytest.raises(datalife.DatalifeError) as error:
+        datalife.check_purgeable(db.session, enrollment_id, now=later, settings=SETTINGS)
+    assert error.value.code == "no_notice"
+    assert _run(app, later) == []  # told again now; purged a notice period later
+    notice = db.session.scalars(
+        select(PurgeNotice).where(PurgeNotice.enrollment_id == enrollment_id)
+    ).one()
+    assert (notice.noticed_at, notice.purge_after) == (later, later + timedelta(days=14))
+    told = db.session.scalars(select(Notification).where(Notification.kind == "purge_notice"))
+    assert len(told.all()) >= 2
+    assert datalife.pseudonym(SECRET, enrollment_id) in _run(app, later + timedelta(days=14))

@@ -50,14 +50,14 @@ def send_notices(
     written: list[PurgeNotice] = []
     units: set[int] = set()
     for row in due_list(session, now=now, settings=settings):
-        if row.noticed_at is not None:
+        if row.noticed:
             continue
-        notice = PurgeNotice(
-            enrollment_id=row.enrollment_id,
-            due_at=row.due_at,
-            noticed_at=now,
-            purge_after=max(row.due_at, now + ahead),
-        )
+        notice = session.scalar(
+            select(PurgeNotice).where(PurgeNotice.enrollment_id == row.enrollment_id)
+        ) or PurgeNotice(enrollment_id=row.enrollment_id)
+        # a stale notice (another due moment) is given again, with a full notice period
+        notice.due_at, notice.noticed_at = row.due_at, now
+        notice.purge_after = max(row.due_at, now + ahead)
         session.add(notice)
         written.append(notice)
         units.add(row.care_unit_id)

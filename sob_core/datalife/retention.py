@@ -61,6 +61,13 @@ class DueEnrollment:
     noticed_at: datetime | None
     purge_after: datetime | None
     hold_reason: str | None
+    #: the due moment the notice told of; another one (the enrollment ended again, or the
+    #: retention period changed) makes the notice stale: a new one is given first
+    noticed_due_at: datetime | None = None
+
+    @property
+    def noticed(self) -> bool:
+        return self.purge_after is not None and self.noticed_due_at == self.due_at
 
     @property
     def held(self) -> bool:
@@ -70,7 +77,7 @@ class DueEnrollment:
         """held, upcoming (not told yet), noticed (told; waiting) or due (may be purged)."""
         if self.held:
             return "held"
-        if self.purge_after is None:
+        if not self.noticed or self.purge_after is None:
             return "upcoming"
         if self.purge_after > now or self.due_at > now:
             return "noticed"
@@ -163,6 +170,7 @@ def due_list(
                 noticed_at=notice.noticed_at if notice else None,
                 purge_after=notice.purge_after if notice else None,
                 hold_reason=holds.get(eid),
+                noticed_due_at=notice.due_at if notice else None,
             )
         )
     out.sort(key=lambda row: (row.due_at, row.enrollment_id))
@@ -194,7 +202,7 @@ def check_purgeable(
         raise DatalifeError("held")
     if row.due_at > now:
         raise DatalifeError("not_due", due_at=row.due_at)
-    if row.purge_after is None:
+    if not row.noticed or row.purge_after is None:
         raise DatalifeError("no_notice")
     if row.purge_after > now:
         raise DatalifeError("notice_period", purge_after=row.purge_after)
