@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..models import BatteryOccurrence, Enrollment
 from . import listeners as _listeners
+from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from .actions import extra_measurement as extra_measurement
 from .actions import programme_batteries as programme_batteries
 from .actions import reschedule as reschedule

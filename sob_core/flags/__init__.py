@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .. import events
+from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from .cases import (
     CLOSED,
     MAX_NOTE,

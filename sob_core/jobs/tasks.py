@@ -80,10 +80,35 @@ def followup() -> int:
     return done
 
 
+def purge_data() -> int:
+    """Hourly, acting in the night hour (``SOB_PURGE_HOUR``): tell the data administrators
+    what will be purged, then purge the ended enrollments whose retention and notice have
+    passed and that no legal hold keeps (``sob_core.datalife``); how many were purged."""
+    from .. import datalife
+    from ..media import get_storage
+    from ..models._types import utcnow
+
+    now = utcnow()
+    settings = dict(current_app.config)
+    if not datalife.is_purge_hour(now, settings):
+        return 0
+    host = current_app.extensions["sob"]
+    done = datalife.run(
+        db.session,
+        now=now,
+        settings=settings,
+        channels=host.registry.channels,
+        secret=str(current_app.config["SECRET_KEY"]),
+        storage=get_storage(current_app),
+    )
+    return len(done)
+
+
 #: the periodic jobs `sob cron` registers: (function, queue, interval in seconds)
 PERIODIC = (
     (tick, "default", 60),
     (followup, "default", 60),
     (purge_sessions, "default", 600),
     (staff_digest, "default", 3600),
+    (purge_data, "default", 3600),
 )

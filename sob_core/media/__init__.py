@@ -8,6 +8,7 @@ knows the request: the web passes its app's storage and configuration (``web/med
 
 from __future__ import annotations
 
+from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from .storage import (
     BY_CONTENT_TYPE,
     DEFAULT_MAX_UPLOAD_MB,

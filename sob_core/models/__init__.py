@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .administration import Banner
 from .audit import AuditEvent
+from .datalife import LegalHold, PurgeNotice, PurgeRecord
 from .enrollments import Bookmark, Enrollment, EnrollmentEvent, EnrollmentModule, ItemProgress
 from .followup import (
     ActivityPlan,
@@ -55,6 +56,9 @@ __all__ = [
     "ProgramVersion",
     "AuditEvent",
     "Banner",
+    "LegalHold",
+    "PurgeNotice",
+    "PurgeRecord",
     "CareUnit",
     "Enrollment",
     "Form",

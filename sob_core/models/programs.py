@@ -39,6 +39,9 @@ class Program(Base):
     owner_care_unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"), index=True)
     publisher_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: days an ended enrollment's working data is kept before it is purged (set by the
+    #: publisher); None: no retention rule yet, nothing of the programme is purged
+    retention_days: Mapped[int | None] = mapped_column(Integer)
 
     versions: Mapped[list[ProgramVersion]] = relationship(
         back_populates="program", order_by="ProgramVersion.id"

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Citizen, NoticePreference, Notification, NotificationAttempt, Staff
 from ..types import Notice, NotificationChannel
+from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from .scrub import scrub
 
 MAX_ATTEMPTS = 8
@@ -99,6 +100,18 @@ TEMPLATES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
             "Logga in i Stöd och behandling.",
             "en": "You have been made the responsible therapist of a patient. "
             "Sign in to Support and treatment.",
+        },
+    ),
+    "purge_notice": (
+        {
+            "sv": "Gallring planerad i Stöd och behandling",
+            "en": "Purge planned in Support and treatment",
+        },
+        {
+            "sv": "Uppgifter om avslutade behandlingar kommer att gallras. "
+            "Logga in i Stöd och behandling för att se vilka.",
+            "en": "Data of ended enrollments will be purged. "
+            "Sign in to Support and treatment to see which.",
         },
     ),
     "staff_reminder": (

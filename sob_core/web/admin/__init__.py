@@ -49,4 +49,11 @@ def plugins() -> str:
 
 
 # these pages register on bp
-from . import banners, notices, permissions, therapist_notice, unit_overview  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    banners,
+    data_purge,
+    notices,
+    permissions,
+    therapist_notice,
+    unit_overview,
+)

@@ -16,6 +16,7 @@ from . import form_question_media as form_question_media  # a form draft's quest
 from . import form_questions as form_questions  # one question of a form draft
 from . import form_results as form_results  # a form draft's own results
 from . import reminders as reminders  # the draft's reminder rules
+from . import retention as retention  # the programme's retention period (data's life)
 from .common import bp
 
 __all__ = ["bp", "editor", "flag_rules", "programs", "publishing"]
