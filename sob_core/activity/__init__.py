@@ -35,6 +35,7 @@ from ..models import (
     Enrollment,
 )
 from ..models.followup import DEFAULT_TIME_ZONE
+from . import exporting as exporting
 
 #: The units a registration may use (the seed's fixed list), in the order they are offered.
 UNITS = ("cm", "km", "meter", "m", "kg", "mmHg", "mmol/l", "timmar", "minuter", "st", "ggr")

@@ -11,6 +11,7 @@ Nothing here imports Flask, and nothing here imports enrollments: a submission i
 
 from __future__ import annotations
 
+from . import exporting as exporting
 from .answers import UNKNOWN_TYPE as UNKNOWN_TYPE
 from .answers import Outcome as Outcome
 from .answers import check_response as check_response

@@ -12,6 +12,7 @@ No Flask here: functions take a session and plain values; the web layer calls th
 from __future__ import annotations
 
 from . import drafts as drafts
+from . import exporting as exporting
 from .errors import MessagingError as MessagingError
 from .notices import message_sent as message_sent
 from .reading import ConversationSummary as ConversationSummary

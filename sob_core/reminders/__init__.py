@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from .. import events
 from ..models import BatteryOccurrence, Enrollment, Notification, Reminder
+from . import exporting as exporting
 from . import planning, staff
 from .planning import cancel_for_enrollment, cancel_for_occurrence, due_moment, plan, rules_for
 

@@ -15,6 +15,7 @@ from typing import Any
 from ..forms import own_results
 from ..plugins import PluginHost
 from ..types import ComputedResult, FormInfo, Scale, Subscale
+from . import exporting as exporting
 
 
 class ResultKeyClash(RuntimeError):
