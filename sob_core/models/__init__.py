@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .audit import AuditEvent
 from .enrollments import Bookmark, Enrollment, EnrollmentEvent, EnrollmentModule, ItemProgress
+from .exports import ExportJob
 from .followup import (
     ActivityPlan,
     ActivityRegistration,
@@ -43,6 +44,7 @@ __all__ = [
     "Bookmark",
     "EnrollmentEvent",
     "EnrollmentModule",
+    "ExportJob",
     "ItemProgress",
     "MediaFile",
     "Conversation",

@@ -203,4 +203,4 @@ def result(key: str):
     )
 
 
-from . import activity, messages, programs, settings  # noqa: E402,F401  (these pages register on bp)
+from . import activity, messages, own_data, programs, settings  # noqa: E402,F401  (these pages register on bp)
