@@ -247,15 +247,17 @@ def _pages(
         page = [_Page(*row) for row in session.execute(query).all()]
         if not page:
             return
+        last = page[-1].response.id  # before the caller commits and lets go of the page
         yield page
-        last = page[-1].response.id
 
 
-def _progress(session: Session, job_id: int, written: int) -> None:
-    """Commit the progress after a page and let go of the page's rows."""
+def _progress(session: Session, job_id: int, written: int, page: list[_Page]) -> None:
+    """Commit the progress after a page and let go of the page's responses."""
     session.execute(update(ExportJob).where(ExportJob.id == job_id).values(done=written))
     session.commit()
-    session.expunge_all()
+    for found in page:
+        if found.response in session:
+            session.expunge(found.response)
 
 
 def _zone(session: Session, job: ExportJob) -> ZoneInfo:
@@ -304,7 +306,7 @@ def _write_csv(
                         persons.add(found.citizen_id)
                         yield _row(found, pseud, pseudonymised, zone)
                     written += len(page)
-                    _progress(session, job_id, written)
+                    _progress(session, job_id, written, page)
 
             tabular.write_form_csv(
                 archive,
@@ -364,7 +366,7 @@ def _write_fhir(
                     resource = _pseudonymised(resource, found, registry, pseud)
                 out.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n")
             written += len(page)
-            _progress(session, job_id, written)
+            _progress(session, job_id, written, page)
     return persons
 
 

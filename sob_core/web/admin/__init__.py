@@ -42,5 +42,4 @@ def plugins() -> str:
     )
 
 
-from . import notices  # noqa: E402,F401  (the delivery log registers on bp)
-from . import exports  # noqa: E402,F401  (the data administrator's exports register on bp)
+from . import exports, notices  # noqa: E402,F401  (the exports and the delivery log register on bp)

@@ -58,8 +58,7 @@ class ExportForm(FlaskForm):
     )
     pseudonymised = BooleanField(
         lazy_gettext(
-            "Pseudonymised: pseudonyms instead of personal identity numbers, dates "
-            "shifted per person, free-text answers left out"
+            "Pseudonymised: pseudonyms instead of personal identity numbers, dates shifted per person, free-text answers left out"
         )
     )
 
