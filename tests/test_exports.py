@@ -304,3 +304,58 @@ def test_an_expired_export_cannot_be_downloaded(app, client, demo_data):
     job.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     assert client.get(f"/admin/exports/{job.id}/download").status_code == 404
+
+
+def test_housekeeping_queues_lost_jobs_again_and_fails_dead_ones(app, demo_data, tmp_path):
+    from sob_core.jobs import tasks
+
+    lost = exports.start_export(
+        db.session,
+        unit_id=unit().id,
+        program_id=program_id(),
+        fmt="csv",
+        pseudonymised=False,
+        staff_id=staff(DATA_ADMIN).id,
+    )
+    dead = exports.start_export(
+        db.session,
+        unit_id=unit().id,
+        program_id=program_id(),
+        fmt="fhir",
+        pseudonymised=False,
+        staff_id=staff(DATA_ADMIN).id,
+    )
+    long_ago = utcnow() - timedelta(hours=7)
+    lost.created_at = long_ago
+    dead.status, dead.started_at = "running", long_ago
+    db.session.commit()
+    lost_id, dead_id = lost.id, dead.id
+    assert tasks.export_housekeeping() == 1  # in-process: the lost job runs after the commit
+    assert db.session.get(ExportJob, lost_id).status == "ready"
+    job = db.session.get(ExportJob, dead_id)
+    assert (job.status, job.error) == ("failed", "interrupted")
+    assert (tasks.export_housekeeping, "default", 600) in tasks.PERIODIC
+
+
+def test_a_response_that_cannot_be_written_fails_the_job_with_its_reason(app, demo_data, tmp_path):
+    response = add_rich_response()
+    response.answers = {**response.answers, "mood": {"type": "gone_type", "value": "good"}}
+    db.session.commit()
+    job = exports.start_export(
+        db.session,
+        unit_id=unit().id,
+        program_id=program_id(),
+        fmt="fhir",
+        pseudonymised=False,
+        staff_id=staff(DATA_ADMIN).id,
+    )
+    db.session.commit()
+    status = exports.run(
+        db.session,
+        job.id,
+        registry=app.extensions["sob"].registry,
+        settings=settings(app, tmp_path),
+    )
+    job = db.session.get(ExportJob, job.id)
+    assert status == "failed" and job.error == "answer_type_not_installed"
+    assert list((tmp_path / "exports").iterdir()) == []  # the partial file is gone

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Base
@@ -40,6 +40,6 @@ class ExportJob(Base):
     done: Mapped[int] = mapped_column(Integer, default=0)  # responses written so far
     persons: Mapped[int] = mapped_column(Integer, default=0)  # citizens in the file
     path: Mapped[str | None] = mapped_column(String(255))
-    size: Mapped[int | None] = mapped_column(Integer)
+    size: Mapped[int | None] = mapped_column(BigInteger)
     #: a coded reason when failed (the error's code, never data)
     error: Mapped[str | None] = mapped_column(String(200))

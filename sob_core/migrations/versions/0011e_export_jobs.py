@@ -35,7 +35,7 @@ def upgrade():
         sa.Column('done', sa.Integer(), nullable=False),
         sa.Column('persons', sa.Integer(), nullable=False),
         sa.Column('path', sa.String(length=255), nullable=True),
-        sa.Column('size', sa.Integer(), nullable=True),
+        sa.Column('size', sa.BigInteger(), nullable=True),
         sa.Column('error', sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(['care_unit_id'], ['care_unit.id'], name=op.f('fk_export_job_care_unit_id_care_unit')),
         sa.ForeignKeyConstraint(['program_id'], ['program.id'], name=op.f('fk_export_job_program_id_program')),
