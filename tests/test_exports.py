@@ -359,3 +359,54 @@ def test_a_response_that_cannot_be_written_fails_the_job_with_its_reason(app, de
     job = db.session.get(ExportJob, job.id)
     assert status == "failed" and job.error == "answer_type_not_installed"
     assert list((tmp_path / "exports").iterdir()) == []  # the partial file is gone
+
+
+@pytest.mark.redis
+def test_with_redis_the_export_job_is_queued_with_its_longer_time_limit(make_app, tmp_path):
+    import os
+    import uuid
+
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue
+
+    from sob_core.demo import loader
+    from sob_core.jobs import JOB_TIMEOUTS, enqueue, queue_name
+    from sob_core.jobs.tasks import run_export
+
+    url = os.environ.get("SOB_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    conn = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        conn.ping()
+    except (RedisError, OSError):
+        if os.environ.get("SOB_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis at {url} does not answer")
+        pytest.skip(f"Redis at {url} does not answer")
+    prefix = f"sobtest-{uuid.uuid4().hex}"
+    app = make_app(config={"REDIS_URL": url, "SOB_QUEUE_PREFIX": prefix})
+    try:
+        with app.app_context():
+            loader.load(db.session, app.extensions["sob"])
+            db.session.commit()
+            job = exports.start_export(
+                db.session,
+                unit_id=unit().id,
+                program_id=program_id(),
+                fmt="csv",
+                pseudonymised=False,
+                staff_id=staff(DATA_ADMIN).id,
+            )
+            enqueue(run_export, job.id)
+            db.session.commit()
+            (queued,) = Queue(queue_name(app, "default"), connection=conn).get_jobs()
+            assert queued.timeout == JOB_TIMEOUTS["sob_core.jobs.tasks.run_export"] > 300
+            assert db.session.get(ExportJob, job.id).status == "queued"
+            db.session.remove()
+    finally:
+        doomed = [key for key in conn.scan_iter(match="*") if prefix in key.decode()]
+        for queued_job in Queue(f"{prefix}-default", connection=conn).get_jobs():
+            doomed.append(f"rq:job:{queued_job.id}".encode())
+        if doomed:
+            conn.delete(*doomed)
+        conn.srem("rq:queues", f"rq:queue:{prefix}-default")
+        conn.close()
