@@ -410,3 +410,26 @@ def test_with_redis_the_export_job_is_queued_with_its_longer_time_limit(make_app
             conn.delete(*doomed)
         conn.srem("rq:queues", f"rq:queue:{prefix}-default")
         conn.close()
+
+
+def test_a_text_answer_never_becomes_a_spreadsheet_formula(app, demo_data, tmp_path):
+    add_rich_response(
+        answers={
+            "mood": "good",
+            "topics": ["work"],
+            "note": '=HYPERLINK("x")',
+            "since": "2026-01-01",
+        }
+    )
+    (row,) = csv_files(app, tmp_path, run_export(app, tmp_path))["export-test-v1.csv"]
+    assert row["note"] == '\'=HYPERLINK("x")'
+    assert exports.tabular.cell(-3) == "-3" and exports.tabular.cell("-a") == "'-a"
+
+
+def test_every_package_export_names_real_tables_and_gives_json(app, demo_data):
+    ids = db.session.scalars(select(Enrollment.id)).all()
+    for module in exports.EXPORTERS:
+        assert module.EXPORTED_TABLES and set(module.EXPORTED_TABLES) <= set(db.metadata.tables)
+        for enrollment_id in ids:
+            json.dumps(module.export_enrollment(db.session, enrollment_id, lang="en"))
+    assert exports.EXPORTERS[0].export_enrollment(db.session, 10**9, lang="sv") == {}

@@ -2,7 +2,8 @@
 
 Each CSV has the fixed columns ``COLUMNS`` and then one column per question (the question's key;
 its texts and coding are in ``columns.csv``). A cell is written from the stored payload: text and
-numbers as they are (decimal point), a multiple choice as its option values joined by ``|`` in
+numbers as they are (decimal point; a text starting like a formula gets a leading ``'``),
+a multiple choice as its option values joined by ``|`` in
 the options' order, a boolean as ``true``/``false``, anything else as JSON; an unanswered
 question is an empty cell, and the keys hidden by skip logic are listed in ``skipped``.
 """
@@ -29,6 +30,8 @@ COLUMNS = ("person", "enrollment", "response", "submitted", "day", "skipped")
 #: FHIR item types of free text: left out of a pseudonymised export
 FREE_TEXT = frozenset({"string", "text"})
 DATES = frozenset({"date"})
+#: how a cell a spreadsheet reads as a formula starts
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -65,7 +68,10 @@ def cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | str):
+    if isinstance(value, str):
+        # A text a spreadsheet would run as a formula (CSV injection) gets a leading apostrophe.
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if isinstance(value, int | float):
         return str(value)
     if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
         return "|".join(str(v) for v in value)
