@@ -35,6 +35,7 @@ from ..models import (
     Enrollment,
 )
 from ..models.followup import DEFAULT_TIME_ZONE
+from . import exporting as exporting
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 
 #: The units a registration may use (the seed's fixed list), in the order they are offered.

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import BatteryOccurrence, Enrollment
+from . import exporting as exporting
 from . import listeners as _listeners
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from .actions import extra_measurement as extra_measurement

@@ -22,6 +22,7 @@ under that name; the pure view model lives in the ``overview`` module.
 from __future__ import annotations
 
 from .. import events
+from . import exporting as exporting
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from . import staff_views as staff_views
 from .assignments import open_for_citizen as open_for_citizen

@@ -11,6 +11,7 @@ Nothing here imports Flask, and nothing here imports enrollments: a submission i
 
 from __future__ import annotations
 
+from . import exporting as exporting
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from .answers import UNKNOWN_TYPE as UNKNOWN_TYPE
 from .answers import Outcome as Outcome

@@ -25,6 +25,12 @@ QUEUES = ("default", "notifications")
 _PENDING = "sob_pending_jobs"
 
 
+#: RQ's time limit of a job in seconds, and the jobs allowed longer (an export writes a file of
+#: any size: its progress is committed page by page, and a job killed at its limit is failed)
+JOB_TIMEOUT = 300
+JOB_TIMEOUTS = {"sob_core.jobs.tasks.run_export": 4 * 3600}
+
+
 def queue_name(app: Flask, name: str) -> str:
     if name not in QUEUES:
         raise ValueError(f"unknown queue {name!r}; queues are {QUEUES}")
@@ -88,7 +94,7 @@ def _dispatch(app: Flask, jobs: list[tuple[str, tuple, str]]) -> None:
 
             try:
                 Queue(queue_name(app, queue), connection=conn).enqueue(
-                    run, path, *args, job_timeout=300
+                    run, path, *args, job_timeout=JOB_TIMEOUTS.get(path, JOB_TIMEOUT)
                 )
             except Exception:  # Redis down: the row stays pending, the tick finds it again
                 log.exception("could not queue %s%r; the periodic tick will retry", path, args)

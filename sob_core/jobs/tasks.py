@@ -104,6 +104,29 @@ def purge_data() -> int:
     return len(done)
 
 
+def run_export(job_id: int) -> str:
+    """Write an export job's file (``sob_core.exports``); returns the job's status."""
+    from .. import exports
+
+    host = current_app.extensions["sob"]
+    settings = exports.ExportSettings.from_config(current_app.config, current_app.instance_path)
+    return exports.run(db.session, int(job_id), registry=host.registry, settings=settings)
+
+
+def export_housekeeping() -> int:
+    """Every 10 minutes: delete expired export files, fail exports that died with their worker
+    and queue lost ones again; how many were queued again."""
+    from .. import exports
+    from ..models._types import utcnow
+
+    settings = exports.ExportSettings.from_config(current_app.config, current_app.instance_path)
+    lost = exports.housekeeping(db.session, settings, utcnow())
+    for job_id in lost:
+        enqueue(run_export, job_id)
+    db.session.commit()
+    return len(lost)
+
+
 #: the periodic jobs `sob cron` registers: (function, queue, interval in seconds)
 PERIODIC = (
     (tick, "default", 60),
@@ -111,4 +134,5 @@ PERIODIC = (
     (purge_sessions, "default", 600),
     (staff_digest, "default", 3600),
     (purge_data, "default", 3600),
+    (export_housekeeping, "default", 600),
 )

@@ -12,6 +12,7 @@ No Flask here: functions take a session and plain values; the web layer calls th
 from __future__ import annotations
 
 from . import drafts as drafts
+from . import exporting as exporting
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from .errors import MessagingError as MessagingError
 from .notices import message_sent as message_sent

@@ -6,6 +6,7 @@ from .administration import Banner
 from .audit import AuditEvent
 from .datalife import LegalHold, PurgeNotice, PurgeRecord
 from .enrollments import Bookmark, Enrollment, EnrollmentEvent, EnrollmentModule, ItemProgress
+from .exports import ExportJob
 from .followup import (
     ActivityPlan,
     ActivityRegistration,
@@ -45,6 +46,7 @@ __all__ = [
     "Bookmark",
     "EnrollmentEvent",
     "EnrollmentModule",
+    "ExportJob",
     "ItemProgress",
     "MediaFile",
     "Conversation",

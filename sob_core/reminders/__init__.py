@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from .. import events
 from ..models import BatteryOccurrence, Enrollment, Notification, Reminder
+from . import exporting as exporting
 from . import planning, staff
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from .planning import cancel_for_enrollment, cancel_for_occurrence, due_moment, plan, rules_for

@@ -15,6 +15,7 @@ from typing import Any
 from ..forms import own_results
 from ..plugins import PluginHost
 from ..types import ComputedResult, FormInfo, Scale, Subscale
+from . import exporting as exporting
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 
 

@@ -281,8 +281,9 @@ def crawl(page, lang: str, limit: int = 40) -> list[str]:
             continue
         check(page, lang)
         checked.append(path)
-        hrefs = page.eval_on_selector_all(
-            "header a[href], main a[href]", "links => links.map(a => a.getAttribute('href'))"
+        hrefs = page.eval_on_selector_all(  # a download link is a file, not a page
+            "header a[href]:not([download]), main a[href]:not([download])",
+            "links => links.map(a => a.getAttribute('href'))",
         )
         for href in hrefs:
             target = href.split("#", 1)[0]

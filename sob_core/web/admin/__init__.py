@@ -52,6 +52,7 @@ def plugins() -> str:
 from . import (  # noqa: E402,F401
     banners,
     data_purge,
+    exports,
     notices,
     permissions,
     therapist_notice,

@@ -203,4 +203,11 @@ def result(key: str):
     )
 
 
-from . import activity, banners, messages, programs, settings  # noqa: E402,F401  (these pages register on bp)
+from . import (  # noqa: E402,F401  (these pages register on bp)
+    activity,
+    banners,
+    messages,
+    own_data,
+    programs,
+    settings,
+)
