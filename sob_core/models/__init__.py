@@ -29,6 +29,7 @@ from .messaging import Conversation, Message, MessageDraft, MessageRead
 from .notifications import NoticePreference, Notification, NotificationAttempt
 from .organisation import CareUnit, Region
 from .programs import Program, ProgramCatalogue, ProgramVersion
+from .regions import InformationMessage, ProgramActivation, RegionAdmin
 from .sessions import UserSession
 
 __all__ = [
@@ -71,4 +72,7 @@ __all__ = [
     "RoleAssignment",
     "Staff",
     "UserSession",
+    "InformationMessage",
+    "ProgramActivation",
+    "RegionAdmin",
 ]

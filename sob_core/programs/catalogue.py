@@ -7,6 +7,11 @@ catalogue: nothing new starts on it, while enrollments already on it keep it and
 Retiring the latest version makes the latest still published one (``drafts.latest_published``)
 the offered one; with none, the program is offered nowhere until a version is listed or
 published again.
+
+The regional administrator may decide instead (``sob_core.regions``): the newest
+``ProgramActivation`` of a (unit, program) pins the offered version (kept while it is
+published; retired, nothing is offered) or deactivates the program there. A unit without an
+activation of a program keeps the default above; a deactivated care unit offers nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +21,14 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import CareUnit, Enrollment, Program, ProgramCatalogue, ProgramVersion
+from ..models import (
+    CareUnit,
+    Enrollment,
+    Program,
+    ProgramActivation,
+    ProgramCatalogue,
+    ProgramVersion,
+)
 from ..types import local
 from .errors import ProgramCodedError
 
@@ -47,7 +59,49 @@ def set_catalogue(session: Session, program: Program, care_unit_ids: Iterable[in
     session.flush()
 
 
+def latest_activations(session: Session, care_unit_id: int) -> dict[int, ProgramActivation]:
+    """The newest activation row of each program at the unit (program id -> row)."""
+    rows = session.scalars(
+        select(ProgramActivation)
+        .where(ProgramActivation.care_unit_id == care_unit_id)
+        .order_by(ProgramActivation.id)
+        .options(joinedload(ProgramActivation.program_version).joinedload(ProgramVersion.program))
+    ).all()
+    return {row.program_id: row for row in rows}  # ordered by id: the last one wins
+
+
 def available_versions(session: Session, care_unit_id: int) -> list[ProgramVersion]:
+    """The version of each program in the unit's catalogue that the unit offers.
+
+    The latest published one, unless the regional administrator activated a version or
+    deactivated the program at the unit; nothing at a deactivated unit.
+    """
+    if not session.scalar(select(CareUnit.active).where(CareUnit.id == care_unit_id)):
+        return []
+    versions = _latest_listed(session, care_unit_id)
+    decided = latest_activations(session, care_unit_id)
+    if decided:
+        offered = {version.program_id: version for version in versions}
+        for program_id, row in decided.items():
+            if program_id not in offered:
+                continue  # the publisher's catalogue no longer lists the unit: it wins
+            version = row.program_version
+            if row.status != "active" or version is None or version.status != "published":
+                del offered[program_id]
+            else:
+                offered[program_id] = version
+        versions = list(offered.values())
+    return sorted(versions, key=lambda v: (local(v.content.get("name")).casefold(), v.program.key))
+
+
+def offered_version(session: Session, care_unit_id: int, program_id: int) -> ProgramVersion | None:
+    """The version of the program the unit offers for a new enrollment, or None."""
+    return next(
+        (v for v in available_versions(session, care_unit_id) if v.program_id == program_id), None
+    )
+
+
+def _latest_listed(session: Session, care_unit_id: int) -> list[ProgramVersion]:
     """The latest published version of each program in the unit's catalogue (one query)."""
     ranked = (
         select(
@@ -69,7 +123,7 @@ def available_versions(session: Session, care_unit_id: int) -> list[ProgramVersi
         .where(ranked.c.rank == 1)
         .options(joinedload(ProgramVersion.program))
     ).all()
-    return sorted(versions, key=lambda v: (local(v.content.get("name")).casefold(), v.program.key))
+    return list(versions)
 
 
 def ongoing_on(session: Session, version: ProgramVersion) -> int:
