@@ -8,7 +8,7 @@
   one, so the citizen goes on where she is). Module states are kept by module key; modules the
   new version adds start locked and open by their own rules; form items already assigned keep
   the form version they were assigned with. A minor update needs a version the unit offers now
-  with the same major number and a lower minor.
+  (by default or activated) with the same major number and no higher minor.
 * **Deactivation**: the unit offers nothing of the programme; ongoing enrollments go on.
 """
 
@@ -131,13 +131,19 @@ def activate(
         raise RegionError("unknown_version")
     if version.status != "published":
         raise RegionError("not_published", label=version.label)
-    current = programs.offered_version(session, unit.id, version.program_id)
-    if current is not None and current.id == version.id:
+    decided = programs.latest_activations(session, unit.id).get(version.program_id)
+    if (
+        decided is not None
+        and decided.status == "active"
+        and decided.program_version_id == version.id
+    ):
         raise RegionError("already_active", label=version.label, unit=unit.name)
     if kind == "minor":
+        # the version offered now, by default or by an activation; a minor update never goes back
+        current = programs.offered_version(session, unit.id, version.program_id)
         if current is None:
             raise RegionError("minor_needs_current", unit=unit.name)
-        if current.major != version.major or (current.minor or 0) >= (version.minor or 0):
+        if current.major != version.major or (current.minor or 0) > (version.minor or 0):
             raise RegionError("minor_needs_same_major", label=version.label, current=current.label)
     _supersede(session, unit.id, version.program_id)
     _list_in_catalogue(session, unit.id, version.program_id)

@@ -104,7 +104,9 @@ def monthly(session: Session, region_id: int, now: datetime, *, lang: str = "sv"
     units = {
         u.id: u for u in session.scalars(select(CareUnit).where(CareUnit.region_id == region_id))
     }
-    keys = dict(session.execute(select(Program.id, Program.key)).tuples().all())
+    keys: dict[int, str] = {
+        row.id: row.key for row in session.execute(select(Program.id, Program.key))
+    }
     names = _program_names(session, {program_id for _, program_id in counts}, lang)
     rows: list[MonthRow] = []
     for month in _months(first, current):

@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import DateField
 from wtforms.validators import InputRequired
 
@@ -66,8 +73,12 @@ class ActivateForm(FlaskForm):
     kind = RadioField(
         lazy_gettext("Kind of update"),
         choices=[
-            ("major", lazy_gettext("Major update: ongoing enrollments stay on their version")),
-            ("minor", lazy_gettext("Minor update: ongoing enrollments move to this version")),
+            SelectChoice(
+                "major", lazy_gettext("Major update: ongoing enrollments stay on their version")
+            ),
+            SelectChoice(
+                "minor", lazy_gettext("Minor update: ongoing enrollments move to this version")
+            ),
         ],
         default="major",
         validators=[InputRequired(lazy_gettext("Choose a minor or a major update."))],

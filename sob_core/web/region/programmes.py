@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ... import regions
 from ...extensions import db
@@ -23,9 +24,9 @@ def version_title(version) -> str:
 def _fill(region, form: ActivateForm) -> ActivateForm:
     """The form's choices: the region's active units and every published version."""
     units = regions.units_of(db.session, region.id)
-    form.care_unit.choices = [(u.id, u.name) for u in units if u.active]
+    form.care_unit.choices = [SelectChoice(u.id, u.name) for u in units if u.active]
     form.version.choices = [
-        (v.id, version_title(v)) for v in regions.activatable_versions(db.session)
+        SelectChoice(v.id, version_title(v)) for v in regions.activatable_versions(db.session)
     ]
     return form
 
