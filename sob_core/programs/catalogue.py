@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..models import (
     CareUnit,
@@ -71,38 +71,11 @@ def latest_activations(session: Session, care_unit_id: int) -> dict[int, Program
 
 
 def available_versions(session: Session, care_unit_id: int) -> list[ProgramVersion]:
-    """The version of each program in the unit's catalogue that the unit offers.
+    """The version of each program in the unit's catalogue that the unit offers (one query).
 
-    The latest published one, unless the regional administrator activated a version or
-    deactivated the program at the unit; nothing at a deactivated unit.
+    The latest published one, unless the regional administrator activated a version (offered
+    while published) or deactivated the program at the unit; nothing at a deactivated unit.
     """
-    if not session.scalar(select(CareUnit.active).where(CareUnit.id == care_unit_id)):
-        return []
-    versions = _latest_listed(session, care_unit_id)
-    decided = latest_activations(session, care_unit_id)
-    if decided:
-        offered = {version.program_id: version for version in versions}
-        for program_id, row in decided.items():
-            if program_id not in offered:
-                continue  # the publisher's catalogue no longer lists the unit: it wins
-            version = row.program_version
-            if row.status != "active" or version is None or version.status != "published":
-                del offered[program_id]
-            else:
-                offered[program_id] = version
-        versions = list(offered.values())
-    return sorted(versions, key=lambda v: (local(v.content.get("name")).casefold(), v.program.key))
-
-
-def offered_version(session: Session, care_unit_id: int, program_id: int) -> ProgramVersion | None:
-    """The version of the program the unit offers for a new enrollment, or None."""
-    return next(
-        (v for v in available_versions(session, care_unit_id) if v.program_id == program_id), None
-    )
-
-
-def _latest_listed(session: Session, care_unit_id: int) -> list[ProgramVersion]:
-    """The latest published version of each program in the unit's catalogue (one query)."""
     ranked = (
         select(
             ProgramVersion.id.label("id"),
@@ -117,13 +90,46 @@ def _latest_listed(session: Session, care_unit_id: int) -> list[ProgramVersion]:
         .where(ProgramCatalogue.care_unit_id == care_unit_id, ProgramVersion.status == "published")
         .subquery()
     )
+    newest = (
+        select(
+            ProgramActivation.program_id.label("program_id"),
+            func.max(ProgramActivation.id).label("id"),
+        )
+        .where(ProgramActivation.care_unit_id == care_unit_id)
+        .group_by(ProgramActivation.program_id)
+        .subquery()
+    )
+    decided = aliased(ProgramActivation)
     versions = session.scalars(
         select(ProgramVersion)
-        .join(ranked, ranked.c.id == ProgramVersion.id)
-        .where(ranked.c.rank == 1)
+        .join(
+            ProgramCatalogue,
+            and_(
+                ProgramCatalogue.program_id == ProgramVersion.program_id,
+                ProgramCatalogue.care_unit_id == care_unit_id,
+            ),
+        )
+        .join(CareUnit, and_(CareUnit.id == care_unit_id, CareUnit.active.is_(True)))
+        .outerjoin(ranked, ranked.c.id == ProgramVersion.id)
+        .outerjoin(newest, newest.c.program_id == ProgramVersion.program_id)
+        .outerjoin(decided, decided.id == newest.c.id)
+        .where(
+            ProgramVersion.status == "published",
+            or_(
+                and_(decided.id.is_(None), ranked.c.rank == 1),
+                and_(decided.status == "active", decided.program_version_id == ProgramVersion.id),
+            ),
+        )
         .options(joinedload(ProgramVersion.program))
     ).all()
-    return list(versions)
+    return sorted(versions, key=lambda v: (local(v.content.get("name")).casefold(), v.program.key))
+
+
+def offered_version(session: Session, care_unit_id: int, program_id: int) -> ProgramVersion | None:
+    """The version of the program the unit offers for a new enrollment, or None."""
+    return next(
+        (v for v in available_versions(session, care_unit_id) if v.program_id == program_id), None
+    )
 
 
 def ongoing_on(session: Session, version: ProgramVersion) -> int:
