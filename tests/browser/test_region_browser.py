@@ -56,7 +56,9 @@ def activate(page, unit: str, label: str) -> None:
     main = page.locator("main")
     main.get_by_label("Vårdenhet", exact=True).select_option(label=unit)
     option = main.locator("select[name=version] option", has_text=f"{label} (somnbehandling)")
-    main.get_by_label("Programversion", exact=True).select_option(value=option.get_attribute("value"))
+    main.get_by_label("Programversion", exact=True).select_option(
+        value=option.get_attribute("value")
+    )
     main.get_by_label("Större uppdatering: pågående moment stannar på sin version").check()
     click(page, main.get_by_role("button", name="Aktivera", exact=True))
     expect(main).to_contain_text(f"Version {label} är aktiv för nya moment.")
