@@ -270,3 +270,35 @@ def test_the_statistics_download(client, login):
     assert {row[3] for row in table[1:]} <= {"Psykiatrimottagning Centrum, Göteborg"}
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.what == "region_statistics"))
     assert event.action == "export"
+
+
+def test_a_minor_activation_moves_ongoing_enrollments_and_staff_read_it(client, login):
+    from sob_core.models import Enrollment
+
+    unit = _unit(UNIT_GBG)
+    old = _version_id("1.0")
+    moving = db.session.scalar(
+        select(Enrollment.id).where(
+            Enrollment.care_unit_id == unit.id,
+            Enrollment.program_version_id == old,
+            Enrollment.status != "ended",
+        )
+    )
+    assert moving is not None
+    login("staff", ERIK)
+    base = f"{_base()}/programmes"
+    response = _post(
+        client,
+        base,
+        f"{base}/activate",
+        {"care_unit": unit.id, "version": _version_id("1.1"), "kind": "minor"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "pågående moment flyttades" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Enrollment, moving).program_version_id == _version_id("1.1")
+    login("staff", TOMMY, unit_id=unit.id)
+    pages = [client.get(f"/staff/patients/{moving}{tab}") for tab in ("/timeline", "/events")]
+    assert all(page.status_code == 200 for page in pages)
+    assert any("Flyttat från version 1.0 till 1.1" in page.get_data(as_text=True) for page in pages)
