@@ -88,6 +88,9 @@ def test_the_regional_administrator_activates_a_unit_and_a_programme_version(pag
     click(page, main.get_by_role("button", name="Aktivera vårdenheten"))
     expect(main).to_contain_text(f"{new_unit} aktiverades.")
     expect(main.locator("tr", has_text=new_unit)).to_contain_text("Aktiv")
+    click(page, main.get_by_role("link", name=f"Utse behörighetsadministratör på {new_unit}"))
+    expect(main.get_by_role("heading", level=1)).to_contain_text(new_unit)
+    page.go_back()
 
     # An older version at the new unit and at the therapist's unit, as a major update.
     click(page, main.get_by_role("navigation").get_by_role("link", name="Program"))
@@ -106,6 +109,8 @@ def test_the_regional_administrator_activates_a_unit_and_a_programme_version(pag
     main.get_by_label("Visas till och med").fill(today)
     click(page, main.get_by_role("button", name="Spara meddelandet"))
     expect(main.locator("tr", has_text=text)).to_be_visible()
+    click(page, main.get_by_role("navigation").get_by_role("link", name="Statistik"))
+    expect(main.locator("table")).to_contain_text(FIRST_UNIT)
 
     # The unit's therapist is offered the activated version, and sees the message.
     sign_in(page, THERAPIST)
