@@ -25,6 +25,9 @@ class Rule:
     #: staff: any of these at the active care unit; empty = any role
     roles: frozenset[str] = frozenset()
     unit_scoped: bool = False  # staff: needs an active care unit where they hold one of `roles`
+    #: staff: regional administrator (vårdgivaradministratör) of some region; that role is held
+    #: per region, not per unit, so it is not among ``roles`` and needs no active care unit
+    region_admin: bool = False
 
 
 def _mark(rule: Rule) -> Callable[[View], View]:
@@ -41,9 +44,16 @@ def public(view: View) -> View:
 
 
 def require(
-    audience: str, roles: Iterable[str] = (), unit_scoped: bool = False
+    audience: str,
+    roles: Iterable[str] = (),
+    unit_scoped: bool = False,
+    region_admin: bool = False,
 ) -> Callable[[View], View]:
-    """Only this audience ("staff", "citizen" or "any"), and for staff one of ``roles``."""
+    """Only this audience ("staff", "citizen" or "any"), and for staff one of ``roles``.
+
+    ``region_admin=True``: staff who are regional administrator of a region (the view checks
+    which region); it does not combine with unit roles.
+    """
     wanted = frozenset(roles)
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
@@ -51,7 +61,9 @@ def require(
         raise ValueError(f"unknown roles {sorted(wanted - set(ROLES))}")
     if wanted and audience != "staff":
         raise ValueError("only staff views take roles")
-    return _mark(Rule(audience, wanted, unit_scoped))
+    if region_admin and (audience != "staff" or wanted or unit_scoped):
+        raise ValueError("region_admin is a staff rule of its own, without unit roles")
+    return _mark(Rule(audience, wanted, unit_scoped, region_admin))
 
 
 def declared_rule(view: Callable[..., Any] | None) -> Rule | None:

@@ -27,10 +27,13 @@ from sqlalchemy import func, select
 from sob_core.extensions import db
 from sob_core.models import (
     ActivityRegistration,
+    Banner,
     BatterySchedule,
+    CareUnit,
     Citizen,
     Conversation,
     Enrollment,
+    ExportJob,
     Flag,
     Form,
     FormAssignment,
@@ -41,6 +44,7 @@ from sob_core.models import (
     Notification,
     Program,
     ProgramVersion,
+    Region,
     RoleAssignment,
     Staff,
     StaffReminder,
@@ -141,6 +145,11 @@ def _base_values(staff_unit: int) -> dict[str, str]:
         "rule_key": "r1",
         "flag_id": first(Flag),
         "token": "0" * 40,
+        "region_id": first(Region),
+        "unit_id": str(staff_unit),
+        "banner_id": first(Banner),
+        "job_id": first(ExportJob),
+        "staff_id": first(Staff),
     }
 
 
@@ -191,6 +200,12 @@ class Walk:
         staff, unit = _busiest_staff()
         citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == CITIZEN))
         _a_conversation(staff, unit)
+        # and regional administrator of the unit's region, so the /region pages are walked too
+        from sob_core import regions
+
+        region_id = db.session.get(CareUnit, unit).region_id
+        regions.make_region_admin(db.session, staff_id=staff.id, region_id=region_id)
+        db.session.commit()
         self.base = _base_values(unit)
         self.clients: dict[str, FlaskClient] = {
             "public": app.test_client(),

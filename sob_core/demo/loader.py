@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import enrollments, forms, programs
+from .. import regions as regions_service
 from ..identity import personnummer
 from ..models import (
     CareUnit,
@@ -132,6 +133,12 @@ def _load_people(session: Session, people: dict[str, Any], report: Report) -> No
                 if (unit_id, role) not in held:
                     staff.roles.append(RoleAssignment(care_unit_id=unit_id, role=role))
                     counts["roles"] += 1
+        for code in entry.get("region_admin", []):  # the regional administrator, per region
+            session.flush()
+            if regions_service.make_region_admin(
+                session, staff_id=staff.id, region_id=regions[code].id
+            ):
+                counts["roles"] += 1
     for entry in people["citizens"]:
         parsed = personnummer.parse(entry["personnummer"])
         citizen = session.scalar(select(Citizen).where(Citizen.personnummer == parsed.number))

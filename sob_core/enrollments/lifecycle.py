@@ -15,10 +15,12 @@ from .. import events
 from ..content import content_of
 from ..identity import personnummer as pnr
 from ..models import (
+    CareUnit,
     Citizen,
     Enrollment,
     EnrollmentModule,
     FormAssignment,
+    Program,
     ProgramCatalogue,
     ProgramVersion,
     Region,
@@ -316,7 +318,10 @@ def _open_candidates(session: Session) -> list[ProgramVersion]:
     )
     versions = session.scalars(
         select(ProgramVersion)
+        .join(Program, Program.id == ProgramVersion.program_id)
+        .join(CareUnit, CareUnit.id == Program.owner_care_unit_id)
         .where(ProgramVersion.status == "published", ProgramVersion.program_id.in_(open_programs))
+        .where(CareUnit.active.is_(True))  # a deactivated owner unit offers nothing
         .order_by(ProgramVersion.program_id, ProgramVersion.major, ProgramVersion.minor)
     ).all()
     latest: dict[int, ProgramVersion] = {}

@@ -32,6 +32,7 @@ from .messaging import Conversation, Message, MessageDraft, MessageRead
 from .notifications import NoticePreference, Notification, NotificationAttempt
 from .organisation import CareUnit, Region
 from .programs import Program, ProgramCatalogue, ProgramVersion
+from .regions import InformationMessage, ProgramActivation, RegionAdmin
 from .sessions import UserSession
 
 __all__ = [
@@ -79,4 +80,7 @@ __all__ = [
     "RoleAssignment",
     "Staff",
     "UserSession",
+    "InformationMessage",
+    "ProgramActivation",
+    "RegionAdmin",
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
@@ -25,5 +25,7 @@ class CareUnit(Base):
     name: Mapped[str] = mapped_column(String(200))
     #: the zone the unit's local times (battery schedules, days) are in
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    #: set by the regional administrator: a deactivated unit cannot be chosen and offers nothing
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     region: Mapped[Region] = relationship(back_populates="care_units")

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         messaging_ui,
         notices,
         preview,
+        region,
         shell,
         staff,
         vendor,
@@ -24,5 +25,5 @@ def init_app(app: Flask) -> None:
     shell.init_app(app)
     messaging_ui.init_app(app)
     vendor.init_app(app)
-    for module in (auth, citizen, staff, admin, design, media, fhir, preview, notices):
+    for module in (auth, citizen, staff, admin, design, media, fhir, preview, notices, region):
         app.register_blueprint(module.bp)

@@ -8,12 +8,16 @@ fails).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..access_rules import ATTRIBUTE, Rule, declared_rule, public, require
+from ..extensions import db
+from ..models import RegionAdmin
 
 __all__ = [
     "ATTRIBUTE",
@@ -24,6 +28,7 @@ __all__ = [
     "has_role",
     "init_app",
     "public",
+    "region_ids",
     "require",
     "rule_for",
     "staff_roles_at",
@@ -71,6 +76,12 @@ def guard() -> Any:
         return None
     if current_user.audience != rule.audience or session.get("audience") != rule.audience:
         abort(403)
+    if rule.audience == "staff":
+        _staff_state()
+    if rule.region_admin:
+        if not region_ids():
+            abort(403)
+        return None
     if rule.audience == "staff" and (rule.roles or rule.unit_scoped):
         unit_id = active_unit_id()
         held = staff_roles_at(unit_id)
@@ -83,6 +94,48 @@ def guard() -> Any:
     return None
 
 
+def region_ids() -> set[int]:
+    """The regions the signed-in staff member is regional administrator of (once per request)."""
+    if not current_user.is_authenticated or current_user.audience != "staff":
+        return set()
+    if "sob_region_ids" not in g:
+        g.sob_region_ids = set(
+            db.session.scalars(
+                select(RegionAdmin.region_id).where(RegionAdmin.staff_id == current_user.id)
+            )
+        )
+    return g.sob_region_ids
+
+
+def _staff_state() -> None:
+    """The active care unit's state, for every staff request, in one statement.
+
+    A unit deactivated during the session is no longer the active one; the region's
+    information messages are kept for the staff pages (``information_messages``), and whether
+    the person is a regional administrator for the menu (``is_region_admin``).
+    """
+    from .. import regions
+    from ..enrollments.clock import local_date
+
+    g.sob_information = ()
+    unit_id = active_unit_id()
+    if unit_id is None:
+        g.sob_region_admin = bool(region_ids())
+        return
+    state = regions.unit_state(db.session, unit_id, local_date(datetime.now(UTC)), current_user.id)
+    if state is None or not state.active:
+        session.pop("care_unit_id", None)
+        g.sob_region_admin = bool(region_ids())
+        return
+    g.sob_information = state.messages
+    g.sob_region_admin = state.region_admin
+
+
+def information_messages() -> tuple[Any, ...]:
+    """For the staff base template: the active unit's region's messages shown today."""
+    return g.get("sob_information", ())
+
+
 def has_role(*roles: str) -> bool:
     """For templates: does the signed-in staff member hold any of these at the active unit?"""
     held = staff_roles_at(active_unit_id())
@@ -93,3 +146,5 @@ def init_app(app: Flask) -> None:
     app.extensions["sob_access"] = {}
     app.before_request(guard)
     app.jinja_env.globals["has_role"] = has_role
+    app.jinja_env.globals["is_region_admin"] = lambda: bool(g.get("sob_region_admin"))
+    app.jinja_env.globals["information_messages"] = information_messages

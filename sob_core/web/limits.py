@@ -32,3 +32,16 @@ class MaxLength:
                     length=length,
                 )
             )
+
+
+#: no list is paged further than this: a larger number in a URL is a made-up one
+MAX_PAGE = 100_000
+
+
+def page_number(value: str | None) -> int:
+    """The page of a paged list asked for in a URL: 1 for anything that is not a page number
+    (text, zero, a negative or a number no list has)."""
+    text = (value or "").strip()
+    if not text.isdigit() or len(text) > 6:
+        return 1
+    return min(max(1, int(text)), MAX_PAGE)

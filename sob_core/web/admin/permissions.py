@@ -26,7 +26,7 @@ from ...models import CareUnit, Staff
 from ...notifications.policy import local_time
 from ...permissions import PermissionsError
 from ..access import require
-from ..limits import MaxLength
+from ..limits import MaxLength, page_number
 from ..shell import role_label
 from . import bp
 
@@ -228,10 +228,7 @@ def staff_roles(staff_id: int):
 @require("staff", roles=ADMIN, unit_scoped=True)
 def role_log() -> str:
     unit = _unit()
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     events = permissions.role_log(db.session, unit.id, limit=PAGE, offset=(page - 1) * PAGE)
     total = permissions.role_log_count(db.session, unit.id)
     ids: set[int] = {e.actor_id for e in events if e.actor_id is not None}

@@ -21,6 +21,7 @@ from ...i18n import current_language
 from ...models import CareUnit, Enrollment
 from ...types import local
 from ..access import require
+from ..limits import page_number
 from ..staff.texts import content_titles, describe_event, form_versions_of, staff_ids_of
 from . import bp
 
@@ -107,10 +108,7 @@ def unit_overview_page() -> str:
     kind = request.args.get("kind") or None
     if kind not in KIND_LABELS:
         kind = None
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     events = unit_overview.unit_events(
         db.session, unit.id, kind=kind, limit=PAGE + 1, offset=(page - 1) * PAGE
     )

@@ -58,7 +58,8 @@ class ChooseUnitForm(FlaskForm):
 def _my_units() -> list[CareUnit]:
     ids = sorted({r.care_unit_id for r in current_user.roles})
     units = [db.session.get(CareUnit, unit_id) for unit_id in ids]
-    return [unit for unit in units if unit is not None]  # a role's unit always exists (foreign key)
+    # a role's unit always exists (foreign key); a deactivated one cannot be chosen
+    return [unit for unit in units if unit is not None and unit.active]
 
 
 @bp.route("/")

@@ -114,6 +114,12 @@ def describe_event(
         return _("The enrollment was ended.")
     if kind == "maintenance":
         return _("The enrollment moved to maintenance.")
+    if kind == "version_changed":
+        return _(
+            "Moved from version %(before)s to %(after)s (a minor update activated for the unit).",
+            before=detail.get("from", "?"),
+            after=detail.get("to", "?"),
+        )
     if kind == "therapist_changed":
         unknown = _("nobody")
         return _(
