@@ -284,3 +284,19 @@ def test_nothing_secret_is_logged(client, idp, demo_data, caplog):
     assert NEW_CITIZEN not in caplog.text
     assert code not in caplog.text
     assert "code_verifier" not in caplog.text
+
+
+def test_an_installation_minimum_above_the_provider_refuses(make_app, idp):
+    from sob_core.testing import IsolatedClient
+
+    strict = make_app(
+        config={"SOB_OIDC_PROVIDERS": providers_for(idp), "SOB_CITIZEN_MIN_ASSURANCE": "loa4"}
+    )
+    strict.test_client_class = IsolatedClient
+    client = strict.test_client()
+    response = sign_in(client, idp)  # Freja eID Plus is loa3
+    assert response.headers["Location"] == "/auth/login"
+    assert not _signed_in(client)
+    assert "Logga in med BankID eller Freja eID Plus." in client.get("/auth/login").get_data(
+        as_text=True
+    )
