@@ -300,3 +300,21 @@ def test_an_installation_minimum_above_the_provider_refuses(make_app, idp):
     assert "Logga in med BankID eller Freja eID Plus." in client.get("/auth/login").get_data(
         as_text=True
     )
+
+
+def test_every_oidc_route_declares_its_access(app):
+    from sob_core.web.access import rule_for
+
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/auth/oidc/")]
+    assert {r.rule for r in rules} == {
+        "/auth/oidc/",
+        "/auth/oidc/<name>/",
+        "/auth/oidc/<name>/callback",
+    }
+    assert all(rule_for(app, r.endpoint) is not None for r in rules)
+
+
+def test_the_sign_in_page_offers_e_identification(client, idp):
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert 'href="/auth/oidc/?audience=citizen"' in page
+    assert 'href="/auth/oidc/?audience=staff"' in page
