@@ -504,6 +504,9 @@ class LoginProvider:
     available: Callable[[Any], bool] = lambda app: True
     #: an optional click command group the host adds as ``sob auth <key> ...``
     cli: Any = None
+    #: ``offers(app, audience)``: whether the mounted provider has anything for that audience in
+    #: this app (a configurable provider may serve only one); the sign-in page asks it
+    offers: Callable[[Any, str], bool] = lambda app, audience: True
 
     def validate(self) -> None:
         _check_key("login provider", self.key)

@@ -282,6 +282,7 @@ def sob_login_providers():
             blueprint=bp,
             assurance="loa4",  # the highest a configured provider may declare
             available=lambda app: bool(providers(app)),
+            offers=lambda app, audience: any(p.audience == audience for p in providers(app)),
         )
     ]
 

@@ -318,3 +318,10 @@ def test_the_sign_in_page_offers_e_identification(client, idp):
     page = client.get("/auth/login").get_data(as_text=True)
     assert 'href="/auth/oidc/?audience=citizen"' in page
     assert 'href="/auth/oidc/?audience=staff"' in page
+
+
+def test_an_audience_without_a_provider_gets_no_button(make_app, idp):
+    citizens_only = make_app(config={"SOB_OIDC_PROVIDERS": providers_for(idp)[:1]})
+    page = citizens_only.test_client().get("/auth/login").get_data(as_text=True)
+    assert 'href="/auth/oidc/?audience=citizen"' in page
+    assert "/auth/oidc/?audience=staff" not in page

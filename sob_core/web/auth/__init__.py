@@ -78,6 +78,7 @@ def login() -> ResponseReturnValue:
             p
             for p in providers.values()
             if audience in p.audiences
+            and p.offers(current_app, audience)
             and assurance_enough(p.assurance, minimum_assurance(current_app.config, audience))
         ]
         for audience in AUDIENCES
