@@ -125,6 +125,12 @@ def providers(app: Flask) -> tuple[IdentityProvider, ...]:
     found = app.extensions.get("sob_oidc_providers")
     if found is None:
         found = providers_from(app.config.get("SOB_OIDC_PROVIDERS") or ())
+        environ = app.extensions.get("sob_environ", {})
+        for idp in found:
+            if not idp.secret(environ):  # found at start-up, not at a citizen's first login
+                raise ValueError(
+                    f"OpenID Connect provider {idp.name!r}: {idp.client_secret_env} is not set"
+                )
         app.extensions["sob_oidc_providers"] = found
     return found
 

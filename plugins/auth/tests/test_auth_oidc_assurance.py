@@ -194,3 +194,8 @@ def test_the_documented_configurations_are_valid():
 def test_no_provider_configured_mounts_nothing(client):
     assert client.get("/auth/oidc/").status_code == 404
     assert "E-legitimation" not in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_a_missing_client_secret_stops_the_start(make_app):
+    with pytest.raises(ValueError, match="'freja': SOB_FREJA_SECRET is not set"):
+        make_app(config={"SOB_OIDC_PROVIDERS": [_entry()]})
