@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .types import LANGUAGES, Setting
+from .types import ASSURANCE_LEVELS, LANGUAGES, Setting
 
 TRUE = {"1", "true", "yes", "on"}
 
@@ -32,6 +32,14 @@ def hour_range(text: str) -> str:
     if not (0 <= int(start) <= 23 and 0 <= int(end) <= 23) or int(start) == int(end):
         raise ValueError(f"expected two different hours 0-23 like 21-08, not {text!r}")
     return f"{int(start):02d}-{int(end):02d}"
+
+
+def assurance_level(text: str) -> str:
+    """A minimum assurance level: one of ``ASSURANCE_LEVELS`` above "demo" (or "none")."""
+    level = text.strip().lower()
+    if level != "none" and level not in ASSURANCE_LEVELS[1:]:
+        raise ValueError(f"not one of none, {', '.join(ASSURANCE_LEVELS[1:])}")
+    return level
 
 
 def _database_url(text: str) -> str:
@@ -76,6 +84,21 @@ SETTINGS: tuple[Setting, ...] = (
         "1 turns on demo mode: the demo login provider and `sob demo`. Never in production.",
         flag,
         "0",
+    ),
+    Setting(
+        "SOB_CITIZEN_MIN_ASSURANCE",
+        "",
+        "Lowest assurance level (none, loa1 ... loa4) a citizen's login needs.",
+        assurance_level,
+        "loa3 (none in demo mode and development)",
+    ),
+    Setting(
+        "SOB_STAFF_MIN_ASSURANCE",
+        "",
+        "Lowest assurance level (none, loa1 ... loa4) a staff member's login needs; "
+        "loa2 lets password with TOTP in.",
+        assurance_level,
+        "loa3 (none in demo mode and development)",
     ),
     Setting("SOB_ENV", "production", "`development` relaxes Secure cookies for http://127.0.0.1."),
     Setting(

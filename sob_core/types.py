@@ -21,6 +21,9 @@ KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 LANGUAGES = ("sv", "en")
 AUDIENCES = ("staff", "citizen")
+#: assurance levels of a login, lowest first (the Swedish trust framework's LoA 1-4); "demo" is
+#: below them all and only the demo provider, mounted in demo mode only, gives it
+ASSURANCE_LEVELS = ("demo", "loa1", "loa2", "loa3", "loa4")
 
 #: A text in several languages: ``{"sv": "...", "en": "..."}``. Swedish first.
 LocalText = Mapping[str, str]
@@ -468,7 +471,8 @@ class VerifiedIdentity:
     """Who a login provider has verified.
 
     ``audience`` is "staff" (``identifier`` is an HSA-id) or "citizen" (a personnummer).
-    ``assurance`` is the assurance level of the login (e.g. "loa1", "loa3").
+    ``assurance`` is the assurance level of this login, one of ``ASSURANCE_LEVELS`` (e.g. "loa3");
+    ``complete_login`` refuses it when it is below the installation's minimum for the audience.
     """
 
     audience: str
@@ -487,6 +491,9 @@ class LoginProvider:
     ``sob_core.complete_login(identity)`` and returns that response.
     ``available(app)`` may refuse the provider for an app (the demo provider refuses when demo
     mode is off); the host then does not mount it at all.
+    ``assurance`` is the highest level (``ASSURANCE_LEVELS``) the provider's logins can have: the
+    sign-in page leaves out a provider below the installation's minimum for an audience. Each
+    login's own level is the one its ``VerifiedIdentity`` carries.
     """
 
     key: str
@@ -497,6 +504,9 @@ class LoginProvider:
     available: Callable[[Any], bool] = lambda app: True
     #: an optional click command group the host adds as ``sob auth <key> ...``
     cli: Any = None
+    #: ``offers(app, audience)``: whether the mounted provider has anything for that audience in
+    #: this app (a configurable provider may serve only one); the sign-in page asks it
+    offers: Callable[[Any, str], bool] = lambda app, audience: True
 
     def validate(self) -> None:
         _check_key("login provider", self.key)
@@ -507,6 +517,10 @@ class LoginProvider:
             )
         if self.blueprint is None or not hasattr(self.blueprint, "register"):
             raise PluginContractError(f"login provider {self.key!r} needs a Flask blueprint")
+        if self.assurance not in ASSURANCE_LEVELS:
+            raise PluginContractError(
+                f"login provider {self.key!r} assurance must be one of {ASSURANCE_LEVELS}"
+            )
 
 
 @dataclass(frozen=True)

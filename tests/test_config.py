@@ -53,6 +53,8 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
         "SOB_SMS_QUIET_HOURS": "22-07",
         "SOB_NOTICE_TIMEZONE": "Europe/Helsinki",
         "SOB_STAFF_DIGEST_HOUR": "6",
+        "SOB_CITIZEN_MIN_ASSURANCE": "LOA3",
+        "SOB_STAFF_MIN_ASSURANCE": "none",
     }
     assert set(environ) == {setting.name for setting in config.SETTINGS}
     found = config.from_environment(tmp_path, environ)
@@ -77,6 +79,10 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
         "Europe/Helsinki",
     )
     assert found["SOB_STAFF_DIGEST_HOUR"] == 6
+    assert (found["SOB_CITIZEN_MIN_ASSURANCE"], found["SOB_STAFF_MIN_ASSURANCE"]) == (
+        "loa3",
+        "none",
+    )
 
 
 def test_defaults_when_nothing_is_set(tmp_path):

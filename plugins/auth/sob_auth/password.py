@@ -3,6 +3,9 @@
 Nothing here tells who has an account: an unknown, inactive or locked account gets the same
 answer as a wrong password, after the same argon2 work (a dummy hash is verified instead).
 A TOTP code is good once: the last accepted time step is kept with the credential.
+Assurance: a password alone is loa1, with TOTP loa2 -- below the production minimum for staff
+(loa3, SITHS), so an installation lets password logins in only by lowering
+``SOB_STAFF_MIN_ASSURANCE`` (to loa2: password with TOTP).
 """
 
 from __future__ import annotations
@@ -156,7 +159,7 @@ def start():
                 return render_template("sob_auth/totp.html", form=CodeForm(formdata=None))
             record_success(KEY, hsa_id)
             return complete_login(
-                VerifiedIdentity("staff", hsa_id, KEY, "loa2", credential.name), next_url
+                VerifiedIdentity("staff", hsa_id, KEY, "loa1", credential.name), next_url
             )
     return _login_page(form, error)
 
@@ -175,7 +178,7 @@ def code():
         next_url = session.pop("password_login_next", None) or ""
         record_success(KEY, hsa_id)
         return complete_login(
-            VerifiedIdentity("staff", hsa_id, KEY, "loa3", credential.name), next_url
+            VerifiedIdentity("staff", hsa_id, KEY, "loa2", credential.name), next_url
         )
     error = _fail(hsa_id, "code")
     return render_template("sob_auth/totp.html", form=form, error=error)

@@ -5,6 +5,9 @@ Staff and citizens never share a session: signing in clears whatever session the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -16,7 +19,7 @@ from ... import audit
 from ...extensions import db, scoped
 from ...identity import personnummer, sessions
 from ...models import Citizen, Staff
-from ...types import AUDIENCES, VerifiedIdentity
+from ...types import ASSURANCE_LEVELS, AUDIENCES, VerifiedIdentity
 from ..access import public, require
 from ..shell import safe_next, start_page_for
 from .store import current_token, regenerate
@@ -31,12 +34,53 @@ class LogoutForm(FlaskForm):
     pass
 
 
+def minimum_assurance(config: Mapping[str, Any], audience: str) -> str:
+    """The lowest assurance level a login of ``audience`` needs ("" when any will do).
+
+    ``SOB_CITIZEN_MIN_ASSURANCE`` / ``SOB_STAFF_MIN_ASSURANCE`` when set ("none" lets any in);
+    unset, loa3 (BankID, Freja eID Plus, SITHS), except in demo mode and development.
+    """
+    configured = str(config.get(f"SOB_{audience.upper()}_MIN_ASSURANCE") or "")
+    if configured:
+        return "" if configured == "none" else configured
+    relaxed = bool(config.get("SOB_DEMO")) or config.get("SOB_ENV") == "development"
+    return "" if relaxed else "loa3"
+
+
+def assurance_enough(level: str, minimum: str) -> bool:
+    """Whether ``level`` is at least ``minimum``; an unknown level never is, unless none is asked."""
+    if not minimum:
+        return True
+    if level not in ASSURANCE_LEVELS or minimum not in ASSURANCE_LEVELS:
+        return False
+    return ASSURANCE_LEVELS.index(level) >= ASSURANCE_LEVELS.index(minimum)
+
+
+#: why a verified login is refused, per audience, when its level is below the minimum
+def _too_low(audience: str) -> str:
+    if audience == "citizen":
+        return _(
+            "This login does not have the assurance level this service requires. "
+            "Sign in with BankID or Freja eID Plus."
+        )
+    return _(
+        "This login does not have the assurance level this service requires for staff. "
+        "Sign in with your SITHS card."
+    )
+
+
 @bp.route("/login")
 @public
 def login() -> ResponseReturnValue:
     providers = current_app.extensions["sob_login_providers"]
     by_audience = {
-        audience: [p for p in providers.values() if audience in p.audiences]
+        audience: [
+            p
+            for p in providers.values()
+            if audience in p.audiences
+            and p.offers(current_app, audience)
+            and assurance_enough(p.assurance, minimum_assurance(current_app.config, audience))
+        ]
         for audience in AUDIENCES
     }
     next_url = safe_next(request.args.get("next"), "")
@@ -108,7 +152,25 @@ def complete_login(identity: VerifiedIdentity, next_url: str | None = None) -> R
         abort(400)
     if identity.provider not in current_app.extensions["sob_login_providers"]:
         abort(403)
-    person = find_person(identity)
+    if not assurance_enough(
+        identity.assurance, minimum_assurance(current_app.config, identity.audience)
+    ):
+        flash(_too_low(identity.audience), "error")
+        return redirect("/auth/login")
+    try:
+        person = find_person(identity)
+    except personnummer.InvalidPersonnummer:
+        flash(_("The personal identity number from the login is not valid."), "error")
+        return redirect("/auth/login")
+    if person is None and identity.audience == "staff":
+        flash(
+            _(
+                "You are not registered as staff on this platform. The permission "
+                "administrator of your care unit adds staff members."
+            ),
+            "error",
+        )
+        return redirect("/auth/login")
     if person is None or not person.is_active:
         flash(_("There is no active account for this login."), "error")
         return redirect("/auth/login")

@@ -1,0 +1,298 @@
+"""OpenID Connect login through Authlib's Flask client, for any number of identity providers.
+
+The providers come from ``SOB_OIDC_PROVIDERS`` (see ``oidc_config`` and docs/login-providers.md):
+Freja eID for citizens, Inera's identity provider for SITHS for staff, or any other. The flow is
+the authorization code flow with PKCE (S256), ``state`` and ``nonce``; the ID token's signature is
+checked against the provider's published keys (JWKS), and its issuer, audience, nonce and times
+with a bounded clock skew. Until all of that holds nothing signs anyone in: the session only
+keeps the pending login's state (Authlib's, dropped when the answer comes back, so an answer
+is good once). Nothing of a token, a code or a personnummer is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from authlib.common.errors import AuthlibBaseError  # type: ignore[import-untyped]
+from authlib.integrations.flask_client import OAuth  # type: ignore[import-untyped]
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
+
+from sob_core import LoginProvider, Setting, complete_login, hookimpl, public
+
+from .oidc_config import ClaimProblem, IdentityProvider, providers_from, read_file
+
+KEY = "oidc"
+NEXT_KEY = "oidc_login_next"
+#: seconds to wait for a provider (discovery, keys, token) before calling it down
+TIMEOUT = 10
+log = logging.getLogger(__name__)
+# Authlib logs the PKCE code verifier at DEBUG: never let a debug log carry it.
+logging.getLogger("authlib").setLevel(max(logging.getLogger("authlib").level, logging.INFO))
+bp = Blueprint("oidc_login", __name__, template_folder="templates")
+_lock = threading.Lock()
+
+SETTINGS = (
+    Setting(
+        "SOB_OIDC_PROVIDERS",
+        (),
+        "Path of a JSON file listing the OpenID Connect identity providers (docs/login-providers.md).",
+        read_file,
+        "(unset: none)",
+    ),
+)
+
+#: what a refused login says; the Swedish and English texts of each kind
+MESSAGES: dict[str, dict[str, str]] = {
+    "down": {
+        "sv": "Inloggningstjänsten går inte att nå just nu. Försök igen om en stund.",
+        "en": "The sign-in service cannot be reached right now. Try again in a while.",
+    },
+    "state": {
+        "sv": "Inloggningen kunde inte slutföras: svaret hör inte till någon inloggning som pågår "
+        "i den här webbläsaren, eller har redan använts. Börja om.",
+        "en": "The sign-in could not be completed: the answer belongs to no sign-in going on in "
+        "this browser, or has been used already. Start again.",
+    },
+    "issuer": {
+        "sv": "Inloggningen avbröts: svaret kom inte från den inloggningstjänst som väntades.",
+        "en": "The sign-in was stopped: the answer did not come from the expected sign-in service.",
+    },
+    "audience": {
+        "sv": "Inloggningen avbröts: svaret var inte utfärdat till den här tjänsten.",
+        "en": "The sign-in was stopped: the answer was not issued to this service.",
+    },
+    "expired": {
+        "sv": "Inloggningen avbröts: svaret från inloggningstjänsten har gått ut. Börja om.",
+        "en": "The sign-in was stopped: the answer from the sign-in service has expired. "
+        "Start again.",
+    },
+    "nonce": {
+        "sv": "Inloggningen avbröts: svaret hör inte till den här inloggningen. Börja om.",
+        "en": "The sign-in was stopped: the answer does not belong to this sign-in. Start again.",
+    },
+    "invalid": {
+        "sv": "Inloggningen avbröts: svaret från inloggningstjänsten gick inte att kontrollera.",
+        "en": "The sign-in was stopped: the answer from the sign-in service could not be verified.",
+    },
+    "refused": {
+        "sv": "Inloggningen avbröts hos inloggningstjänsten.",
+        "en": "The sign-in was cancelled at the sign-in service.",
+    },
+    "identifier": {
+        "sv": "Inloggningstjänsten skickade ingen identitet som den här tjänsten kan använda.",
+        "en": "The sign-in service sent no identity this service can use.",
+    },
+    "assurance": {
+        "sv": "Din e-legitimation har inte den tillitsnivå som krävs här. Freja eID godtas bara "
+        "som Freja eID Plus; logga in med en e-legitimation på högre nivå.",
+        "en": "Your e-identification does not have the assurance level required here. Freja eID "
+        "is accepted only as Freja eID Plus; sign in with a higher-level e-identification.",
+    },
+}
+HEADINGS = {
+    "units": {"sv": "Vårdenheter", "en": "Care units"},
+    "roles": {"sv": "Roller", "en": "Roles"},
+}
+ASSERTED = {"sv": "Inloggningstjänsten anger", "en": "The sign-in service asserts"}
+
+
+def _lang() -> str:
+    lang = session.get("lang", current_app.config.get("BABEL_DEFAULT_LOCALE", "sv"))
+    return lang if lang in ("sv", "en") else "sv"
+
+
+# -- the configured providers and their Authlib clients ---------------------------------------
+
+
+def providers(app: Flask) -> tuple[IdentityProvider, ...]:
+    """The app's identity providers, read from its config once (a test may set a list there)."""
+    found = app.extensions.get("sob_oidc_providers")
+    if found is None:
+        found = providers_from(app.config.get("SOB_OIDC_PROVIDERS") or ())
+        environ = app.extensions.get("sob_environ", {})
+        for idp in found:
+            if not idp.secret(environ):  # found at start-up, not at a citizen's first login
+                raise ValueError(
+                    f"OpenID Connect provider {idp.name!r}: {idp.client_secret_env} is not set"
+                )
+        app.extensions["sob_oidc_providers"] = found
+    return found
+
+
+def _provider(name: str) -> IdentityProvider:
+    for idp in providers(current_app):
+        if idp.name == name:
+            return idp
+    abort(404)
+
+
+def _client(idp: IdentityProvider) -> Any:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _lock:
+        oauth = app.extensions.get("sob_oidc_oauth")
+        if oauth is None:
+            oauth = app.extensions["sob_oidc_oauth"] = OAuth(app)
+        client = oauth.create_client(idp.name)
+        if client is None:
+            client = oauth.register(
+                idp.name,
+                client_id=idp.client_id,
+                client_secret=idp.secret(app.extensions.get("sob_environ", {})),
+                server_metadata_url=idp.discovery_url,
+                client_kwargs={
+                    "scope": idp.scopes,
+                    "code_challenge_method": "S256",
+                    "token_endpoint_auth_method": idp.token_endpoint_auth_method,
+                    "default_timeout": TIMEOUT,
+                },
+            )
+    return client
+
+
+def _callback_url(idp: IdentityProvider) -> str:
+    base = str(current_app.config.get("SOB_BASE_URL") or request.host_url).rstrip("/")
+    return base + url_for(".callback", name=idp.name)
+
+
+# -- refusals -----------------------------------------------------------------------------------
+
+
+def _refuse(kind: str, idp: IdentityProvider | None = None, status: int = 400):
+    return (
+        render_template(
+            "sob_auth/oidc_error.html", message=MESSAGES[kind][_lang()], idp=idp, kind=kind
+        ),
+        status,
+    )
+
+
+def _kind_of(error: Exception) -> str:
+    """Which message a failed callback gets (the error object is never logged: it may quote)."""
+    if isinstance(error, ExpiredTokenError):
+        return "expired"
+    if isinstance(error, ClaimError):
+        # a wrong audience shows as a missing "azp" (needed when aud is not only us)
+        kinds = {"iss": "issuer", "aud": "audience", "azp": "audience", "nonce": "nonce"}
+        return {**kinds, "exp": "expired"}.get(error.claim, "invalid")
+    if isinstance(error, JoseError):
+        return "invalid"
+    if isinstance(error, requests.RequestException):
+        return "down"
+    if isinstance(error, AuthlibBaseError):
+        code = getattr(error, "error", "")
+        if code == "mismatching_state":
+            return "state"
+        if code == "invalid_grant":  # the code was used already, or is too old
+            return "state"
+        if request.args.get("error"):
+            return "refused"
+    return "invalid"
+
+
+# -- views --------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@public
+def start():
+    """Choose an identity provider of the audience; with only one, go straight to it."""
+    audience = request.args.get("audience", "citizen")
+    if audience not in ("citizen", "staff"):
+        abort(400)
+    next_url = (request.args.get("next") or "")[:2048]
+    offered = [idp for idp in providers(current_app) if idp.audience == audience]
+    if len(offered) == 1:
+        return redirect(url_for(".login", name=offered[0].name, next=next_url or None))
+    return render_template(
+        "sob_auth/oidc.html", audience=audience, offered=offered, next_url=next_url or None
+    )
+
+
+@bp.route("/<name>/")
+@public
+def login(name: str):
+    """Send the browser to the provider (state, nonce and PKCE verifier kept in the session)."""
+    idp = _provider(name)
+    try:
+        response = _client(idp).authorize_redirect(_callback_url(idp))
+    except (requests.RequestException, ValueError, KeyError, RuntimeError) as error:
+        log.warning(
+            "OpenID Connect provider %s unreachable at login (%s)", name, type(error).__name__
+        )
+        return _refuse("down", idp, 503)
+    next_url = (request.args.get("next") or "")[:2048]
+    if next_url:
+        session[NEXT_KEY] = next_url
+    return response
+
+
+@bp.route("/<name>/callback")
+@public
+def callback(name: str):
+    """The provider's answer: verify it all, then (and only then) sign in."""
+    idp = _provider(name)
+    client = _client(idp)
+    try:
+        issuer = idp.issuer or str(client.load_server_metadata().get("issuer", ""))
+        token = client.authorize_access_token(
+            leeway=idp.leeway_seconds,
+            claims_options={"iss": {"essential": True, "values": [issuer]}},
+        )
+    except Exception as error:  # every failure is a refusal with a message, never a 500
+        kind = _kind_of(error)
+        log.info("OpenID Connect login at %s refused: %s (%s)", name, kind, type(error).__name__)
+        return _refuse(kind, idp, 503 if kind == "down" else 400)
+    claims = token.get("userinfo")
+    if not isinstance(claims, Mapping):  # no ID token: nothing was verified
+        return _refuse("invalid", idp)
+    try:
+        identity = idp.identity(claims, KEY)
+    except ClaimProblem as problem:
+        log.info("OpenID Connect login at %s refused: %s", name, problem.kind)
+        return _refuse(problem.kind, idp, 403 if problem.kind == "assurance" else 400)
+    response = complete_login(identity, session.pop(NEXT_KEY, None) or "")
+    asserted = idp.asserted(claims)
+    if asserted and session.get("_user_id"):  # signed in: say what the token asserts
+        lang = _lang()
+        parts = [
+            f"{HEADINGS.get(what, {}).get(lang, what)}: {', '.join(values)}"
+            for what, values in asserted.items()
+        ]
+        flash(f"{ASSERTED[lang]}: " + ". ".join(parts) + ".", "info")
+    return response
+
+
+@hookimpl
+def sob_login_providers():
+    return [
+        LoginProvider(
+            key=KEY,
+            label={"sv": "E-legitimation", "en": "E-identification"},
+            audiences=("citizen", "staff"),
+            blueprint=bp,
+            assurance="loa4",  # the highest a configured provider may declare
+            available=lambda app: bool(providers(app)),
+            offers=lambda app, audience: any(p.audience == audience for p in providers(app)),
+        )
+    ]
+
+
+@hookimpl
+def sob_settings() -> tuple[Setting, ...]:
+    return SETTINGS
