@@ -10,7 +10,8 @@
   var statusUrl = order.getAttribute("data-status-url");
   var pollMs = parseInt(order.getAttribute("data-poll-ms"), 10) || 2000;
   var refresh = document.getElementById("bankid-refresh");
-  if (refresh) { refresh.hidden = true; }
+  // the script keeps the page up to date: the no-script refresh button would only confuse
+  if (refresh && refresh.form) { refresh.form.parentNode.removeChild(refresh.form); }
   var tick = 0;
   var qrTimer = window.setInterval(function () {
     tick += 1;
