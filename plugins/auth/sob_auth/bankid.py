@@ -203,6 +203,9 @@ def begin():
     if not form.validate_on_submit():
         return _start_page("RFA22", 400)
     mode = "device" if form.mode.data == "device" else "qr"
+    earlier = _order()
+    if earlier is not None and earlier.get("state") == "pending":
+        _cancel_at_bankid(earlier)  # a new start replaces an order still waiting at BankID
     try:
         started = client(current_app).auth(request.remote_addr or "127.0.0.1")
     except BankIDError as error:
@@ -282,11 +285,15 @@ def cancel():
         return _start_page("RFA22", 400)
     session.pop(ORDER, None)
     if order is not None:
-        try:
-            client(current_app).cancel(order["order_ref"])
-        except BankIDError as error:  # the order ends anyway: it expires at BankID
-            log.warning("BankID cancel failed: %s", error.code)
+        _cancel_at_bankid(order)
     return _start_page("RFA6")
+
+
+def _cancel_at_bankid(order: dict[str, Any]) -> None:
+    try:
+        client(current_app).cancel(order["order_ref"])
+    except BankIDError as error:  # the order ends anyway: it expires at BankID
+        log.warning("BankID cancel failed: %s", error.code)
 
 
 # --- sob auth bankid ... ---------------------------------------------------------------------

@@ -199,6 +199,15 @@ def test_cancel_button_cancels_the_order_at_bankid(client, standin, fast):
     assert client.get("/auth/bankid/wait").status_code == 302
 
 
+def test_starting_again_cancels_the_waiting_order(client, standin):
+    _start(client)
+    _start(client, "device")
+    first, second = standin.orders.values()
+    assert first.cancelled and not second.cancelled
+    page = client.get("/auth/bankid/wait").get_data(as_text=True)
+    assert "Försöker starta BankID-appen." in page  # RFA13: the autostart was chosen
+
+
 def test_cancel_needs_the_csrf_token(client, standin, fast):
     _start(client)
     assert client.post("/auth/bankid/cancel").status_code == 400
