@@ -42,6 +42,28 @@ def assurance_level(text: str) -> str:
     return level
 
 
+def bounded_int(low: int, high: int) -> Any:
+    """A parser for a whole number from ``low`` to ``high``; anything else stops the app starting."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"expected a whole number {low}-{high}, not {text!r}") from None
+        if not low <= value <= high:
+            raise ValueError(f"expected a whole number {low}-{high}, not {text!r}")
+        return value
+
+    return parse
+
+
+def positive_hours(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 24 * 90:
+        raise ValueError(f"expected hours above 0 (at most 90 days), not {text!r}")
+    return value
+
+
 def _database_url(text: str) -> str:
     if text.startswith("postgresql://"):
         return "postgresql+psycopg://" + text.removeprefix("postgresql://")
@@ -115,6 +137,33 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Folder for uploaded media (content-addressed by SHA-256).",
         shown_default="instance/uploads",
+    ),
+    Setting(
+        "SOB_PURGE_NOTICE_DAYS",
+        14,
+        "Days the data administrators are told ahead of a purge; nothing is purged sooner.",
+        bounded_int(0, 365),
+        "14",
+    ),
+    Setting(
+        "SOB_PURGE_HOUR",
+        2,
+        "Local hour the nightly purge runs in (-1: at every hourly run).",
+        bounded_int(-1, 23),
+        "2",
+    ),
+    Setting(
+        "SOB_EXPORT_DIR",
+        None,
+        "Folder where export files are written until they are downloaded or expire.",
+        shown_default="instance/exports",
+    ),
+    Setting(
+        "SOB_EXPORT_KEEP_HOURS",
+        24.0,
+        "Hours a ready export stays downloadable before its file is deleted.",
+        positive_hours,
+        "24",
     ),
     Setting("SOB_MAX_UPLOAD_MB", 200.0, "Largest media file a designer may upload.", float, "200"),
     Setting(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from sob_core import config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +47,10 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
         "SOB_BASE_URL": "https://stod.example.se",
         "SOB_UPLOAD_DIR": str(tmp_path / "media"),
         "SOB_MAX_UPLOAD_MB": "10",
+        "SOB_PURGE_NOTICE_DAYS": "30",
+        "SOB_PURGE_HOUR": "-1",
+        "SOB_EXPORT_DIR": str(tmp_path / "exports"),
+        "SOB_EXPORT_KEEP_HOURS": "48",
         "SOB_SESSION_IDLE_MINUTES": "20",
         "SOB_STAFF_SESSION_IDLE_MINUTES": "45",
         "SOB_SESSION_LIFETIME_HOURS": "8",
@@ -68,6 +74,9 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
     assert found["SOB_BASE_URL"] == "https://stod.example.se"
     assert found["SOB_UPLOAD_DIR"] == str(tmp_path / "media")
     assert found["SOB_MAX_UPLOAD_MB"] == 10.0
+    assert (found["SOB_PURGE_NOTICE_DAYS"], found["SOB_PURGE_HOUR"]) == (30, -1)
+    assert found["SOB_EXPORT_DIR"] == str(tmp_path / "exports")
+    assert found["SOB_EXPORT_KEEP_HOURS"] == 48.0
     assert found["MAX_CONTENT_LENGTH"] == int((10 * 1.4 + 16) * 1024 * 1024)
     assert found["SESSION_COOKIE_SECURE"] is False
     assert found["SOB_SESSION_IDLE_MINUTES"] == 20.0
@@ -94,3 +103,19 @@ def test_defaults_when_nothing_is_set(tmp_path):
     assert found["SOB_UPLOAD_DIR"] == str(tmp_path / "uploads")
     assert found["SOB_MAX_UPLOAD_MB"] == 200.0
     assert found["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("SOB_PURGE_NOTICE_DAYS", "-1"),
+        ("SOB_PURGE_NOTICE_DAYS", "two weeks"),
+        ("SOB_PURGE_HOUR", "24"),
+        ("SOB_PURGE_HOUR", "-2"),
+        ("SOB_EXPORT_KEEP_HOURS", "0"),
+        ("SOB_EXPORT_KEEP_HOURS", "soon"),
+    ],
+)
+def test_a_bad_purge_or_export_setting_stops_the_app_naming_it(tmp_path, name, text):
+    with pytest.raises(ValueError, match=name):
+        config.from_environment(tmp_path, {"SOB_SECRET_KEY": "k", name: text})
