@@ -215,3 +215,53 @@ SECOND_UNIT = "Sömnmottagningen Södermalm"
 # A staff member given a password by the live_server fixture, for the password provider.
 PASSWORD_STAFF = ("SE2321000131-P000000000014", "Erik Holm")
 PASSWORD = "ett-långt-testlösenord-42"
+
+
+# --- moving through the pages, as every journey test does ---------------------------------------
+
+
+def checked(page: Any) -> None:
+    """The checks every visited page gets: no CSP violation, one h1, lang, title, axe-core."""
+    assert csp_violations(page) == [], f"CSP violations on {page.url}"
+    check_page(page)
+
+
+def click(page: Any, locator: Any) -> None:
+    """Click a visible link or button that loads a page, and check the page it loads."""
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible()
+    with page.expect_navigation():
+        locator.click()
+    checked(page)
+
+
+def choose_first_unit(page: Any) -> None:
+    """Staff with roles at more than one unit choose the first after signing in."""
+    if "/staff/unit" in page.url:
+        page.get_by_label(FIRST_UNIT).check()
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+
+
+def sign_in(page: Any, audience: str, person: tuple[str, str]) -> None:
+    """Sign in through the demo login page as ``person`` (identifier, name); staff land at the
+    first unit."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto("/auth/login")
+    page.locator(f"a[href='/auth/demo/?audience={audience}']").first.click()
+    page.wait_for_url(re.compile(rf"/auth/demo/\?audience={audience}$"))
+    identifier, name = person
+    form = page.locator(f"main form:has(input[name=identifier][value='{identifier}'])")
+    with page.expect_navigation():
+        form.get_by_role("button").click()
+    expect(page.locator("header .who")).to_have_text(name)
+    choose_first_unit(page)
+
+
+def sign_out(page: Any) -> None:
+    with page.expect_navigation():
+        page.locator("header form.logout button").click()

@@ -21,11 +21,12 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
 
 from browser_helpers import (
     CITIZEN,
-    FIRST_UNIT,
     PASSWORD,
     PASSWORD_STAFF,
-    check_page,
-    csp_violations,
+    checked,
+    choose_first_unit,
+    click,
+    sign_out,
 )
 
 pytestmark = pytest.mark.browser
@@ -33,25 +34,6 @@ CITIZEN_ADMIN = ("SE2321000131-P000000000012", "Anna Berg")
 NEW_STAFF = ("SE2321000131-P000000000077", "Nora Nilsson")
 NEW_PATIENT = ("19750615-0007", "Vera Viklund")
 BANNER = "Mottagningen har stängt under jullovet – ring 1177 vid behov"
-
-
-def checked(page) -> None:
-    assert csp_violations(page) == [], f"CSP violations on {page.url}"
-    check_page(page)
-
-
-def click(page, locator) -> None:
-    expect(locator).to_be_visible()
-    with page.expect_navigation():
-        locator.click()
-    checked(page)
-
-
-def choose_first_unit(page) -> None:
-    if re.search(r"/staff/unit", page.url):
-        page.get_by_label(FIRST_UNIT).check()
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").click()
 
 
 def sign_in_with_password(page, hsa_id: str) -> None:
@@ -71,11 +53,6 @@ def sign_in_demo(page, audience: str, identifier: str) -> None:
     choose_first_unit(page)
 
 
-def sign_out(page) -> None:
-    with page.expect_navigation():
-        page.locator("header form.logout button").click()
-
-
 def test_a_new_staff_member_is_made_therapist_and_starts_an_enrollment(page, live_server):
     from sob_auth.password import hash_password
 
@@ -85,7 +62,7 @@ def test_a_new_staff_member_is_made_therapist_and_starts_an_enrollment(page, liv
     main = page.locator("main")
     # Erik Holm, permission administrator of the first unit, signs in with his password
     sign_in_with_password(page, PASSWORD_STAFF[0])
-    click(page, page.locator("header nav a", has_text="Administration"))
+    click(page, page.locator("header nav").get_by_role("link", name="Administration", exact=True))
     click(page, main.get_by_role("link", name="Medarbetare och roller"))
     expect(main.locator("table")).to_contain_text("Tommy Skjulsvik")
     click(page, main.get_by_role("link", name="Lägg till en medarbetare"))
@@ -137,7 +114,7 @@ def test_a_banner_shows_to_the_units_citizen_until_its_last_day(page, live_serve
     main = page.locator("main")
     today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
     sign_in_demo(page, "staff", CITIZEN_ADMIN[0])
-    click(page, page.locator("header nav a", has_text="Administration"))
+    click(page, page.locator("header nav").get_by_role("link", name="Administration", exact=True))
     click(page, main.get_by_role("link", name="Informationsbanderoller"))
     main.get_by_label("Text på svenska").fill(BANNER)
     main.get_by_label("Första dagen den visas").fill(today.isoformat())

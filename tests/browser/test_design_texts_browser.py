@@ -16,35 +16,10 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
         raise
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
-from browser_helpers import FIRST_UNIT, check_page, csp_violations
+from browser_helpers import checked, click, sign_in
 
 pytestmark = pytest.mark.browser
 PUBLISHER = ("SE2321000131-P000000000015", "Sara Ek")  # designer and publisher at the first unit
-
-
-def checked(page) -> None:
-    assert csp_violations(page) == [], f"CSP violations on {page.url}"
-    check_page(page)
-
-
-def sign_in(page, person: tuple[str, str]) -> None:
-    page.goto("/auth/login")
-    page.locator("a[href='/auth/demo/?audience=staff']").first.click()
-    page.wait_for_url(re.compile(r"/auth/demo/\?audience=staff$"))
-    form = page.locator(f"main form:has(input[name=identifier][value='{person[0]}'])")
-    with page.expect_navigation():
-        form.get_by_role("button").click()
-    if re.search(r"/staff/unit", page.url):
-        page.get_by_label(FIRST_UNIT).check()
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").click()
-
-
-def click(page, locator) -> None:
-    expect(locator).to_be_visible()
-    with page.expect_navigation():
-        locator.click()
-    checked(page)
 
 
 def open_program(page) -> None:
@@ -56,7 +31,7 @@ def open_program(page) -> None:
 
 def test_eligibility_page_and_the_retire_confirmation(page):
     main = page.locator("main")
-    sign_in(page, PUBLISHER)
+    sign_in(page, "staff", PUBLISHER)
     open_program(page)
     click(page, main.get_by_role("link", name="Vem som får starta programmet"))
     main.get_by_label("Lägsta ålder").fill("60")
@@ -77,7 +52,7 @@ def test_eligibility_page_and_the_retire_confirmation(page):
 
 def test_a_content_item_has_english_fields_beside_the_swedish(page):
     main = page.locator("main")
-    sign_in(page, PUBLISHER)
+    sign_in(page, "staff", PUBLISHER)
     open_program(page)
     edit = main.get_by_role("link", name="Redigera utkastet")
     if edit.count() == 0:

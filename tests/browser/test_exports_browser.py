@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import os
-import re
 import zipfile
 
 import pytest
@@ -21,7 +20,7 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
         raise
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
-from browser_helpers import CITIZEN, FIRST_UNIT, check_page, csp_violations
+from browser_helpers import CITIZEN, checked, click, sign_in
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 pytestmark = pytest.mark.browser
@@ -36,32 +35,6 @@ def export_folder(live_server, tmp_path):
     live_server.app.config["SOB_EXPORT_DIR"] = str(tmp_path / "exports")
     yield tmp_path / "exports"
     live_server.app.config["SOB_EXPORT_DIR"] = before
-
-
-def checked(page) -> None:
-    assert csp_violations(page) == [], f"CSP violations on {page.url}"
-    check_page(page)
-
-
-def sign_in(page, audience: str, person: tuple[str, str]) -> None:
-    page.goto("/auth/login")
-    page.locator(f"a[href='/auth/demo/?audience={audience}']").first.click()
-    page.wait_for_url(re.compile(rf"/auth/demo/\?audience={audience}$"))
-    form = page.locator(f"main form:has(input[name=identifier][value='{person[0]}'])")
-    with page.expect_navigation():
-        form.get_by_role("button").click()
-    expect(page.locator("header .who")).to_have_text(person[1])
-    if re.search(r"/staff/unit", page.url):
-        page.get_by_label(FIRST_UNIT).check()
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").click()
-
-
-def click(page, locator) -> None:
-    expect(locator).to_be_visible()
-    with page.expect_navigation():
-        locator.click()
-    checked(page)
 
 
 def download(page, link) -> bytes:

@@ -18,22 +18,12 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
         raise
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
-from browser_helpers import THERAPIST, assert_accessible, csp_violations
+from browser_helpers import THERAPIST, checked, sign_out
 from test_pages import demo_sign_in
 
 pytestmark = pytest.mark.browser
 
 ELIN = ("199207012486", "Elin Svensson")
-
-
-def checked(page) -> None:
-    assert csp_violations(page) == [], f"CSP violations on {page.url}"
-    assert_accessible(page)
-
-
-def sign_out(page) -> None:
-    with page.expect_navigation():
-        page.locator("header form.logout button").click()
 
 
 def _enrollment_of(app, personnummer: str):

@@ -18,41 +18,9 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
         raise
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
-from browser_helpers import CITIZEN, FIRST_UNIT, THERAPIST, check_page, csp_violations
+from browser_helpers import CITIZEN, THERAPIST, checked, click, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-
-
-def checked(page) -> None:
-    assert csp_violations(page) == [], f"CSP violations on {page.url}"
-    check_page(page)
-
-
-def sign_in(page, audience: str, person: tuple[str, str]) -> None:
-    page.goto("/auth/login")
-    page.locator(f"a[href='/auth/demo/?audience={audience}']").first.click()
-    page.wait_for_url(re.compile(rf"/auth/demo/\?audience={audience}$"))
-    identifier, name = person
-    form = page.locator(f"main form:has(input[name=identifier][value='{identifier}'])")
-    with page.expect_navigation():
-        form.get_by_role("button").click()
-    expect(page.locator("header .who")).to_have_text(name)
-    if re.search(r"/staff/unit", page.url):
-        page.get_by_label(FIRST_UNIT).check()
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").click()
-
-
-def sign_out(page) -> None:
-    with page.expect_navigation():
-        page.locator("header form.logout button").click()
-
-
-def click(page, locator) -> None:
-    expect(locator).to_be_visible()
-    with page.expect_navigation():
-        locator.click()
-    checked(page)
 
 
 def test_citizen_and_therapist_exchange_messages(page):

@@ -17,35 +17,10 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
         raise
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
-from browser_helpers import FIRST_UNIT, PASSWORD_STAFF, THERAPIST, check_page, csp_violations
+from browser_helpers import FIRST_UNIT, PASSWORD_STAFF, THERAPIST, click, sign_in
 
 pytestmark = pytest.mark.browser
 DATA_ADMIN = PASSWORD_STAFF  # Erik Holm: permission and data administrator at the first unit
-
-
-def checked(page) -> None:
-    assert csp_violations(page) == [], f"CSP violations on {page.url}"
-    check_page(page)
-
-
-def sign_in(page, person: tuple[str, str]) -> None:
-    page.goto("/auth/login")
-    page.locator("a[href='/auth/demo/?audience=staff']").first.click()
-    page.wait_for_url(re.compile(r"/auth/demo/\?audience=staff$"))
-    form = page.locator(f"main form:has(input[name=identifier][value='{person[0]}'])")
-    with page.expect_navigation():
-        form.get_by_role("button").click()
-    if re.search(r"/staff/unit", page.url):
-        page.get_by_label(FIRST_UNIT).check()
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").click()
-
-
-def click(page, locator) -> None:
-    expect(locator).to_be_visible()
-    with page.expect_navigation():
-        locator.click()
-    checked(page)
 
 
 def _personnummer(serial: int) -> str:
@@ -110,7 +85,7 @@ def _two_due_enrollments(app) -> list[int]:
 def test_the_data_admin_purges_a_due_enrollment_and_a_held_one_stays(page, live_server):
     purged, held = _two_due_enrollments(live_server.app)
     main = page.locator("main")
-    sign_in(page, DATA_ADMIN)
+    sign_in(page, "staff", DATA_ADMIN)
     click(page, page.locator("nav.main-nav").get_by_role("link", name="Gallring"))
     expect(main.get_by_role("heading", level=1)).to_have_text("Gallring av avslutade moment")
     due = main.locator("table", has_text="Moment")

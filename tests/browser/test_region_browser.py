@@ -6,7 +6,6 @@ gets the structure, CSP and axe-core checks."""
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,35 +19,10 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
         raise
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
-from browser_helpers import FIRST_UNIT, THERAPIST, check_page, csp_violations
+from browser_helpers import FIRST_UNIT, THERAPIST, checked, click, sign_in
 
 pytestmark = pytest.mark.browser
 REGION_ADMIN = ("SE2321000131-P000000000014", "Erik Holm")
-
-
-def checked(page) -> None:
-    assert csp_violations(page) == [], f"CSP violations on {page.url}"
-    check_page(page)
-
-
-def sign_in(page, person: tuple[str, str]) -> None:
-    page.goto("/auth/login")
-    page.locator("a[href='/auth/demo/?audience=staff']").first.click()
-    page.wait_for_url(re.compile(r"/auth/demo/\?audience=staff$"))
-    form = page.locator(f"main form:has(input[name=identifier][value='{person[0]}'])")
-    with page.expect_navigation():
-        form.get_by_role("button").click()
-    if re.search(r"/staff/unit", page.url):
-        page.get_by_label(FIRST_UNIT).check()
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").click()
-
-
-def click(page, locator) -> None:
-    expect(locator).to_be_visible()
-    with page.expect_navigation():
-        locator.click()
-    checked(page)
 
 
 def activate(page, unit: str, label: str) -> None:
@@ -74,7 +48,7 @@ def test_the_regional_administrator_activates_a_unit_and_a_programme_version(pag
     main = page.locator("main")
     new_unit = f"Vårdcentral Test {secrets.token_hex(3)}"
     hsa_id = f"SE2321000131-E{secrets.randbelow(10**9):09d}"
-    sign_in(page, REGION_ADMIN)
+    sign_in(page, "staff", REGION_ADMIN)
     click(page, page.get_by_role("link", name="Vårdgivaradministration"))
     expect(main.get_by_role("heading", level=1)).to_contain_text("Västra Götalandsregionen")
 
@@ -113,14 +87,14 @@ def test_the_regional_administrator_activates_a_unit_and_a_programme_version(pag
     expect(main.locator("table")).to_contain_text(FIRST_UNIT)
 
     # The unit's therapist is offered the activated version, and sees the message.
-    sign_in(page, THERAPIST)
+    sign_in(page, "staff", THERAPIST)
     options = offered_versions(page)
     assert any("version 1.0" in option for option in options), options
     assert not any("version 1.1" in option for option in options), options
     expect(main).to_contain_text(text)
 
     # Back as it was, for the other browser tests on this server.
-    sign_in(page, REGION_ADMIN)
+    sign_in(page, "staff", REGION_ADMIN)
     page.goto("/region/")
     click(page, main.get_by_role("navigation").get_by_role("link", name="Program"))
     activate(page, FIRST_UNIT, "1.1")

@@ -5,7 +5,6 @@ draft the suggested reminder rule. Every page gets the structure, CSP and axe-co
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,42 +18,17 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
         raise
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
-from browser_helpers import CITIZEN, FIRST_UNIT, THERAPIST, check_page, csp_violations
+from browser_helpers import CITIZEN, THERAPIST, checked, click, sign_in
 
 pytestmark = pytest.mark.browser
 DESIGNER = ("SE2321000131-P000000000015", "Sara Ek")
-
-
-def checked(page) -> None:
-    assert csp_violations(page) == [], f"CSP violations on {page.url}"
-    check_page(page)
-
-
-def sign_in(page, person: tuple[str, str]) -> None:
-    page.goto("/auth/login")
-    page.locator("a[href='/auth/demo/?audience=staff']").first.click()
-    page.wait_for_url(re.compile(r"/auth/demo/\?audience=staff$"))
-    form = page.locator(f"main form:has(input[name=identifier][value='{person[0]}'])")
-    with page.expect_navigation():
-        form.get_by_role("button").click()
-    if re.search(r"/staff/unit", page.url):
-        page.get_by_label(FIRST_UNIT).check()
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").click()
-
-
-def click(page, locator) -> None:
-    expect(locator).to_be_visible()
-    with page.expect_navigation():
-        locator.click()
-    checked(page)
 
 
 def test_a_therapist_sets_and_cancels_a_staff_reminder(page):
     main = page.locator("main")
     note = f"Ring upp efter semestern {secrets.token_hex(3)}"
     today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
-    sign_in(page, THERAPIST)
+    sign_in(page, "staff", THERAPIST)
     page.goto("/staff/patients?view=all")
     click(page, main.locator("tr", has_text=CITIZEN[1]).locator("a").first)
     panel = main.locator("section.staff-reminders")
@@ -87,7 +61,7 @@ def test_a_therapist_sets_and_cancels_a_staff_reminder(page):
 
 def test_a_designer_gives_a_draft_the_suggested_reminders(page):
     main = page.locator("main")
-    sign_in(page, DESIGNER)
+    sign_in(page, "staff", DESIGNER)
     page.goto("/design/")
     checked(page)
     click(page, main.locator("a[href^='/design/programs/']:not([href$='/new'])").first)
