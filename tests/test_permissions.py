@@ -306,6 +306,25 @@ def test_the_staff_page_lists_roles_and_warns_of_thin_roles(client, login):
     assert "Maria Lind" in found and "Anna Berg" not in found
 
 
+def test_staff_of_another_unit_are_shown_only_to_one_who_typed_the_whole_hsa_id(client, login):
+    first, _ = units()
+    login("staff", ERIK, unit_id=first)
+    johan = staff(JOHAN)  # works only at the second unit
+    assert client.get(f"/admin/staff/{johan.id}").status_code == 404  # ids tried one by one
+    found = client.get("/admin/staff", query_string={"q": JOHAN}).get_data(as_text=True)
+    link = f"/admin/staff/{johan.id}?hsa={JOHAN}"
+    assert link in found
+    page = client.get(link)
+    assert page.status_code == 200 and "Johan Sund" in page.get_data(as_text=True)
+    answer = client.post(
+        link, data={"csrf_token": csrf_from(page.get_data(as_text=True)), "roles": ["therapist"]}
+    )
+    assert answer.status_code == 302
+    assert roles_of(JOHAN, first) == {"therapist"}
+    # now that he works here too, his page is the unit's to see
+    assert client.get(f"/admin/staff/{johan.id}").status_code == 200
+
+
 @pytest.mark.parametrize(("who", "status"), [(TOMMY, 403), (ANNA, 403), (ERIK, 200), (MARIA, 200)])
 def test_only_permission_admins_reach_the_permission_pages(client, login, who, status):
     first, _ = units()

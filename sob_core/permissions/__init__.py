@@ -36,6 +36,7 @@ from .queries import (
     staff_roles,
     thin_roles,
     unit_staff,
+    works_elsewhere,
 )
 
 #: an HSA-id: a country code, the organisation's ten digits, a dash and up to 31 letters/digits
@@ -350,4 +351,5 @@ __all__ = [
     "staff_roles",
     "thin_roles",
     "unit_staff",
+    "works_elsewhere",
 ]

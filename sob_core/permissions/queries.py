@@ -85,6 +85,16 @@ def staff_roles(session: Session, care_unit_id: int, staff_id: int) -> tuple[str
     return _ordered(_roles_of(session, care_unit_id, [staff_id]).get(staff_id, set()))
 
 
+def works_elsewhere(session: Session, staff_id: int) -> bool:
+    """Whether ``staff_id`` holds any role at any care unit (new staff hold none yet)."""
+    return (
+        session.scalar(
+            select(RoleAssignment.id).where(RoleAssignment.staff_id == staff_id).limit(1)
+        )
+        is not None
+    )
+
+
 def role_counts(session: Session, care_unit_id: int) -> dict[str, int]:
     """How many people hold each role at the unit (every role, zero included)."""
     counts = dict.fromkeys(ROLES, 0)

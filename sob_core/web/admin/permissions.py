@@ -185,6 +185,11 @@ def staff_roles(staff_id: int):
     if staff is None:
         abort(404)
     held = permissions.staff_roles(db.session, unit.id, staff.id)
+    # Someone working only elsewhere is shown to one who typed her whole HSA-id (the search's link
+    # carries it), as the search does: ids tried one by one name nobody of another unit.
+    hsa = request.values.get("hsa") or None
+    if not held and hsa != staff.hsa_id and permissions.works_elsewhere(db.session, staff.id):
+        abort(404)
     form = RolesForm(data={"roles": list(held)} if request.method == "GET" else None)
     problem = None
     if request.method == "POST":
@@ -212,9 +217,10 @@ def staff_roles(staff_id: int):
                     flash(_("Nothing was changed."), "info")
                 if not permissions.is_permission_admin(db.session, current_user.id, unit.id):
                     return redirect(url_for("staff.start"))  # gave up her own administration
-                return redirect(url_for("admin.staff_roles", staff_id=staff.id))
+                return redirect(url_for("admin.staff_roles", staff_id=staff.id, hsa=hsa))
     return render_template(
         "sob_core/admin/staff_roles.html",
+        hsa=hsa,
         unit=unit,
         staff=staff,
         held=held,
