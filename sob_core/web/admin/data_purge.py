@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
 
 from ... import audit, datalife, media
 from ...datalife.holds import MAX_REASON
@@ -23,6 +23,7 @@ from ...models import PurgeRecord
 from ...models._types import utcnow
 from ...notifications.policy import local_time
 from ..access import require
+from ..limits import MaxLength
 from . import bp
 
 ROLES = {"data_admin"}
@@ -58,7 +59,7 @@ class ReasonForm(FlaskForm):
         lazy_gettext("Reason"),
         validators=[
             InputRequired(message=lazy_gettext("Give a reason.")),
-            Length(max=MAX_REASON, message=lazy_gettext("At most %(max)d characters.")),
+            MaxLength(MAX_REASON),
         ],
         description=lazy_gettext("Write no health data here, e.g. a case number."),
     )
