@@ -30,9 +30,8 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
 from aiosmtpd.controller import Controller
-from browser_helpers import CITIZEN, FIRST_UNIT, THERAPIST
+from browser_helpers import CITIZEN, FIRST_UNIT, THERAPIST, checked, click, sign_in, sign_out
 from sob_notifications.fakes import PASSWORD, USERNAME, FakeElks
-from test_messages_browser import checked, click, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -50,6 +49,23 @@ class Mailbox:
         self.messages.append(envelope.content)
         self.arrived.set()
         return "250 OK"
+
+
+def signed_out_everywhere(app, personnummer: str) -> None:
+    """End every session the citizen still has (an earlier test on this server may have left her
+    signed in): while she is active somewhere, notices rightly stay in the service."""
+    from sqlalchemy import select
+
+    from sob_core.extensions import db
+    from sob_core.identity.sessions import revoke_person
+    from sob_core.models import Citizen
+
+    with app.app_context():
+        citizen_id = db.session.scalar(
+            select(Citizen.id).where(Citizen.personnummer == personnummer)
+        )
+        revoke_person(db.session, "citizen", citizen_id)
+        db.session.commit()
 
 
 @pytest.fixture
@@ -73,6 +89,7 @@ def providers(live_server) -> Iterator[tuple[Mailbox, FakeElks]]:
     }
     before = {key: config.get(key) for key in wanted}
     config.update(wanted)
+    signed_out_everywhere(live_server.app, CITIZEN[0])
     try:
         yield mailbox, elks
     finally:
