@@ -12,9 +12,11 @@ is good once). Nothing of a token, a code or a personnummer is logged.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from authlib.common.errors import AuthlibBaseError  # type: ignore[import-untyped]
@@ -39,6 +41,10 @@ from .oidc_config import ClaimProblem, IdentityProvider, providers_from, read_fi
 
 KEY = "oidc"
 NEXT_KEY = "oidc_login_next"
+#: the signed-in session's key for what single logout needs: provider, ID token, end-session URL
+LOGOUT_KEY = "oidc_logout"
+#: the signed-out session's key for the ``state`` a return from the provider's logout must carry
+LOGOUT_STATE_KEY = "oidc_logout_state"
 #: seconds to wait for a provider (discovery, keys, token) before calling it down
 TIMEOUT = 10
 log = logging.getLogger(__name__)
@@ -103,6 +109,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "som Freja eID Plus; logga in med en e-legitimation på högre nivå.",
         "en": "Your e-identification does not have the assurance level required here. Freja eID "
         "is accepted only as Freja eID Plus; sign in with a higher-level e-identification.",
+    },
+    "logout_state": {
+        "sv": "Du är utloggad här. Svaret från inloggningstjänsten hörde inte till någon "
+        "utloggning i den här webbläsaren och har inte använts.",
+        "en": "You are signed out here. The answer from the sign-in service belonged to no "
+        "sign-out in this browser and was not used.",
     },
 }
 HEADINGS = {
@@ -267,8 +279,11 @@ def callback(name: str):
         log.info("OpenID Connect login at %s refused: %s", name, problem.kind)
         return _refuse(problem.kind, idp, 403 if problem.kind == "assurance" else 400)
     response = complete_login(identity, session.pop(NEXT_KEY, None) or "")
+    if not session.get("_user_id"):  # refused by the core (assurance, unknown staff, ...)
+        return response
+    _remember_for_logout(idp, client, token)
     asserted = idp.asserted(claims)
-    if asserted and session.get("_user_id"):  # signed in: say what the token asserts
+    if asserted:  # signed in: say what the token asserts
         lang = _lang()
         parts = [
             f"{HEADINGS.get(what, {}).get(lang, what)}: {', '.join(values)}"
@@ -276,6 +291,68 @@ def callback(name: str):
         ]
         flash(f"{ASSERTED[lang]}: " + ". ".join(parts) + ".", "info")
     return response
+
+
+# -- single logout (OpenID Connect RP-Initiated Logout 1.0) ------------------------------------
+
+
+def _remember_for_logout(idp: IdentityProvider, client: Any, token: Mapping[str, Any]) -> None:
+    """Keep, in the signed-in (server-side) session, what signing out at the provider needs."""
+    metadata = getattr(client, "server_metadata", None) or {}
+    endpoint = metadata.get("end_session_endpoint") if idp.single_logout else None
+    if isinstance(endpoint, str) and endpoint.startswith(
+        ("https://", "http://127.0.0.1", "http://localhost")
+    ):
+        session[LOGOUT_KEY] = {
+            "name": idp.name,
+            "end_session": endpoint,
+            "id_token": str(token.get("id_token") or ""),
+        }
+
+
+def single_logout(held: Mapping[str, Any]) -> str | None:
+    """Where signing out continues: the provider's end-session endpoint, when it offers one.
+
+    Called by the core's logout view once the local session is revoked (``LoginProvider.logout``).
+    The URL carries ``id_token_hint``, ``post_logout_redirect_uri`` and a fresh ``state``, which
+    the new anonymous session keeps until the provider sends the browser back.
+    """
+    kept = held.get(LOGOUT_KEY)
+    if not isinstance(kept, Mapping) or not kept.get("end_session"):
+        return None  # a provider without single logout: the local session's end is all
+    idp = next((p for p in providers(current_app) if p.name == kept.get("name")), None)
+    if idp is None or not idp.single_logout:
+        return None
+    state = secrets.token_urlsafe(32)
+    session[LOGOUT_STATE_KEY] = {"name": idp.name, "state": state}
+    base = str(current_app.config.get("SOB_BASE_URL") or request.host_url).rstrip("/")
+    params = {
+        "client_id": idp.client_id,
+        "post_logout_redirect_uri": base + url_for("oidc_login.logged_out", name=idp.name),
+        "state": state,
+    }
+    if kept.get("id_token"):
+        params["id_token_hint"] = str(kept["id_token"])
+    endpoint = str(kept["end_session"])
+    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+
+
+@bp.route("/<name>/logged-out")
+@public
+def logged_out(name: str):
+    """The provider's return after its logout: the ``state`` must be the one we sent."""
+    idp = _provider(name)
+    pending = session.pop(LOGOUT_STATE_KEY, None)
+    state = request.args.get("state", "")
+    if (
+        not isinstance(pending, Mapping)
+        or pending.get("name") != idp.name
+        or not state
+        or not secrets.compare_digest(str(pending.get("state", "")), state)
+    ):
+        log.info("OpenID Connect logout return at %s refused: state", name)
+        return _refuse("logout_state", idp)
+    return redirect("/")
 
 
 @hookimpl
@@ -289,6 +366,7 @@ def sob_login_providers():
             assurance="loa4",  # the highest a configured provider may declare
             available=lambda app: bool(providers(app)),
             offers=lambda app, audience: any(p.audience == audience for p in providers(app)),
+            logout=single_logout,
         )
     ]
 
