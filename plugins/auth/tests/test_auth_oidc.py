@@ -310,6 +310,7 @@ def test_every_oidc_route_declares_its_access(app):
         "/auth/oidc/",
         "/auth/oidc/<name>/",
         "/auth/oidc/<name>/callback",
+        "/auth/oidc/<name>/logged-out",
     }
     assert all(rule_for(app, r.endpoint) is not None for r in rules)
 
