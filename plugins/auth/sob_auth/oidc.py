@@ -122,6 +122,10 @@ HEADINGS = {
     "roles": {"sv": "Roller", "en": "Roles"},
 }
 ASSERTED = {"sv": "Inloggningstjänsten anger", "en": "The sign-in service asserts"}
+SIGNED_OUT = {
+    "sv": "Du är utloggad, även hos inloggningstjänsten.",
+    "en": "You are signed out, also at the sign-in service.",
+}
 
 
 def _lang() -> str:
@@ -324,7 +328,6 @@ def single_logout(held: Mapping[str, Any]) -> str | None:
     if idp is None or not idp.single_logout:
         return None
     state = secrets.token_urlsafe(32)
-    session[LOGOUT_STATE_KEY] = {"name": idp.name, "state": state}
     base = str(current_app.config.get("SOB_BASE_URL") or request.host_url).rstrip("/")
     params = {
         "client_id": idp.client_id,
@@ -334,7 +337,25 @@ def single_logout(held: Mapping[str, Any]) -> str | None:
     if kept.get("id_token"):
         params["id_token_hint"] = str(kept["id_token"])
     endpoint = str(kept["end_session"])
-    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+    target = endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+    session[LOGOUT_STATE_KEY] = {"name": idp.name, "state": state, "target": target}
+    # Not the provider's URL itself: the logout form's redirect may not leave the site (CSP
+    # form-action 'self'); a page of ours continues there with a navigation of its own.
+    return url_for("oidc_login.signing_out", name=idp.name)
+
+
+@bp.route("/<name>/signing-out")
+@public
+def signing_out(name: str):
+    """On to the provider's end-session endpoint (a refresh, and a link for who stops it)."""
+    idp = _provider(name)
+    pending = session.get(LOGOUT_STATE_KEY)
+    if not isinstance(pending, Mapping) or pending.get("name") != idp.name:
+        return redirect("/")
+    target = pending.get("target")
+    if not isinstance(target, str) or not target:
+        return redirect("/")
+    return render_template("sob_auth/oidc_logout.html", idp=idp, target=target)
 
 
 @bp.route("/<name>/logged-out")
@@ -352,6 +373,7 @@ def logged_out(name: str):
     ):
         log.info("OpenID Connect logout return at %s refused: state", name)
         return _refuse("logout_state", idp)
+    flash(SIGNED_OUT[_lang()], "info")
     return redirect("/")
 
 

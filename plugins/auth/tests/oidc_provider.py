@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -36,6 +37,10 @@ from werkzeug.serving import make_server
 
 CLIENT_ID = "sob-test-client"
 CLIENT_SECRET = "sob-test-secret"  # noqa: S105  (a test provider's own)
+#: the post-logout redirect URIs "registered" for the client: sob's, on the test hosts
+LOGGED_OUT_URI = re.compile(
+    r"^http://(localhost|127\.0\.0\.1:\d+)/auth/oidc/[a-z0-9_-]+/logged-out$"
+)
 
 
 @dataclass
@@ -171,7 +176,7 @@ class LocalProvider:
             if hint.claims.get("aud") != CLIENT_ID or args.get("client_id") != CLIENT_ID:
                 abort(400)
             target = args.get("post_logout_redirect_uri", "")
-            if not target.startswith("http://localhost/auth/oidc/"):
+            if not LOGGED_OUT_URI.match(target):
                 abort(400)  # a real provider accepts only the URIs registered for the client
             self.logouts.append(dict(args))
             return redirect(f"{target}?{urlencode({'state': args.get('state', '')})}")

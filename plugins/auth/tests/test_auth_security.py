@@ -11,6 +11,8 @@ a provider without one just ends the local session.
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -153,6 +155,18 @@ def sign_out(client, page: str = "/citizen/"):
     return client.post("/auth/logout", data={"csrf_token": token})
 
 
+def end_session_url(client, response) -> str:
+    """Signed out here; the page that continues at the provider, and the URL it goes to."""
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    link = re.search(r'id="oidc-end-session" href="([^"]+)"', text)
+    refresh = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', text)
+    assert link and refresh and link.group(1) == refresh.group(1)
+    return html.unescape(link.group(1))
+
+
 # --- server-side sessions, revoked on logout ---------------------------------------------------
 
 
@@ -242,23 +256,25 @@ def test_logout_continues_at_the_providers_end_session_endpoint(client, idp, dem
     issued_id_token = idp.issued[-2]
     response = sign_out(client)
     assert person_rows() == []  # signed out here before going there
-    target = urlsplit(response.headers["Location"])
+    assert response.headers["Location"] == "/auth/oidc/freja/signing-out"  # form-action 'self'
+    url = end_session_url(client, response)
+    target = urlsplit(url)
     assert f"{target.scheme}://{target.netloc}{target.path}" == f"{idp.url}/logout"
     query = {k: v[0] for k, v in parse_qs(target.query).items()}
     assert query["id_token_hint"] == issued_id_token
     assert query["client_id"] == CLIENT_ID
     assert query["post_logout_redirect_uri"] == "http://localhost/auth/oidc/freja/logged-out"
     assert len(query["state"]) >= 32
-    back = requests.get(response.headers["Location"], allow_redirects=False, timeout=10)
+    back = requests.get(url, allow_redirects=False, timeout=10)
     assert back.status_code == 302 and len(idp.logouts) == 1  # the provider accepted the hint
     home = client.get(back.headers["Location"].removeprefix("http://localhost"))
     assert home.status_code == 302 and home.headers["Location"] == "/"
-    assert "Du är utloggad." in client.get("/").get_data(as_text=True)
+    assert "Du är utloggad, även hos inloggningstjänsten." in client.get("/").get_data(as_text=True)
 
 
 def test_the_return_from_logout_needs_our_state(client, idp, demo_data):
     oidc_sign_in(client, idp)
-    sign_out(client)
+    end_session_url(client, sign_out(client))
     forged = client.get("/auth/oidc/freja/logged-out?state=someone-elses")
     assert forged.status_code == 400
     assert "hörde inte till någon utloggning" in forged.get_data(as_text=True)
@@ -288,9 +304,14 @@ def test_single_logout_can_be_turned_off_per_provider(app, idp, make_app, demo_d
 
 def test_a_staff_session_from_siths_logs_out_at_the_provider(client, idp, demo_data):
     start = oidc_sign_in(client, idp, "siths", siths()).headers["Location"]
-    response = sign_out(client, start)
-    assert response.headers["Location"].startswith(f"{idp.url}/logout?")
-    assert "siths%2Flogged-out" in response.headers["Location"]
+    url = end_session_url(client, sign_out(client, start))
+    assert url.startswith(f"{idp.url}/logout?")
+    assert "siths%2Flogged-out" in url
+
+
+def test_the_signing_out_page_without_a_pending_logout_goes_home(client, idp, demo_data):
+    response = client.get("/auth/oidc/freja/signing-out")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
 def test_a_bankid_session_just_ends_locally(client, standin, fast, demo_data):

@@ -28,6 +28,7 @@ from test_auth_security import (
     PENDING,
     bankid_start,
     cookie,
+    end_session_url,
     fresh_knobs,  # noqa: F401  (an autouse fixture of that module, used here too)
     idp,  # noqa: F401
     pki,  # noqa: F401
@@ -110,7 +111,7 @@ def test_an_oidc_login_and_logout_log_no_secret(client, idp, demo_data, everythi
     assert signed_in.headers["Location"] == "/citizen/"
     session_id = cookie(client)
     out = sign_out(client)
-    back = browser_get(out.headers["Location"])
+    back = browser_get(end_session_url(client, out))
     client.get(back.headers["Location"].removeprefix("http://localhost"))
     assert len(idp.issued) >= 7  # code, state, nonce, challenge, verifier, ID and access token
     assert_none_logged(everything, spellings(NUMBER) | set(idp.issued) | {session_id})
