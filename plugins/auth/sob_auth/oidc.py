@@ -12,6 +12,7 @@ is good once). Nothing of a token, a code or a personnummer is logged.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import threading
 from collections.abc import Mapping
@@ -50,6 +51,29 @@ TIMEOUT = 10
 log = logging.getLogger(__name__)
 # Authlib logs the PKCE code verifier at DEBUG: never let a debug log carry it.
 logging.getLogger("authlib").setLevel(max(logging.getLogger("authlib").level, logging.INFO))
+#: what of a URL in a request log line is a login secret (the callback's code, a state, a hint)
+SECRET_PARAMETER = re.compile(r"([?&](?:code|state|session_state|id_token_hint)=)[^&\s\"]+")
+
+
+class RedactLoginParameters(logging.Filter):
+    """Blanks the values of ``code``, ``state`` and ``id_token_hint`` in request log lines.
+
+    For werkzeug's request log (``sob run``, the development server), which writes each request
+    line with its query string: the OIDC callback's carries the authorization code. A production
+    app server's access log is its own (docs/operating.md says how to keep query strings out).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = SECRET_PARAMETER.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+_werkzeug_log = logging.getLogger("werkzeug")
+if not any(isinstance(f, RedactLoginParameters) for f in _werkzeug_log.filters):
+    _werkzeug_log.addFilter(RedactLoginParameters())
 bp = Blueprint("oidc_login", __name__, template_folder="templates")
 _lock = threading.Lock()
 

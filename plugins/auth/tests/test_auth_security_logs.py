@@ -154,3 +154,19 @@ def test_a_bankid_login_and_logout_log_no_secret(
         session_id,
     }
     assert_none_logged(everything, spellings(NUMBER) | secrets)
+
+
+def test_the_development_servers_request_log_blanks_the_code_and_state(everything):
+    from sob_auth.oidc import RedactLoginParameters
+
+    line = (
+        '127.0.0.1 - - [02/Dec/2026 18:15:19] "GET /auth/oidc/freja/callback?code=SECRETCODE&'
+        'state=SECRETSTATE HTTP/1.1" 302 -'
+    )
+    logging.getLogger("werkzeug").info(line)
+    logging.getLogger("werkzeug").info("%s %s", "/auth/oidc/freja/logged-out?state=S2", "ok")
+    (first, second) = [r.getMessage() for r in everything.records if r.name == "werkzeug"]
+    assert "SECRETCODE" not in first and "SECRETSTATE" not in first
+    assert "callback?code=[redacted]&state=[redacted] HTTP/1.1" in first
+    assert second == "/auth/oidc/freja/logged-out?state=[redacted] ok"
+    assert any(isinstance(f, RedactLoginParameters) for f in logging.getLogger("werkzeug").filters)
