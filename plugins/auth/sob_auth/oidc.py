@@ -7,6 +7,10 @@ checked against the provider's published keys (JWKS), and its issuer, audience, 
 with a bounded clock skew. Until all of that holds nothing signs anyone in: the session only
 keeps the pending login's state (Authlib's, dropped when the answer comes back, so an answer
 is good once). Nothing of a token, a code or a personnummer is logged.
+
+Single logout: where the provider's discovery document names an ``end_session_endpoint``,
+signing out here (the core's logout view, through ``LoginProvider.logout``) continues there with
+``id_token_hint``, ``post_logout_redirect_uri`` and a ``state`` that the return must carry.
 """
 
 from __future__ import annotations
@@ -393,7 +397,7 @@ def logged_out(name: str):
         not isinstance(pending, Mapping)
         or pending.get("name") != idp.name
         or not state
-        or not secrets.compare_digest(str(pending.get("state", "")), state)
+        or not secrets.compare_digest(str(pending.get("state", "")).encode(), state.encode())
     ):
         log.info("OpenID Connect logout return at %s refused: state", name)
         return _refuse("logout_state", idp)

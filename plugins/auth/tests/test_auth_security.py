@@ -281,6 +281,8 @@ def test_the_return_from_logout_needs_our_state(client, idp, demo_data):
     # the state is good once: it was used up by the forged try
     again = client.get("/auth/oidc/freja/logged-out")
     assert again.status_code == 400
+    assert client.get("/auth/oidc/freja/logged-out?state=%C3%A5%00").status_code == 400
+    assert client.get("/auth/oidc/nosuch/logged-out?state=x").status_code == 404
 
 
 def test_a_provider_without_end_session_only_ends_the_local_session(client, idp, demo_data):
