@@ -40,6 +40,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     from .extensions import csrf, db, migrate
 
+    # SQL in a log (SQLAlchemy's INFO, an error's text) never carries its values: they hold
+    # personnummer, session data and login secrets. Its DEBUG would log every row read: at most
+    # INFO, even when the installation's logging is DEBUG throughout.
+    engine_log = logging.getLogger("sqlalchemy.engine")
+    if engine_log.getEffectiveLevel() < logging.INFO:
+        engine_log.setLevel(logging.INFO)
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options, "hide_parameters": True}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)

@@ -507,6 +507,11 @@ class LoginProvider:
     #: ``offers(app, audience)``: whether the mounted provider has anything for that audience in
     #: this app (a configurable provider may serve only one); the sign-in page asks it
     offers: Callable[[Any, str], bool] = lambda app, audience: True
+    #: ``logout(data)``: where signing out continues for a session this provider started (its
+    #: single logout), or None to end only the local session. Called by the core's logout view
+    #: after the session is revoked and cleared, with a copy of what the session held; it may
+    #: store what its return needs (e.g. a ``state``) in the new, anonymous session
+    logout: Callable[[Mapping[str, Any]], str | None] | None = None
 
     def validate(self) -> None:
         _check_key("login provider", self.key)

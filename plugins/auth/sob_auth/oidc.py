@@ -7,14 +7,21 @@ checked against the provider's published keys (JWKS), and its issuer, audience, 
 with a bounded clock skew. Until all of that holds nothing signs anyone in: the session only
 keeps the pending login's state (Authlib's, dropped when the answer comes back, so an answer
 is good once). Nothing of a token, a code or a personnummer is logged.
+
+Single logout: where the provider's discovery document names an ``end_session_endpoint``,
+signing out here (the core's logout view, through ``LoginProvider.logout``) continues there with
+``id_token_hint``, ``post_logout_redirect_uri`` and a ``state`` that the return must carry.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from authlib.common.errors import AuthlibBaseError  # type: ignore[import-untyped]
@@ -39,11 +46,38 @@ from .oidc_config import ClaimProblem, IdentityProvider, providers_from, read_fi
 
 KEY = "oidc"
 NEXT_KEY = "oidc_login_next"
+#: the signed-in session's key for what single logout needs: provider, ID token, end-session URL
+LOGOUT_KEY = "oidc_logout"
+#: the signed-out session's key for the ``state`` a return from the provider's logout must carry
+LOGOUT_STATE_KEY = "oidc_logout_state"
 #: seconds to wait for a provider (discovery, keys, token) before calling it down
 TIMEOUT = 10
 log = logging.getLogger(__name__)
 # Authlib logs the PKCE code verifier at DEBUG: never let a debug log carry it.
 logging.getLogger("authlib").setLevel(max(logging.getLogger("authlib").level, logging.INFO))
+#: what of a URL in a request log line is a login secret (the callback's code, a state, a hint)
+SECRET_PARAMETER = re.compile(r"([?&](?:code|state|session_state|id_token_hint)=)[^&\s\"]+")
+
+
+class RedactLoginParameters(logging.Filter):
+    """Blanks the values of ``code``, ``state`` and ``id_token_hint`` in request log lines.
+
+    For werkzeug's request log (``sob run``, the development server), which writes each request
+    line with its query string: the OIDC callback's carries the authorization code. A production
+    app server's access log is its own (docs/operating.md says how to keep query strings out).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = SECRET_PARAMETER.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+_werkzeug_log = logging.getLogger("werkzeug")
+if not any(isinstance(f, RedactLoginParameters) for f in _werkzeug_log.filters):
+    _werkzeug_log.addFilter(RedactLoginParameters())
 bp = Blueprint("oidc_login", __name__, template_folder="templates")
 _lock = threading.Lock()
 
@@ -104,12 +138,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Your e-identification does not have the assurance level required here. Freja eID "
         "is accepted only as Freja eID Plus; sign in with a higher-level e-identification.",
     },
+    "logout_state": {
+        "sv": "Du är utloggad här. Svaret från inloggningstjänsten hörde inte till någon "
+        "utloggning i den här webbläsaren och har inte använts.",
+        "en": "You are signed out here. The answer from the sign-in service belonged to no "
+        "sign-out in this browser and was not used.",
+    },
 }
 HEADINGS = {
     "units": {"sv": "Vårdenheter", "en": "Care units"},
     "roles": {"sv": "Roller", "en": "Roles"},
 }
 ASSERTED = {"sv": "Inloggningstjänsten anger", "en": "The sign-in service asserts"}
+SIGNED_OUT = {
+    "sv": "Du är utloggad, även hos inloggningstjänsten.",
+    "en": "You are signed out, also at the sign-in service.",
+}
 
 
 def _lang() -> str:
@@ -267,8 +311,11 @@ def callback(name: str):
         log.info("OpenID Connect login at %s refused: %s", name, problem.kind)
         return _refuse(problem.kind, idp, 403 if problem.kind == "assurance" else 400)
     response = complete_login(identity, session.pop(NEXT_KEY, None) or "")
+    if not session.get("_user_id"):  # refused by the core (assurance, unknown staff, ...)
+        return response
+    _remember_for_logout(idp, client, token)
     asserted = idp.asserted(claims)
-    if asserted and session.get("_user_id"):  # signed in: say what the token asserts
+    if asserted:  # signed in: say what the token asserts
         lang = _lang()
         parts = [
             f"{HEADINGS.get(what, {}).get(lang, what)}: {', '.join(values)}"
@@ -276,6 +323,86 @@ def callback(name: str):
         ]
         flash(f"{ASSERTED[lang]}: " + ". ".join(parts) + ".", "info")
     return response
+
+
+# -- single logout (OpenID Connect RP-Initiated Logout 1.0) ------------------------------------
+
+
+def _remember_for_logout(idp: IdentityProvider, client: Any, token: Mapping[str, Any]) -> None:
+    """Keep, in the signed-in (server-side) session, what signing out at the provider needs."""
+    metadata = getattr(client, "server_metadata", None) or {}
+    endpoint = metadata.get("end_session_endpoint") if idp.single_logout else None
+    if isinstance(endpoint, str) and endpoint.startswith(
+        ("https://", "http://127.0.0.1", "http://localhost")
+    ):
+        session[LOGOUT_KEY] = {
+            "name": idp.name,
+            "end_session": endpoint,
+            "id_token": str(token.get("id_token") or ""),
+        }
+
+
+def single_logout(held: Mapping[str, Any]) -> str | None:
+    """Where signing out continues: the provider's end-session endpoint, when it offers one.
+
+    Called by the core's logout view once the local session is revoked (``LoginProvider.logout``).
+    The URL carries ``id_token_hint``, ``post_logout_redirect_uri`` and a fresh ``state``, which
+    the new anonymous session keeps until the provider sends the browser back.
+    """
+    kept = held.get(LOGOUT_KEY)
+    if not isinstance(kept, Mapping) or not kept.get("end_session"):
+        return None  # a provider without single logout: the local session's end is all
+    idp = next((p for p in providers(current_app) if p.name == kept.get("name")), None)
+    if idp is None or not idp.single_logout:
+        return None
+    state = secrets.token_urlsafe(32)
+    base = str(current_app.config.get("SOB_BASE_URL") or request.host_url).rstrip("/")
+    params = {
+        "client_id": idp.client_id,
+        "post_logout_redirect_uri": base + url_for("oidc_login.logged_out", name=idp.name),
+        "state": state,
+    }
+    if kept.get("id_token"):
+        params["id_token_hint"] = str(kept["id_token"])
+    endpoint = str(kept["end_session"])
+    target = endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+    session[LOGOUT_STATE_KEY] = {"name": idp.name, "state": state, "target": target}
+    # Not the provider's URL itself: the logout form's redirect may not leave the site (CSP
+    # form-action 'self'); a page of ours continues there with a navigation of its own.
+    return url_for("oidc_login.signing_out", name=idp.name)
+
+
+@bp.route("/<name>/signing-out")
+@public
+def signing_out(name: str):
+    """On to the provider's end-session endpoint (a refresh, and a link for who stops it)."""
+    idp = _provider(name)
+    pending = session.get(LOGOUT_STATE_KEY)
+    if not isinstance(pending, Mapping) or pending.get("name") != idp.name:
+        return redirect("/")
+    target = pending.get("target")
+    if not isinstance(target, str) or not target:
+        return redirect("/")
+    return render_template("sob_auth/oidc_logout.html", idp=idp, target=target)
+
+
+@bp.route("/<name>/logged-out")
+@public
+def logged_out(name: str):
+    """The provider's return after its logout: the ``state`` must be the one we sent."""
+    idp = _provider(name)
+    pending = session.pop(LOGOUT_STATE_KEY, None)
+    state = request.args.get("state", "")
+    if (
+        not isinstance(pending, Mapping)
+        or pending.get("name") != idp.name
+        or not state
+        or not secrets.compare_digest(str(pending.get("state", "")).encode(), state.encode())
+    ):
+        log.info("OpenID Connect logout return at %s refused: state", name)
+        return _refuse("logout_state", idp)
+    flash(SIGNED_OUT[_lang()], "info")
+    return redirect("/")
 
 
 @hookimpl
@@ -289,6 +416,7 @@ def sob_login_providers():
             assurance="loa4",  # the highest a configured provider may declare
             available=lambda app: bool(providers(app)),
             offers=lambda app, audience: any(p.audience == audience for p in providers(app)),
+            logout=single_logout,
         )
     ]
 

@@ -49,6 +49,8 @@ class IdentityProvider:
     issuer: str = ""  # pinned issuer; else the one the discovery document names
     leeway_seconds: int = 60
     token_endpoint_auth_method: str = "client_secret_basic"  # noqa: S105  (a method name)
+    #: sign out at the provider too when it offers it (end_session_endpoint in its discovery)
+    single_logout: bool = True
 
     def secret(self, environ: Mapping[str, str]) -> str:
         if self.client_secret_env:
@@ -133,7 +135,7 @@ def _provider(name: str, entry: Mapping[str, Any]) -> IdentityProvider:
     known = {
         "name", "label", "audience", "discovery_url", "client_id", "client_secret",
         "client_secret_env", "scopes", "claims", "assurance", "assurance_claim", "shown_claims",
-        "issuer", "leeway_seconds", "token_endpoint_auth_method",
+        "issuer", "leeway_seconds", "token_endpoint_auth_method", "single_logout",
     }  # fmt: skip
     unknown = sorted(set(entry) - known)
     if unknown:
@@ -178,6 +180,9 @@ def _provider(name: str, entry: Mapping[str, Any]) -> IdentityProvider:
     if bool(secret) == bool(secret_env):
         raise ValueError("give exactly one of 'client_secret' and 'client_secret_env'")
     scopes = _text(entry, "scopes", default="openid")
+    single_logout = entry.get("single_logout", True)
+    if not isinstance(single_logout, bool):
+        raise ValueError("'single_logout' must be true or false")
     if "openid" not in scopes.split():
         raise ValueError("'scopes' must include openid")
     return IdentityProvider(
@@ -200,6 +205,7 @@ def _provider(name: str, entry: Mapping[str, Any]) -> IdentityProvider:
         token_endpoint_auth_method=_text(
             entry, "token_endpoint_auth_method", default="client_secret_basic"
         ),
+        single_logout=single_logout,
     )
 
 

@@ -9,13 +9,20 @@ an authorization-code token endpoint that checks the client secret, the redirect
 the app under test reaches it with ``requests`` exactly as it would reach a provider elsewhere.
 
 Knobs for the refusals the tests need: ``issuer`` (the ``iss`` put in tokens), ``audience``,
-``lifetime`` (seconds; negative gives an expired token), ``nonce`` (a wrong one), ``deny``.
+``lifetime`` (seconds; negative gives an expired token), ``nonce`` (a wrong one), ``deny``;
+``end_session`` (False: the discovery document offers no single logout).
+
+Single logout (OpenID Connect RP-Initiated Logout 1.0): ``/logout`` checks that ``id_token_hint``
+is an ID token this provider signed for the client, records the call in ``logouts`` and sends the
+browser to ``post_logout_redirect_uri`` with the ``state`` it was given. ``issued`` keeps every
+secret the provider handed out or was shown (codes, verifiers, tokens) for the log tests.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -30,6 +37,10 @@ from werkzeug.serving import make_server
 
 CLIENT_ID = "sob-test-client"
 CLIENT_SECRET = "sob-test-secret"  # noqa: S105  (a test provider's own)
+#: the post-logout redirect URIs "registered" for the client: sob's, on the test hosts
+LOGGED_OUT_URI = re.compile(
+    r"^http://(localhost|127\.0\.0\.1:\d+)/auth/oidc/[a-z0-9_-]+/logged-out$"
+)
 
 
 @dataclass
@@ -41,6 +52,7 @@ class Knobs:
     nonce: str | None = None
     deny: bool = False
     foreign_key: bool = False  # sign with a key the JWKS does not publish (same kid)
+    end_session: bool = True  # offer single logout in the discovery document
 
 
 class LocalProvider:
@@ -50,6 +62,8 @@ class LocalProvider:
         self.knobs = Knobs()
         self.codes: dict[str, dict[str, Any]] = {}
         self.pkce_checked = 0
+        self.logouts: list[dict[str, str]] = []
+        self.issued: list[str] = []
         self.app = self._build()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -72,7 +86,9 @@ class LocalProvider:
 
         @app.get("/.well-known/openid-configuration")
         def discovery():
+            extra = {"end_session_endpoint": f"{self.url}/logout"} if self.knobs.end_session else {}
             return jsonify(
+                **extra,
                 issuer=self.url,
                 authorization_endpoint=f"{self.url}/authorize",
                 token_endpoint=f"{self.url}/token",
@@ -102,6 +118,7 @@ class LocalProvider:
             if not args.get("nonce") or "openid" not in args.get("scope", "").split():
                 abort(400)
             code = secrets.token_urlsafe(24)
+            self.issued += [code, args["state"], args["nonce"], args["code_challenge"]]
             self.codes[code] = {
                 "redirect_uri": target,
                 "nonce": args["nonce"],
@@ -126,6 +143,7 @@ class LocalProvider:
             if digest.decode() != grant["challenge"]:
                 return jsonify(error="invalid_grant", error_description="PKCE"), 400
             self.pkce_checked += 1
+            self.issued.append(verifier.decode())
             now = int(time.time())
             claims = {
                 "iss": self.knobs.issuer or self.url,
@@ -138,12 +156,29 @@ class LocalProvider:
             }
             key = self.other_key if self.knobs.foreign_key else self.key
             id_token = jwt.encode({"alg": "RS256", "kid": "test-key-1"}, claims, key)
+            access_token = secrets.token_urlsafe(16)
+            self.issued += [id_token, access_token]
             return jsonify(
-                access_token=secrets.token_urlsafe(16),
+                access_token=access_token,
                 token_type="Bearer",
                 expires_in=300,
                 scope="openid",
                 id_token=id_token,
             )
+
+        @app.get("/logout")
+        def logout():
+            args = request.args
+            try:
+                hint = jwt.decode(args.get("id_token_hint", ""), self.key)
+            except Exception:  # noqa: BLE001  (any bad hint is a refusal)
+                abort(400)
+            if hint.claims.get("aud") != CLIENT_ID or args.get("client_id") != CLIENT_ID:
+                abort(400)
+            target = args.get("post_logout_redirect_uri", "")
+            if not LOGGED_OUT_URI.match(target):
+                abort(400)  # a real provider accepts only the URIs registered for the client
+            self.logouts.append(dict(args))
+            return redirect(f"{target}?{urlencode({'state': args.get('state', '')})}")
 
         return app

@@ -310,6 +310,8 @@ def test_every_oidc_route_declares_its_access(app):
         "/auth/oidc/",
         "/auth/oidc/<name>/",
         "/auth/oidc/<name>/callback",
+        "/auth/oidc/<name>/logged-out",
+        "/auth/oidc/<name>/signing-out",
     }
     assert all(rule_for(app, r.endpoint) is not None for r in rules)
 

@@ -99,6 +99,7 @@ def logout() -> ResponseReturnValue:
         abort(400)
     _record(current_user.audience, current_user.id, "logout")
     db.session.commit()
+    held = dict(session)  # what the provider's single logout may need (e.g. its ID token)
     token = current_token(session)
     if token:
         sessions.revoke(db.session, token)  # this session's id is dead, copied cookies too
@@ -107,7 +108,10 @@ def logout() -> ResponseReturnValue:
     session.clear()
     regenerate(session)  # the flash below goes into a new session with a new id
     flash(_("You are signed out."), "info")
-    return redirect("/")
+    provider = current_app.extensions["sob_login_providers"].get(str(held.get("provider", "")))
+    # Signed out here already; the provider's single logout (if any) ends its session too.
+    target = provider.logout(held) if provider is not None and provider.logout else None
+    return redirect(target or "/")
 
 
 def _record(kind: str, person_id: int, action: str, **detail: object) -> None:
