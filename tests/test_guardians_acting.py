@@ -162,3 +162,30 @@ def test_a_message_she_writes_for_the_child_says_who_wrote_it(app, client, demo_
     message = db.session.scalar(select(Message))
     assert message.author_id == kid.id
     assert message.body.startswith("Hej!") and "John Doe" in message.body
+
+
+def test_acting_for_one_child_never_shows_another_childs_or_her_own_data(app, client, demo_data):
+    mine = child("Lisa Doe", years_ago(7))
+    stranger = child("Annans Barn", years_ago(7), "246")
+    guardianship(JOHN, mine)
+    guardianship(ELIN, stranger)
+    own = enroll(mine)
+    other = enroll(stranger)
+    login_as(client, citizen(JOHN))
+    choose(client, mine)
+    assert client.get(f"/citizen/programs/{own.id}").status_code == 200
+    assert client.get(f"/citizen/programs/{other.id}").status_code == 404
+    page = client.get("/citizen/").get_data(as_text=True)
+    assert "Annans Barn" not in page
+    # a POST she sends is recorded as a change by her on the child's behalf
+    response = client.post(
+        f"/citizen/programs/{own.id}/progress-meter", data={"csrf_token": csrf_from(page)}
+    )
+    assert response.status_code < 400
+    change = db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "change", AuditEvent.what.startswith("guardian:")
+        )
+    )
+    assert change is not None
+    assert (change.actor_id, change.citizen_id) == (citizen(JOHN).id, mine.id)
