@@ -12,6 +12,7 @@ from typing import Any
 
 import pluggy
 
+from .guardian_types import GuardianshipSource
 from .types import (
     ComputedResult,
     FormInfo,
@@ -83,6 +84,21 @@ def sob_login_providers() -> Sequence[LoginProvider]:
     Return a list of ``LoginProvider`` objects. Each key must be unique across all plugins.
     Called once when the app is created; the host mounts each provider's blueprint at
     ``/auth/<key>/`` when ``available(app)`` is true.
+    """
+
+
+# --- guardians ----------------------------------------------------------------------------------
+
+
+@hookspec
+def sob_guardianship_sources() -> Sequence[GuardianshipSource]:
+    """Register sources of guardianships (whose guardian a citizen is).
+
+    Return a list of ``GuardianshipSource`` objects. Each key must be unique across all plugins
+    (``table``, the core's own table the citizen administrator maintains, is taken). Called once
+    when the app is created; ``wards`` is asked on the guardian's "choose the child" page and on
+    every request she makes while acting for a child. A child is a guardian's ward when any
+    source names it.
     """
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from .access_rules import public, require
+from .guardian_types import GuardianshipSource, Ward
 from .palette import PALETTE, check_colour, contrast_ratio
 from .scoring import (
     ItemFlag,
@@ -125,6 +126,7 @@ __all__ = [
     "ComputedResult",
     "Credential",
     "FormInfo",
+    "GuardianshipSource",
     "InvalidAnswers",
     "ItemFlag",
     "LocalText",
@@ -140,6 +142,7 @@ __all__ = [
     "Setting",
     "Subscale",
     "VerifiedIdentity",
+    "Ward",
     "band_for",
     "bands_for",
     "check_choice_answers",

@@ -19,6 +19,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .guardian_types import GuardianshipSource
 from .types import (
     LoginProvider,
     NotificationChannel,
@@ -30,6 +31,8 @@ from .types import (
 
 log = logging.getLogger(__name__)
 GROUP = hookspecs.PROJECT
+#: the owner named for what the core itself registers
+BUILTIN = "sob_core"
 
 
 class PluginLoadError(RuntimeError):
@@ -53,6 +56,7 @@ class Registry:
     scales: dict[str, Scale] = field(default_factory=dict)
     channels: dict[str, NotificationChannel] = field(default_factory=dict)
     login_providers: dict[str, LoginProvider] = field(default_factory=dict)
+    guardianship_sources: dict[str, GuardianshipSource] = field(default_factory=dict)
     settings: dict[str, Setting] = field(default_factory=dict)
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -62,6 +66,12 @@ _REGISTRATIONS: tuple[tuple[str, str, str, type[Any]], ...] = (
     ("sob_scales", "scales", "scale", Scale),
     ("sob_notification_channels", "channels", "notification channel", NotificationChannel),
     ("sob_login_providers", "login_providers", "login provider", LoginProvider),
+    (
+        "sob_guardianship_sources",
+        "guardianship_sources",
+        "guardianship source",
+        GuardianshipSource,
+    ),
     ("sob_settings", "settings", "setting", Setting),
 )
 
@@ -158,6 +168,7 @@ class PluginHost:
         """
         for stale in vars(self.registry).values():
             stale.clear()  # in place: whoever holds the registry sees the new registrations
+        self._builtins()
         for hook_name, attribute, kind, cls in _REGISTRATIONS:
             table: dict[str, Any] = getattr(self.registry, attribute)
             caller = getattr(self.pm.hook, hook_name)
@@ -187,6 +198,13 @@ class PluginHost:
                         )
                     self.registry.owners[(kind, key)] = plugin
                     table[key] = obj
+
+    def _builtins(self) -> None:
+        """What the core registers like a plugin would: its table of guardianships."""
+        from .guardians.table import TABLE_SOURCE
+
+        self.registry.guardianship_sources[TABLE_SOURCE.key] = TABLE_SOURCE
+        self.registry.owners[("guardianship source", TABLE_SOURCE.key)] = BUILTIN
 
     def owner(self, kind: str, key: str) -> str | None:
         return self.registry.owners.get((kind, key))

@@ -41,6 +41,7 @@ EXEMPT = {
     "citizen": "the person stays registered; her other enrollments may go on",
     "audit_event": "the audit log is never purged (issue 12 item 8)",
     "purge_record": "what is left of a purge: no enrollment id, no health data",
+    "guardianship": "who is a child's guardian: no enrollment's data, kept like the citizen",
 }
 
 

@@ -39,6 +39,7 @@ from sob_core.models import (
     FormAssignment,
     FormDraft,
     FormResponse,
+    Guardianship,
     MediaFile,
     Message,
     Notification,
@@ -150,6 +151,7 @@ def _base_values(staff_unit: int) -> dict[str, str]:
         "banner_id": first(Banner),
         "job_id": first(ExportJob),
         "staff_id": first(Staff),
+        "guardianship_id": first(Guardianship),
     }
 
 

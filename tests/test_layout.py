@@ -29,6 +29,7 @@ DOMAIN = [
     "notifications",
     "permissions",
     "banners",
+    "guardians",
     "interchange",
     "demo",
     "events.py",

@@ -37,6 +37,9 @@ CONTRACT = {
     "Subscale",
     "VerifiedIdentity",
     "local",
+    # where guardianships come from (sob_guardianship_sources)
+    "GuardianshipSource",
+    "Ward",
     # scale helpers
     "ItemFlag",
     "band_for",

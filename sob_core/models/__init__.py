@@ -26,6 +26,7 @@ from .forms import (
     Result,
     ScaleTextPack,
 )
+from .guardians import Guardianship
 from .identity import Citizen, LoginCredential, RoleAssignment, Staff
 from .media import MediaFile
 from .messaging import Conversation, Message, MessageDraft, MessageRead
@@ -48,6 +49,7 @@ __all__ = [
     "EnrollmentEvent",
     "EnrollmentModule",
     "ExportJob",
+    "Guardianship",
     "ItemProgress",
     "MediaFile",
     "Conversation",

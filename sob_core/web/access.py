@@ -11,18 +11,33 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..access_rules import ATTRIBUTE, Rule, declared_rule, public, require
 from ..extensions import db
-from ..models import RegionAdmin
+from ..models import Citizen, RegionAdmin
 
 __all__ = [
+    "ACTING_KEY",
     "ATTRIBUTE",
     "Rule",
+    "acting_citizen",
     "active_unit_id",
+    "actor",
     "declare",
     "guard",
     "has_role",
@@ -72,6 +87,9 @@ def guard() -> Any:
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if g.pop("sob_acting_ended", False):
+        flash(_("Your access as guardian for the child has ended."), "info")
+        return redirect(url_for("citizen.guardian_children"))
     if rule.audience == "any":
         return None
     if current_user.audience != rule.audience or session.get("audience") != rule.audience:
@@ -142,9 +160,94 @@ def has_role(*roles: str) -> bool:
     return bool(held & set(roles)) if roles else bool(held)
 
 
+# --- guardians acting for a child ------------------------------------------------------------
+
+#: the session key holding the id of the child a guardian acts for
+ACTING_KEY = "acting_for"
+#: the pages a guardian always sees as herself: signing out, choosing the child, switching back
+AS_HERSELF = frozenset(
+    {"auth.logout", "citizen.guardian_children", "citizen.guardian_act", "citizen.guardian_self"}
+)
+
+
+def acting_citizen(guardian: Citizen) -> Citizen:
+    """Whose pages a signed-in citizen sees: the child she acts for while that holds, or herself.
+
+    Called by the user loader on every request, so the day the child turns 13, or a source stops
+    naming her, the access ends with the next request (``guard`` then says so). While acting,
+    ``g.sob_guardian`` is the guardian: she is the actor (``actor``), the child the citizen.
+    """
+    from .. import guardians
+    from ..enrollments.clock import local_date
+    from ..plugins import current_host
+
+    child_id = session.get(ACTING_KEY)
+    if not isinstance(child_id, int):
+        return guardian
+    child = db.session.get(Citizen, child_id)
+    registry = current_host().registry
+    allowed = child is not None and guardians.may_act_for(
+        db.session,
+        registry.guardianship_sources.values(),
+        guardian.personnummer,
+        child.personnummer,
+        local_date(datetime.now(UTC)),
+        current_app.config,
+    )
+    if not allowed or child is None:
+        session.pop(ACTING_KEY, None)
+        g.sob_acting_ended = True
+        return guardian
+    g.sob_guardian = guardian
+    if request.endpoint in AS_HERSELF:
+        return guardian
+    return child
+
+
+def acting_guardian() -> Citizen | None:
+    """The guardian acting for the signed-in child's pages, or None (for templates and views)."""
+    return g.get("sob_guardian")
+
+
+def actor() -> tuple[str, int | None]:
+    """Who does what this request does, for the audit log: the guardian while she acts."""
+    guardian = acting_guardian()
+    if guardian is not None:
+        return "citizen", guardian.id
+    return getattr(current_user, "audience", "system"), getattr(current_user, "id", None)
+
+
+def record_acting(response: Response) -> Response:
+    """While a guardian acts for a child, every page she reads or form she sends is audited as
+    hers on the child's behalf (a refused or failed request did nothing to record)."""
+    from .. import audit
+
+    guardian = acting_guardian()
+    rule = g.get("access_rule")
+    if guardian is None or rule is None or rule.audience not in ("citizen", "any"):
+        return response
+    if response.status_code >= 400 or request.endpoint in AS_HERSELF:
+        return response
+    child = current_user
+    audit.record(
+        db.session,
+        actor_kind="citizen",
+        actor_id=guardian.id,
+        action="read" if request.method in ("GET", "HEAD") else "change",
+        what=f"guardian:{request.endpoint}",
+        citizen_id=child.id,
+        detail={"on_behalf_of": child.id, "child": child.name, "path": request.path},
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.extensions["sob_access"] = {}
     app.before_request(guard)
+    app.after_request(record_acting)
+    app.jinja_env.globals["acting_guardian"] = acting_guardian
     app.jinja_env.globals["has_role"] = has_role
     app.jinja_env.globals["is_region_admin"] = lambda: bool(g.get("sob_region_admin"))
     app.jinja_env.globals["information_messages"] = information_messages

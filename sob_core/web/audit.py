@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request, session
-from flask_login import current_user
 
 from .. import audit
 from ..extensions import db
+from .access import actor
 
 
 def audit_citizen(action: str, what: str, citizen_id: int, **detail: Any) -> None:
@@ -16,11 +16,11 @@ def audit_citizen(action: str, what: str, citizen_id: int, **detail: Any) -> Non
 
     Called by every view that shows a citizen's data to staff, before the data is rendered.
     """
-    actor_kind = getattr(current_user, "audience", "system")
+    actor_kind, actor_id = actor()
     audit.record(
         db.session,
         actor_kind=actor_kind,
-        actor_id=getattr(current_user, "id", None),
+        actor_id=actor_id,
         action=action,
         what=what,
         citizen_id=citizen_id,

@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from ..extensions import db, login_manager
 from ..models import Citizen, Staff
 from . import converters
-from .access import public
+from .access import ACTING_KEY, acting_citizen, public
 
 #: what a browser's form sends; every POST of sob is a form (no JSON endpoints)
 FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data"})
@@ -80,7 +80,11 @@ def load_user(user_id: str):
     elif kind == "citizen" and session.get("audience") == "citizen":
         person = db.session.get(Citizen, int(raw))
     # Checked on every request: a person set inactive is anonymous from their next request on.
-    return person if person is not None and person.is_active else None
+    if person is None or not person.is_active:
+        return None
+    if isinstance(person, Citizen) and session.get(ACTING_KEY) is not None:
+        return acting_citizen(person)  # a guardian acting for a child sees the child's pages
+    return person
 
 
 def refuse_nul_characters() -> None:

@@ -18,6 +18,7 @@ KIND_LABELS = {
     "scale": lazy_gettext("Scale"),
     "notification channel": lazy_gettext("Notification channel"),
     "login provider": lazy_gettext("Login provider"),
+    "guardianship source": lazy_gettext("Guardianship source"),
     "setting": lazy_gettext("Setting"),
 }
 
@@ -53,6 +54,7 @@ from . import (  # noqa: E402,F401
     banners,
     data_purge,
     exports,
+    guardians,
     notices,
     permissions,
     therapist_notice,

@@ -206,6 +206,7 @@ def result(key: str):
 from . import (  # noqa: E402,F401  (these pages register on bp)
     activity,
     banners,
+    guardian,
     messages,
     own_data,
     programs,

@@ -32,6 +32,7 @@ from ..messaging_ui import (
     retract_own,
 )
 from . import bp
+from .guardian import signed
 
 ME = "citizen"
 
@@ -170,7 +171,7 @@ def new_conversation():
                     author_kind=ME,
                     author_id=current_user.id,
                     token=form.token.data or "",
-                    body=form.body.data or "",
+                    body=signed(form.body.data or ""),
                     subject=form.subject.data,
                     now=_now(),
                 )
@@ -234,7 +235,7 @@ def conversation(conversation_id: int):
                     author_kind=ME,
                     author_id=current_user.id,
                     token=form.token.data or "",
-                    body=form.body.data or "",
+                    body=signed(form.body.data or ""),
                     now=_now(),
                 )
             except MessagingError as error:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ... import audit, exports
 from ...extensions import db
 from ...i18n import current_language
-from ..access import require
+from ..access import actor, require
 from . import bp
 
 
@@ -28,7 +28,7 @@ def _audit(what: str) -> None:
     audit.record(
         db.session,
         actor_kind="citizen",
-        actor_id=current_user.id,
+        actor_id=actor()[1],  # a guardian acting for the child is the one who exported
         action="export",
         what=what,
         citizen_id=current_user.id,
