@@ -32,7 +32,15 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
     """
     resource = _parse(data)
     refuse_modifiers(resource, "modifier")
-    questions = [read_question(item, registry) for item in _flatten(resource.get("item"))]
+    problems: list[FhirImportError] = []
+    questions = []
+    for item in _flatten(resource.get("item"), problems):
+        try:
+            questions.append(read_question(item, registry))
+        except FhirImportError as error:
+            problems.append(error)
+    if problems:
+        raise FhirImportError.combined(problems)
     title = read_text(resource, "title")
     if not title and isinstance(resource.get("name"), str) and resource["name"]:
         title = {"sv": resource["name"]}
@@ -107,6 +115,8 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
         raise FhirImportError("not_json", detail=error) from error
     if not isinstance(data, dict):
         raise FhirImportError("not_object")
+    if data.get("resourceType") == "Bundle":
+        data = _only_questionnaire(data)
     if data.get("resourceType") != "Questionnaire":
         raise FhirImportError("not_questionnaire", type=repr(data.get("resourceType")))
     try:
@@ -115,6 +125,20 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
         raise FhirImportError("invalid", detail=_summary(error)) from error
     _check_primitives(data, "Questionnaire")
     return data
+
+
+def _only_questionnaire(bundle: Mapping[str, Any]) -> Any:
+    """The one Questionnaire of a Bundle (a transaction, as Medplum ships its forms)."""
+    entries = bundle.get("entry")
+    resources = [
+        entry.get("resource")
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping)
+    ]
+    found = [r for r in resources if r.get("resourceType") == "Questionnaire"]
+    if len(found) != 1:
+        raise FhirImportError("bundle_count", count=len(found))
+    return dict(found[0])
 
 
 _BOOLEANS = frozenset({"required", "repeats", "readOnly", "experimental", "initialSelected"})
@@ -175,8 +199,9 @@ def _suggested_key(resource: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _flatten(items: Any) -> list[Mapping[str, Any]]:
-    """The question items, one level of groups flattened (see the package's notes)."""
+def _flatten(items: Any, problems: list[FhirImportError]) -> list[Mapping[str, Any]]:
+    """The question items, one level of groups flattened (see the package's notes); what
+    cannot be flattened is added to ``problems``."""
     if items is None:
         return []
     if not isinstance(items, list):
@@ -187,19 +212,26 @@ def _flatten(items: Any) -> list[Mapping[str, Any]]:
         if item.get("type") != "group":
             flat.append(item)
             continue
-        refuse_modifiers(item, "group_modifier", link=repr(link))
+        try:
+            refuse_modifiers(item, "group_modifier", link=repr(link))
+        except FhirImportError as error:
+            problems.append(error)
         if item.get("repeats") is True:
-            raise FhirImportError("group_repeats", link=repr(link))
+            problems.append(FhirImportError("group_repeats", link=repr(link)))
         inherited = {k: item[k] for k in ("enableWhen", "enableBehavior") if item.get(k)}
         for child in item.get("item") or []:
             child_link = link_of(child)
             if child.get("type") == "group":
-                raise FhirImportError("group_nested", child=repr(child_link), link=repr(link))
+                problems.append(
+                    FhirImportError("group_nested", child=repr(child_link), link=repr(link))
+                )
+                continue
             if inherited.get("enableWhen"):
                 if child.get("enableWhen"):
-                    raise FhirImportError(
-                        "group_condition", child=repr(child_link), link=repr(link)
+                    problems.append(
+                        FhirImportError("group_condition", child=repr(child_link), link=repr(link))
                     )
+                    continue
                 child = {**child, **inherited}
             flat.append(child)
     return flat

@@ -168,10 +168,13 @@ def _check_nothing_dropped(
         again = {"type": qtype.fhir_type, **qtype.fhir_item(spec, "sv")}
     except ValueError as error:
         raise FhirImportError("item", **where, detail=error) from error
-    for name, value in item.items():
-        if name in HANDLED_KEYS or name in again or value in (False, None, [], {}, ""):
-            continue
-        raise FhirImportError("item_key", **where, name=repr(name))
+    dropped = [
+        repr(name)
+        for name, value in item.items()
+        if name not in HANDLED_KEYS and name not in again and value not in (False, None, [], {}, "")
+    ]
+    if dropped:
+        raise FhirImportError("item_key", **where, name=", ".join(dropped))
     if again.get("type") != item.get("type"):
         raise FhirImportError(
             "type_changes", **where, type=repr(item.get("type")), again=repr(again.get("type"))

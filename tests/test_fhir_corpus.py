@@ -1,0 +1,142 @@
+"""The corpus of public FHIR R4 Questionnaires in tests/fhir_corpus: every file imports or is
+refused with a coded reason naming every problem, none crashes, and what imports exports again
+item by item (``export(import(q))`` is ``q``: linkIds, types, texts, required, answer codings with
+their ``system``, enableWhen).
+
+Run ``pytest tests/test_fhir_corpus.py -s`` to see the report (imported / refused, with reasons).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sob_core.extensions import db
+from sob_core.interchange import fhir
+
+CORPUS = Path(__file__).parent / "fhir_corpus"
+FILES = sorted(CORPUS.glob("*.json"))
+
+#: the files that import as given (the baseline on main was 2 of 15)
+IMPORTS = {
+    "smart-forms-simple-bp.json",
+    "va-pre-visit-agenda.json",
+}
+
+
+def _registry(app: Any) -> Any:
+    return app.extensions["sob"].registry
+
+
+def _questionnaire(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_bytes())
+    if data.get("resourceType") == "Bundle":
+        (data,) = [
+            e["resource"]
+            for e in data["entry"]
+            if e.get("resource", {}).get("resourceType") == "Questionnaire"
+        ]
+    return data
+
+
+def _questions(items: Any) -> Iterator[Mapping[str, Any]]:
+    """The question items in document order, groups and help/display children left out."""
+    for item in items or []:
+        if item.get("type") == "group":
+            yield from _questions(item.get("item"))
+        elif item.get("type") != "display":
+            yield item
+
+
+def _codings(item: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    return [
+        (o["valueCoding"].get("system"), o["valueCoding"].get("code"))
+        if "valueCoding" in o
+        else next((k, v) for k, v in o.items() if k.startswith("value"))
+        for o in item.get("answerOption") or []
+    ]
+
+
+def _whens(item: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    return sorted(
+        (
+            w.get("question"),
+            w.get("operator"),
+            json.dumps({k: v for k, v in w.items() if k.startswith("answer")}, sort_keys=True),
+        )
+        for w in item.get("enableWhen") or []
+    )
+
+
+def test_every_corpus_file_has_its_source_and_licence() -> None:
+    sources = (CORPUS / "SOURCES.md").read_text(encoding="utf-8")
+    assert len(FILES) == 15
+    for path in FILES:
+        rows = [line for line in sources.splitlines() if line.startswith(f"| {path.name} |")]
+        assert len(rows) == 1, path.name
+        assert rows[0].count("|") >= 7, path.name  # repository, path, commit, licence, blob
+
+
+def test_corpus_imports_or_refuses_with_reasons(app: Any) -> None:
+    registry = _registry(app)
+    imported, refused = [], {}
+    for path in FILES:
+        try:
+            with db.session.begin_nested():
+                fhir.import_questionnaire(db.session, registry, path.read_bytes())
+        except fhir.FhirImportError as error:
+            refused[path.name] = str(error)
+            assert str(error), path.name
+            for part in error.errors:
+                assert str(part) in str(error)
+        else:
+            imported.append(path.name)
+    print(f"\nFHIR corpus: {len(imported)} of {len(FILES)} import as given")
+    for name, reason in refused.items():
+        print(f"  refused {name}: {reason}")
+    assert set(imported) == IMPORTS
+
+
+@pytest.mark.parametrize("name", sorted(IMPORTS))
+def test_round_trip_keeps_every_item(app: Any, name: str) -> None:
+    registry = _registry(app)
+    source = _questionnaire(CORPUS / name)
+    version = fhir.import_questionnaire(db.session, registry, (CORPUS / name).read_bytes())
+    db.session.flush()
+    again = fhir.export_questionnaire(version, registry, "sv")
+    before, after = list(_questions(source.get("item"))), list(_questions(again["item"]))
+    assert [i["linkId"] for i in after] == [i["linkId"] for i in before]
+    for old, new in zip(before, after, strict=True):
+        assert new["type"] == old["type"], old["linkId"]
+        assert new.get("text") == old.get("text"), old["linkId"]
+        assert bool(new.get("required")) == bool(old.get("required")), old["linkId"]
+        assert bool(new.get("repeats")) == bool(old.get("repeats")), old["linkId"]
+        assert _codings(new) == _codings(old), old["linkId"]
+        assert _whens(new) == _whens(old), old["linkId"]
+        assert (new.get("enableBehavior") or "any") == (old.get("enableBehavior") or "any") or (
+            len(old.get("enableWhen") or []) < 2
+        ), old["linkId"]
+
+
+def test_a_bundle_without_exactly_one_questionnaire_is_refused(app: Any) -> None:
+    bundle = json.loads((CORPUS / "medplum-sick-note-bundle.json").read_bytes())
+    bundle["entry"] = bundle["entry"] * 2
+    with pytest.raises(fhir.FhirImportError, match="holds 2 Questionnaires"):
+        fhir.read_questionnaire(_registry(app), bundle)
+    bundle["entry"] = []
+    with pytest.raises(fhir.FhirImportError, match="holds 0 Questionnaires"):
+        fhir.read_questionnaire(_registry(app), bundle)
+
+
+def test_a_refusal_names_every_problem_at_once(app: Any) -> None:
+    with pytest.raises(fhir.FhirImportError) as raised:
+        fhir.read_questionnaire(
+            _registry(app), (CORPUS / "r4-questionnaire-example-gcs.json").read_bytes()
+        )
+    assert raised.value.code == "several"
+    links = [part.params.get("link") for part in raised.value.errors]
+    assert links == ["'1.1'", "'1.2'", "'1.3'"]
