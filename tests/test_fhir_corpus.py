@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from sob_core import forms
 from sob_core.extensions import db
 from sob_core.interchange import fhir
 
@@ -23,6 +24,9 @@ FILES = sorted(CORPUS.glob("*.json"))
 
 #: the files that import as given (the baseline on main was 2 of 15)
 IMPORTS = {
+    "lforms-q-with-targetConstraint.json",
+    "medplum-sick-note-bundle.json",
+    "r4-questionnaire-example-f201-lifelines.json",
     "smart-forms-simple-bp.json",
     "va-pre-visit-agenda.json",
 }
@@ -140,3 +144,97 @@ def test_a_refusal_names_every_problem_at_once(app: Any) -> None:
     assert raised.value.code == "several"
     links = [part.params.get("link") for part in raised.value.errors]
     assert links == ["'1.1'", "'1.2'", "'1.3'"]
+
+
+def _small(item: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "Questionnaire",
+        "status": "active",
+        "id": "small",
+        "item": [item],
+        **extra,
+    }
+
+
+LOINC = "http://loinc.org"
+CONTAINED = {
+    "resourceType": "ValueSet",
+    "id": "often",
+    "status": "active",
+    "compose": {
+        "include": [
+            {
+                "system": LOINC,
+                "concept": [
+                    {"code": "LA6568-5", "display": "Not at all"},
+                    {"code": "LA6569-3", "display": "Several days"},
+                ],
+            }
+        ]
+    },
+}
+
+
+@pytest.mark.parametrize("shape", ["compose", "expansion"])
+def test_answer_value_set_to_a_contained_value_set_keeps_its_codings(app: Any, shape: str) -> None:
+    value_set = dict(CONTAINED)
+    if shape == "expansion":
+        del value_set["compose"]
+        value_set["expansion"] = {
+            "timestamp": "2026-01-01T00:00:00Z",
+            "contains": [
+                {"system": LOINC, "code": "LA6568-5", "display": "Not at all"},
+                {"system": LOINC, "code": "LA6569-3", "display": "Several days"},
+            ],
+        }
+    item = {"linkId": "q1", "text": "Hur ofta?", "type": "choice", "answerValueSet": "#often"}
+    registry = _registry(app)
+    version = fhir.import_questionnaire(db.session, registry, _small(item, contained=[value_set]))
+    (question,) = version.definition["questions"]
+    assert question["config"]["options"] == [
+        {"value": "LA6568-5", "label": {"sv": "Not at all"}, "system": LOINC},
+        {"value": "LA6569-3", "label": {"sv": "Several days"}, "system": LOINC},
+    ]
+    (exported,) = fhir.export_questionnaire(version, registry)["item"]
+    assert [o["valueCoding"]["system"] for o in exported["answerOption"]] == [LOINC, LOINC]
+    assert [o["valueCoding"]["code"] for o in exported["answerOption"]] == ["LA6568-5", "LA6569-3"]
+
+
+def test_an_answer_value_set_that_is_not_contained_is_refused(app: Any) -> None:
+    item = {"linkId": "q1", "text": "Hur ofta?", "type": "choice", "answerValueSet": "#other"}
+    with pytest.raises(fhir.FhirImportError, match="'q1'"):
+        fhir.read_questionnaire(_registry(app), _small(item, contained=[CONTAINED]))
+
+
+def test_a_boolean_item_becomes_a_yes_no_question_and_returns(app: Any) -> None:
+    registry = _registry(app)
+    items = [
+        {"linkId": "smoker", "text": "Röker du?", "type": "boolean", "required": True},
+        {
+            "linkId": "how_much",
+            "text": "Hur mycket?",
+            "type": "string",
+            "enableWhen": [{"question": "smoker", "operator": "=", "answerBoolean": True}],
+        },
+    ]
+    data = {"resourceType": "Questionnaire", "status": "active", "id": "smoke", "item": items}
+    version = fhir.import_questionnaire(db.session, registry, data)
+    first, second = version.definition["questions"]
+    assert first["type"] == "yes_no"
+    assert second["show_if"] == {"question": "smoker", "equals": True}
+    qtype = registry.question_types["yes_no"]
+    spec = forms.specs(version)[0]
+    assert qtype.clean(spec, "true", "sv") is True
+    assert qtype.clean(spec, "false", "sv") is False
+    with pytest.raises(ValueError):
+        qtype.clean(spec, "maybe", "sv")
+    with pytest.raises(ValueError):
+        qtype.clean(spec, "", "sv")  # required
+    assert qtype.display(spec, True, "sv") == "Ja"
+    assert qtype.display(spec, False, "en") == "No"
+    assert qtype.fhir_answer(spec, False) == [{"valueBoolean": False}]
+    exported = fhir.export_questionnaire(version, registry)["item"]
+    assert exported[0]["type"] == "boolean"
+    assert exported[1]["enableWhen"] == [
+        {"question": "smoker", "operator": "=", "answerBoolean": True}
+    ]

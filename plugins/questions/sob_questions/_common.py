@@ -213,13 +213,21 @@ def _names(low_name: str, high_name: str) -> dict[str, str]:
 # --- options -------------------------------------------------------------------------------------
 
 
+MAX_SYSTEM = 255  # characters of an option's code system URI
+
+
 @dataclass(frozen=True)
 class Option:
     value: str
     label: dict[str, str]
+    #: the code system of the value (a FHIR Coding's ``system``), kept for import and export
+    system: str | None = None
 
     def to_config(self) -> dict[str, Any]:
-        return {"value": self.value, "label": dict(self.label)}
+        config: dict[str, Any] = {"value": self.value, "label": dict(self.label)}
+        if self.system:
+            config["system"] = self.system
+        return config
 
 
 def parse_options(raw: Any, lang: str) -> tuple[Option, ...]:
@@ -240,10 +248,15 @@ def parse_options(raw: Any, lang: str) -> tuple[Option, ...]:
             label = local_text(item.get("label"), "label", lang, required=True)
         except ValueError:
             raise invalid("cfg_option_label", lang, number=number) from None
+        system = item.get("system")
+        if system is not None and not (
+            isinstance(system, str) and 0 < len(system) <= MAX_SYSTEM and system.isprintable()
+        ):
+            raise invalid("cfg_option", lang, number=number)
         if value in seen:
             raise invalid("cfg_duplicate_value", lang, value=value)
         seen.add(value)
-        options.append(Option(value, label))
+        options.append(Option(value, label, system or None))
     return tuple(options)
 
 

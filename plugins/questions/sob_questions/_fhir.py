@@ -220,6 +220,8 @@ def classify(item: Any) -> str | None:
         if values and len(values) > 1 and values == list(range(values[0], values[0] + len(values))):
             return "scale"
         return "single_choice"
+    if kind == "boolean":
+        return "yes_no"
     if kind in ("integer", "decimal"):
         return "slider" if "slider" in controls else "number"
     if kind == "quantity":

@@ -80,6 +80,11 @@ def options() -> dict[str, Any]:
                         "Value",
                     ),
                     "label": local_text("Etikett", "Label"),
+                    "system": titled(
+                        {"type": "string", "minLength": 1, "maxLength": 255},
+                        "Kodsystem",
+                        "Code system",
+                    ),
                 },
             },
         },

@@ -123,7 +123,13 @@ def fhir_item(key: str) -> Any:
         found = settings(spec.config, lang, multiple=key == MULTIPLE)
         extra: dict[str, Any] = {
             "answerOption": [
-                {"valueCoding": {"code": o.value, **_fhir.text_element("display", o.label, lang)}}
+                {
+                    "valueCoding": {
+                        **({"system": o.system} if o.system else {}),
+                        "code": o.value,
+                        **_fhir.text_element("display", o.label, lang),
+                    }
+                }
                 for o in found.options
             ]
         }
@@ -147,17 +153,19 @@ def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
         raise invalid(
             "fhir_payload", _fhir.BASE_LANGUAGE, payload=repr(payload)[:80], key=spec.type
         )
-    labels = {}
+    known: dict[str, Option] = {}
     try:
         options = parse_options(config_mapping(spec.config, "sv").get("options"), "sv")
-        labels = {option.value: local(option.label, _fhir.BASE_LANGUAGE) for option in options}
+        known = {option.value: option for option in options}
     except ValueError:
         pass  # the answer outlived its options: export the codes alone
     answers = []
     for value in values:
         coding = {"code": value}
-        if value in labels:
-            coding["display"] = labels[value]
+        if value in known:
+            if known[value].system:
+                coding = {"system": str(known[value].system), **coding}
+            coding["display"] = local(known[value].label, _fhir.BASE_LANGUAGE)
         answers.append({"valueCoding": coding})
     return answers
 
@@ -182,7 +190,10 @@ def _read_option(number: int, option: Any) -> dict[str, Any]:
         coding = option.get("valueCoding")
         if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
             label = _fhir.read_text(coding, "display") or {"sv": coding["code"]}
-            return {"value": coding["code"], "label": label}
+            found: dict[str, Any] = {"value": coding["code"], "label": label}
+            if isinstance(coding.get("system"), str):
+                found["system"] = coding["system"]
+            return found
         if isinstance(option.get("valueString"), str):
             return {"value": option["valueString"], "label": _fhir.read_text(option, "valueString")}
         integer = option.get("valueInteger")

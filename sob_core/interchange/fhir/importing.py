@@ -22,7 +22,7 @@ from ...plugins import Registry
 from ...types import KEY_RE
 from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts, read_text
 from .errors import FhirImportError
-from .items import link_of, read_question, refuse_modifiers
+from .items import contained_value_sets, link_of, read_question, refuse_modifiers
 
 
 def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
@@ -34,9 +34,10 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
     refuse_modifiers(resource, "modifier")
     problems: list[FhirImportError] = []
     questions = []
+    value_sets = contained_value_sets(resource)
     for item in _flatten(resource.get("item"), problems):
         try:
-            questions.append(read_question(item, registry))
+            questions.append(read_question(item, registry, value_sets))
         except FhirImportError as error:
             problems.append(error)
     if problems:
@@ -189,7 +190,7 @@ def _suggested_key(resource: Mapping[str, Any]) -> str | None:
     url = resource.get("url")
     if isinstance(url, str) and "/Questionnaire/" in url:
         candidates.append(unquote(url.rsplit("/Questionnaire/", 1)[1].split("|")[0]))
-    for name in ("id", "name"):
+    for name in ("id", "name", "title"):  # a title is the last resort (LHC-Forms has no other)
         if isinstance(resource.get(name), str):
             candidates.append(resource[name])
     for candidate in candidates:

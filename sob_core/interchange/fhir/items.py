@@ -77,8 +77,63 @@ def refuse_modifiers(element: Mapping[str, Any], code: str, **params: Any) -> No
         raise FhirImportError(code, **params, url=urls[0])
 
 
-def read_question(item: Mapping[str, Any], registry: Registry) -> dict:
-    """The question of an item, in the form definition's shape."""
+def contained_value_sets(resource: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The Questionnaire's contained ValueSets, by their reference ``#id``, as ``answerOption``
+    lists: from the ``expansion`` when there is one, else from a ``compose`` that only lists
+    concepts. A value set given any other way is not resolved (its item is then refused)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for value_set in resource.get("contained") or []:
+        if not isinstance(value_set, Mapping) or value_set.get("resourceType") != "ValueSet":
+            continue
+        if not isinstance(value_set.get("id"), str):
+            continue
+        codings = _expansion(value_set)
+        if codings:
+            found["#" + value_set["id"]] = [{"valueCoding": coding} for coding in codings]
+    return found
+
+
+def _expansion(value_set: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    expansion = value_set.get("expansion")
+    if isinstance(expansion, Mapping) and isinstance(expansion.get("contains"), list):
+        codings = [
+            {k: v for k, v in entry.items() if k in ("system", "code", "display", "_display")}
+            for entry in expansion["contains"]
+            if isinstance(entry, Mapping)
+        ]
+        if all(isinstance(c.get("code"), str) for c in codings) and len(codings) == len(
+            expansion["contains"]
+        ):
+            return codings
+        return None
+    compose = value_set.get("compose")
+    includes = compose.get("include") if isinstance(compose, Mapping) else None
+    if not isinstance(includes, list) or compose.get("exclude"):  # type: ignore[union-attr]
+        return None
+    codings = []
+    for include in includes:
+        if not isinstance(include, Mapping) or set(include) - {"system", "version", "concept"}:
+            return None  # a filter or another value set: not a plain list of codes
+        for concept in include.get("concept") or []:
+            if not isinstance(concept, Mapping) or not isinstance(concept.get("code"), str):
+                return None
+            coding = {"code": concept["code"]}
+            if isinstance(include.get("system"), str):
+                coding = {"system": include["system"], **coding}
+            for name in ("display", "_display"):
+                if name in concept:
+                    coding[name] = concept[name]
+            codings.append(coding)
+    return codings or None
+
+
+def read_question(
+    item: Mapping[str, Any],
+    registry: Registry,
+    value_sets: Mapping[str, list[dict[str, Any]]] | None = None,
+) -> dict:
+    """The question of an item, in the form definition's shape; an ``answerValueSet`` naming one
+    of ``value_sets`` (``contained_value_sets``) is read as its ``answerOption`` list."""
     link = link_of(item)
     where = {"link": repr(link)}
     kind = item.get("type")
@@ -90,6 +145,14 @@ def read_question(item: Mapping[str, Any], registry: Registry) -> dict:
     if len(helps) > 1:
         raise FhirImportError("many_helps", **where)
     core = {k: v for k, v in item.items() if k != "item"}
+    reference = core.get("answerValueSet")
+    if (
+        isinstance(reference, str)
+        and reference in (value_sets or {})
+        and not core.get("answerOption")
+    ):
+        del core["answerValueSet"]
+        core["answerOption"] = (value_sets or {})[reference]
     others = [child for child in children if not _is_help(child)]
     if others:
         core["item"] = others
