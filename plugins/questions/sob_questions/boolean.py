@@ -86,7 +86,7 @@ YES_NO = QuestionType(
     config_schema=_schema.config_schema({}),
     validate_config=config_validator(settings),
     display=display,
-    template="sob_questions/single_choice.html",
+    template="sob_questions/yes_no.html",
     fhir_answer=fhir_answer,
     from_fhir=from_fhir,
     fhir_matches=lambda item: _fhir.classify(item) == KEY,

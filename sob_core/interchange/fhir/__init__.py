@@ -35,6 +35,12 @@ core owns:
   ``FhirImportError`` naming its linkId, and nothing is imported. Only the numbering ``prefix``,
   ``code``/``definition`` metadata and purely presentational extensions are let go.
 - **Errors** are coded (``errors.py``): English by ``str()``, translated by the web and the CLI.
+  Every item is read before refusing: the problems of all items are one combined error
+  (``FhirImportError.combined``), so a refusal names every item and feature at once.
+- **Bundles and value sets.** A Bundle holding exactly one Questionnaire is read as that
+  Questionnaire. An ``answerValueSet`` ``#id`` naming a contained ValueSet (its ``expansion``, or
+  a ``compose`` that only lists concepts) is read as the item's ``answerOption`` list; the codings'
+  ``system`` is kept on the options and exported again. See ``docs/fhir.md``.
 
 The models of ``fhir.resources`` 8 are R5 at the top level; its ``R4B`` package is the one matching
 R4 for Questionnaire and QuestionnaireResponse, so imports are validated with it. Its validation

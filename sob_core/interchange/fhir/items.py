@@ -93,19 +93,23 @@ def contained_value_sets(resource: Mapping[str, Any]) -> dict[str, list[dict[str
     return found
 
 
+#: what a contained value set's concept may carry to be read as a Coding (its extensions are
+#: then judged as an answer option's are: ``ordinalValue`` and the like are refused, not lost)
+_CODING_KEYS = frozenset({"system", "version", "code", "display", "_display", "extension"})
+
+
 def _expansion(value_set: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     expansion = value_set.get("expansion")
     if isinstance(expansion, Mapping) and isinstance(expansion.get("contains"), list):
-        codings = [
-            {k: v for k, v in entry.items() if k in ("system", "code", "display", "_display")}
-            for entry in expansion["contains"]
-            if isinstance(entry, Mapping)
-        ]
-        if all(isinstance(c.get("code"), str) for c in codings) and len(codings) == len(
-            expansion["contains"]
+        entries = expansion["contains"]
+        if all(
+            isinstance(entry, Mapping)
+            and isinstance(entry.get("code"), str)
+            and not set(entry) - _CODING_KEYS
+            for entry in entries
         ):
-            return codings
-        return None
+            return [dict(entry) for entry in entries]
+        return None  # nested contains, designations ...: not a plain list of codings
     compose = value_set.get("compose")
     includes = compose.get("include") if isinstance(compose, Mapping) else None
     if not isinstance(includes, list) or compose.get("exclude"):  # type: ignore[union-attr]
@@ -115,14 +119,15 @@ def _expansion(value_set: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         if not isinstance(include, Mapping) or set(include) - {"system", "version", "concept"}:
             return None  # a filter or another value set: not a plain list of codes
         for concept in include.get("concept") or []:
-            if not isinstance(concept, Mapping) or not isinstance(concept.get("code"), str):
-                return None
-            coding = {"code": concept["code"]}
+            if (
+                not isinstance(concept, Mapping)
+                or not isinstance(concept.get("code"), str)
+                or set(concept) - _CODING_KEYS
+            ):
+                return None  # designations and the like would be lost
+            coding = dict(concept)  # extensions (ordinalValue ...) go along, to be judged
             if isinstance(include.get("system"), str):
                 coding = {"system": include["system"], **coding}
-            for name in ("display", "_display"):
-                if name in concept:
-                    coding[name] = concept[name]
             codings.append(coding)
     return codings or None
 
