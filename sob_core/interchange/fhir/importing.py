@@ -116,23 +116,24 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
         raise FhirImportError("not_json", detail=error) from error
     if not isinstance(data, dict):
         raise FhirImportError("not_object")
-    if data.get("resourceType") == "Bundle":
-        data = _only_questionnaire(data)
-    if data.get("resourceType") != "Questionnaire":
+    resource: dict[str, Any] = data
+    if resource.get("resourceType") == "Bundle":
+        resource = _only_questionnaire(resource)
+    if resource.get("resourceType") != "Questionnaire":
         raise FhirImportError("not_questionnaire", type=repr(data.get("resourceType")))
     try:
-        Questionnaire.model_validate(data)
+        Questionnaire.model_validate(resource)
     except (ValidationError, ValueError, TypeError) as error:
         raise FhirImportError("invalid", detail=_summary(error)) from error
-    _check_primitives(data, "Questionnaire")
-    return data
+    _check_primitives(resource, "Questionnaire")
+    return resource
 
 
-def _only_questionnaire(bundle: Mapping[str, Any]) -> Any:
+def _only_questionnaire(bundle: Mapping[str, Any]) -> dict[str, Any]:
     """The one Questionnaire of a Bundle (a transaction, as Medplum ships its forms)."""
     entries = bundle.get("entry")
-    resources = [
-        entry.get("resource")
+    resources: list[Mapping[str, Any]] = [
+        entry["resource"]
         for entry in (entries if isinstance(entries, list) else [])
         if isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping)
     ]
