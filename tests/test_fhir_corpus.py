@@ -238,3 +238,46 @@ def test_a_boolean_item_becomes_a_yes_no_question_and_returns(app: Any) -> None:
     assert exported[1]["enableWhen"] == [
         {"question": "smoker", "operator": "=", "answerBoolean": True}
     ]
+
+
+ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+
+
+def test_an_options_ordinal_value_is_its_score_and_is_exported_again(app: Any) -> None:
+    registry = _registry(app)
+    options = [
+        {
+            "extension": [{"url": ORDINAL, "valueDecimal": score}],
+            "valueCoding": {"system": LOINC, "code": code, "display": display},
+        }
+        for score, code, display in ((0, "LA6568-5", "Not at all"), (1.5, "LA6569-3", "Often"))
+    ]
+    item = {"linkId": "q1", "text": "Hur ofta?", "type": "choice", "answerOption": options}
+    version = fhir.import_questionnaire(db.session, registry, _small(item))
+    (question,) = version.definition["questions"]
+    assert [o.get("score") for o in question["config"]["options"]] == [0, 1.5]
+    (exported,) = fhir.export_questionnaire(version, registry)["item"]
+    assert [o["extension"] for o in exported["answerOption"]] == [
+        [{"url": ORDINAL, "valueDecimal": 0}],
+        [{"url": ORDINAL, "valueDecimal": 1.5}],
+    ]
+
+
+def test_a_contained_concepts_ordinal_value_is_read_too(app: Any) -> None:
+    value_set = json.loads(json.dumps(CONTAINED))
+    for score, concept in enumerate(value_set["compose"]["include"][0]["concept"]):
+        concept["extension"] = [{"url": ORDINAL, "valueDecimal": score}]
+    item = {"linkId": "q1", "text": "Hur ofta?", "type": "choice", "answerValueSet": "#often"}
+    version = fhir.import_questionnaire(
+        db.session, _registry(app), _small(item, contained=[value_set])
+    )
+    (question,) = version.definition["questions"]
+    assert [o.get("score") for o in question["config"]["options"]] == [0, 1]
+
+
+def test_an_unknown_option_extension_is_named(app: Any) -> None:
+    weight = "http://hl7.org/fhir/StructureDefinition/itemWeight"
+    option = {"extension": [{"url": weight, "valueDecimal": 1}], "valueCoding": {"code": "a"}}
+    item = {"linkId": "q1", "text": "Vad?", "type": "choice", "answerOption": [option]}
+    with pytest.raises(fhir.FhirImportError, match="itemWeight"):
+        fhir.read_questionnaire(_registry(app), _small(item))

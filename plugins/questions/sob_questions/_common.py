@@ -222,11 +222,15 @@ class Option:
     label: dict[str, str]
     #: the code system of the value (a FHIR Coding's ``system``), kept for import and export
     system: str | None = None
+    #: the option's score (FHIR's ``ordinalValue``), kept for import and export
+    score: int | float | None = None
 
     def to_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"value": self.value, "label": dict(self.label)}
         if self.system:
             config["system"] = self.system
+        if self.score is not None:
+            config["score"] = self.score
         return config
 
 
@@ -253,10 +257,13 @@ def parse_options(raw: Any, lang: str) -> tuple[Option, ...]:
             isinstance(system, str) and 0 < len(system) <= MAX_SYSTEM and system.isprintable()
         ):
             raise invalid("cfg_option", lang, number=number)
+        score = item.get("score")
+        if score is not None and not (is_number(score) and math.isfinite(score)):
+            raise invalid("cfg_option", lang, number=number)
         if value in seen:
             raise invalid("cfg_duplicate_value", lang, value=value)
         seen.add(value)
-        options.append(Option(value, label, system or None))
+        options.append(Option(value, label, system or None, score))
     return tuple(options)
 
 

@@ -29,6 +29,7 @@ MIN_OCCURS = SD + "questionnaire-minOccurs"
 MAX_OCCURS = SD + "questionnaire-maxOccurs"
 ENTRY_FORMAT = SD + "entryFormat"
 TRANSLATION = SD + "translation"
+ORDINAL_VALUE = SD + "ordinalValue"
 MAX_QUANTITY = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-maxQuantity"
 UCUM = "http://unitsofmeasure.org"
 

@@ -85,6 +85,7 @@ def options() -> dict[str, Any]:
                         "Kodsystem",
                         "Code system",
                     ),
+                    "score": titled({"type": "number"}, "Poäng", "Score"),
                 },
             },
         },

@@ -124,11 +124,12 @@ def fhir_item(key: str) -> Any:
         extra: dict[str, Any] = {
             "answerOption": [
                 {
+                    **_score_extension(o),
                     "valueCoding": {
                         **({"system": o.system} if o.system else {}),
                         "code": o.value,
                         **_fhir.text_element("display", o.label, lang),
-                    }
+                    },
                 }
                 for o in found.options
             ]
@@ -143,6 +144,22 @@ def fhir_item(key: str) -> Any:
         return extra
 
     return item
+
+
+def _score_extension(option: Option) -> dict[str, Any]:
+    """An option's score as the ``ordinalValue`` extension of its answerOption."""
+    if option.score is None:
+        return {}
+    return {"extension": [_fhir.extension(_fhir.ORDINAL_VALUE, "Decimal", option.score)]}
+
+
+def _read_score(option: Mapping[str, Any], coding: Any) -> int | float | None:
+    """The ``ordinalValue`` of an answer option, on the option or on its Coding."""
+    for element in (option, coding):
+        value = _fhir.extension_value(element, _fhir.ORDINAL_VALUE, "Decimal", "Integer")
+        if value is not None:
+            return _fhir.fhir_number(value, "ordinalValue")
+    return None
 
 
 def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
@@ -193,6 +210,9 @@ def _read_option(number: int, option: Any) -> dict[str, Any]:
             found: dict[str, Any] = {"value": coding["code"], "label": label}
             if isinstance(coding.get("system"), str):
                 found["system"] = coding["system"]
+            score = _read_score(option, coding)
+            if score is not None:
+                found["score"] = score
             return found
         if isinstance(option.get("valueString"), str):
             return {"value": option["valueString"], "label": _fhir.read_text(option, "valueString")}

@@ -253,8 +253,17 @@ def _check_nothing_dropped(
         if url in kept or url in PRESENTATIONAL or url == MEDIA_EXTENSION:
             continue
         raise FhirImportError("extension", **where, url=repr(url))
+    kept_option = {
+        extension.get("url")
+        for option in again.get("answerOption") or []
+        if isinstance(option, Mapping)
+        for element in (option, *(v for k, v in option.items() if k.startswith("value")))
+        if isinstance(element, Mapping)
+        for extension in element.get("extension") or []
+        if isinstance(extension, Mapping)
+    }
     for option in item.get("answerOption") or []:
-        _check_option(option, link)
+        _check_option(option, link, kept_option)
     _check_children(item, again, link)
 
 
@@ -270,8 +279,10 @@ def _check_children(item: Mapping[str, Any], again: Mapping[str, Any], link: str
         raise FhirImportError("nested_item", child=repr(child_link), link=repr(link))
 
 
-def _check_option(option: Any, link: str) -> None:
-    """An answer option is its value and texts: no default choice, no weights or other extras."""
+def _check_option(option: Any, link: str, kept: set[Any]) -> None:
+    """An answer option is its value and texts and what the question type keeps of it (``kept``:
+    the extension URLs its export writes, such as the score's ``ordinalValue``): no default choice,
+    no other extras."""
     if not isinstance(option, Mapping):
         return  # the question type has refused it already
     if option.get("initialSelected") is True:
@@ -282,7 +293,7 @@ def _check_option(option: Any, link: str) -> None:
         for name in ("extension", "modifierExtension"):
             for extension in element.get(name) or []:
                 url = extension.get("url") if isinstance(extension, Mapping) else None
-                if url not in PRESENTATIONAL:
+                if url not in PRESENTATIONAL and (name == "modifierExtension" or url not in kept):
                     raise FhirImportError("option_extension", link=repr(link), url=repr(url))
 
 
