@@ -560,7 +560,7 @@ def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
                             "display": "Ofta",
                             "extension": [
                                 {
-                                    "url": "http://hl7.org/fhir/StructureDefinition/ordinalValue",
+                                    "url": "http://hl7.org/fhir/StructureDefinition/itemWeight",
                                     "valueDecimal": 3,
                                 }
                             ],
@@ -568,7 +568,7 @@ def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
                     }
                 ],
             },
-            r"'weighted'.*ordinalValue",
+            r"'weighted'.*itemWeight",
         ),
         (
             {

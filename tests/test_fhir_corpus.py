@@ -281,3 +281,20 @@ def test_an_unknown_option_extension_is_named(app: Any) -> None:
     item = {"linkId": "q1", "text": "Vad?", "type": "choice", "answerOption": [option]}
     with pytest.raises(fhir.FhirImportError, match="itemWeight"):
         fhir.read_questionnaire(_registry(app), _small(item))
+
+
+@pytest.mark.parametrize(
+    ("locale", "several"), [("sv", "3 problem, så ingenting importerades:"), ("en", "3 problems")]
+)
+def test_the_cli_names_every_problem_in_its_language(
+    app: Any, runner: Any, locale: str, several: str
+) -> None:
+    from sob_core.cli.fhir import forms_group
+
+    path = str(CORPUS / "r4-questionnaire-example-gcs.json")
+    result = runner.invoke(forms_group, ["import", path], env={"SOB_DEFAULT_LOCALE": locale})
+    assert result.exit_code == 2
+    assert several in result.stderr
+    for link in ("'1.1'", "'1.2'", "'1.3'"):
+        assert f"item {link}" in result.stderr
+    assert result.stderr.count("\n") == 1

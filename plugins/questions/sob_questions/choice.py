@@ -1,7 +1,8 @@
 """Choice questions: single choice (radio buttons), multiple choice (checkboxes) and dropdown.
 
 Configuration: ``options``, a list of ``{"value": "a", "label": {"sv": "...", "en": "..."}}`` with
-unique values; multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
+unique values (an option may also name its code ``system`` and carry a ``score``, FHIR's
+``ordinalValue``); multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
 every option). The payload is the chosen option's value, or for multiple choice the list of chosen
 values in the options' order.
 """
