@@ -112,6 +112,11 @@ def test_round_trip_keeps_every_item(app: Any, name: str) -> None:
     version = fhir.import_questionnaire(db.session, registry, (CORPUS / name).read_bytes())
     db.session.flush()
     again = fhir.export_questionnaire(version, registry, "sv")
+    for name in ("url", "version", "status", "copyright", "language"):
+        assert again.get(name) == source.get(name, again.get(name)), name
+    if source.get("url"):
+        canonical = fhir.questionnaire_canonical(version)
+        assert canonical.split("|")[0] == source["url"]
     before, after = list(_questions(source.get("item"))), list(_questions(again["item"]))
     assert [i["linkId"] for i in after] == [i["linkId"] for i in before]
     for old, new in zip(before, after, strict=True):
@@ -298,3 +303,36 @@ def test_the_cli_names_every_problem_in_its_language(
     for link in ("'1.1'", "'1.2'", "'1.3'"):
         assert f"item {link}" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_an_imported_questionnaire_keeps_its_identity_and_its_responses_name_it(app: Any) -> None:
+    registry = _registry(app)
+    item = {"linkId": "q1", "text": "How are you?", "type": "string"}
+    data = _small(
+        item,
+        url="http://example.org/Questionnaire/wellbeing",
+        version="2.1",
+        status="draft",
+        copyright="(c) Example 2020",
+        language="en",
+    )
+    version = fhir.import_questionnaire(db.session, registry, data)
+    assert version.definition["origin"]["copyright"] == "(c) Example 2020"
+    again = fhir.export_questionnaire(version, registry)
+    assert (again["url"], again["version"], again["status"]) == (
+        "http://example.org/Questionnaire/wellbeing",
+        "2.1",
+        "draft",
+    )
+    assert (again["copyright"], again["language"]) == ("(c) Example 2020", "en")
+    assert fhir.questionnaire_canonical(version) == "http://example.org/Questionnaire/wellbeing|2.1"
+
+
+def test_sobs_own_forms_keep_the_deployments_identity(app: Any) -> None:
+    registry = _registry(app)
+    item = {"linkId": "q1", "text": "Hur mår du?", "type": "string"}
+    version = fhir.import_questionnaire(db.session, registry, _small(item), key="egen")
+    assert "origin" not in version.definition or "url" not in version.definition["origin"]
+    again = fhir.export_questionnaire(version, registry, base_url="https://sob.region.se")
+    assert again["url"] == "https://sob.region.se/fhir/Questionnaire/egen"
+    assert again["version"] == str(version.version)

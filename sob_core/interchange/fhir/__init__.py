@@ -6,7 +6,9 @@ core owns:
 
 - **Identity.** ``url`` is ``<base_url>/fhir/Questionnaire/<form key>`` (the web and the CLI
   pass the deployment's ``SOB_BASE_URL``) and ``version`` the form version's number, so a response's ``questionnaire`` (``url|version``) names the exact
-  version it answered. ``id`` is ``<key>-<version>``, made FHIR-safe.
+  version it answered. ``id`` is ``<key>-<version>``, made FHIR-safe. An **imported**
+  Questionnaire keeps its own ``url``, ``version``, ``status``, ``copyright`` and ``language``
+  (``definition["origin"]``): they are exported again and its responses name its canonical.
 - **Texts.** Swedish is primary: ``text``/``title``/``description`` are in the export language
   (``lang``, Swedish by default, also set as the resource ``language``) and every other language
   rides along in the standard ``translation`` extension on ``_text``/``_title``/``_description``.

@@ -24,11 +24,16 @@ from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts
 from .errors import FhirImportError
 from .items import contained_value_sets, link_of, read_question, refuse_modifiers
 
+#: what an imported Questionnaire says of itself that is kept (``definition["origin"]``) and
+#: exported again: its canonical ``url`` and ``version`` (which its responses then name),
+#: ``status``, ``copyright`` and the ``language`` of its texts
+ORIGIN = ("url", "version", "status", "copyright", "language")
+
 
 def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
     """Validate a Questionnaire and map it to ``create_form`` arguments (without ``key``).
 
-    Returns ``{"title", "intro", "scale_id", "questions", "results", "suggested_key"}``.
+    Returns ``{"origin", "title", "intro", "scale_id", "questions", "results", "suggested_key"}``.
     """
     resource = _parse(data)
     refuse_modifiers(resource, "modifier")
@@ -55,6 +60,11 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
         raise FhirImportError("many_scales")
     results = [_read_result(found) for found in extensions(resource, RESULT_EXTENSION)]
     return {
+        "origin": {
+            name: resource[name]
+            for name in ORIGIN
+            if isinstance(resource.get(name), str) and resource[name]
+        },
         "title": title,
         "intro": intro,
         "scale_id": scale_ids[0] if scale_ids else None,
@@ -95,6 +105,7 @@ def import_questionnaire(
             results=found["results"],
             scale_id=found["scale_id"],
             care_unit_id=care_unit_id,
+            origin=found["origin"] or None,
         )
     except forms_service.FormDefinitionError as error:
         raise FhirImportError("form", detail=error) from error

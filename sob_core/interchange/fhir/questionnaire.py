@@ -19,6 +19,7 @@ from .common import (
     iso,
     item_control,
     local_parts,
+    origin_of,
     questionnaire_url,
     text_element,
     texts_of,
@@ -48,6 +49,14 @@ def export_questionnaire(
         "status": "active",
         "subjectType": ["Patient"],
     }
+    origin = origin_of(version)
+    resource.update({k: origin[k] for k in ("url", "status", "copyright") if k in origin})
+    if "url" in origin:  # its own version, or none when it had none
+        resource.pop("version")
+        if "version" in origin:
+            resource["version"] = origin["version"]
+    if "language" in origin:
+        resource["language"] = origin["language"]
     if iso(version.created_at):
         resource["date"] = iso(version.created_at)
     resource.update(text_element("description", version.intro, lang))
