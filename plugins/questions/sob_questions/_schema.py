@@ -86,6 +86,11 @@ def options() -> dict[str, Any]:
                         "Code system",
                     ),
                     "score": titled({"type": "number"}, "Poäng", "Score"),
+                    "value_type": titled(
+                        {"enum": ["integer", "string", "date", "time"]},
+                        "FHIR-värdetyp",
+                        "FHIR value type",
+                    ),
                 },
             },
         },

@@ -124,15 +124,7 @@ def fhir_item(key: str) -> Any:
         found = settings(spec.config, lang, multiple=key == MULTIPLE)
         extra: dict[str, Any] = {
             "answerOption": [
-                {
-                    **_score_extension(o),
-                    "valueCoding": {
-                        **({"system": o.system} if o.system else {}),
-                        "code": o.value,
-                        **_fhir.text_element("display", o.label, lang),
-                    },
-                }
-                for o in found.options
+                {**_score_extension(o), **_option_value(o, lang)} for o in found.options
             ]
         }
         control = {SINGLE: "radio-button", MULTIPLE: "check-box", DROPDOWN: "drop-down"}[key]
@@ -145,6 +137,25 @@ def fhir_item(key: str) -> Any:
         return extra
 
     return item
+
+
+def _option_value(option: Option, lang: str) -> dict[str, Any]:
+    """The ``value[x]`` of an answer option: a Coding, or the type it was imported as."""
+    kind = option.value_type
+    if kind == "integer":
+        return {"valueInteger": int(option.value)}
+    if kind == "string":
+        others = {k: v for k, v in option.label.items() if v != option.value}
+        texts = {"sv": option.value, **others} if others else {"sv": option.value}
+        return _fhir.text_element("valueString", texts, "sv")
+    if kind in ("date", "time"):
+        return {f"value{kind.title()}": option.value}
+    coding = {
+        **({"system": option.system} if option.system else {}),
+        "code": option.value,
+        **_fhir.text_element("display", option.label, lang),
+    }
+    return {"valueCoding": coding}
 
 
 def _score_extension(option: Option) -> dict[str, Any]:
@@ -179,6 +190,9 @@ def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
         pass  # the answer outlived its options: export the codes alone
     answers = []
     for value in values:
+        if value in known and known[value].value_type:
+            answers.append(_option_value(known[value], _fhir.BASE_LANGUAGE))
+            continue
         coding = {"code": value}
         if value in known:
             if known[value].system:
@@ -215,11 +229,19 @@ def _read_option(number: int, option: Any) -> dict[str, Any]:
             if score is not None:
                 found["score"] = score
             return found
+        score = _read_score(option, None)
+        extra = {} if score is None else {"score": score}
         if isinstance(option.get("valueString"), str):
-            return {"value": option["valueString"], "label": _fhir.read_text(option, "valueString")}
+            label = _fhir.read_text(option, "valueString")
+            return {"value": option["valueString"], "label": label, "value_type": "string", **extra}
         integer = option.get("valueInteger")
         if isinstance(integer, int) and not isinstance(integer, bool):
-            return {"value": str(integer), "label": {"sv": str(integer)}}
+            value = str(integer)
+            return {"value": value, "label": {"sv": value}, "value_type": "integer", **extra}
+        for kind in ("date", "time"):
+            found = option.get(f"value{kind.title()}")
+            if isinstance(found, str):
+                return {"value": found, "label": {"sv": found}, "value_type": kind, **extra}
     raise invalid("fhir_bad_option", _fhir.BASE_LANGUAGE, number=number)
 
 
