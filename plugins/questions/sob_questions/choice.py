@@ -239,9 +239,9 @@ def _read_option(number: int, option: Any) -> dict[str, Any]:
             value = str(integer)
             return {"value": value, "label": {"sv": value}, "value_type": "integer", **extra}
         for kind in ("date", "time"):
-            found = option.get(f"value{kind.title()}")
-            if isinstance(found, str):
-                return {"value": found, "label": {"sv": found}, "value_type": kind, **extra}
+            given = option.get(f"value{kind.title()}")
+            if isinstance(given, str):
+                return {"value": given, "label": {"sv": given}, "value_type": kind, **extra}
     raise invalid("fhir_bad_option", _fhir.BASE_LANGUAGE, number=number)
 
 
