@@ -27,10 +27,10 @@ core owns:
   ``answer[x]`` is what the source question's type gives for that payload in a response
   (``fhir_answer``), so a choice compares a Coding, a duration a Quantity and so on.
 - **sob-only pieces** (result definitions, question media) are extensions under ``SOB_FHIR``.
-- **Groups** (import): one level is flattened, their questions kept in order; a group's own
-  ``enableWhen`` passes to its questions (an error when a question has one of its own), a
-  repeating or nested group is an error. A group's own text is a heading sob has no place for and
-  is not kept.
+- **Groups** (``groups.py``): nested groups keep their structure, heading (``text``) and
+  ``required`` in ``definition["groups"]`` (a question names its group in ``"group"``) and are
+  built again on export. A group's ``enableWhen`` passes to its questions (an error when one has
+  its own); a repeating group, or anything else on a group sob cannot keep, is an error naming it.
 - **Nothing is dropped silently on import.** An item no installed type claims, claimed by several
   types, or carrying something sob cannot represent (``initial``, ``readOnly``, ``repeats`` on a
   non-choice, an unknown extension, a modifier extension, an extra nested item ...) is a
@@ -49,8 +49,8 @@ R4 for Questionnaire and QuestionnaireResponse, so imports are validated with it
 reads ``"yes"`` as true and ``"5"`` as 5, so booleans and numbers are checked again as JSON.
 
 The package: ``common.py`` (systems, identity, texts), ``questionnaire.py`` and ``response.py``
-(export), ``importing.py`` (the file and the resource) and ``items.py`` (one item, and the checks
-that nothing is dropped), ``errors.py`` (the coded errors).
+(export), ``importing.py`` (the file and the resource), ``groups.py`` (groups), ``items.py`` (one
+item, and the checks that nothing is dropped), ``errors.py`` (the coded errors).
 """
 
 from __future__ import annotations

@@ -80,6 +80,8 @@ IMPORT_MESSAGES: dict[str, str] = {
     "group_nested": N_(
         "group %(child)s is nested in group %(link)s: sob flattens only one level of groups"
     ),
+    "group_key": N_("group %(link)s: %(names)s cannot be represented in sob"),
+    "group_extension": N_("group %(link)s: the extension %(url)s cannot be represented in sob"),
     "group_condition": N_(
         "item %(child)s and its group %(link)s both have enableWhen, which sob cannot combine"
     ),

@@ -22,7 +22,8 @@ from ...plugins import Registry
 from ...types import KEY_RE
 from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts, read_text
 from .errors import FhirImportError
-from .items import contained_value_sets, link_of, read_question, refuse_modifiers
+from .groups import walk
+from .items import contained_value_sets, read_question, refuse_modifiers
 
 #: what an imported Questionnaire says of itself that is kept (``definition["origin"]``) and
 #: exported again: its canonical ``url`` and ``version`` (which its responses then name),
@@ -33,18 +34,24 @@ ORIGIN = ("url", "version", "status", "copyright", "language")
 def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
     """Validate a Questionnaire and map it to ``create_form`` arguments (without ``key``).
 
-    Returns ``{"origin", "title", "intro", "scale_id", "questions", "results", "suggested_key"}``.
+    Returns ``{"origin", "title", "intro", "scale_id", "questions", "groups", "results",
+    "suggested_key"}`` (``groups.py`` for the groups).
     """
     resource = _parse(data)
     refuse_modifiers(resource, "modifier")
     problems: list[FhirImportError] = []
     questions = []
     value_sets = contained_value_sets(resource)
-    for item in _flatten(resource.get("item"), problems):
+    groups: list[dict[str, Any]] = []
+    for item, group in walk(resource.get("item"), problems, groups):
         try:
-            questions.append(read_question(item, registry, value_sets))
+            question = read_question(item, registry, value_sets)
         except FhirImportError as error:
             problems.append(error)
+            continue
+        if group is not None:
+            question["group"] = group
+        questions.append(question)
     if problems:
         raise FhirImportError.combined(problems)
     title = read_text(resource, "title")
@@ -69,6 +76,7 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
         "intro": intro,
         "scale_id": scale_ids[0] if scale_ids else None,
         "questions": questions,
+        "groups": groups,
         "results": results,
         "suggested_key": _suggested_key(resource),
     }
@@ -106,6 +114,7 @@ def import_questionnaire(
             scale_id=found["scale_id"],
             care_unit_id=care_unit_id,
             origin=found["origin"] or None,
+            groups=found["groups"] or None,
         )
     except forms_service.FormDefinitionError as error:
         raise FhirImportError("form", detail=error) from error
@@ -210,44 +219,6 @@ def _suggested_key(resource: Mapping[str, Any]) -> str | None:
         if KEY_RE.match(cleaned):
             return cleaned
     return None
-
-
-def _flatten(items: Any, problems: list[FhirImportError]) -> list[Mapping[str, Any]]:
-    """The question items, one level of groups flattened (see the package's notes); what
-    cannot be flattened is added to ``problems``."""
-    if items is None:
-        return []
-    if not isinstance(items, list):
-        raise FhirImportError("items_list")
-    flat: list[Mapping[str, Any]] = []
-    for item in items:
-        link = link_of(item)
-        if item.get("type") != "group":
-            flat.append(item)
-            continue
-        try:
-            refuse_modifiers(item, "group_modifier", link=repr(link))
-        except FhirImportError as error:
-            problems.append(error)
-        if item.get("repeats") is True:
-            problems.append(FhirImportError("group_repeats", link=repr(link)))
-        inherited = {k: item[k] for k in ("enableWhen", "enableBehavior") if item.get(k)}
-        for child in item.get("item") or []:
-            child_link = link_of(child)
-            if child.get("type") == "group":
-                problems.append(
-                    FhirImportError("group_nested", child=repr(child_link), link=repr(link))
-                )
-                continue
-            if inherited.get("enableWhen"):
-                if child.get("enableWhen"):
-                    problems.append(
-                        FhirImportError("group_condition", child=repr(child_link), link=repr(link))
-                    )
-                    continue
-                child = {**child, **inherited}
-            flat.append(child)
-    return flat
 
 
 def _read_result(extension: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from .common import (
     texts_of,
 )
 from .errors import FhirExportError
+from .groups import nest
 
 #: the questions before the one being exported, which its ``show_if`` may name
 Earlier = Mapping[str, tuple[QuestionSpec, QuestionType | None]]
@@ -77,7 +78,7 @@ def export_questionnaire(
         qtype = registry.question_types.get(spec.type)
         items.append(_export_item(question, spec, qtype, earlier, lang, base_url))
         earlier[spec.key] = (spec, qtype)
-    resource["item"] = items
+    resource["item"] = nest(items, questions, version.definition.get("groups"), lang)
     return resource
 
 
