@@ -22,8 +22,8 @@ from sob_core.interchange import fhir
 CORPUS = Path(__file__).parent / "fhir_corpus"
 FILES = sorted(CORPUS.glob("*.json"))
 
-#: the files that import as given (the baseline on main was 2 of 15; LHC-Forms' targetConstraint
-#: form imported then too, but only because its group's targetConstraint was dropped silently)
+#: the files that import as given (the baseline on main was 2 of 15: smart-forms and va; see
+#: docs/fhir.md for why LHC-Forms' targetConstraint form is refused)
 IMPORTS = {
     "medplum-sick-note-bundle.json",
     "r4-questionnaire-example-f201-lifelines.json",
