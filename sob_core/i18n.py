@@ -65,8 +65,14 @@ def _language_of(locale: str | None) -> str:
 
 
 def translate_error(error: CodedError) -> str:
-    """A coded error's message in the current language (a request's, or ``force_locale``'s)."""
-    return gettext(error.template, **error.params)
+    """A coded error's message in the current language (a request's, or ``force_locale``'s).
+
+    A combined error (one with ``errors``) is its own message followed by each of its errors'."""
+    message = gettext(error.template, **error.params)
+    parts = getattr(error, "errors", ())
+    if parts:
+        message = " ".join([message, "; ".join(translate_error(part) for part in parts)])
+    return message
 
 
 def text_language(text: Any, lang: str) -> str:

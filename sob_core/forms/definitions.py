@@ -126,9 +126,19 @@ def create_form(
     intro: Mapping[str, str] | None = None,
     scale_id: str | None = None,
     care_unit_id: int | None = None,
+    origin: Mapping[str, str] | None = None,
+    groups: Sequence[Mapping[str, Any]] | None = None,
 ) -> FormVersion:
-    """Create a form, or a new version of it when the key exists (versions never change)."""
-    definition = {"questions": list(questions), "results": list(results)}
+    """Create a form, or a new version of it when the key exists (versions never change).
+
+    ``origin``: what an imported FHIR Questionnaire said of itself (its canonical url, version,
+    status, copyright, language), kept as ``definition["origin"]`` and exported again;
+    ``groups``: its groups (``interchange/fhir/groups.py``), kept as ``definition["groups"]``."""
+    definition: dict[str, Any] = {"questions": list(questions), "results": list(results)}
+    if origin:
+        definition["origin"] = {str(k): str(v) for k, v in origin.items()}
+    if groups:
+        definition["groups"] = [dict(group) for group in groups]
     validate_definition(
         definition,
         registry,

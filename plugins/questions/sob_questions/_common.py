@@ -213,13 +213,39 @@ def _names(low_name: str, high_name: str) -> dict[str, str]:
 # --- options -------------------------------------------------------------------------------------
 
 
+MAX_SYSTEM = 255  # characters of an option's code system URI
+
+
 @dataclass(frozen=True)
 class Option:
     value: str
     label: dict[str, str]
+    #: the code system of the value (a FHIR Coding's ``system``), kept for import and export
+    system: str | None = None
+    #: the option's score (FHIR's ``ordinalValue``), kept for import and export
+    score: int | float | None = None
+    #: the FHIR type of the value when it is not a Coding (``integer``, ``string``, ``date``,
+    #: ``time``: an imported ``answerOption.valueInteger`` ...), so it is exported as it came
+    value_type: str | None = None
 
     def to_config(self) -> dict[str, Any]:
-        return {"value": self.value, "label": dict(self.label)}
+        config: dict[str, Any] = {"value": self.value, "label": dict(self.label)}
+        if self.system:
+            config["system"] = self.system
+        if self.score is not None:
+            config["score"] = self.score
+        if self.value_type:
+            config["value_type"] = self.value_type
+        return config
+
+
+#: the option values that are not Codings, and what their value must look like
+VALUE_TYPES = {
+    "integer": re.compile(r"-?\d{1,10}"),
+    "string": re.compile(r".+", re.DOTALL),
+    "date": re.compile(r"\d{4}(-\d{2}(-\d{2})?)?"),
+    "time": re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),
+}
 
 
 def parse_options(raw: Any, lang: str) -> tuple[Option, ...]:
@@ -240,10 +266,23 @@ def parse_options(raw: Any, lang: str) -> tuple[Option, ...]:
             label = local_text(item.get("label"), "label", lang, required=True)
         except ValueError:
             raise invalid("cfg_option_label", lang, number=number) from None
+        system = item.get("system")
+        if system is not None and not (
+            isinstance(system, str) and 0 < len(system) <= MAX_SYSTEM and system.isprintable()
+        ):
+            raise invalid("cfg_option", lang, number=number)
+        score = item.get("score")
+        if score is not None and not (is_number(score) and math.isfinite(score)):
+            raise invalid("cfg_option", lang, number=number)
+        value_type = item.get("value_type")
+        if value_type is not None and (
+            value_type not in VALUE_TYPES or system or not VALUE_TYPES[value_type].fullmatch(value)
+        ):
+            raise invalid("cfg_option", lang, number=number)
         if value in seen:
             raise invalid("cfg_duplicate_value", lang, value=value)
         seen.add(value)
-        options.append(Option(value, label))
+        options.append(Option(value, label, system or None, score, value_type))
     return tuple(options)
 
 

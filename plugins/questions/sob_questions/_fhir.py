@@ -29,6 +29,7 @@ MIN_OCCURS = SD + "questionnaire-minOccurs"
 MAX_OCCURS = SD + "questionnaire-maxOccurs"
 ENTRY_FORMAT = SD + "entryFormat"
 TRANSLATION = SD + "translation"
+ORDINAL_VALUE = SD + "ordinalValue"
 MAX_QUANTITY = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-maxQuantity"
 UCUM = "http://unitsofmeasure.org"
 
@@ -220,6 +221,8 @@ def classify(item: Any) -> str | None:
         if values and len(values) > 1 and values == list(range(values[0], values[0] + len(values))):
             return "scale"
         return "single_choice"
+    if kind == "boolean":
+        return "yes_no"
     if kind in ("integer", "decimal"):
         return "slider" if "slider" in controls else "number"
     if kind == "quantity":

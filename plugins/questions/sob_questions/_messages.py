@@ -207,8 +207,10 @@ CATALOGUE: dict[str, _SV_EN] = {
         "The FHIR item ({type}) cannot become a question of type {key}.",
     ),
     "fhir_no_options": (
-        "FHIR-frågan saknar svarsalternativ i answerOption (answerValueSet stöds inte).",
-        "The FHIR item has no options in answerOption (answerValueSet is not supported).",
+        "FHIR-frågan saknar svarsalternativ: sob läser answerOption, eller en answerValueSet "
+        "som pekar på ett ValueSet i Questionnaire.contained.",
+        "The FHIR item has no options: sob reads answerOption, or an answerValueSet naming a "
+        "ValueSet in Questionnaire.contained.",
     ),
     "fhir_bad_option": (
         "Svarsalternativ {number} i FHIR-frågan saknar ett användbart värde "

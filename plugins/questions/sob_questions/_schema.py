@@ -80,6 +80,17 @@ def options() -> dict[str, Any]:
                         "Value",
                     ),
                     "label": local_text("Etikett", "Label"),
+                    "system": titled(
+                        {"type": "string", "minLength": 1, "maxLength": 255},
+                        "Kodsystem",
+                        "Code system",
+                    ),
+                    "score": titled({"type": "number"}, "Poäng", "Score"),
+                    "value_type": titled(
+                        {"enum": ["integer", "string", "date", "time"]},
+                        "FHIR-värdetyp",
+                        "FHIR value type",
+                    ),
                 },
             },
         },

@@ -1,7 +1,8 @@
 """Choice questions: single choice (radio buttons), multiple choice (checkboxes) and dropdown.
 
 Configuration: ``options``, a list of ``{"value": "a", "label": {"sv": "...", "en": "..."}}`` with
-unique values; multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
+unique values (an option may also name its code ``system`` and carry a ``score``, FHIR's
+``ordinalValue``); multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
 every option). The payload is the chosen option's value, or for multiple choice the list of chosen
 values in the options' order.
 """
@@ -123,8 +124,7 @@ def fhir_item(key: str) -> Any:
         found = settings(spec.config, lang, multiple=key == MULTIPLE)
         extra: dict[str, Any] = {
             "answerOption": [
-                {"valueCoding": {"code": o.value, **_fhir.text_element("display", o.label, lang)}}
-                for o in found.options
+                {**_score_extension(o), **_option_value(o, lang)} for o in found.options
             ]
         }
         control = {SINGLE: "radio-button", MULTIPLE: "check-box", DROPDOWN: "drop-down"}[key]
@@ -139,6 +139,41 @@ def fhir_item(key: str) -> Any:
     return item
 
 
+def _option_value(option: Option, lang: str) -> dict[str, Any]:
+    """The ``value[x]`` of an answer option: a Coding, or the type it was imported as."""
+    kind = option.value_type
+    if kind == "integer":
+        return {"valueInteger": int(option.value)}
+    if kind == "string":
+        others = {k: v for k, v in option.label.items() if v != option.value}
+        texts = {"sv": option.value, **others} if others else {"sv": option.value}
+        return _fhir.text_element("valueString", texts, "sv")
+    if kind in ("date", "time"):
+        return {f"value{kind.title()}": option.value}
+    coding = {
+        **({"system": option.system} if option.system else {}),
+        "code": option.value,
+        **_fhir.text_element("display", option.label, lang),
+    }
+    return {"valueCoding": coding}
+
+
+def _score_extension(option: Option) -> dict[str, Any]:
+    """An option's score as the ``ordinalValue`` extension of its answerOption."""
+    if option.score is None:
+        return {}
+    return {"extension": [_fhir.extension(_fhir.ORDINAL_VALUE, "Decimal", option.score)]}
+
+
+def _read_score(option: Mapping[str, Any], coding: Any) -> int | float | None:
+    """The ``ordinalValue`` of an answer option, on the option or on its Coding."""
+    for element in (option, coding):
+        value = _fhir.extension_value(element, _fhir.ORDINAL_VALUE, "Decimal", "Integer")
+        if value is not None:
+            return _fhir.fhir_number(value, "ordinalValue")
+    return None
+
+
 def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
     if payload is None:
         return []
@@ -147,17 +182,22 @@ def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
         raise invalid(
             "fhir_payload", _fhir.BASE_LANGUAGE, payload=repr(payload)[:80], key=spec.type
         )
-    labels = {}
+    known: dict[str, Option] = {}
     try:
         options = parse_options(config_mapping(spec.config, "sv").get("options"), "sv")
-        labels = {option.value: local(option.label, _fhir.BASE_LANGUAGE) for option in options}
+        known = {option.value: option for option in options}
     except ValueError:
         pass  # the answer outlived its options: export the codes alone
     answers = []
     for value in values:
+        if value in known and known[value].value_type:
+            answers.append(_option_value(known[value], _fhir.BASE_LANGUAGE))
+            continue
         coding = {"code": value}
-        if value in labels:
-            coding["display"] = labels[value]
+        if value in known:
+            if known[value].system:
+                coding = {"system": str(known[value].system), **coding}
+            coding["display"] = local(known[value].label, _fhir.BASE_LANGUAGE)
         answers.append({"valueCoding": coding})
     return answers
 
@@ -182,12 +222,26 @@ def _read_option(number: int, option: Any) -> dict[str, Any]:
         coding = option.get("valueCoding")
         if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
             label = _fhir.read_text(coding, "display") or {"sv": coding["code"]}
-            return {"value": coding["code"], "label": label}
+            found: dict[str, Any] = {"value": coding["code"], "label": label}
+            if isinstance(coding.get("system"), str):
+                found["system"] = coding["system"]
+            score = _read_score(option, coding)
+            if score is not None:
+                found["score"] = score
+            return found
+        score = _read_score(option, None)
+        extra = {} if score is None else {"score": score}
         if isinstance(option.get("valueString"), str):
-            return {"value": option["valueString"], "label": _fhir.read_text(option, "valueString")}
+            label = _fhir.read_text(option, "valueString")
+            return {"value": option["valueString"], "label": label, "value_type": "string", **extra}
         integer = option.get("valueInteger")
         if isinstance(integer, int) and not isinstance(integer, bool):
-            return {"value": str(integer), "label": {"sv": str(integer)}}
+            value = str(integer)
+            return {"value": value, "label": {"sv": value}, "value_type": "integer", **extra}
+        for kind in ("date", "time"):
+            given = option.get(f"value{kind.title()}")
+            if isinstance(given, str):
+                return {"value": given, "label": {"sv": given}, "value_type": kind, **extra}
     raise invalid("fhir_bad_option", _fhir.BASE_LANGUAGE, number=number)
 
 

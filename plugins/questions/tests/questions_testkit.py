@@ -14,11 +14,11 @@ from typing import Any
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import strategies as st
-from sob_questions import choice, numeric, temporal, text
+from sob_questions import boolean, choice, numeric, temporal, text
 
 from sob_core import QuestionSpec, QuestionType, local
 
-MODULES = (choice, numeric, text, temporal)
+MODULES = (boolean, choice, numeric, text, temporal)
 TYPES: dict[str, QuestionType] = {t.key: t for m in MODULES for t in m.sob_question_types()}
 LANGS = ("sv", "en")
 
@@ -55,6 +55,7 @@ EXAMPLES: dict[str, QuestionSpec] = {
         "multiple_choice", {"options": OPTIONS, "min_choices": 1, "max_choices": 2}
     ),
     "dropdown": make_spec("dropdown", {"options": OPTIONS}),
+    "yes_no": make_spec("yes_no", {}),
     "number": make_spec("number", {"decimals": 1, "min": 0, "max": 300, "unit": "kg"}),
     "slider": make_spec(
         "slider",

@@ -222,23 +222,35 @@ def test_from_fhir_reads_foreign_options():
         "answerOption": [
             {"valueString": "Ja"},
             {"valueInteger": 2},
-            {"valueCoding": {"code": "x"}},
+            {"valueCoding": {"code": "x", "display": "x"}},
+            {"valueDate": "2024-01-01"},
+            {"valueTime": "08:30:00"},
         ],
     }
-    assert TYPES["single_choice"].from_fhir(item) == {
+    config = TYPES["single_choice"].from_fhir(item)
+    assert config == {
         "options": [
-            {"value": "Ja", "label": {"sv": "Ja"}},
-            {"value": "2", "label": {"sv": "2"}},
+            {"value": "Ja", "label": {"sv": "Ja"}, "value_type": "string"},
+            {"value": "2", "label": {"sv": "2"}, "value_type": "integer"},
             {"value": "x", "label": {"sv": "x"}},
+            {"value": "2024-01-01", "label": {"sv": "2024-01-01"}, "value_type": "date"},
+            {"value": "08:30:00", "label": {"sv": "08:30:00"}, "value_type": "time"},
         ]
     }
+    # exported as they came, not as Codings
+    spec = make_spec("single_choice", config)
+    assert TYPES["single_choice"].fhir_item(spec, "sv")["answerOption"] == item["answerOption"]
+    assert TYPES["single_choice"].fhir_answer(spec, "2") == [{"valueInteger": 2}]
 
 
 @pytest.mark.parametrize(
     ("item", "match"),
     [
         ({"type": "choice", "answerValueSet": "http://example.org/vs"}, "answerValueSet"),
-        ({"type": "choice", "answerOption": [{"valueDate": "2024-01-01"}]}, "Svarsalternativ 1"),
+        (
+            {"type": "choice", "answerOption": [{"valueReference": {"reference": "Patient/1"}}]},
+            "Svarsalternativ 1",
+        ),
         (
             {"type": "choice", "answerOption": [{"valueString": "a"}, {"valueString": "a"}]},
             "unika",

@@ -14,6 +14,7 @@ from sob_core import hookspecs
 
 PACKAGE = Path(sob_questions.__file__).parent
 ALL_KEYS = {
+    "yes_no",
     "single_choice",
     "multiple_choice",
     "dropdown",
@@ -35,6 +36,7 @@ def test_entry_points_name_one_module_each():
         if ep.value.startswith("sob_questions")
     }
     assert found == {
+        "boolean": "sob_questions.boolean",
         "choice": "sob_questions.choice",
         "numeric": "sob_questions.numeric",
         "text": "sob_questions.text",
@@ -113,7 +115,7 @@ def _control(code: str) -> dict:
         ({"type": "date"}, "date"),
         ({"type": "time"}, "time"),
         ({"type": "open-choice"}, None),
-        ({"type": "boolean"}, None),
+        ({"type": "boolean"}, "yes_no"),
         ({"type": "dateTime"}, None),
         ({"type": "group", "item": []}, None),
         ({"type": "quantity"}, None),

@@ -8,8 +8,9 @@ import pytest
 from questions_testkit import EXAMPLES, TYPES, Node, make_spec, optional, parse_html
 from werkzeug.datastructures import MultiDict
 
-GROUPS = {"single_choice", "multiple_choice", "scale", "duration"}
+GROUPS = {"yes_no", "single_choice", "multiple_choice", "scale", "duration"}
 NATIVE_REQUIRED = {
+    "yes_no",
     "single_choice",
     "dropdown",
     "number",
@@ -21,6 +22,7 @@ NATIVE_REQUIRED = {
 }
 
 VALID = {
+    "yes_no": ([("yes-no", "false")], False),
     "single_choice": ([("single-choice", "sleep")], "sleep"),
     "multiple_choice": (
         [("multiple-choice", "sleep"), ("multiple-choice", "body")],
@@ -40,6 +42,7 @@ VALID = {
 SLIDER_CHOSEN = {"sv": "Jag har valt mitt värde", "en": "I have chosen my value"}
 
 INVALID = {
+    "yes_no": ([("yes-no", "maybe")], "Välj bland de svarsalternativ som finns."),
     "single_choice": ([("single-choice", "nope")], "Välj bland de svarsalternativ som finns."),
     "multiple_choice": (
         [("multiple-choice", v) for v in ("body", "food", "sleep")],

@@ -6,7 +6,9 @@ core owns:
 
 - **Identity.** ``url`` is ``<base_url>/fhir/Questionnaire/<form key>`` (the web and the CLI
   pass the deployment's ``SOB_BASE_URL``) and ``version`` the form version's number, so a response's ``questionnaire`` (``url|version``) names the exact
-  version it answered. ``id`` is ``<key>-<version>``, made FHIR-safe.
+  version it answered. ``id`` is ``<key>-<version>``, made FHIR-safe. An **imported**
+  Questionnaire keeps its own ``url``, ``version``, ``status``, ``copyright`` and ``language``
+  (``definition["origin"]``): they are exported again and its responses name its canonical.
 - **Texts.** Swedish is primary: ``text``/``title``/``description`` are in the export language
   (``lang``, Swedish by default, also set as the resource ``language``) and every other language
   rides along in the standard ``translation`` extension on ``_text``/``_title``/``_description``.
@@ -25,24 +27,30 @@ core owns:
   ``answer[x]`` is what the source question's type gives for that payload in a response
   (``fhir_answer``), so a choice compares a Coding, a duration a Quantity and so on.
 - **sob-only pieces** (result definitions, question media) are extensions under ``SOB_FHIR``.
-- **Groups** (import): one level is flattened, their questions kept in order; a group's own
-  ``enableWhen`` passes to its questions (an error when a question has one of its own), a
-  repeating or nested group is an error. A group's own text is a heading sob has no place for and
-  is not kept.
+- **Groups** (``groups.py``): nested groups keep their structure, heading (``text``) and
+  ``required`` in ``definition["groups"]`` (a question names its group in ``"group"``) and are
+  built again on export. A group's ``enableWhen`` passes to its questions (an error when one has
+  its own); a repeating group, or anything else on a group sob cannot keep, is an error naming it.
 - **Nothing is dropped silently on import.** An item no installed type claims, claimed by several
   types, or carrying something sob cannot represent (``initial``, ``readOnly``, ``repeats`` on a
   non-choice, an unknown extension, a modifier extension, an extra nested item ...) is a
   ``FhirImportError`` naming its linkId, and nothing is imported. Only the numbering ``prefix``,
   ``code``/``definition`` metadata and purely presentational extensions are let go.
 - **Errors** are coded (``errors.py``): English by ``str()``, translated by the web and the CLI.
+  Every item is read before refusing: the problems of all items are one combined error
+  (``FhirImportError.combined``), so a refusal names every item and feature at once.
+- **Bundles and value sets.** A Bundle holding exactly one Questionnaire is read as that
+  Questionnaire. An ``answerValueSet`` ``#id`` naming a contained ValueSet (its ``expansion``, or
+  a ``compose`` that only lists concepts) is read as the item's ``answerOption`` list; the codings'
+  ``system`` is kept on the options and exported again. See ``docs/fhir.md``.
 
 The models of ``fhir.resources`` 8 are R5 at the top level; its ``R4B`` package is the one matching
 R4 for Questionnaire and QuestionnaireResponse, so imports are validated with it. Its validation
 reads ``"yes"`` as true and ``"5"`` as 5, so booleans and numbers are checked again as JSON.
 
 The package: ``common.py`` (systems, identity, texts), ``questionnaire.py`` and ``response.py``
-(export), ``importing.py`` (the file and the resource) and ``items.py`` (one item, and the checks
-that nothing is dropped), ``errors.py`` (the coded errors).
+(export), ``importing.py`` (the file and the resource), ``groups.py`` (groups), ``items.py`` (one
+item, and the checks that nothing is dropped), ``errors.py`` (the coded errors).
 """
 
 from __future__ import annotations

@@ -38,8 +38,19 @@ def questionnaire_url(form_key: str, base_url: str | None = None) -> str:
 
 
 def questionnaire_canonical(version: FormVersion, base_url: str | None = None) -> str:
-    """``url|version``: the exact version a response answered."""
+    """``url|version``: the exact version a response answered (an imported form's own)."""
+    origin = origin_of(version)
+    if origin.get("url"):
+        return origin["url"] + (f"|{origin['version']}" if origin.get("version") else "")
     return f"{questionnaire_url(version.form.key, base_url)}|{version.version}"
+
+
+def origin_of(version: FormVersion) -> dict[str, str]:
+    """What the imported Questionnaire of ``version`` said of itself (empty for sob's own)."""
+    origin = (version.definition or {}).get("origin")
+    if not isinstance(origin, Mapping):
+        return {}
+    return {str(k): v for k, v in origin.items() if isinstance(v, str) and v}
 
 
 def fhir_id(*parts: Any) -> str:

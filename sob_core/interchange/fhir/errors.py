@@ -8,7 +8,7 @@ The messages are marked with ``N_`` so ``make messages`` puts them in the catalo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 
@@ -54,6 +54,10 @@ IMPORT_MESSAGES: dict[str, str] = {
     "too_deep": N_("not a FHIR resource: nested more than %(depth)s levels"),
     "not_object": N_("not a FHIR resource: a JSON object is needed"),
     "not_questionnaire": N_("not a Questionnaire (resourceType %(type)s)"),
+    "bundle_count": N_(
+        "the Bundle holds %(count)s Questionnaires: sob imports a Bundle holding exactly one"
+    ),
+    "several": N_("%(count)s problems, so nothing was imported:"),
     "invalid": N_("not a valid FHIR R4 Questionnaire: %(detail)s"),
     "not_boolean": N_("not a valid FHIR R4 Questionnaire: %(where)s must be true or false"),
     "not_integer": N_("not a valid FHIR R4 Questionnaire: %(where)s must be an integer"),
@@ -76,6 +80,8 @@ IMPORT_MESSAGES: dict[str, str] = {
     "group_nested": N_(
         "group %(child)s is nested in group %(link)s: sob flattens only one level of groups"
     ),
+    "group_key": N_("group %(link)s: %(names)s cannot be represented in sob"),
+    "group_extension": N_("group %(link)s: the extension %(url)s cannot be represented in sob"),
     "group_condition": N_(
         "item %(child)s and its group %(link)s both have enableWhen, which sob cannot combine"
     ),
@@ -134,6 +140,21 @@ class FhirExportError(FhirError):
 
 
 class FhirImportError(FhirError):
-    """A resource that cannot be imported; the message names the item. Nothing was imported."""
+    """A resource that cannot be imported; the message names the item. Nothing was imported.
+
+    ``errors`` holds the problems of a combined error (``combined``), each named on its own, so
+    a refusal names every item and feature sob cannot represent at once.
+    """
 
     messages = IMPORT_MESSAGES
+    errors: tuple[FhirImportError, ...] = ()
+
+    @classmethod
+    def combined(cls, errors: Sequence[FhirImportError]) -> FhirImportError:
+        """One error naming all of ``errors`` (the error itself when there is one)."""
+        if len(errors) == 1:
+            return errors[0]
+        error = cls("several", count=len(errors))
+        error.errors = tuple(errors)
+        error.args = (" ".join([str(error), "; ".join(str(e) for e in errors)]),)
+        return error

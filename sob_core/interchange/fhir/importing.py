@@ -22,17 +22,38 @@ from ...plugins import Registry
 from ...types import KEY_RE
 from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts, read_text
 from .errors import FhirImportError
-from .items import link_of, read_question, refuse_modifiers
+from .groups import walk
+from .items import contained_value_sets, read_question, refuse_modifiers
+
+#: what an imported Questionnaire says of itself that is kept (``definition["origin"]``) and
+#: exported again: its canonical ``url`` and ``version`` (which its responses then name),
+#: ``status``, ``copyright`` and the ``language`` of its texts
+ORIGIN = ("url", "version", "status", "copyright", "language")
 
 
 def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
     """Validate a Questionnaire and map it to ``create_form`` arguments (without ``key``).
 
-    Returns ``{"title", "intro", "scale_id", "questions", "results", "suggested_key"}``.
+    Returns ``{"origin", "title", "intro", "scale_id", "questions", "groups", "results",
+    "suggested_key"}`` (``groups.py`` for the groups).
     """
     resource = _parse(data)
     refuse_modifiers(resource, "modifier")
-    questions = [read_question(item, registry) for item in _flatten(resource.get("item"))]
+    problems: list[FhirImportError] = []
+    questions = []
+    value_sets = contained_value_sets(resource)
+    groups: list[dict[str, Any]] = []
+    for item, group in walk(resource.get("item"), problems, groups):
+        try:
+            question = read_question(item, registry, value_sets)
+        except FhirImportError as error:
+            problems.append(error)
+            continue
+        if group is not None:
+            question["group"] = group
+        questions.append(question)
+    if problems:
+        raise FhirImportError.combined(problems)
     title = read_text(resource, "title")
     if not title and isinstance(resource.get("name"), str) and resource["name"]:
         title = {"sv": resource["name"]}
@@ -46,10 +67,16 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
         raise FhirImportError("many_scales")
     results = [_read_result(found) for found in extensions(resource, RESULT_EXTENSION)]
     return {
+        "origin": {
+            name: resource[name]
+            for name in ORIGIN
+            if isinstance(resource.get(name), str) and resource[name]
+        },
         "title": title,
         "intro": intro,
         "scale_id": scale_ids[0] if scale_ids else None,
         "questions": questions,
+        "groups": groups,
         "results": results,
         "suggested_key": _suggested_key(resource),
     }
@@ -86,6 +113,8 @@ def import_questionnaire(
             results=found["results"],
             scale_id=found["scale_id"],
             care_unit_id=care_unit_id,
+            origin=found["origin"] or None,
+            groups=found["groups"] or None,
         )
     except forms_service.FormDefinitionError as error:
         raise FhirImportError("form", detail=error) from error
@@ -107,14 +136,31 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
         raise FhirImportError("not_json", detail=error) from error
     if not isinstance(data, dict):
         raise FhirImportError("not_object")
-    if data.get("resourceType") != "Questionnaire":
+    resource: dict[str, Any] = data
+    if resource.get("resourceType") == "Bundle":
+        resource = _only_questionnaire(resource)
+    if resource.get("resourceType") != "Questionnaire":
         raise FhirImportError("not_questionnaire", type=repr(data.get("resourceType")))
     try:
-        Questionnaire.model_validate(data)
+        Questionnaire.model_validate(resource)
     except (ValidationError, ValueError, TypeError) as error:
         raise FhirImportError("invalid", detail=_summary(error)) from error
-    _check_primitives(data, "Questionnaire")
-    return data
+    _check_primitives(resource, "Questionnaire")
+    return resource
+
+
+def _only_questionnaire(bundle: Mapping[str, Any]) -> dict[str, Any]:
+    """The one Questionnaire of a Bundle (a transaction, as Medplum ships its forms)."""
+    entries = bundle.get("entry")
+    resources: list[Mapping[str, Any]] = [
+        entry["resource"]
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping)
+    ]
+    found = [r for r in resources if r.get("resourceType") == "Questionnaire"]
+    if len(found) != 1:
+        raise FhirImportError("bundle_count", count=len(found))
+    return dict(found[0])
 
 
 _BOOLEANS = frozenset({"required", "repeats", "readOnly", "experimental", "initialSelected"})
@@ -165,7 +211,7 @@ def _suggested_key(resource: Mapping[str, Any]) -> str | None:
     url = resource.get("url")
     if isinstance(url, str) and "/Questionnaire/" in url:
         candidates.append(unquote(url.rsplit("/Questionnaire/", 1)[1].split("|")[0]))
-    for name in ("id", "name"):
+    for name in ("id", "name", "title"):  # a title is the last resort (LHC-Forms has no other)
         if isinstance(resource.get(name), str):
             candidates.append(resource[name])
     for candidate in candidates:
@@ -173,36 +219,6 @@ def _suggested_key(resource: Mapping[str, Any]) -> str | None:
         if KEY_RE.match(cleaned):
             return cleaned
     return None
-
-
-def _flatten(items: Any) -> list[Mapping[str, Any]]:
-    """The question items, one level of groups flattened (see the package's notes)."""
-    if items is None:
-        return []
-    if not isinstance(items, list):
-        raise FhirImportError("items_list")
-    flat: list[Mapping[str, Any]] = []
-    for item in items:
-        link = link_of(item)
-        if item.get("type") != "group":
-            flat.append(item)
-            continue
-        refuse_modifiers(item, "group_modifier", link=repr(link))
-        if item.get("repeats") is True:
-            raise FhirImportError("group_repeats", link=repr(link))
-        inherited = {k: item[k] for k in ("enableWhen", "enableBehavior") if item.get(k)}
-        for child in item.get("item") or []:
-            child_link = link_of(child)
-            if child.get("type") == "group":
-                raise FhirImportError("group_nested", child=repr(child_link), link=repr(link))
-            if inherited.get("enableWhen"):
-                if child.get("enableWhen"):
-                    raise FhirImportError(
-                        "group_condition", child=repr(child_link), link=repr(link)
-                    )
-                child = {**child, **inherited}
-            flat.append(child)
-    return flat
 
 
 def _read_result(extension: Mapping[str, Any]) -> dict[str, Any]:

@@ -77,8 +77,68 @@ def refuse_modifiers(element: Mapping[str, Any], code: str, **params: Any) -> No
         raise FhirImportError(code, **params, url=urls[0])
 
 
-def read_question(item: Mapping[str, Any], registry: Registry) -> dict:
-    """The question of an item, in the form definition's shape."""
+def contained_value_sets(resource: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The Questionnaire's contained ValueSets, by their reference ``#id``, as ``answerOption``
+    lists: from the ``expansion`` when there is one, else from a ``compose`` that only lists
+    concepts. A value set given any other way is not resolved (its item is then refused)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for value_set in resource.get("contained") or []:
+        if not isinstance(value_set, Mapping) or value_set.get("resourceType") != "ValueSet":
+            continue
+        if not isinstance(value_set.get("id"), str):
+            continue
+        codings = _expansion(value_set)
+        if codings:
+            found["#" + value_set["id"]] = [{"valueCoding": coding} for coding in codings]
+    return found
+
+
+#: what a contained value set's concept may carry to be read as a Coding (its extensions are
+#: then judged as an answer option's are: ``ordinalValue`` and the like are refused, not lost)
+_CODING_KEYS = frozenset({"system", "version", "code", "display", "_display", "extension"})
+
+
+def _expansion(value_set: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    expansion = value_set.get("expansion")
+    if isinstance(expansion, Mapping) and isinstance(expansion.get("contains"), list):
+        entries = expansion["contains"]
+        if all(
+            isinstance(entry, Mapping)
+            and isinstance(entry.get("code"), str)
+            and not set(entry) - _CODING_KEYS
+            for entry in entries
+        ):
+            return [dict(entry) for entry in entries]
+        return None  # nested contains, designations ...: not a plain list of codings
+    compose = value_set.get("compose")
+    includes = compose.get("include") if isinstance(compose, Mapping) else None
+    if not isinstance(includes, list) or compose.get("exclude"):  # type: ignore[union-attr]
+        return None
+    codings = []
+    for include in includes:
+        if not isinstance(include, Mapping) or set(include) - {"system", "version", "concept"}:
+            return None  # a filter or another value set: not a plain list of codes
+        for concept in include.get("concept") or []:
+            if (
+                not isinstance(concept, Mapping)
+                or not isinstance(concept.get("code"), str)
+                or set(concept) - _CODING_KEYS
+            ):
+                return None  # designations and the like would be lost
+            coding = dict(concept)  # extensions (ordinalValue ...) go along, to be judged
+            if isinstance(include.get("system"), str):
+                coding = {"system": include["system"], **coding}
+            codings.append(coding)
+    return codings or None
+
+
+def read_question(
+    item: Mapping[str, Any],
+    registry: Registry,
+    value_sets: Mapping[str, list[dict[str, Any]]] | None = None,
+) -> dict:
+    """The question of an item, in the form definition's shape; an ``answerValueSet`` naming one
+    of ``value_sets`` (``contained_value_sets``) is read as its ``answerOption`` list."""
     link = link_of(item)
     where = {"link": repr(link)}
     kind = item.get("type")
@@ -90,6 +150,14 @@ def read_question(item: Mapping[str, Any], registry: Registry) -> dict:
     if len(helps) > 1:
         raise FhirImportError("many_helps", **where)
     core = {k: v for k, v in item.items() if k != "item"}
+    reference = core.get("answerValueSet")
+    if (
+        isinstance(reference, str)
+        and reference in (value_sets or {})
+        and not core.get("answerOption")
+    ):
+        del core["answerValueSet"]
+        core["answerOption"] = (value_sets or {})[reference]
     others = [child for child in children if not _is_help(child)]
     if others:
         core["item"] = others
@@ -168,10 +236,13 @@ def _check_nothing_dropped(
         again = {"type": qtype.fhir_type, **qtype.fhir_item(spec, "sv")}
     except ValueError as error:
         raise FhirImportError("item", **where, detail=error) from error
-    for name, value in item.items():
-        if name in HANDLED_KEYS or name in again or value in (False, None, [], {}, ""):
-            continue
-        raise FhirImportError("item_key", **where, name=repr(name))
+    dropped = [
+        repr(name)
+        for name, value in item.items()
+        if name not in HANDLED_KEYS and name not in again and value not in (False, None, [], {}, "")
+    ]
+    if dropped:
+        raise FhirImportError("item_key", **where, name=", ".join(dropped))
     if again.get("type") != item.get("type"):
         raise FhirImportError(
             "type_changes", **where, type=repr(item.get("type")), again=repr(again.get("type"))
@@ -182,8 +253,17 @@ def _check_nothing_dropped(
         if url in kept or url in PRESENTATIONAL or url == MEDIA_EXTENSION:
             continue
         raise FhirImportError("extension", **where, url=repr(url))
+    kept_option = {
+        extension.get("url")
+        for option in again.get("answerOption") or []
+        if isinstance(option, Mapping)
+        for element in (option, *(v for k, v in option.items() if k.startswith("value")))
+        if isinstance(element, Mapping)
+        for extension in element.get("extension") or []
+        if isinstance(extension, Mapping)
+    }
     for option in item.get("answerOption") or []:
-        _check_option(option, link)
+        _check_option(option, link, kept_option)
     _check_children(item, again, link)
 
 
@@ -199,8 +279,10 @@ def _check_children(item: Mapping[str, Any], again: Mapping[str, Any], link: str
         raise FhirImportError("nested_item", child=repr(child_link), link=repr(link))
 
 
-def _check_option(option: Any, link: str) -> None:
-    """An answer option is its value and texts: no default choice, no weights or other extras."""
+def _check_option(option: Any, link: str, kept: set[Any]) -> None:
+    """An answer option is its value and texts and what the question type keeps of it (``kept``:
+    the extension URLs its export writes, such as the score's ``ordinalValue``): no default choice,
+    no other extras."""
     if not isinstance(option, Mapping):
         return  # the question type has refused it already
     if option.get("initialSelected") is True:
@@ -211,7 +293,7 @@ def _check_option(option: Any, link: str) -> None:
         for name in ("extension", "modifierExtension"):
             for extension in element.get(name) or []:
                 url = extension.get("url") if isinstance(extension, Mapping) else None
-                if url not in PRESENTATIONAL:
+                if url not in PRESENTATIONAL and (name == "modifierExtension" or url not in kept):
                     raise FhirImportError("option_extension", link=repr(link), url=repr(url))
 
 

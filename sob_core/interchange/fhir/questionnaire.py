@@ -19,11 +19,13 @@ from .common import (
     iso,
     item_control,
     local_parts,
+    origin_of,
     questionnaire_url,
     text_element,
     texts_of,
 )
 from .errors import FhirExportError
+from .groups import nest
 
 #: the questions before the one being exported, which its ``show_if`` may name
 Earlier = Mapping[str, tuple[QuestionSpec, QuestionType | None]]
@@ -48,6 +50,14 @@ def export_questionnaire(
         "status": "active",
         "subjectType": ["Patient"],
     }
+    origin = origin_of(version)
+    resource.update({k: origin[k] for k in ("url", "status", "copyright") if k in origin})
+    if "url" in origin:  # its own version, or none when it had none
+        resource.pop("version")
+        if "version" in origin:
+            resource["version"] = origin["version"]
+    if "language" in origin:
+        resource["language"] = origin["language"]
     if iso(version.created_at):
         resource["date"] = iso(version.created_at)
     resource.update(text_element("description", version.intro, lang))
@@ -68,7 +78,7 @@ def export_questionnaire(
         qtype = registry.question_types.get(spec.type)
         items.append(_export_item(question, spec, qtype, earlier, lang, base_url))
         earlier[spec.key] = (spec, qtype)
-    resource["item"] = items
+    resource["item"] = nest(items, questions, version.definition.get("groups"), lang)
     return resource
 
 

@@ -1,0 +1,151 @@
+"""Groups: their structure, headings and ``required`` kept on import and built again on export.
+
+On import every question item is read in document order with the key (``linkId``) of the group
+it is in; each group becomes an entry of ``definition["groups"]``: ``{"key", "parent", "text",
+"required"}`` (``parent`` the enclosing group's key or None). A question names its group in
+``"group"``. A group's ``enableWhen`` passes to the questions inside it (an error when one of them,
+or a group inside it, has one of its own). What a group carries that sob cannot keep (``repeats``,
+``initial``, an extension that is not purely presentational ...) is a problem naming it.
+
+On export the questions are nested again in their groups, in the same order. sob's pages do not
+show group headings yet and do not enforce a group's ``required``; both are kept and exported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .common import read_text, text_element
+from .errors import FhirImportError
+from .items import PRESENTATIONAL, link_of
+
+#: the keys of a group item sob reads (or, as metadata, may let go)
+GROUP_KEYS = frozenset(
+    {
+        "linkId",
+        "_linkId",
+        "text",
+        "_text",
+        "type",
+        "_type",
+        "required",
+        "item",
+        "enableWhen",
+        "enableBehavior",
+        "extension",
+        "id",
+        "code",
+        "definition",
+        "prefix",
+        "_prefix",
+    }
+)
+Inherited = tuple[dict[str, Any], str] | None
+
+
+def walk(
+    items: Any,
+    problems: list[FhirImportError],
+    groups: list[dict[str, Any]],
+    parent: str | None = None,
+    inherited: Inherited = None,
+) -> list[tuple[Mapping[str, Any], str | None]]:
+    """The question items in order, each with its group's key; the groups go to ``groups`` and
+    what cannot be kept to ``problems``."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise FhirImportError("items_list")
+    flat: list[tuple[Mapping[str, Any], str | None]] = []
+    for item in items:
+        link = link_of(item)
+        own = {k: item[k] for k in ("enableWhen", "enableBehavior") if item.get(k)}
+        if own.get("enableWhen") and inherited is not None:
+            problems.append(
+                FhirImportError("group_condition", child=repr(link), link=repr(inherited[1]))
+            )
+            continue
+        if item.get("type") != "group":
+            flat.append(({**item, **inherited[0]} if inherited else item, parent))
+            continue
+        _check_group(item, link, problems)
+        group: dict[str, Any] = {"key": link, "parent": parent}
+        text = read_text(item, "text")
+        if text:
+            group["text"] = text
+        if item.get("required") is True:
+            group["required"] = True
+        groups.append(group)
+        passed = (own, link) if own.get("enableWhen") else inherited
+        flat += walk(item.get("item"), problems, groups, link, passed)
+    return flat
+
+
+def _check_group(item: Mapping[str, Any], link: str, problems: list[FhirImportError]) -> None:
+    where = {"link": repr(link)}
+    for extension in item.get("modifierExtension") or []:
+        url = extension.get("url") if isinstance(extension, Mapping) else None
+        problems.append(FhirImportError("group_modifier", **where, url=repr(url)))
+    if item.get("repeats") is True:
+        problems.append(FhirImportError("group_repeats", **where))
+    dropped = [
+        repr(name)
+        for name, value in item.items()
+        if name not in GROUP_KEYS
+        and name not in ("modifierExtension", "repeats")
+        and value not in (False, None, [], {}, "")
+    ]
+    if dropped:
+        problems.append(FhirImportError("group_key", **where, names=", ".join(dropped)))
+    for extension in item.get("extension") or []:
+        url = extension.get("url") if isinstance(extension, Mapping) else None
+        if url not in PRESENTATIONAL:
+            problems.append(FhirImportError("group_extension", **where, url=repr(url)))
+
+
+def nest(
+    items: Sequence[dict[str, Any]],
+    questions: Sequence[Mapping[str, Any]],
+    groups: Any,
+    lang: str,
+) -> list[dict[str, Any]]:
+    """The exported question ``items`` nested again in the groups their questions name."""
+    known = {g["key"]: g for g in groups or [] if isinstance(g, Mapping) and g.get("key")}
+    if not known:
+        return list(items)
+    top: list[dict[str, Any]] = []
+    open_groups: list[
+        tuple[str, list[dict[str, Any]]]
+    ] = []  # (key, its item list), outermost first
+    for item, question in zip(items, questions, strict=True):
+        path = _path(question.get("group"), known)
+        depth = 0
+        while (
+            depth < len(open_groups) and depth < len(path) and open_groups[depth][0] == path[depth]
+        ):
+            depth += 1
+        del open_groups[depth:]
+        for key in path[depth:]:
+            group = known[key]
+            element: dict[str, Any] = {
+                "linkId": key,
+                **text_element("text", group.get("text"), lang),
+                "type": "group",
+            }
+            if group.get("required"):
+                element["required"] = True
+            element["item"] = []
+            (open_groups[-1][1] if open_groups else top).append(element)
+            open_groups.append((key, element["item"]))
+        (open_groups[-1][1] if open_groups else top).append(item)
+    return top
+
+
+def _path(key: Any, known: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The keys of the groups from the outermost to ``key`` (empty when it names none)."""
+    path: list[str] = []
+    while isinstance(key, str) and key in known and key not in path:
+        path.insert(0, key)
+        key = known[key].get("parent")
+    return path
