@@ -69,6 +69,8 @@ from .common import (
 from .errors import FhirError, FhirExportError, FhirImportError
 from .importing import import_questionnaire, read_questionnaire
 from .items import HANDLED_KEYS, PRESENTATIONAL
+from .kept import Note
+from .kept import report as import_report
 from .questionnaire import export_questionnaire
 from .response import export_response
 
@@ -85,9 +87,11 @@ __all__ = [
     "FhirError",
     "FhirExportError",
     "FhirImportError",
+    "Note",
     "export_questionnaire",
     "export_response",
     "import_questionnaire",
+    "import_report",
     "questionnaire_canonical",
     "questionnaire_url",
     "read_questionnaire",
