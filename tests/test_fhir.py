@@ -512,7 +512,7 @@ SIMPLE = {"linkId": "ok", "text": "Hur mår du?", "type": "string"}
 SIMPLE_QUESTION = {"key": "ok", "type": "short_text", "label": {"sv": "Hur mår du?"}}
 
 
-@pytest.mark.parametrize("kind", ["attachment", "reference", "url", "open-choice", "display"])
+@pytest.mark.parametrize("kind", ["attachment", "reference", "url", "open-choice"])
 def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
     registry = app.extensions["sob"].registry
     before = _counts()

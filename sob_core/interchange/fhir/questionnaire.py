@@ -189,6 +189,8 @@ def _export_item(
         extensions.append(_media_extension(spec.key, media, base_url))
     if extensions:
         item["extension"] = extensions
+    if qtype.fhir_type == "display":
+        del item["required"]  # a display item may not say it (FHIR R4 que-6)
     item.update(write_prefill(question, spec, qtype))
     condition = question.get("show_if")
     if condition:
