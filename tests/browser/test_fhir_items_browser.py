@@ -105,7 +105,14 @@ def test_an_imported_form_with_information_read_only_and_a_follow_up(
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
-        demo_sign_in(page, "sv", "citizen", CITIZEN)
+        if javascript:
+            demo_sign_in(page, "sv", "citizen", CITIZEN)
+        else:  # the demo sign-in helper waits with scripts; the pages need none
+            page.goto("/auth/demo/?audience=citizen")
+            page.locator(
+                f"main form:has(input[name=identifier][value='{CITIZEN[0]}'])"
+            ).get_by_role("button").click()
+            page.wait_for_load_state()
         page.get_by_role("link", name=re.compile(f"Rökvanor {key}")).first.click()
         expect(page.locator(".information")).to_have_text("Läs detta innan du svarar.")
         clinic = page.locator("#clinic")
@@ -120,7 +127,8 @@ def test_an_imported_form_with_information_read_only_and_a_follow_up(
         parent_box = page.locator("#question-smoker").bounding_box()
         child_box = follow_up.bounding_box()
         assert parent_box and child_box and child_box["x"] > parent_box["x"]  # indented under
-        assert_accessible(page)
+        if javascript:  # axe runs as a script; the markup is the same without one
+            assert_accessible(page)
         page.fill("#how_many", "5")
         page.get_by_role("button", name="Skicka in").click()
         expect(page.locator(".flashes")).to_contain_text("Tack")
