@@ -77,6 +77,7 @@ EVERY_TYPE: dict[str, dict[str, str]] = {
     "short_text": {"key": "word", "label_sv": "Ett ord om dagen", "config_max_length": "100"},
     "long_text": {"key": "notes", "label_sv": "Något mer?", "config_max_length": "2000"},
     "yes_no": {"key": "smoker", "label_sv": "Röker du?", "label_en": "Do you smoke?"},
+    "information": {"key": "about", "label_sv": "Läs detta först.", "label_en": "Read this first."},
 }
 
 

@@ -27,6 +27,7 @@ FILES = sorted(CORPUS.glob("*.json"))
 IMPORTS = {
     "medplum-sick-note-bundle.json",
     "r4-questionnaire-example-f201-lifelines.json",
+    "r4-questionnaire-example-gcs.json",
     "smart-forms-simple-bp.json",
     "va-pre-visit-agenda.json",
 }
@@ -54,6 +55,7 @@ def _questions(items: Any) -> Iterator[Mapping[str, Any]]:
             yield from _questions(item.get("item"))
         elif item.get("type") != "display":
             yield item
+            yield from _questions(item.get("item"))  # its follow-up questions
 
 
 def _groups(items: Any, parent: Any = None) -> list[tuple[Any, ...]]:
@@ -67,13 +69,46 @@ def _groups(items: Any, parent: Any = None) -> list[tuple[Any, ...]]:
     return found
 
 
-def _codings(item: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+def _codings(item: Mapping[str, Any], contained: Any = ()) -> list[tuple[Any, Any]]:
+    reference = item.get("answerValueSet")
+    for value_set in contained:
+        if reference == "#" + str(value_set.get("id")):
+            return [
+                (include.get("system"), concept["code"])
+                for include in value_set["compose"]["include"]
+                for concept in include["concept"]
+            ]
     return [
         (o["valueCoding"].get("system"), o["valueCoding"].get("code"))
         if "valueCoding" in o
         else next((k, v) for k, v in o.items() if k.startswith("value"))
         for o in item.get("answerOption") or []
     ]
+
+
+def _initial(item: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    return [
+        (name, value.get("code") if isinstance(value, dict) else value)
+        for answer in item.get("initial") or []
+        for name, value in answer.items()
+    ]
+
+
+def _follow_ups(item: Mapping[str, Any]) -> list[Any]:
+    return [c["linkId"] for c in item.get("item") or [] if c.get("type") != "display"]
+
+
+#: what the core or a question type writes itself (compared on its own above)
+_MAPPED = {"item", "text", "_text", "type", "required", "repeats", "answerOption", "answerValueSet"}
+_MAPPED |= {"enableWhen", "enableBehavior", "initial", "readOnly", "extension", "linkId"}
+
+
+def _kept_keys(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in _MAPPED and v not in (None, [], {}, "")}
+
+
+def _extension_urls(item: Mapping[str, Any]) -> list[Any]:
+    return sorted(str(e.get("url")) for e in item.get("extension") or [])
 
 
 def _whens(item: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -136,8 +171,15 @@ def test_round_trip_keeps_every_item(app: Any, name: str) -> None:
         assert new.get("text") == old.get("text"), old["linkId"]
         assert bool(new.get("required")) == bool(old.get("required")), old["linkId"]
         assert bool(new.get("repeats")) == bool(old.get("repeats")), old["linkId"]
-        assert _codings(new) == _codings(old), old["linkId"]
+        assert _codings(new) == _codings(old, source.get("contained") or ()), old["linkId"]
         assert _whens(new) == _whens(old), old["linkId"]
+        assert bool(new.get("readOnly")) == bool(old.get("readOnly")), old["linkId"]
+        assert _initial(new) == _initial(old), old["linkId"]
+        assert _follow_ups(new) == _follow_ups(old), old["linkId"]
+        # nothing the source carried is lost (sob's own additions are checked elsewhere)
+        assert _kept_keys(old).items() <= _kept_keys(new).items(), old["linkId"]
+        assert set(_extension_urls(old)) <= set(_extension_urls(new)), old["linkId"]
+        assert ("text" in new) == ("text" in old), old["linkId"]
         assert (new.get("enableBehavior") or "any") == (old.get("enableBehavior") or "any") or (
             len(old.get("enableWhen") or []) < 2
         ), old["linkId"]
@@ -153,11 +195,17 @@ def test_a_bundle_without_exactly_one_questionnaire_is_refused(app: Any) -> None
         fhir.read_questionnaire(_registry(app), bundle)
 
 
+def _three_modifiers() -> dict[str, Any]:
+    """The GCS example with an unknown modifier extension on each of its three items."""
+    data = json.loads((CORPUS / "r4-questionnaire-example-gcs.json").read_bytes())
+    for item in data["item"]:
+        item["modifierExtension"] = [{"url": "http://example.org/negate", "valueBoolean": True}]
+    return data
+
+
 def test_a_refusal_names_every_problem_at_once(app: Any) -> None:
     with pytest.raises(fhir.FhirImportError) as raised:
-        fhir.read_questionnaire(
-            _registry(app), (CORPUS / "r4-questionnaire-example-gcs.json").read_bytes()
-        )
+        fhir.read_questionnaire(_registry(app), _three_modifiers())
     assert raised.value.code == "several"
     links = [part.params.get("link") for part in raised.value.errors]
     assert links == ["'1.1'", "'1.2'", "'1.3'"]
@@ -304,11 +352,12 @@ def test_an_unknown_option_extension_is_named(app: Any) -> None:
     ("locale", "several"), [("sv", "3 problem, så ingenting importerades:"), ("en", "3 problems")]
 )
 def test_the_cli_names_every_problem_in_its_language(
-    app: Any, runner: Any, locale: str, several: str
+    app: Any, runner: Any, locale: str, several: str, tmp_path: Path
 ) -> None:
     from sob_core.cli.fhir import forms_group
 
-    path = str(CORPUS / "r4-questionnaire-example-gcs.json")
+    path = str(tmp_path / "gcs.json")
+    Path(path).write_text(json.dumps(_three_modifiers()), encoding="utf-8")
     result = runner.invoke(forms_group, ["import", path], env={"SOB_DEFAULT_LOCALE": locale})
     assert result.exit_code == 2
     assert several in result.stderr

@@ -107,7 +107,7 @@ def export_command(key: str, number: int | None, out: str | None, lang: str) -> 
 def import_command(path: str, key: str | None) -> None:
     """Import a FHIR Questionnaire file as a form (a new version when the key exists)."""
     from ..extensions import db
-    from ..interchange.fhir import FhirImportError, import_questionnaire
+    from ..interchange.fhir import FhirImportError, import_questionnaire, import_report
 
     try:
         data = Path(path).read_bytes()
@@ -133,3 +133,6 @@ def import_command(path: str, key: str | None) -> None:
             )
         )
     )
+    with force_locale(cli_language()):  # what was kept unused, or made up: never silently
+        for note in import_report(version.definition):
+            click.echo("  " + translate_error(note))

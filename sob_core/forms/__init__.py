@@ -19,6 +19,7 @@ from .answers import check_response as check_response
 from .answers import clean_answers as clean_answers
 from .answers import display_answer as display_answer
 from .answers import payloads as payloads
+from .answers import prefilled as prefilled
 from .answers import store_answers as store_answers
 from .definitions import FormDefinitionError as FormDefinitionError
 from .definitions import NoQuestionTypeForItem as NoQuestionTypeForItem

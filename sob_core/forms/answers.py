@@ -44,6 +44,11 @@ def clean_answers(
         key = question["key"]
         if not condition_holds(question.get("show_if"), values):
             continue  # hidden by skip logic: not asked, so not stored
+        if question.get("read_only"):
+            # shown, not changed by the citizen: what is stored is the form's own value
+            if question.get("initial") is not None:
+                values[key] = question["initial"]
+            continue
         spec = by_key[key]
         qtype = registry.question_types.get(spec.type)
         field = getattr(form, key, None)
@@ -120,3 +125,16 @@ def store_answers(response: FormResponse, version: FormVersion, values: Mapping[
 
 def payloads(response: FormResponse) -> dict[str, Any]:
     return {key: stored.get("value") for key, stored in (response.answers or {}).items()}
+
+
+def prefilled(version: FormVersion, saved: Mapping[str, Any]) -> dict[str, Any]:
+    """What a form shows: the questions' ``initial`` values, then what the citizen saved, and a
+    read-only question's own value over anything (she cannot change it)."""
+    questions = [q for q in version.definition.get("questions", []) if isinstance(q, Mapping)]
+    initial = {q["key"]: q["initial"] for q in questions if q.get("initial") is not None}
+    fixed = {
+        k: v
+        for k, v in initial.items()
+        if any(q["key"] == k and q.get("read_only") for q in questions)
+    }
+    return {**initial, **saved, **fixed}

@@ -223,6 +223,8 @@ def classify(item: Any) -> str | None:
         return "single_choice"
     if kind == "boolean":
         return "yes_no"
+    if kind == "display":
+        return "information"
     if kind in ("integer", "decimal"):
         return "slider" if "slider" in controls else "number"
     if kind == "quantity":

@@ -31,11 +31,28 @@ core owns:
   ``required`` in ``definition["groups"]`` (a question names its group in ``"group"``) and are
   built again on export. A group's ``enableWhen`` passes to its questions (an error when one has
   its own); a repeating group, or anything else on a group sob cannot keep, is an error naming it.
-- **Nothing is dropped silently on import.** An item no installed type claims, claimed by several
-  types, or carrying something sob cannot represent (``initial``, ``readOnly``, ``repeats`` on a
-  non-choice, an unknown extension, a modifier extension, an extra nested item ...) is a
-  ``FhirImportError`` naming its linkId, and nothing is imported. Only the numbering ``prefix``,
-  ``code``/``definition`` metadata and purely presentational extensions are let go.
+- **Nothing is dropped silently on import, nothing refused needlessly** (``kept.py``). An item
+  key or a (non-modifier) extension that no question type and no part of the core maps (``code``,
+  ``prefix``, ``definition``, presentational extensions such as ``entryFormat`` or
+  ``rendering-xhtml`` on a text, or an unknown one such as R4 zika's
+  ``http://example.org/additional-information``) is kept verbatim in the question's ``"kept"``
+  and written back on export; ``import_report(definition)`` lists it ("kept, not used by sob:
+  ...", shown by ``sob forms import``). Refused, naming it: an item no installed type claims or
+  several claim, a modifier extension, ``repeats`` on a non-choice, an answer list not read, an
+  initial value the type cannot give, and the SDC expressions that compute answers or decide
+  what is shown (``kept.REFUSED_EXTENSIONS``).
+- **Display items** other than help texts are information texts (the question type
+  ``information`` of sob-questions, ``fhir_type`` ``display``): shown between questions, asking
+  nothing, exported again as ``display`` items.
+- **Questions without text** (``labels.py``) are shown with their code's ``display``, else their
+  contained answer list's title or name, else their linkId; ``"label_from"`` records which, the
+  import report says so, and the export leaves the text out again.
+- **initial and readOnly** (``prefill.py``): ``"initial"`` is the payload the form is prefilled
+  with; ``"read_only"`` questions are shown disabled and store their initial value whatever is
+  posted. Both are exported again.
+- **Follow-up questions** (``followups.py``): question items nested in a question item are
+  questions of their own right after it, naming it in ``"parent"``; the form indents them under
+  it and the export nests them in its item again. A group nested in a question is refused.
 - **Errors** are coded (``errors.py``): English by ``str()``, translated by the web and the CLI.
   Every item is read before refusing: the problems of all items are one combined error
   (``FhirImportError.combined``), so a refusal names every item and feature at once.
@@ -50,7 +67,9 @@ reads ``"yes"`` as true and ``"5"`` as 5, so booleans and numbers are checked ag
 
 The package: ``common.py`` (systems, identity, texts), ``questionnaire.py`` and ``response.py``
 (export), ``importing.py`` (the file and the resource), ``groups.py`` (groups), ``items.py`` (one
-item, and the checks that nothing is dropped), ``errors.py`` (the coded errors).
+item, and the checks that nothing is dropped), ``kept.py`` (what is kept unused, and the import
+report), ``labels.py`` (texts for items without one), ``prefill.py`` (``initial``/``readOnly``),
+``followups.py`` (questions nested in a question), ``errors.py`` (the coded errors).
 """
 
 from __future__ import annotations
@@ -69,6 +88,8 @@ from .common import (
 from .errors import FhirError, FhirExportError, FhirImportError
 from .importing import import_questionnaire, read_questionnaire
 from .items import HANDLED_KEYS, PRESENTATIONAL
+from .kept import Note
+from .kept import report as import_report
 from .questionnaire import export_questionnaire
 from .response import export_response
 
@@ -85,9 +106,11 @@ __all__ = [
     "FhirError",
     "FhirExportError",
     "FhirImportError",
+    "Note",
     "export_questionnaire",
     "export_response",
     "import_questionnaire",
+    "import_report",
     "questionnaire_canonical",
     "questionnaire_url",
     "read_questionnaire",

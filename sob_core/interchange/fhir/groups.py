@@ -18,6 +18,7 @@ from typing import Any
 
 from .common import read_text, text_element
 from .errors import FhirImportError
+from .followups import split
 from .items import PRESENTATIONAL, link_of
 
 #: the keys of a group item sob reads (or, as metadata, may let go)
@@ -50,14 +51,16 @@ def walk(
     groups: list[dict[str, Any]],
     parent: str | None = None,
     inherited: Inherited = None,
-) -> list[tuple[Mapping[str, Any], str | None]]:
-    """The question items in order, each with its group's key; the groups go to ``groups`` and
-    what cannot be kept to ``problems``."""
+    follows: str | None = None,
+) -> list[tuple[Mapping[str, Any], str | None, str | None]]:
+    """The question items in order, each with its group's key and the key of the question it
+    follows up (``followups.py``), or None; the groups go to ``groups`` and what cannot be kept
+    to ``problems``."""
     if items is None:
         return []
     if not isinstance(items, list):
         raise FhirImportError("items_list")
-    flat: list[tuple[Mapping[str, Any], str | None]] = []
+    flat: list[tuple[Mapping[str, Any], str | None, str | None]] = []
     for item in items:
         link = link_of(item)
         own = {k: item[k] for k in ("enableWhen", "enableBehavior") if item.get(k)}
@@ -66,8 +69,15 @@ def walk(
                 FhirImportError("group_condition", child=repr(link), link=repr(inherited[1]))
             )
             continue
+        if item.get("type") == "group" and follows is not None:
+            problems.append(
+                FhirImportError("group_in_question", child=repr(link), link=repr(follows))
+            )
+            continue
         if item.get("type") != "group":
-            flat.append(({**item, **inherited[0]} if inherited else item, parent))
+            asked, follow = split(item)
+            flat.append(({**asked, **inherited[0]} if inherited else asked, parent, follows))
+            flat += walk(follow, problems, groups, parent, inherited, follows=link)
             continue
         _check_group(item, link, problems)
         group: dict[str, Any] = {"key": link, "parent": parent}

@@ -24,6 +24,7 @@ from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts
 from .errors import FhirImportError
 from .groups import walk
 from .items import contained_value_sets, read_question, refuse_modifiers
+from .labels import value_set_names
 
 #: what an imported Questionnaire says of itself that is kept (``definition["origin"]``) and
 #: exported again: its canonical ``url`` and ``version`` (which its responses then name),
@@ -42,15 +43,18 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
     problems: list[FhirImportError] = []
     questions = []
     value_sets = contained_value_sets(resource)
+    names = value_set_names(resource)
     groups: list[dict[str, Any]] = []
-    for item, group in walk(resource.get("item"), problems, groups):
+    for item, group, follows in walk(resource.get("item"), problems, groups):
         try:
-            question = read_question(item, registry, value_sets)
+            question = read_question(item, registry, value_sets, names)
         except FhirImportError as error:
             problems.append(error)
             continue
         if group is not None:
             question["group"] = group
+        if follows is not None:
+            question["parent"] = follows
         questions.append(question)
     if problems:
         raise FhirImportError.combined(problems)

@@ -23,6 +23,9 @@ from .common import (
     read_text,
 )
 from .errors import FhirImportError
+from .kept import keep
+from .labels import made_up_label
+from .prefill import read_prefill
 
 #: extensions that only change how an item looks; an import may let them go
 PRESENTATIONAL = frozenset(
@@ -50,11 +53,6 @@ HANDLED_KEYS = frozenset(
         "item",
         "extension",
         "modifierExtension",
-        "id",
-        "definition",
-        "code",
-        "prefix",
-        "_prefix",
     }
 )
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?")
@@ -136,9 +134,12 @@ def read_question(
     item: Mapping[str, Any],
     registry: Registry,
     value_sets: Mapping[str, list[dict[str, Any]]] | None = None,
+    value_sets_named: Mapping[str, str] | None = None,
 ) -> dict:
     """The question of an item, in the form definition's shape; an ``answerValueSet`` naming one
-    of ``value_sets`` (``contained_value_sets``) is read as its ``answerOption`` list."""
+    of ``value_sets`` (``contained_value_sets``) is read as its ``answerOption`` list. An item
+    without text is shown with a text made from its code, answer list (``value_sets_named``) or
+    linkId (``made_up_label``), which the question records in ``label_from``."""
     link = link_of(item)
     where = {"link": repr(link)}
     kind = item.get("type")
@@ -167,9 +168,9 @@ def read_question(
         config = dict(qtype.from_fhir(core))
     except ValueError as error:
         raise FhirImportError("type", **where, type=repr(kind), detail=error) from error
-    label = read_text(item, "text")
+    label, label_from = read_text(item, "text"), None
     if not label:
-        raise FhirImportError("no_text", **where)
+        label, label_from = made_up_label(item, value_sets_named or {})
     question: dict[str, Any] = {
         "key": link,
         "type": qtype.key,
@@ -177,6 +178,9 @@ def read_question(
         "config": config,
         "required": item.get("required") is True,
     }
+    if label_from:
+        question["label_from"] = label_from
+    read_prefill(item, question, qtype, link)
     if helps:
         question["help"] = read_text(helps[0], "text")
     media = _read_media(item, link)
@@ -221,9 +225,10 @@ def _matches(qtype: QuestionType, item: Mapping[str, Any]) -> bool:
 
 
 def _check_nothing_dropped(
-    item: Mapping[str, Any], question: Mapping[str, Any], qtype: QuestionType, link: str
+    item: Mapping[str, Any], question: dict[str, Any], qtype: QuestionType, link: str
 ) -> None:
-    """Refuse what the question would lose: compare the item with the question exported again."""
+    """Refuse what the question would lose and cannot keep (``kept.py``): compare the item with
+    the question exported again; what sob does not use but may keep goes to ``"kept"``."""
     where = {"link": repr(link)}
     spec = QuestionSpec(
         key=question["key"],
@@ -236,23 +241,22 @@ def _check_nothing_dropped(
         again = {"type": qtype.fhir_type, **qtype.fhir_item(spec, "sv")}
     except ValueError as error:
         raise FhirImportError("item", **where, detail=error) from error
-    dropped = [
-        repr(name)
-        for name, value in item.items()
-        if name not in HANDLED_KEYS and name not in again and value not in (False, None, [], {}, "")
-    ]
-    if dropped:
-        raise FhirImportError("item_key", **where, name=", ".join(dropped))
+    handled = set(HANDLED_KEYS)
+    if "initial" in question:
+        handled.add("initial")
+    if question.get("read_only"):
+        handled.add("readOnly")
+    kept, refused, urls = keep(item, handled, again, MEDIA_EXTENSION)
+    if refused:
+        raise FhirImportError("item_key", **where, name=", ".join(refused))
     if again.get("type") != item.get("type"):
         raise FhirImportError(
             "type_changes", **where, type=repr(item.get("type")), again=repr(again.get("type"))
         )
-    kept = {e.get("url") for e in again.get("extension") or [] if isinstance(e, Mapping)}
-    for extension in item.get("extension") or []:
-        url = extension.get("url") if isinstance(extension, Mapping) else None
-        if url in kept or url in PRESENTATIONAL or url == MEDIA_EXTENSION:
-            continue
-        raise FhirImportError("extension", **where, url=repr(url))
+    for url in urls:
+        raise FhirImportError("extension", **where, url=url)
+    if kept:
+        question["kept"] = kept
     kept_option = {
         extension.get("url")
         for option in again.get("answerOption") or []

@@ -25,7 +25,10 @@ from .common import (
     texts_of,
 )
 from .errors import FhirExportError
+from .followups import attach
 from .groups import nest
+from .kept import restore
+from .prefill import write_prefill
 
 #: the questions before the one being exported, which its ``show_if`` may name
 Earlier = Mapping[str, tuple[QuestionSpec, QuestionType | None]]
@@ -78,7 +81,8 @@ def export_questionnaire(
         qtype = registry.question_types.get(spec.type)
         items.append(_export_item(question, spec, qtype, earlier, lang, base_url))
         earlier[spec.key] = (spec, qtype)
-    resource["item"] = nest(items, questions, version.definition.get("groups"), lang)
+    items, top = attach(items, questions)
+    resource["item"] = nest(items, top, version.definition.get("groups"), lang)
     return resource
 
 
@@ -185,6 +189,9 @@ def _export_item(
         extensions.append(_media_extension(spec.key, media, base_url))
     if extensions:
         item["extension"] = extensions
+    if qtype.fhir_type == "display":
+        del item["required"]  # a display item may not say it (FHIR R4 que-6)
+    item.update(write_prefill(question, spec, qtype))
     condition = question.get("show_if")
     if condition:
         item.update(_enable_when(spec.key, condition, earlier))
@@ -199,6 +206,7 @@ def _export_item(
         )
     if children:
         item["item"] = children
+    restore(item, question)
     return item
 
 

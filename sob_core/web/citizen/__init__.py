@@ -145,7 +145,7 @@ def fill_in(assignment_id: int):
         db.session.commit()
         flash(_("Your answers are saved as a draft. You can continue later."), "info")
         return redirect(url_for("citizen.fill_in", assignment_id=assignment.id))
-    form = form_class(formdata=None, data=forms.payloads(response))
+    form = form_class(formdata=None, data=forms.prefilled(version, forms.payloads(response)))
     return _render_form(version, form, response, {})
 
 
@@ -160,6 +160,9 @@ def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
             general.append(message)
     questions = []
     for spec, question in zip(forms.specs(version), version.definition["questions"], strict=True):
+        field = getattr(form, spec.key, None)
+        if question.get("read_only") and field is not None:
+            field.data = question.get("initial")  # not posted (disabled): shown as the form has it
         questions.append(
             {
                 "spec": spec,
@@ -167,6 +170,8 @@ def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
                 "field": getattr(form, spec.key, None),
                 "show_if": question.get("show_if"),
                 "media": question.get("media"),
+                "read_only": bool(question.get("read_only")),
+                "parent": question.get("parent"),
             }
         )
     return render_template(

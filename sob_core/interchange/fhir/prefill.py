@@ -1,0 +1,97 @@
+"""``initial`` and ``readOnly``: a question's prefilled answer, and whether the citizen may change it.
+
+On import an item's ``initial`` (one ``value[x]``) becomes the question's ``"initial"`` payload,
+the value its type stores for that answer; it is accepted only when the type gives the same answer
+back for it (``fhir_answer``), so nothing is changed on the way. ``readOnly`` becomes
+``"read_only": true``: the form shows the value and does not let the citizen change it, and the
+stored answer is the initial one. On export both are written again from the question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ...types import QuestionSpec, QuestionType
+from .errors import FhirImportError
+
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?")
+
+
+def read_prefill(
+    item: Mapping[str, Any], question: dict[str, Any], qtype: QuestionType, link: str
+) -> None:
+    """Put the item's ``initial`` and ``readOnly`` on ``question``; an error when they cannot be
+    represented faithfully."""
+    where = {"link": repr(link)}
+    if item.get("readOnly") is True:
+        question["read_only"] = True
+    initial = item.get("initial")
+    if not initial:
+        return
+    if not isinstance(initial, list) or len(initial) != 1 or not isinstance(initial[0], Mapping):
+        raise FhirImportError("initial_many", **where)
+    values = [(k, v) for k, v in initial[0].items() if k.startswith("value")]
+    if len(values) != 1:
+        raise FhirImportError("initial_value", **where)
+    ((name, value),) = values
+    payload = _payload(name.removeprefix("value"), value)
+    if payload is None:
+        raise FhirImportError("initial_value", **where)
+    spec = QuestionSpec(
+        key=question["key"],
+        type=question["type"],
+        label=question["label"],
+        config=question["config"],
+    )
+    try:
+        again = qtype.fhir_answer(spec, payload)
+    except (ValueError, TypeError) as error:
+        raise FhirImportError("initial_type", **where, detail=error) from error
+    if not _same(again, name, value):
+        raise FhirImportError("initial_value", **where)
+    question["initial"] = payload
+
+
+def write_prefill(
+    question: Mapping[str, Any], spec: QuestionSpec, qtype: QuestionType
+) -> dict[str, Any]:
+    """The ``initial`` and ``readOnly`` keys of the question's exported item."""
+    found: dict[str, Any] = {}
+    if question.get("initial") is not None:
+        found["initial"] = list(qtype.fhir_answer(spec, question["initial"]))
+    if question.get("read_only"):
+        found["readOnly"] = True
+    return found
+
+
+def _payload(kind: str, value: Any) -> Any:
+    """The payload a type stores for an answer ``value[kind]``, or None when sob has no such one."""
+    if kind == "Coding" and isinstance(value, Mapping) and isinstance(value.get("code"), str):
+        return value["code"]
+    if kind in ("Integer", "Decimal") and isinstance(value, int | float):
+        if isinstance(value, bool):
+            return None
+        return int(value) if float(value).is_integer() else value
+    if kind in ("String", "Date") and isinstance(value, str):
+        return value
+    if kind == "Time" and isinstance(value, str) and _TIME.fullmatch(value):
+        return value[:5]
+    if kind == "Boolean" and isinstance(value, bool):
+        return value
+    return None
+
+
+def _same(answers: Any, name: str, value: Any) -> bool:
+    """Whether the type's answer for the payload is the item's initial value."""
+    if not isinstance(answers, list) or len(answers) != 1 or name not in answers[0]:
+        return False
+    again = answers[0][name]
+    if isinstance(value, Mapping) and isinstance(again, Mapping):
+        return again.get("code") == value.get("code") and (
+            "system" not in value or again.get("system") == value.get("system")
+        )
+    if name == "valueTime":
+        return str(again)[:5] == str(value)[:5]
+    return bool(again == value)
