@@ -104,6 +104,16 @@ IMPORT_MESSAGES: dict[str, str] = {
     ),
     "media": N_("item %(link)s: its media needs a kind and a media file id (mediaId)"),
     "result_band": N_("result %(key)s: a band needs a slug and a colour"),
+    # score totals (scores.py)
+    "score_expression": N_(
+        "item %(link)s: its %(language)s expression %(expression)s is not a score total sob can "
+        "compute (sob adds up the scores of all answers: "
+        "%%resource.answers().value.ordinal().sum())"
+    ),
+    "score_many": N_("item %(link)s has more than one calculated expression"),
+    "score_none": N_(
+        "item %(link)s adds up answer scores, but no question has scores on all its options"
+    ),
     # skip logic
     "condition_malformed": N_("item %(link)s: its enableWhen is malformed"),
     "condition_sources": N_(

@@ -24,6 +24,7 @@ from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts
 from .errors import FhirImportError
 from .groups import walk
 from .items import contained_value_sets, read_question, refuse_modifiers
+from .scores import is_total, merge_totals, read_totals
 
 #: what an imported Questionnaire says of itself that is kept (``definition["origin"]``) and
 #: exported again: its canonical ``url`` and ``version`` (which its responses then name),
@@ -40,10 +41,14 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
     resource = _parse(data)
     refuse_modifiers(resource, "modifier")
     problems: list[FhirImportError] = []
-    questions = []
+    questions: list[dict[str, Any]] = []
     value_sets = contained_value_sets(resource)
     groups: list[dict[str, Any]] = []
+    totals: list[tuple[Any, str | None, str | None]] = []
     for item, group in walk(resource.get("item"), problems, groups):
+        if is_total(item):  # a score total becomes a result (scores.py)
+            totals.append((item, group, questions[-1]["key"] if questions else None))
+            continue
         try:
             question = read_question(item, registry, value_sets)
         except FhirImportError as error:
@@ -52,6 +57,9 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
         if group is not None:
             question["group"] = group
         questions.append(question)
+    results = [_read_result(found) for found in extensions(resource, RESULT_EXTENSION)]
+    taken = {str(result.get("key")) for result in results}
+    results = merge_totals(results, read_totals(totals, questions, registry, taken, problems))
     if problems:
         raise FhirImportError.combined(problems)
     title = read_text(resource, "title")
@@ -65,7 +73,6 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
     ]
     if len(scale_ids) > 1:
         raise FhirImportError("many_scales")
-    results = [_read_result(found) for found in extensions(resource, RESULT_EXTENSION)]
     return {
         "origin": {
             name: resource[name]
@@ -236,6 +243,8 @@ def _read_result(extension: Mapping[str, Any]) -> dict[str, Any]:
             result.setdefault("questions", []).append(part["valueString"])
         if url == "formula" and isinstance(part.get("valueString"), str):
             result["formula"] = part["valueString"]
+        if url == "item" and isinstance(part.get("valueString"), str):
+            result["item"] = part["valueString"]  # the total item it is (scores.merge_totals)
         if url == "decimals" and isinstance(part.get("valueInteger"), int):
             result["decimals"] = part["valueInteger"]
     if not result.get("key"):

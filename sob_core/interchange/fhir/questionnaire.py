@@ -26,6 +26,7 @@ from .common import (
 )
 from .errors import FhirExportError
 from .groups import nest
+from .scores import place_totals
 
 #: the questions before the one being exported, which its ``show_if`` may name
 Earlier = Mapping[str, tuple[QuestionSpec, QuestionType | None]]
@@ -78,7 +79,10 @@ def export_questionnaire(
         qtype = registry.question_types.get(spec.type)
         items.append(_export_item(question, spec, qtype, earlier, lang, base_url))
         earlier[spec.key] = (spec, qtype)
-    resource["item"] = nest(items, questions, version.definition.get("groups"), lang)
+    results = version.definition.get("results", [])
+    placed = list(questions)
+    place_totals(items, placed, results)
+    resource["item"] = nest(items, placed, version.definition.get("groups"), lang)
     return resource
 
 
@@ -100,6 +104,7 @@ RESULT_SETTINGS = frozenset(
         "formula",
         "decimals",
         "bands",
+        "fhir_item",
     }
 )
 BAND_SETTINGS = frozenset(
@@ -131,6 +136,10 @@ def _result_extension(result: Mapping[str, Any]) -> dict[str, Any]:
             parts.append({"url": "question", "valueString": str(question)})
         if result.get("formula"):
             parts.append({"url": "formula", "valueString": str(result["formula"])})
+        kept = result.get("fhir_item")
+        if isinstance(kept, Mapping) and isinstance(kept.get("item"), Mapping):
+            # the imported total item, exported again beside (scores.py)
+            parts.append({"url": "item", "valueString": str(kept["item"].get("linkId"))})
         if "decimals" in result:
             parts.append({"url": "decimals", "valueInteger": int(result["decimals"])})
         for band in result.get("bands") or []:
