@@ -103,11 +103,25 @@ def export_command(key: str, number: int | None, out: str | None, lang: str) -> 
 @forms_group.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--key", default=None, help="Form key (default: from the Questionnaire's url/id).")
+@click.option(
+    "--value-sets",
+    "value_sets_path",
+    default=None,
+    help="A ValueSet .json file, or a directory of them, for answerValueSet canonicals.",
+)
 @with_appcontext
-def import_command(path: str, key: str | None) -> None:
+def import_command(path: str, key: str | None, value_sets_path: str | None) -> None:
     """Import a FHIR Questionnaire file as a form (a new version when the key exists)."""
     from ..extensions import db
     from ..interchange.fhir import FhirImportError, import_questionnaire
+    from ..interchange.fhir.value_sets import read_value_set_files
+
+    value_sets = None
+    if value_sets_path is not None:
+        try:
+            value_sets = read_value_set_files(value_sets_path)
+        except FhirImportError as error:
+            _refused(error)
 
     try:
         data = Path(path).read_bytes()
@@ -116,7 +130,11 @@ def import_command(path: str, key: str | None) -> None:
         _fail(_say(lazy_gettext("cannot read %(path)s: %(reason)s", path=path, reason=reason)))
     try:
         version = import_questionnaire(
-            db.session, current_app.extensions["sob"].registry, data, key=key
+            db.session,
+            current_app.extensions["sob"].registry,
+            data,
+            key=key,
+            value_sets=value_sets,
         )
     except FhirImportError as error:
         db.session.rollback()
