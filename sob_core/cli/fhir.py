@@ -140,6 +140,9 @@ def import_command(path: str, key: str | None, value_sets_path: str | None) -> N
         db.session.rollback()
         _refused(error)
     db.session.commit()
+    note = (version.definition.get("origin") or {}).get("import_note")
+    if note:  # a deviation from FHIR R4 the import accepted (interchange/fhir/validation.py)
+        click.echo(_say(lazy_gettext("note: %(note)s", note=note)))
     count = len(version.definition["questions"])
     click.echo(
         _say(

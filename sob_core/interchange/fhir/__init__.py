@@ -52,13 +52,16 @@ core owns:
   ``system`` is kept on the options and exported again. See ``docs/fhir.md``.
 
 The models of ``fhir.resources`` 8 are R5 at the top level; its ``R4B`` package is the one matching
-R4 for Questionnaire and QuestionnaireResponse, so imports are validated with it. Its validation
+R4 for Questionnaire and QuestionnaireResponse, so imports are validated with it
+(``validation.py``: a missing ``status`` is read as ``draft`` and expression names that are not
+FHIR ids are kept, each with a note; nothing else is let through). Its validation
 reads ``"yes"`` as true and ``"5"`` as 5, so booleans and numbers are checked again as JSON.
 
 The package: ``common.py`` (systems, identity, texts), ``questionnaire.py`` and ``response.py``
 (export), ``importing.py`` (the file and the resource), ``groups.py`` (groups), ``items.py`` (one
 item, and the checks that nothing is dropped), ``scores.py`` (score totals as results),
-``value_sets.py`` (ValueSets supplied with an import), ``errors.py`` (the coded errors).
+``value_sets.py`` (ValueSets supplied with an import), ``validation.py`` (R4 validation and
+the deviations it accepts), ``errors.py`` (the coded errors).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from .errors import FhirImportError
 from .groups import walk
 from .items import contained_value_sets, read_question, refuse_modifiers
 from .scores import is_total, merge_totals, read_totals
+from .validation import validate
 from .value_sets import unresolved, value_sets_by_canonical
 
 #: what an imported Questionnaire says of itself that is kept (``definition["origin"]``) and
@@ -46,7 +47,7 @@ def read_questionnaire(
     Returns ``{"origin", "title", "intro", "scale_id", "questions", "groups", "results",
     "suggested_key"}`` (``groups.py`` for the groups).
     """
-    resource, bundled = _parse(data)
+    resource, bundled, notes = _parse(data)
     refuse_modifiers(resource, "modifier")
     problems: list[FhirImportError] = []
     questions: list[dict[str, Any]] = []
@@ -88,12 +89,16 @@ def read_questionnaire(
     ]
     if len(scale_ids) > 1:
         raise FhirImportError("many_scales")
+    origin = {
+        name: resource[name]
+        for name in ORIGIN
+        if isinstance(resource.get(name), str) and resource[name]
+    }
+    if notes:  # the deviations from R4 accepted (validation.py), kept with the form
+        origin["import_note"] = "; ".join(notes)
     return {
-        "origin": {
-            name: resource[name]
-            for name in ORIGIN
-            if isinstance(resource.get(name), str) and resource[name]
-        },
+        "origin": origin,
+        "notes": notes,
         "title": title,
         "intro": intro,
         "scale_id": scale_ids[0] if scale_ids else None,
@@ -148,9 +153,9 @@ def import_questionnaire(
 
 def _parse(
     data: Mapping[str, Any] | str | bytes,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The Questionnaire, validated, and the ValueSets a Bundle holds beside it."""
-    from fhir.resources.R4B.questionnaire import Questionnaire
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """The Questionnaire, validated, the ValueSets a Bundle holds beside it and the notes of the
+    deviations from R4 accepted (``validation.py``)."""
     from pydantic import ValidationError
 
     try:
@@ -169,11 +174,11 @@ def _parse(
     if resource.get("resourceType") != "Questionnaire":
         raise FhirImportError("not_questionnaire", type=repr(data.get("resourceType")))
     try:
-        Questionnaire.model_validate(resource)
+        notes = validate(resource)
     except (ValidationError, ValueError, TypeError) as error:
         raise FhirImportError("invalid", detail=_summary(error)) from error
     _check_primitives(resource, "Questionnaire")
-    return resource, bundled
+    return resource, bundled, notes
 
 
 def _only_questionnaire(
