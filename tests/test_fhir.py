@@ -538,7 +538,7 @@ def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
                     }
                 ],
             },
-            r"'ok'.*calculatedExpression",
+            r"'ok'.*expression '1' is not a score total",
         ),
         (
             {**SIMPLE, "item": [{"linkId": "inner", "type": "group", "item": [SIMPLE]}]},

@@ -322,3 +322,40 @@ def test_a_video_needs_captions_and_audio_a_transcript(client, login, draft):
         "media_id",
         "captions_media_id",
     }
+
+
+def test_adding_bands_to_an_imported_fhir_total_keeps_its_item(client, login, draft):
+    kept = {"item": {"linkId": "TS", "type": "quantity", "text": "Total"}, "group": None}
+    total = {
+        "key": "ts",
+        "label": {"sv": "Summa"},
+        "method": "sum",
+        "questions": ["worry"],
+        "decimals": 0,
+        "bands": [],
+        "fhir_item": kept,
+    }
+    draft.definition = {**draft.definition, "results": [total]}
+    db.session.commit()
+    login("staff", SARA, unit_id=draft.care_unit_id)
+    data = {
+        "key": "ts",
+        "label_sv": "Summa",
+        "method": "sum",
+        "questions": ["worry"],
+        "decimals": "0",
+        "bands-0-slug": "low",
+        "bands-0-label_sv": "Låg",
+        "bands-0-upper": "2",
+        "bands-0-colour": "green",
+        "bands-1-slug": "high",
+        "bands-1-label_sv": "Hög",
+        "bands-1-lower": "2",
+        "bands-1-colour": "red",
+    }
+    sent = _post_result(client, draft, data, {"result": "ts"})
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    db.session.refresh(draft)
+    (result,) = draft.definition["results"]
+    assert [b["slug"] for b in result["bands"]] == ["low", "high"]
+    assert result["fhir_item"] == kept

@@ -103,11 +103,25 @@ def export_command(key: str, number: int | None, out: str | None, lang: str) -> 
 @forms_group.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--key", default=None, help="Form key (default: from the Questionnaire's url/id).")
+@click.option(
+    "--value-sets",
+    "value_sets_path",
+    default=None,
+    help="A ValueSet .json file, or a directory of them, for answerValueSet canonicals.",
+)
 @with_appcontext
-def import_command(path: str, key: str | None) -> None:
+def import_command(path: str, key: str | None, value_sets_path: str | None) -> None:
     """Import a FHIR Questionnaire file as a form (a new version when the key exists)."""
     from ..extensions import db
     from ..interchange.fhir import FhirImportError, import_questionnaire, import_report
+    from ..interchange.fhir.value_sets import read_value_set_files
+
+    value_sets = None
+    if value_sets_path is not None:
+        try:
+            value_sets = read_value_set_files(value_sets_path)
+        except FhirImportError as error:
+            _refused(error)
 
     try:
         data = Path(path).read_bytes()
@@ -116,12 +130,19 @@ def import_command(path: str, key: str | None) -> None:
         _fail(_say(lazy_gettext("cannot read %(path)s: %(reason)s", path=path, reason=reason)))
     try:
         version = import_questionnaire(
-            db.session, current_app.extensions["sob"].registry, data, key=key
+            db.session,
+            current_app.extensions["sob"].registry,
+            data,
+            key=key,
+            value_sets=value_sets,
         )
     except FhirImportError as error:
         db.session.rollback()
         _refused(error)
     db.session.commit()
+    note = (version.definition.get("origin") or {}).get("import_note")
+    if note:  # a deviation from FHIR R4 the import accepted (interchange/fhir/validation.py)
+        click.echo(_say(lazy_gettext("note: %(note)s", note=note)))
     count = len(version.definition["questions"])
     click.echo(
         _say(
@@ -134,5 +155,5 @@ def import_command(path: str, key: str | None) -> None:
         )
     )
     with force_locale(cli_language()):  # what was kept unused, or made up: never silently
-        for note in import_report(version.definition):
-            click.echo("  " + translate_error(note))
+        for kept in import_report(version.definition):
+            click.echo("  " + translate_error(kept))

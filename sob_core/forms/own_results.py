@@ -13,7 +13,9 @@ result have none and are only described here, see ``validate_results``)::
 itself. A question whose FHIR item type is ``integer``, ``decimal`` or ``quantity`` (number,
 slider, duration in minutes) answers a number; so does a ``choice`` that allows one answer
 (its FHIR item does not repeat) and whose every option is a number (a scale's points, or a single
-choice whose option values are written as numbers: "0", "1", "2" — the value is the score). A
+choice whose option values are written as numbers: "0", "1", "2" — the value is the score — or
+whose every option carries a score, FHIR's ``ordinalValue``: then the chosen option's score counts,
+as an imported FHIR PHQ-9's does). A
 ``time`` answer ("HH:MM") is its minutes after midnight and may be used in formulas only (adding
 clock times means nothing). Anything else (text, dates, multiple choice) cannot be counted.
 
@@ -97,7 +99,56 @@ def answer_kind(spec: QuestionSpec, registry: Any) -> str | None:
     return "number"
 
 
+#: the extension that carries an answer option's score (FHIR ``ordinalValue``)
+ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+
+
+def _option_score(option: Mapping[str, Any]) -> float | None:
+    """The score an answer option carries (``ordinalValue``, as the choice types write it)."""
+    for extension in option.get("extension") or []:
+        if isinstance(extension, Mapping) and extension.get("url") == ORDINAL_VALUE:
+            for name in ("valueDecimal", "valueInteger"):
+                value = extension.get(name)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    return float(value)
+    return None
+
+
+def _option_payload(option: Mapping[str, Any]) -> Any:
+    """The stored answer that chooses ``option`` (the code of a Coding, else its value)."""
+    coding = option.get("valueCoding")
+    if isinstance(coding, Mapping):
+        return coding.get("code")
+    for name, value in option.items():
+        if name.startswith("value"):
+            return value
+    return None
+
+
+def option_scores(spec: QuestionSpec, registry: Any) -> dict[str, float]:
+    """A single choice's scored options: the stored answer (as text) -> its score. An option's
+    score (``ordinalValue``) counts before a value written as a number."""
+    qtype = registry.question_types.get(spec.type)
+    if qtype is None or qtype.fhir_type not in ("choice", "coding"):
+        return {}
+    try:
+        item = dict(qtype.fhir_item(spec, "sv"))
+    except (ValueError, TypeError, KeyError):
+        return {}
+    scores: dict[str, float] = {}
+    for option in item.get("answerOption") or []:
+        if isinstance(option, Mapping):
+            score = _option_score(option)
+            payload = _option_payload(option)
+            if score is not None and payload is not None:
+                scores[str(payload)] = score
+    return scores
+
+
 def _option_number(option: Mapping[str, Any]) -> float | None:
+    score = _option_score(option)
+    if score is not None:
+        return score
     for name in ("valueInteger", "valueDecimal"):
         value = option.get(name)
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -109,10 +160,15 @@ def _option_number(option: Mapping[str, Any]) -> float | None:
     return None
 
 
-def answer_value(kind: str | None, payload: Any) -> float | None:
-    """A stored answer as a number of its kind; None when it is missing or not one."""
+def answer_value(
+    kind: str | None, payload: Any, scores: Mapping[str, float] | None = None
+) -> float | None:
+    """A stored answer as a number of its kind; None when it is missing or not one. ``scores``
+    (``option_scores``) give a scored choice's answers their option's score."""
     if payload is None or isinstance(payload, bool):
         return None
+    if scores and not isinstance(payload, list | dict) and str(payload) in scores:
+        return scores[str(payload)]
     if kind == "number":
         if isinstance(payload, int | float):
             return float(payload) if math.isfinite(payload) else None
@@ -323,6 +379,7 @@ def compute(
 ) -> tuple[float | None, Mapping[str, Any] | None]:
     """The value of one own result and its band; (None, None) when a needed answer is missing."""
     kinds = {spec.key: answer_kind(spec, registry) for spec in questions}
+    scores = {spec.key: option_scores(spec, registry) for spec in questions}
     method = result.get("method")
     value: float | None
     if method == "formula":
@@ -330,11 +387,14 @@ def compute(
             formula = parse_formula(result.get("formula"), kinds, str(result.get("key")))
         except OwnResultError:
             return None, None
-        values = {key: answer_value(kinds.get(key), answers.get(key)) for key in formula.questions}
+        values = {
+            key: answer_value(kinds.get(key), answers.get(key), scores.get(key))
+            for key in formula.questions
+        }
         value = formula.evaluate(values)
     else:
         keys = result.get("questions") or []
-        numbers = [answer_value(kinds.get(key), answers.get(key)) for key in keys]
+        numbers = [answer_value(kinds.get(key), answers.get(key), scores.get(key)) for key in keys]
         if not numbers or any(number is None for number in numbers):
             return None, None
         present = [number for number in numbers if number is not None]

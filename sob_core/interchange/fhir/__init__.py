@@ -56,20 +56,31 @@ core owns:
 - **Errors** are coded (``errors.py``): English by ``str()``, translated by the web and the CLI.
   Every item is read before refusing: the problems of all items are one combined error
   (``FhirImportError.combined``), so a refusal names every item and feature at once.
-- **Bundles and value sets.** A Bundle holding exactly one Questionnaire is read as that
-  Questionnaire. An ``answerValueSet`` ``#id`` naming a contained ValueSet (its ``expansion``, or
+- **Score totals** (``scores.py``): an item with an SDC ``calculatedExpression`` or a
+  ``cqf-expression`` that adds up all answers' scores (``%resource.answers().value.ordinal()
+  .sum()`` and its like) is not a question but an own result (``sum`` over the questions whose
+  options all carry an ``ordinalValue`` score); the item is kept in the result (``fhir_item``)
+  and exported again in its place. Any other expression is refused, quoting it.
+- **Bundles and value sets.** A Bundle holding exactly one Questionnaire (and ValueSets beside
+  it, ``value_sets.py``) is read as that Questionnaire; the ValueSets, and those given to
+  ``sob forms import --value-sets``, resolve ``answerValueSet`` canonicals, and a canonical
+  nothing resolves is refused by name. An ``answerValueSet`` ``#id`` naming a contained ValueSet (its ``expansion``, or
   a ``compose`` that only lists concepts) is read as the item's ``answerOption`` list; the codings'
   ``system`` is kept on the options and exported again. See ``docs/fhir.md``.
 
 The models of ``fhir.resources`` 8 are R5 at the top level; its ``R4B`` package is the one matching
-R4 for Questionnaire and QuestionnaireResponse, so imports are validated with it. Its validation
+R4 for Questionnaire and QuestionnaireResponse, so imports are validated with it
+(``validation.py``: a missing ``status`` is read as ``draft`` and expression names that are not
+FHIR ids are kept, each with a note; nothing else is let through). Its validation
 reads ``"yes"`` as true and ``"5"`` as 5, so booleans and numbers are checked again as JSON.
 
 The package: ``common.py`` (systems, identity, texts), ``questionnaire.py`` and ``response.py``
 (export), ``importing.py`` (the file and the resource), ``groups.py`` (groups), ``items.py`` (one
 item, and the checks that nothing is dropped), ``kept.py`` (what is kept unused, and the import
 report), ``labels.py`` (texts for items without one), ``prefill.py`` (``initial``/``readOnly``),
-``followups.py`` (questions nested in a question), ``errors.py`` (the coded errors).
+``followups.py`` (questions nested in a question), ``scores.py`` (score totals as results),
+``value_sets.py`` (ValueSets supplied with an import), ``validation.py`` (R4 validation and
+the deviations it accepts), ``errors.py`` (the coded errors).
 """
 
 from __future__ import annotations

@@ -107,6 +107,35 @@ IMPORT_MESSAGES: dict[str, str] = {
     ),
     "media": N_("item %(link)s: its media needs a kind and a media file id (mediaId)"),
     "result_band": N_("result %(key)s: a band needs a slug and a colour"),
+    # value sets supplied with an import (value_sets.py)
+    "bundle_other": N_(
+        "the Bundle holds resources sob does not import beside its Questionnaire: %(types)s "
+        "(only ValueSets may go with it)"
+    ),
+    "value_set_url": N_("a ValueSet supplied with the import has no url"),
+    "value_set_invalid": N_("the ValueSet %(url)s is not a valid FHIR R4 ValueSet: %(detail)s"),
+    "value_set_unread": N_(
+        "the ValueSet %(url)s has neither an expansion nor a compose that only lists concepts"
+    ),
+    "value_set_unknown": N_(
+        "item %(link)s: its answers are the value set %(url)s, which sob cannot look up: "
+        "supply it with the import (in a Bundle beside the Questionnaire, or --value-sets)"
+    ),
+    "value_set_missing": N_("no value set file or directory %(path)s"),
+    "value_set_none": N_("the directory %(path)s holds no .json file"),
+    "value_set_many": N_("the directory %(path)s holds more than %(max)s .json files"),
+    "value_set_file": N_("the value set file %(path)s is not JSON: %(detail)s"),
+    "value_set_not": N_("the value set file %(path)s holds a %(type)s, not a ValueSet"),
+    # score totals (scores.py)
+    "score_expression": N_(
+        "item %(link)s: its %(language)s expression %(expression)s is not a score total sob can "
+        "compute (sob adds up the scores of all answers: "
+        "%%resource.answers().value.ordinal().sum())"
+    ),
+    "score_many": N_("item %(link)s has more than one calculated expression"),
+    "score_none": N_(
+        "item %(link)s adds up answer scores, but no question has scores on all its options"
+    ),
     # skip logic
     "condition_malformed": N_("item %(link)s: its enableWhen is malformed"),
     "condition_sources": N_(

@@ -25,6 +25,9 @@ from .errors import FhirImportError
 from .groups import walk
 from .items import contained_value_sets, read_question, refuse_modifiers
 from .labels import value_set_names
+from .scores import is_total, merge_totals, read_totals
+from .validation import validate
+from .value_sets import unresolved, value_sets_by_canonical
 
 #: what an imported Questionnaire says of itself that is kept (``definition["origin"]``) and
 #: exported again: its canonical ``url`` and ``version`` (which its responses then name),
@@ -32,22 +35,40 @@ from .labels import value_set_names
 ORIGIN = ("url", "version", "status", "copyright", "language")
 
 
-def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
+def read_questionnaire(
+    registry: Registry,
+    data: Mapping[str, Any] | str | bytes,
+    value_sets: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Validate a Questionnaire and map it to ``create_form`` arguments (without ``key``).
+
+    ``value_sets`` are ValueSet resources supplied with it (``value_sets.py``), beside those a
+    Bundle holds.
 
     Returns ``{"origin", "title", "intro", "scale_id", "questions", "groups", "results",
     "suggested_key"}`` (``groups.py`` for the groups).
     """
-    resource = _parse(data)
+    resource, bundled, notes = _parse(data)
     refuse_modifiers(resource, "modifier")
     problems: list[FhirImportError] = []
-    questions = []
-    value_sets = contained_value_sets(resource)
+    questions: list[dict[str, Any]] = []
+    answer_lists = {
+        **value_sets_by_canonical([*bundled, *(value_sets or [])]),
+        **contained_value_sets(resource),
+    }
     names = value_set_names(resource)
     groups: list[dict[str, Any]] = []
+    totals: list[tuple[Any, str | None, str | None]] = []
     for item, group, follows in walk(resource.get("item"), problems, groups):
+        if is_total(item):  # a score total becomes a result (scores.py)
+            totals.append((item, group, questions[-1]["key"] if questions else None))
+            continue
+        missing = unresolved(item, answer_lists)
+        if missing is not None:
+            problems.append(missing)
+            continue
         try:
-            question = read_question(item, registry, value_sets, names)
+            question = read_question(item, registry, answer_lists, names)
         except FhirImportError as error:
             problems.append(error)
             continue
@@ -56,6 +77,9 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
         if follows is not None:
             question["parent"] = follows
         questions.append(question)
+    results = [_read_result(found) for found in extensions(resource, RESULT_EXTENSION)]
+    taken = {str(result.get("key")) for result in results}
+    results = merge_totals(results, read_totals(totals, questions, registry, taken, problems))
     if problems:
         raise FhirImportError.combined(problems)
     title = read_text(resource, "title")
@@ -69,13 +93,16 @@ def read_questionnaire(registry: Registry, data: Mapping[str, Any] | str | bytes
     ]
     if len(scale_ids) > 1:
         raise FhirImportError("many_scales")
-    results = [_read_result(found) for found in extensions(resource, RESULT_EXTENSION)]
+    origin = {
+        name: resource[name]
+        for name in ORIGIN
+        if isinstance(resource.get(name), str) and resource[name]
+    }
+    if notes:  # the deviations from R4 accepted (validation.py), kept with the form
+        origin["import_note"] = "; ".join(notes)
     return {
-        "origin": {
-            name: resource[name]
-            for name in ORIGIN
-            if isinstance(resource.get(name), str) and resource[name]
-        },
+        "origin": origin,
+        "notes": notes,
         "title": title,
         "intro": intro,
         "scale_id": scale_ids[0] if scale_ids else None,
@@ -92,13 +119,14 @@ def import_questionnaire(
     data: Mapping[str, Any] | str | bytes,
     key: str | None = None,
     care_unit_id: int | None = None,
+    value_sets: list[dict[str, Any]] | None = None,
 ) -> FormVersion:
     """Create a form (or a new version of the form ``key``) from a FHIR R4 Questionnaire.
 
     All or nothing: any item sob cannot represent raises ``FhirImportError`` before anything is
     added to ``session``. The caller commits.
     """
-    found = read_questionnaire(registry, data)
+    found = read_questionnaire(registry, data, value_sets)
     key = key if key is not None else found["suggested_key"]
     if not isinstance(key, str) or not KEY_RE.match(key):
         raise FhirImportError("bad_key", key=repr(key))
@@ -127,8 +155,11 @@ def import_questionnaire(
 # --- the file ------------------------------------------------------------------------------------
 
 
-def _parse(data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
-    from fhir.resources.R4B.questionnaire import Questionnaire
+def _parse(
+    data: Mapping[str, Any] | str | bytes,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """The Questionnaire, validated, the ValueSets a Bundle holds beside it and the notes of the
+    deviations from R4 accepted (``validation.py``)."""
     from pydantic import ValidationError
 
     try:
@@ -141,20 +172,24 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise FhirImportError("not_object")
     resource: dict[str, Any] = data
+    bundled: list[dict[str, Any]] = []
     if resource.get("resourceType") == "Bundle":
-        resource = _only_questionnaire(resource)
+        resource, bundled = _only_questionnaire(resource)
     if resource.get("resourceType") != "Questionnaire":
         raise FhirImportError("not_questionnaire", type=repr(data.get("resourceType")))
     try:
-        Questionnaire.model_validate(resource)
+        notes = validate(resource)
     except (ValidationError, ValueError, TypeError) as error:
         raise FhirImportError("invalid", detail=_summary(error)) from error
     _check_primitives(resource, "Questionnaire")
-    return resource
+    return resource, bundled, notes
 
 
-def _only_questionnaire(bundle: Mapping[str, Any]) -> dict[str, Any]:
-    """The one Questionnaire of a Bundle (a transaction, as Medplum ships its forms)."""
+def _only_questionnaire(
+    bundle: Mapping[str, Any],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The one Questionnaire of a Bundle (a transaction, as Medplum ships its forms) and the
+    ValueSets beside it; any other resource is refused, naming its type."""
     entries = bundle.get("entry")
     resources: list[Mapping[str, Any]] = [
         entry["resource"]
@@ -164,7 +199,14 @@ def _only_questionnaire(bundle: Mapping[str, Any]) -> dict[str, Any]:
     found = [r for r in resources if r.get("resourceType") == "Questionnaire"]
     if len(found) != 1:
         raise FhirImportError("bundle_count", count=len(found))
-    return dict(found[0])
+    others = {
+        str(r.get("resourceType"))
+        for r in resources
+        if r.get("resourceType") not in ("Questionnaire", "ValueSet")
+    }
+    if others:
+        raise FhirImportError("bundle_other", types=", ".join(sorted(others)))
+    return dict(found[0]), [dict(r) for r in resources if r.get("resourceType") == "ValueSet"]
 
 
 _BOOLEANS = frozenset({"required", "repeats", "readOnly", "experimental", "initialSelected"})
@@ -240,6 +282,8 @@ def _read_result(extension: Mapping[str, Any]) -> dict[str, Any]:
             result.setdefault("questions", []).append(part["valueString"])
         if url == "formula" and isinstance(part.get("valueString"), str):
             result["formula"] = part["valueString"]
+        if url == "item" and isinstance(part.get("valueString"), str):
+            result["item"] = part["valueString"]  # the total item it is (scores.merge_totals)
         if url == "decimals" and isinstance(part.get("valueInteger"), int):
             result["decimals"] = part["valueInteger"]
     if not result.get("key"):

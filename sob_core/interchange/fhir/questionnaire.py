@@ -29,6 +29,7 @@ from .followups import attach
 from .groups import nest
 from .kept import restore
 from .prefill import write_prefill
+from .scores import place_totals
 
 #: the questions before the one being exported, which its ``show_if`` may name
 Earlier = Mapping[str, tuple[QuestionSpec, QuestionType | None]]
@@ -82,7 +83,10 @@ def export_questionnaire(
         items.append(_export_item(question, spec, qtype, earlier, lang, base_url))
         earlier[spec.key] = (spec, qtype)
     items, top = attach(items, questions)
-    resource["item"] = nest(items, top, version.definition.get("groups"), lang)
+    results = version.definition.get("results", [])
+    placed = list(top)
+    place_totals(items, placed, results)
+    resource["item"] = nest(items, placed, version.definition.get("groups"), lang)
     return resource
 
 
@@ -104,6 +108,7 @@ RESULT_SETTINGS = frozenset(
         "formula",
         "decimals",
         "bands",
+        "fhir_item",
     }
 )
 BAND_SETTINGS = frozenset(
@@ -135,6 +140,10 @@ def _result_extension(result: Mapping[str, Any]) -> dict[str, Any]:
             parts.append({"url": "question", "valueString": str(question)})
         if result.get("formula"):
             parts.append({"url": "formula", "valueString": str(result["formula"])})
+        kept = result.get("fhir_item")
+        if isinstance(kept, Mapping) and isinstance(kept.get("item"), Mapping):
+            # the imported total item, exported again beside (scores.py)
+            parts.append({"url": "item", "valueString": str(kept["item"].get("linkId"))})
         if "decimals" in result:
             parts.append({"url": "decimals", "valueInteger": int(result["decimals"])})
         for band in result.get("bands") or []:

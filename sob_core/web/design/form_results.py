@@ -406,6 +406,8 @@ def form_results(draft_id: int):
         field.errors = [*field.errors, error_text(error)]
         return _results_page(draft, form, None, 400)
     changed = [r for r in results if r is not current]
+    if current is not None and "fhir_item" in current:
+        result["fhir_item"] = current["fhir_item"]  # an imported FHIR total item, kept for export
     if current is not None:
         changed.insert(results.index(current), result)
     else:
