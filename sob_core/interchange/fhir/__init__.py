@@ -37,6 +37,8 @@ core owns:
   ``FhirImportError`` naming its linkId, and nothing is imported. Only the numbering ``prefix``,
   ``code``/``definition`` metadata and purely presentational extensions are let go.
 - **Errors** are coded (``errors.py``): English by ``str()``, translated by the web and the CLI.
+  A question type's own message inside one (its ``from_fhir`` or ``fhir_answer`` raising) is a
+  ``TranslatedError`` carrying each language, translated with it (``i18n.translate_error``).
   Every item is read before refusing: the problems of all items are one combined error
   (``FhirImportError.combined``), so a refusal names every item and feature at once.
 - **Bundles and value sets.** A Bundle holding exactly one Questionnaire is read as that
