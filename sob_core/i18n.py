@@ -11,7 +11,7 @@ from flask_babel import get_locale, gettext
 from markupsafe import Markup
 
 from .extensions import babel
-from .types import LANGUAGES, local
+from .types import LANGUAGES, TranslatedError, local
 
 #: the POSIX variables that name a shell's language, strongest first
 _LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
@@ -67,8 +67,16 @@ def _language_of(locale: str | None) -> str:
 def translate_error(error: CodedError) -> str:
     """A coded error's message in the current language (a request's, or ``force_locale``'s).
 
-    A combined error (one with ``errors``) is its own message followed by each of its errors'."""
-    message = gettext(error.template, **error.params)
+    A combined error (one with ``errors``) is its own message followed by each of its errors'.
+    A parameter that is itself an error (``details``: a plugin's ``TranslatedError``, or a coded
+    error) is told in the same language, so no English or Swedish part leaks into the other."""
+    params = dict(error.params)
+    for name, value in (getattr(error, "details", None) or {}).items():
+        if isinstance(value, TranslatedError):
+            params[name] = value.in_language(current_language())
+        elif hasattr(value, "template") and hasattr(value, "params"):
+            params[name] = translate_error(value)
+    message = gettext(error.template, **params)
     parts = getattr(error, "errors", ())
     if parts:
         message = " ".join([message, "; ".join(translate_error(part) for part in parts)])

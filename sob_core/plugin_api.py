@@ -48,6 +48,7 @@ from .types import (
     ScaleScore,
     Setting,
     Subscale,
+    TranslatedError,
     VerifiedIdentity,
     local,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "ScaleScore",
     "Setting",
     "Subscale",
+    "TranslatedError",
     "VerifiedIdentity",
     "Ward",
     "band_for",

@@ -37,6 +37,23 @@ class InvalidAnswers(ValueError):
     """The answers given to a scale's scoring cannot be scored; the message says why."""
 
 
+class TranslatedError(ValueError):
+    """An error a plugin raises with its message in every language it speaks.
+
+    ``str()`` is the English text (for logs and tests, like the core's coded errors); the host
+    shows ``in_language(lang)`` where it tells a reader (``i18n.translate_error`` translates such
+    an error inside a coded FHIR error, so the web and the CLI speak their language).
+    """
+
+    def __init__(self, texts: LocalText) -> None:
+        self.texts = dict(texts)
+        super().__init__(local(self.texts, "en"))
+
+    def in_language(self, lang: str) -> str:
+        """The message in ``lang`` (Swedish, then any, when the plugin does not speak it)."""
+        return local(self.texts, lang)
+
+
 def _check_key(kind: str, key: str) -> None:
     if not isinstance(key, str) or not KEY_RE.match(key):
         raise PluginContractError(

@@ -35,6 +35,7 @@ CONTRACT = {
     "ScaleScore",
     "Setting",
     "Subscale",
+    "TranslatedError",
     "VerifiedIdentity",
     "local",
     # where guardianships come from (sob_guardianship_sources)

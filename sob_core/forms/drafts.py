@@ -96,7 +96,10 @@ def save(
 def publish(
     session: Session, registry: Registry, draft: FormDraft, staff_id: int | None
 ) -> FormVersion:
-    """The draft as the form's next published version (the whole definition is validated)."""
+    """The draft as the form's next published version (the whole definition is validated).
+
+    Everything the draft holds is published, also what the editor does not show: an imported
+    form's ``origin`` and ``groups`` (issue 16: publishing used to drop them)."""
     definition = dict(draft.definition or {})
     version = create_form(
         session,
@@ -108,6 +111,9 @@ def publish(
         results=definition.get("results", []),
         scale_id=draft.scale_id,
         care_unit_id=draft.care_unit_id,
+        # an imported form's own identity and its groups, which the editor does not show
+        origin=definition.get("origin"),
+        groups=definition.get("groups"),
     )
     session.delete(draft)
     session.flush()

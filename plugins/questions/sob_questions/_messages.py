@@ -9,6 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sob_core import TranslatedError
+
 _SV_EN = tuple[str, str]
 
 #: key -> (Swedish, English). A key ending in ``_one`` is the singular of the key without it.
@@ -246,7 +248,14 @@ def message(key: str, lang: str, /, **values: Any) -> str:
 
 
 def invalid(key: str, lang: str, /, **values: Any) -> ValueError:
-    """A ``ValueError`` carrying ``message(...)``, for ``raise invalid(...)``."""
+    """A ``ValueError`` carrying ``message(...)``, for ``raise invalid(...)``.
+
+    A FHIR message (a key starting ``fhir_``) is read by whoever imports or exports, not by the
+    citizen answering: it is a ``TranslatedError`` carrying both languages, English by ``str()``,
+    which the host shows in its reader's language like its own coded errors (``lang`` is unused).
+    """
+    if key.startswith("fhir_"):
+        return TranslatedError({code: message(key, code, **values) for code in ("sv", "en")})
     return ValueError(message(key, lang, **values))
 
 

@@ -54,6 +54,8 @@ core owns:
   questions of their own right after it, naming it in ``"parent"``; the form indents them under
   it and the export nests them in its item again. A group nested in a question is refused.
 - **Errors** are coded (``errors.py``): English by ``str()``, translated by the web and the CLI.
+  A question type's own message inside one (its ``from_fhir`` or ``fhir_answer`` raising) is a
+  ``TranslatedError`` carrying each language, translated with it (``i18n.translate_error``).
   Every item is read before refusing: the problems of all items are one combined error
   (``FhirImportError.combined``), so a refusal names every item and feature at once.
 - **Score totals** (``scores.py``): an item with an SDC ``calculatedExpression`` or a

@@ -162,6 +162,9 @@ class FhirError(ValueError):
         self.code = code
         self.template = self.messages[code]
         self.params = {name: str(value) for name, value in params.items()}
+        #: the values as given: a nested error (a plugin's ``TranslatedError``, a coded error)
+        #: is translated again where the error is shown (``i18n.translate_error``)
+        self.details: dict[str, Any] = dict(params)
         super().__init__(self.template % self.params if self.params else self.template)
 
 

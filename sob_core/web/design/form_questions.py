@@ -156,9 +156,20 @@ def _config_initial(qtype, config: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _read_config(qtype, form) -> dict[str, Any] | None:
-    """The config the form describes; None when a field could not be read (errors set)."""
-    config: dict[str, Any] = {}
+def _read_config(qtype, form, stored: Any = None) -> dict[str, Any] | None:
+    """The config the form describes; None when a field could not be read (errors set).
+
+    The edit merges into the ``stored`` config: what the page does not show is kept (an option's
+    ``system``, ``score``, ``value_type`` from a FHIR import, matched by its value; a setting
+    the type's schema does not list), so editing a question's text loses nothing."""
+    stored = stored if isinstance(stored, dict) else {}
+    shown = {name for name, _shape, _prop in _config_fields(qtype)}
+    config: dict[str, Any] = {k: v for k, v in stored.items() if k not in shown}
+    kept = {
+        str(o.get("value")): {k: v for k, v in o.items() if k not in ("value", "label")}
+        for o in stored.get("options") or []
+        if isinstance(o, dict)
+    }
     ok = True
     for name, shape, _prop in _config_fields(qtype):
         if shape == "text":
@@ -206,6 +217,7 @@ def _read_config(qtype, form) -> dict[str, Any] | None:
                     continue
                 options.append(
                     {
+                        **kept.get(parts[0], {}),
                         "value": parts[0],
                         "label": local_texts(parts[1], parts[2] if len(parts) > 2 else ""),
                     }
@@ -355,7 +367,8 @@ def form_question(draft_id: int, key: str | None = None):
             _("Other questions' conditions name this key; it cannot be changed."),
         ]
         valid = False
-    config = _read_config(qtype, form)
+    same_type = current is not None and current.get("type") == qtype.key
+    config = _read_config(qtype, form, (current or {}).get("config") if same_type else None)
     if config is not None:
         try:
             qtype.validate_config(config, current_language())
