@@ -19,7 +19,7 @@ from flask_babel import force_locale, lazy_gettext
 from ..i18n import CodedError, cli_language, translate_error
 from ..types import LANGUAGES
 
-forms_group = click.Group("forms", help="Forms as FHIR R4 Questionnaires.")
+forms_group: click.Group = click.Group("forms", help="Forms as FHIR R4 Questionnaires.")
 
 
 def _say(message: Any) -> str:
@@ -133,3 +133,7 @@ def import_command(path: str, key: str | None) -> None:
             )
         )
     )
+
+
+# `sob forms check-fhir` (its own module; it uses the helpers above)
+from .fhir_check import check_command  # noqa: E402, F401
