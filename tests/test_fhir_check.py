@@ -97,3 +97,17 @@ def test_bad_arguments_exit_2_with_one_line(app, runner, tmp_path):
     assert empty.stderr == f"error: no JSON files in {tmp_path}\n"
     none = runner.invoke(forms_group, ["check-fhir"], env=EN)
     assert none.exit_code == 2
+
+
+def test_a_questionnaire_naming_nothing_takes_its_key_from_the_file_name(app, runner, tmp_path):
+    path = tmp_path / "Text_Questionnaire.json"
+    item = {"linkId": "a", "text": "Namn", "type": "string"}
+    path.write_text(
+        json.dumps({"resourceType": "Questionnaire", "status": "active", "item": [item]})
+    )
+    checked = runner.invoke(forms_group, ["check-fhir", str(path)], env=EN)
+    assert checked.exit_code == 0, checked.output
+    assert f"{path}: imports as text_questionnaire (1 questions)" in checked.stdout
+    done = runner.invoke(forms_group, ["import", str(path)], env=EN)
+    assert done.exit_code == 0, done.output
+    assert "imported text_questionnaire version 1" in done.output

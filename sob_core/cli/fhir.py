@@ -116,7 +116,11 @@ def import_command(path: str, key: str | None) -> None:
         _fail(_say(lazy_gettext("cannot read %(path)s: %(reason)s", path=path, reason=reason)))
     try:
         version = import_questionnaire(
-            db.session, current_app.extensions["sob"].registry, data, key=key
+            db.session,
+            current_app.extensions["sob"].registry,
+            data,
+            key=key,
+            file_name=Path(path).name,
         )
     except FhirImportError as error:
         db.session.rollback()

@@ -68,7 +68,7 @@ def check_file(session: Session, registry: Registry, path: Path) -> Outcome:
         outcome.features = [outcome.error]
         return outcome
     try:
-        version = import_questionnaire(session, registry, data)
+        version = import_questionnaire(session, registry, data, file_name=path.name)
         outcome.key = version.form.key
         outcome.questions = len(version.definition["questions"])
     except FhirImportError as error:
