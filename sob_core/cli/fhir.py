@@ -19,7 +19,7 @@ from flask_babel import force_locale, lazy_gettext
 from ..i18n import CodedError, cli_language, translate_error
 from ..types import LANGUAGES
 
-forms_group = click.Group("forms", help="Forms as FHIR R4 Questionnaires.")
+forms_group: click.Group = click.Group("forms", help="Forms as FHIR R4 Questionnaires.")
 
 
 def _say(message: Any) -> str:
@@ -135,6 +135,7 @@ def import_command(path: str, key: str | None, value_sets_path: str | None) -> N
             data,
             key=key,
             value_sets=value_sets,
+            file_name=Path(path).name,
         )
     except FhirImportError as error:
         db.session.rollback()
@@ -157,3 +158,7 @@ def import_command(path: str, key: str | None, value_sets_path: str | None) -> N
     with force_locale(cli_language()):  # what was kept unused, or made up: never silently
         for kept in import_report(version.definition):
             click.echo("  " + translate_error(kept))
+
+
+# `sob forms check-fhir` (its own module; it uses the helpers above)
+from .fhir_check import check_command  # noqa: E402, F401

@@ -50,6 +50,7 @@ EXPORT_MESSAGES: dict[str, str] = {
 
 IMPORT_MESSAGES: dict[str, str] = {
     # the file
+    "unreadable": N_("cannot read the file: %(reason)s"),
     "not_json": N_("not valid JSON: %(detail)s"),
     "too_deep": N_("not a FHIR resource: nested more than %(depth)s levels"),
     "not_object": N_("not a FHIR resource: a JSON object is needed"),

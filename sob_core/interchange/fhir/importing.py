@@ -120,14 +120,19 @@ def import_questionnaire(
     key: str | None = None,
     care_unit_id: int | None = None,
     value_sets: list[dict[str, Any]] | None = None,
+    file_name: str | None = None,
 ) -> FormVersion:
     """Create a form (or a new version of the form ``key``) from a FHIR R4 Questionnaire.
 
     All or nothing: any item sob cannot represent raises ``FhirImportError`` before anything is
-    added to ``session``. The caller commits.
+    added to ``session``. The caller commits. A Questionnaire with no url, id, name or title
+    (Android FHIR's test forms) takes its key from ``file_name``, the name of its file, if given.
     """
     found = read_questionnaire(registry, data, value_sets)
-    key = key if key is not None else found["suggested_key"]
+    if key is None:
+        key = found["suggested_key"]
+        if key is None and file_name:
+            key = _suggested_key({"id": file_name.rsplit(".", 1)[0]})
     if not isinstance(key, str) or not KEY_RE.match(key):
         raise FhirImportError("bad_key", key=repr(key))
     existing = session.scalar(select(Form).where(Form.key == key))
