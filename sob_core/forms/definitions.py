@@ -74,6 +74,7 @@ def validate_definition(
     if not isinstance(questions, list) or not questions:
         raise FormDefinitionError("a form needs at least one question")
     seen: list[str] = []
+    kinds = skip_logic.kinds_of([q for q in questions if isinstance(q, Mapping)], registry)
     for index, question in enumerate(questions, start=1):
         if not isinstance(question, Mapping):
             raise FormDefinitionError(f"question {index} is not an object")
@@ -92,7 +93,9 @@ def validate_definition(
             qtype.validate_config(question.get("config", {}), lang)
         except ValueError as error:
             raise FormDefinitionError(f"question {key!r}: {error}") from error
-        problem = skip_logic.condition_problem(questions, index - 1, question.get("show_if"))
+        problem = skip_logic.condition_problem(
+            questions, index - 1, question.get("show_if"), kinds
+        )
         if problem is not None:
             raise FormDefinitionError(f"question {key!r}: {skip_logic.PROBLEMS[problem]}")
         if question.get("media") is not None:

@@ -22,15 +22,18 @@ core owns:
   ``SCALE_SYSTEM`` (the code is the scale id): the code names the instrument, which is what
   ``Questionnaire.code`` is for. Importing a questionnaire coded with a scale that is not installed
   fails.
-- **Skip logic.** ``show_if`` ``equals`` is one ``enableWhen`` with operator ``=``; ``in`` is one
-  ``enableWhen`` per value with ``enableBehavior`` ``any``; ``min`` is operator ``>=``. The
-  ``answer[x]`` is what the source question's type gives for that payload in a response
-  (``fhir_answer``), so a choice compares a Coding, a duration a Quantity and so on.
+- **Skip logic** (``conditions.py``). Every ``enableWhen`` operator maps to a ``show_if``
+  operator (``=`` equals, ``!=`` not_equals, ``>=`` min, ``<=`` max, ``>`` greater, ``<`` less,
+  ``exists`` exists with ``answerBoolean``); several are ``{"all"|"any": [...]}`` by
+  ``enableBehavior``, and several ``=`` on one question with ``any`` are ``in``. The ``answer[x]``
+  written for equality is what the source question's type gives for that payload in a response
+  (``fhir_answer``), so a choice compares a Coding, a duration a Quantity; a number compared with
+  a choice, and ordered values, keep their own type (Integer, Decimal, Date, DateTime, Time).
 - **sob-only pieces** (result definitions, question media) are extensions under ``SOB_FHIR``.
 - **Groups** (``groups.py``): nested groups keep their structure, heading (``text``) and
   ``required`` in ``definition["groups"]`` (a question names its group in ``"group"``) and are
-  built again on export. A group's ``enableWhen`` passes to its questions (an error when one has
-  its own); a repeating group, or anything else on a group sob cannot keep, is an error naming it.
+  built again on export. A group's ``enableWhen`` passes to its questions, joined with ``all`` to
+  a question's own (refused only when one side needs ``any`` of several); a repeating group, or anything else on a group sob cannot keep, is an error naming it.
 - **Nothing is dropped silently on import, nothing refused needlessly** (``kept.py``). An item
   key or a (non-modifier) extension that no question type and no part of the core maps (``code``,
   ``prefix``, ``definition``, presentational extensions such as ``entryFormat`` or

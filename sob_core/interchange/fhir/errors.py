@@ -30,14 +30,14 @@ EXPORT_MESSAGES: dict[str, str] = {
         "question %(key)s depends on %(source)s, whose question type is not installed"
     ),
     "show_if_in": N_("question %(key)s: show_if 'in' needs a list of values"),
-    "show_if_kind": N_("question %(key)s: show_if needs equals, in or min"),
+    "show_if_kind": N_("question %(key)s: show_if needs a condition sob knows"),
     "show_if_compare": N_(
         "question %(key)s: show_if compares %(source)s with %(value)s: %(detail)s"
     ),
     "show_if_one_answer": N_(
         "question %(key)s: show_if compares %(source)s with %(value)s, which is not one answer"
     ),
-    "show_if_min": N_("question %(key)s: show_if 'min' must be a number"),
+    "show_if_min": N_("question %(key)s: show_if compares greater or less with no value to order"),
     "no_citizen": N_("response %(id)s: its citizen is not found"),
     "answer_type_not_installed": N_(
         "the answer to question %(key)s is of the question type %(type)s, which is not installed"
@@ -84,7 +84,8 @@ IMPORT_MESSAGES: dict[str, str] = {
     "group_key": N_("group %(link)s: %(names)s cannot be represented in sob"),
     "group_extension": N_("group %(link)s: the extension %(url)s cannot be represented in sob"),
     "group_condition": N_(
-        "item %(child)s and its group %(link)s both have enableWhen, which sob cannot combine"
+        "item %(child)s and its group %(link)s both have enableWhen and one of them needs "
+        "'any' of several, which sob cannot combine (its conditions are one level deep)"
     ),
     # items
     "item_modifier": N_("item %(link)s has a modifier extension sob cannot honour: %(url)s"),
@@ -139,15 +140,13 @@ IMPORT_MESSAGES: dict[str, str] = {
     ),
     # skip logic
     "condition_malformed": N_("item %(link)s: its enableWhen is malformed"),
-    "condition_sources": N_(
-        "item %(link)s: enableWhen on several questions cannot be represented in sob"
-    ),
-    "condition_min": N_("item %(link)s: enableWhen '>=' needs a number"),
+    "condition_min": N_("item %(link)s: an enableWhen comparing greater or less needs no boolean"),
+    "condition_exists": N_("item %(link)s: enableWhen 'exists' needs answerBoolean"),
     "condition_operator": N_(
         "item %(link)s: the enableWhen operator %(operator)s cannot be represented in sob"
     ),
     "condition_behaviour": N_(
-        "item %(link)s: several enableWhen need enableBehavior 'any' to be represented in sob"
+        "item %(link)s: several enableWhen need enableBehavior 'any' or 'all'"
     ),
     "condition_answers": N_("item %(link)s: an enableWhen needs exactly one answer"),
     "condition_answer": N_("item %(link)s: the enableWhen %(name)s cannot be represented in sob"),

@@ -3,8 +3,8 @@
 On import every question item is read in document order with the key (``linkId``) of the group
 it is in; each group becomes an entry of ``definition["groups"]``: ``{"key", "parent", "text",
 "required"}`` (``parent`` the enclosing group's key or None). A question names its group in
-``"group"``. A group's ``enableWhen`` passes to the questions inside it (an error when one of them,
-or a group inside it, has one of its own). What a group carries that sob cannot keep (``repeats``,
+``"group"``. A group's ``enableWhen`` passes to the questions inside it, joined with
+``all`` to a question's (or an inner group's) own (``conditions.combine``). What a group carries that sob cannot keep (``repeats``,
 ``initial``, an extension that is not purely presentational ...) is a problem naming it.
 
 On export the questions are nested again in their groups, in the same order. sob's pages do not
@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .common import read_text, text_element
+from .conditions import combine
 from .errors import FhirImportError
 from .followups import split
 from .items import PRESENTATIONAL, link_of
@@ -65,10 +66,21 @@ def walk(
         link = link_of(item)
         own = {k: item[k] for k in ("enableWhen", "enableBehavior") if item.get(k)}
         if own.get("enableWhen") and inherited is not None:
-            problems.append(
-                FhirImportError("group_condition", child=repr(link), link=repr(inherited[1]))
-            )
-            continue
+            try:
+                whens, behaviour = combine(
+                    [
+                        (inherited[0].get("enableWhen") or [], inherited[0].get("enableBehavior")),
+                        (own["enableWhen"], own.get("enableBehavior")),
+                    ],
+                    link,
+                    inherited[1],
+                )
+            except FhirImportError as error:
+                problems.append(error)
+                continue
+            own = {"enableWhen": whens, **({"enableBehavior": behaviour} if behaviour else {})}
+        elif inherited is not None:
+            own = inherited[0]
         if item.get("type") == "group" and follows is not None:
             problems.append(
                 FhirImportError("group_in_question", child=repr(link), link=repr(follows))
@@ -76,7 +88,7 @@ def walk(
             continue
         if item.get("type") != "group":
             asked, follow = split(item)
-            flat.append(({**asked, **inherited[0]} if inherited else asked, parent, follows))
+            flat.append(({**asked, **own} if own else asked, parent, follows))
             flat += walk(follow, problems, groups, parent, inherited, follows=link)
             continue
         _check_group(item, link, problems)

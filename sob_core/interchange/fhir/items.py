@@ -7,7 +7,6 @@ extension or nested item the item has and the export would not.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +21,7 @@ from .common import (
     read_local_parts,
     read_text,
 )
+from .conditions import read_condition
 from .errors import FhirImportError
 from .kept import keep
 from .labels import made_up_label
@@ -55,7 +55,6 @@ HANDLED_KEYS = frozenset(
         "modifierExtension",
     }
 )
-_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?")
 
 
 def link_of(item: Any) -> str:
@@ -186,7 +185,7 @@ def read_question(
     media = _read_media(item, link)
     if media:
         question["media"] = media
-    condition = _read_condition(item, link)
+    condition = read_condition(item, link)
     if condition:
         question["show_if"] = condition
     _check_nothing_dropped(core, question, qtype, link)
@@ -301,7 +300,7 @@ def _check_option(option: Any, link: str, kept: set[Any]) -> None:
                     raise FhirImportError("option_extension", link=repr(link), url=repr(url))
 
 
-# --- media and skip logic ------------------------------------------------------------------------
+# --- media ---------------------------------------------------------------------------------------
 
 
 def _read_media(item: Mapping[str, Any], link: str) -> dict[str, Any] | None:
@@ -327,56 +326,3 @@ def _read_media(item: Mapping[str, Any], link: str) -> dict[str, Any] | None:
     if not media.get("kind") or "media_id" not in media:
         raise FhirImportError("media", link=repr(link))
     return media
-
-
-def _read_condition(item: Mapping[str, Any], link: str) -> dict[str, Any] | None:
-    whens = item.get("enableWhen") or []
-    if not whens:
-        return None
-    where = {"link": repr(link)}
-    if not all(isinstance(when, Mapping) for when in whens):
-        raise FhirImportError("condition_malformed", **where)
-    sources = {when.get("question") for when in whens}
-    if len(sources) != 1:
-        raise FhirImportError("condition_sources", **where)
-    (source,) = sources
-    behaviour = item.get("enableBehavior")
-    operators = [when.get("operator") for when in whens]
-    values = [_answer_value(when, link) for when in whens]
-    if len(whens) == 1 and operators[0] == ">=":
-        value = values[0]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise FhirImportError("condition_min", **where)
-        return {"question": source, "min": value}
-    if any(operator != "=" for operator in operators):
-        bad = next(operator for operator in operators if operator != "=")
-        raise FhirImportError("condition_operator", **where, operator=repr(bad))
-    if len(whens) == 1 and behaviour != "any":
-        return {"question": source, "equals": values[0]}
-    if behaviour != "any":
-        raise FhirImportError("condition_behaviour", **where)
-    return {"question": source, "in": values}
-
-
-def _answer_value(when: Mapping[str, Any], link: str) -> Any:
-    """The stored payload an ``enableWhen.answer[x]`` compares with."""
-    found = [(k, v) for k, v in when.items() if k.startswith("answer")]
-    if len(found) != 1:
-        raise FhirImportError("condition_answers", link=repr(link))
-    ((name, value),) = found
-    kind = name.removeprefix("answer")
-    if kind == "Coding" and isinstance(value, Mapping) and isinstance(value.get("code"), str):
-        return value["code"]
-    if kind == "Quantity" and isinstance(value, Mapping):
-        value = value.get("value")
-        kind = "Decimal"
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if kind in ("Integer", "Decimal") and number:
-        return int(value) if float(value).is_integer() else value
-    if kind in ("String", "Date") and isinstance(value, str):
-        return value
-    if kind == "Time" and isinstance(value, str) and _TIME.fullmatch(value):
-        return value[:5]
-    if kind == "Boolean" and isinstance(value, bool):
-        return value
-    raise FhirImportError("condition_answer", link=repr(link), name=repr(name))

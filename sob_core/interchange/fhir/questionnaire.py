@@ -24,15 +24,13 @@ from .common import (
     text_element,
     texts_of,
 )
+from .conditions import Earlier, enable_when
 from .errors import FhirExportError
 from .followups import attach
 from .groups import nest
 from .kept import restore
 from .prefill import write_prefill
 from .scores import place_totals
-
-#: the questions before the one being exported, which its ``show_if`` may name
-Earlier = Mapping[str, tuple[QuestionSpec, QuestionType | None]]
 
 
 def export_questionnaire(
@@ -203,7 +201,7 @@ def _export_item(
     item.update(write_prefill(question, spec, qtype))
     condition = question.get("show_if")
     if condition:
-        item.update(_enable_when(spec.key, condition, earlier))
+        item.update(enable_when(spec.key, condition, earlier))
     if texts_of(spec.help):
         children.append(
             {
@@ -243,56 +241,3 @@ def _media_extension(key: str, media: Any, base_url: str | None) -> dict[str, An
     parts += local_parts("alt", media.get("alt"))
     parts += local_parts("transcript", media.get("transcript"))
     return {"url": MEDIA_EXTENSION, "extension": parts}
-
-
-def _enable_when(key: str, condition: Mapping[str, Any], earlier: Earlier) -> dict[str, Any]:
-    source = condition.get("question")
-    if not isinstance(source, str) or source not in earlier:
-        raise FhirExportError("show_if_source", key=repr(key))
-    spec, qtype = earlier[source]
-    if qtype is None:
-        raise FhirExportError("show_if_source_type", key=repr(key), source=repr(source))
-    # the order condition_holds() reads a condition in
-    if "equals" in condition:
-        answer = _condition_answer(key, spec, qtype, condition["equals"])
-        return {"enableWhen": [{"question": source, "operator": "=", **answer}]}
-    if "in" in condition:
-        values = condition["in"]
-        if not isinstance(values, list | tuple) or not values:
-            raise FhirExportError("show_if_in", key=repr(key))
-        whens = [
-            {"question": source, "operator": "=", **_condition_answer(key, spec, qtype, value)}
-            for value in values
-        ]
-        return {"enableWhen": whens, "enableBehavior": "any"}
-    if "min" in condition:
-        answer = _minimum_answer(key, spec, qtype, condition["min"])
-        return {"enableWhen": [{"question": source, "operator": ">=", **answer}]}
-    raise FhirExportError("show_if_kind", key=repr(key))
-
-
-def _condition_answer(
-    key: str, spec: QuestionSpec, qtype: QuestionType, value: Any
-) -> dict[str, Any]:
-    """``{"answerCoding": ...}``: the answer the source question gives for ``value``."""
-    compared = {"key": repr(key), "source": repr(spec.key), "value": repr(value)}
-    try:
-        answers = qtype.fhir_answer(spec, value)
-    except ValueError as error:
-        raise FhirExportError("show_if_compare", **compared, detail=error) from error
-    if len(answers) != 1 or len(answers[0]) != 1:
-        raise FhirExportError("show_if_one_answer", **compared)
-    ((name, answer),) = answers[0].items()
-    return {"answer" + name.removeprefix("value"): answer}
-
-
-def _minimum_answer(key: str, spec: QuestionSpec, qtype: QuestionType, value: Any) -> dict:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise FhirExportError("show_if_min", key=repr(key))
-    try:
-        answer = _condition_answer(key, spec, qtype, value)
-    except FhirExportError:
-        answer = {}
-    if set(answer) & {"answerInteger", "answerDecimal", "answerQuantity"}:
-        return answer
-    return {"answerInteger": value} if isinstance(value, int) else {"answerDecimal": value}

@@ -65,6 +65,10 @@ SKIP_PROBLEMS = {
     "missing": lazy_gettext("The condition names a question the form does not have."),
     "option": lazy_gettext("The value must be one of the chosen question's option values."),
     "number": lazy_gettext("“Is at least” needs a number and a question answered with a number."),
+    "combination": lazy_gettext("“All of” or “any of” needs one or more conditions."),
+    "exists": lazy_gettext("“Is answered” needs yes (answered) or no (not answered)."),
+    "order": lazy_gettext("The chosen question's answers cannot be compared as greater or less."),
+    "value": lazy_gettext("The value is not an answer the chosen question can have."),
 }
 
 

@@ -281,6 +281,11 @@ def _condition(form, questions: list[dict[str, Any]]) -> tuple[dict[str, Any] | 
     return {"question": target, operator: value}, True
 
 
+def _editable(condition: dict[str, Any]) -> bool:
+    """Whether the editor's one-condition fields can show ``condition``."""
+    return isinstance(condition.get("question"), str) and any(o in condition for o in OPERATORS)
+
+
 def _question_page(draft, qtype, form, questions, index, status=200):
     lang = current_language()
     earlier = questions[:index]
@@ -377,6 +382,9 @@ def form_question(draft_id: int, key: str | None = None):
             field.errors = [*field.errors, str(error)]
             valid = False
     condition, condition_ok = _condition(form, questions[:index])
+    kept = (current or {}).get("show_if")
+    if condition is None and condition_ok and isinstance(kept, dict) and not _editable(kept):
+        condition = kept  # a condition this form cannot show (all/any, not_equals ...) is kept
     if condition is not None:
         trial = [*questions[:index], {"key": new_key}, *questions[index + 1 :]]
         problem = skip_logic.condition_problem(trial, index, condition)
