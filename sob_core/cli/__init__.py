@@ -40,6 +40,10 @@ class SobGroup(FlaskGroup):
         try:
             return super().invoke(ctx)
         except Exception as error:
+            from ..config import ConfigurationError
+
+            if isinstance(error, ConfigurationError):
+                raise click.ClickException(str(error)) from None
             if not schema_missing(error):
                 raise
             raise click.ClickException(
