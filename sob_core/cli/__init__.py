@@ -148,20 +148,21 @@ def worker_command(burst: bool, fork: bool) -> None:
 @click.option("--once", is_flag=True, help="Without Redis: run the periodic jobs once and stop.")
 @with_appcontext
 def cron_command(once: bool) -> None:
-    """Run RQ's cron scheduler with the platform's periodic jobs (run exactly one).
+    """Run RQ's cron scheduler with the platform's periodic jobs.
 
+    Run one or more: they elect a leader through a Redis lock with an expiry, only the leader
+    queues the jobs, and a standby takes over within 30 seconds of the leader's death.
     Without REDIS_URL the periodic jobs run in this process instead, on the same intervals.
     """
-    from rq.cron import CronScheduler
-
     from ..jobs import queue_name, redis_connection, run
+    from ..jobs.leader import Leader, LeaderCronScheduler, lock_key
     from ..jobs.tasks import PERIODIC
 
     conn = redis_connection(current_app)
     if conn is None:
         _cron_in_process(PERIODIC, once)
         return
-    scheduler = CronScheduler(connection=conn)
+    scheduler = LeaderCronScheduler(conn, Leader(conn, lock_key(current_app)))
     for func, queue, interval in PERIODIC:
         scheduler.register(
             run,
