@@ -231,3 +231,27 @@ def test_the_leader_lock_expires_is_taken_over_and_only_its_holder_releases_it(a
         assert conn.get(key) is None and first.hold()
     finally:
         conn.delete(key)
+
+
+def test_without_redis_a_second_cron_on_postgresql_does_nothing_while_one_holds_the_lock(
+    make_app, tmp_path
+):
+    """The in-process `sob cron` holds a PostgreSQL advisory lock; a second `--once` stands by."""
+    from sob_core.jobs.leader import DatabaseLeader
+
+    plain = make_app(config={"REDIS_URL": None})
+    if not str(plain.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        pytest.skip("advisory locks are PostgreSQL's; on SQLite run one in-process cron")
+    with plain.app_context():
+        first = DatabaseLeader(db.engine, leader.lock_key(plain))
+        second = DatabaseLeader(db.engine, leader.lock_key(plain))
+        try:
+            assert first.hold() and first.hold()  # taken, then still held
+            assert not second.hold()
+            result = plain.test_cli_runner().invoke(args=["cron", "--once"])
+            assert result.exit_code == 0 and "another sob cron holds the lock" in result.output
+            first.release()
+            assert second.hold()
+        finally:
+            first.release()
+            second.release()

@@ -178,21 +178,41 @@ def _cron_in_process(periodic, once: bool) -> None:
     import time
 
     from ..extensions import db
+    from ..jobs.leader import DatabaseLeader, lock_key
 
     last: dict[str, float] = {}
-    while True:
-        now = time.monotonic()
-        for func, _queue, interval in periodic:
-            if now - last.get(func.__name__, -interval) >= interval:
-                last[func.__name__] = now
-                try:
-                    func()
-                except Exception:  # logged; the next round tries again
-                    db.session.rollback()
-                    current_app.logger.exception("periodic job %s failed", func.__name__)
-        if once:
-            return
-        time.sleep(1)
+    leader = DatabaseLeader(db.engine, lock_key(current_app))
+    try:
+        while True:
+            if leader.hold():
+                _run_periodic(periodic, last)
+            elif once:
+                click.echo("another sob cron holds the lock: nothing done", err=True)
+            else:
+                last.clear()  # when it leads, it runs every job at once
+            if once:
+                return
+            time.sleep(1)
+    finally:
+        leader.release()
+
+
+def _run_periodic(periodic, last: dict[str, float]) -> None:
+    """Call each periodic job whose interval has passed since ``last`` called it."""
+    import time
+
+    from ..extensions import db
+
+    now = time.monotonic()
+    for func, _queue, interval in periodic:
+        if now - last.get(func.__name__, -interval) < interval:
+            continue
+        last[func.__name__] = now
+        try:
+            func()
+        except Exception:  # logged; the next round tries again
+            db.session.rollback()
+            current_app.logger.exception("periodic job %s failed", func.__name__)
 
 
 @click.command("score")

@@ -7,6 +7,11 @@ stops renewing and a standby leads within ``TTL`` seconds. Renewal and release c
 (a Lua script each), so a process that lost the lock (paused longer than ``TTL``) never extends or
 deletes the new leader's.
 
+Without Redis, `sob cron` runs the jobs in its own process; on PostgreSQL it then holds a
+session-level advisory lock (``DatabaseLeader``) on a connection of its own instead, so a second
+`sob cron` (or a `sob cron --once` from a timer while one runs) waits or does nothing. SQLite has
+no such lock: there, run one.
+
 This only keeps the periodic jobs from being queued twice a minute; it is not what makes them
 safe. Every move of the work itself is a conditional UPDATE (an occurrence ``planned`` → ``open``,
 a reminder ``planned`` → ``sent``, a notice ``pending`` → ``sending``), so two copies of a job
@@ -16,6 +21,7 @@ occurrence and send each reminder once.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -91,3 +97,50 @@ class LeaderCronScheduler(CronScheduler):
     def register_death(self, *args: Any, **kwargs: Any) -> Any:
         self.leader.release()  # a standby takes over at once, not after TTL
         return super().register_death(*args, **kwargs)
+
+
+def advisory_key(name: str) -> int:
+    """A signed 64-bit key for ``pg_try_advisory_lock`` from the lock's name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+class DatabaseLeader:
+    """The in-process cron's lock: a PostgreSQL advisory lock held on a connection of its own
+    (autocommit, so it is never left idle in a transaction); always held on other databases."""
+
+    def __init__(self, engine: Any, name: str) -> None:
+        self.engine = engine
+        self.key = advisory_key(name)
+        self.connection: Any = None
+
+    def hold(self) -> bool:
+        from sqlalchemy import text
+
+        if self.engine.dialect.name != "postgresql":
+            return True
+        try:
+            if self.connection is not None:
+                self.connection.execute(text("SELECT 1"))  # still ours while it is alive
+                return True
+            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            got = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
+            ).scalar()
+        except Exception:  # the database went away: the lock with it; try again next round
+            log.exception("cron: the advisory lock's connection failed")
+            self.release()
+            return False
+        if not got:
+            connection.close()
+            return False
+        log.info("cron %s leads (advisory lock %s)", os.getpid(), self.key)
+        self.connection = connection
+        return True
+
+    def release(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()  # ends the session, and its advisory lock
+            except Exception:
+                log.debug("cron: closing the advisory lock's connection failed", exc_info=True)
+            self.connection = None
