@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from test_jobs import REDIS_URL, _redis_answers
 
 from sob_core.extensions import db
 from sob_core.testing import csrf_from
@@ -55,8 +56,9 @@ def server_environment(app, key: str) -> dict[str, str]:
         SOB_BASE_URL="http://127.0.0.1",
     )
     env.pop("REDIS_URL", None)
-    if app.config.get("REDIS_URL"):
-        env["REDIS_URL"] = str(app.config["REDIS_URL"])
+    redis_url = app.config.get("REDIS_URL") or REDIS_URL
+    if _redis_answers(redis_url):  # one Redis for both, as deployed (the queues stay unused)
+        env.update(REDIS_URL=str(redis_url), SOB_QUEUE_PREFIX=f"sobtest-multi-{os.getpid()}")
     return env
 
 
@@ -211,3 +213,22 @@ def test_healthz_says_503_when_the_database_is_unreachable(tmp_path):
     broken = create_app(app_config("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path))
     answer = broken.test_client().get("/healthz")
     assert answer.status_code == 503 and "database" in answer.get_data(as_text=True)
+
+
+def test_behind_one_proxy_the_client_address_and_scheme_come_from_its_headers(make_app):
+    from flask import request
+
+    from sob_core.access_rules import public
+
+    proxied = make_app(config={"SOB_PROXY_HOPS": 1})
+    direct = make_app()
+
+    for made in (proxied, direct):
+        made.add_url_rule("/_seen", "_seen", lambda: f"{request.remote_addr} {request.scheme}")
+        public(made.view_functions["_seen"])
+    headers = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}
+    seen = proxied.test_client().get("/_seen", headers=headers).get_data(as_text=True)
+    assert seen == "198.51.100.7 https"
+    # without SOB_PROXY_HOPS a client cannot choose its address by sending the header
+    seen = direct.test_client().get("/_seen", headers=headers).get_data(as_text=True)
+    assert seen == "127.0.0.1 http"
