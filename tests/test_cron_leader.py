@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 import test_enrollments as setup
 from sqlalchemy import func, select
+from test_jobs import clean_redis
 from test_notices_worker import redis_server, sob_command, worker_environment  # noqa: F401
 from test_reminders_staff import smtp  # noqa: F401  (the tests' SMTP server)
 
@@ -106,6 +107,9 @@ def due_set(app, world) -> int:
 def processes(app, tmp_path):
     """``start(*args)``: a real ``sob`` process with the deployed environment; all ended after."""
     started: list[subprocess.Popen] = []
+    conn = redis_connection(app)
+    existed_before = set(conn.scan_iter(match="rq:clean*"))
+    cron_keys_before = set(conn.scan_iter(match="rq:cron*"))
 
     def start(*args: str) -> subprocess.Popen:
         db.session.close()
@@ -132,9 +136,11 @@ def processes(app, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    conn = redis_connection(app)
     prefix = app.config["SOB_QUEUE_PREFIX"]
-    for key in conn.scan_iter(match=f"*{prefix}*"):
+    clean_redis(conn, prefix, existed_before)  # queues, jobs, workers (crons unregister at stop)
+    for key in conn.scan_iter(match=f"*{prefix}*"):  # the leader lock
+        conn.delete(key)
+    for key in set(conn.scan_iter(match="rq:cron*")) - cron_keys_before:  # the crons' history
         conn.delete(key)
 
 
