@@ -23,6 +23,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(sob_config.from_environment(instance, environ))
     if test_config:
         app.config.update(test_config)
+    problem = sob_config.secret_key_problem(app.config)
+    if problem:
+        raise sob_config.ConfigurationError(problem)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         instance.mkdir(parents=True, exist_ok=True)
     if not app.debug:
@@ -72,4 +75,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import cli
 
     cli.init_app(app)
+    hops = int(app.config.get("SOB_PROXY_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (audit, login throttling) and https from the load balancer.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     return app

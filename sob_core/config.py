@@ -77,7 +77,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SOB_SECRET_KEY",
         None,
         "Key that signs CSRF tokens (sessions are kept server-side).",
-        shown_default="generated into instance/secret_key",
+        shown_default="generated into instance/secret_key (development only)",
     ),
     Setting(
         "DATABASE_URL",
@@ -123,6 +123,13 @@ SETTINGS: tuple[Setting, ...] = (
         "loa3 (none in demo mode and development)",
     ),
     Setting("SOB_ENV", "production", "`development` relaxes Secure cookies for http://127.0.0.1."),
+    Setting(
+        "SOB_PROXY_HOPS",
+        0,
+        "How many reverse proxies (load balancers) stand in front of the app servers; their "
+        "X-Forwarded-For/-Proto/-Host headers are trusted that many hops deep.",
+        bounded_int(0, 5),
+    ),
     Setting(
         "SOB_TRACE_HOOKS", False, "1 logs every plugin hook call with its arguments.", flag, "0"
     ),
@@ -249,6 +256,7 @@ def from_environment(
     config = {CONFIG_NAMES.get(name, name): value for name, value in values.items()}
     config.update(
         SECRET_KEY=values["SOB_SECRET_KEY"] or _secret_key(instance_path),
+        SOB_SECRET_KEY_GENERATED=not values["SOB_SECRET_KEY"],
         SQLALCHEMY_DATABASE_URI=values["DATABASE_URL"]
         or f"sqlite:///{instance_path / 'sob.sqlite3'}",
         SOB_UPLOAD_DIR=values["SOB_UPLOAD_DIR"] or str(instance_path / "uploads"),
@@ -258,6 +266,42 @@ def from_environment(
         REMEMBER_COOKIE_SECURE=not development,
     )
     return config
+
+
+#: marks the keys the project's tests and benchmarks use: never accepted in production
+PLACEHOLDER_KEY_MARK = "not-for-production"
+#: the shortest ``SOB_SECRET_KEY`` production accepts
+MIN_SECRET_KEY_LENGTH = 16
+#: the environments where a missing key may be generated into the instance folder
+RELAXED_ENVIRONMENTS = ("development", "testing")
+
+
+class ConfigurationError(RuntimeError):
+    """The settings do not allow the app to start; the message says which and what to do."""
+
+
+def secret_key_problem(config: Mapping[str, Any]) -> str | None:
+    """Why production must not start with this configuration's secret key, or None.
+
+    Outside development and testing, ``SOB_SECRET_KEY`` must be set: a key generated into each
+    server's own ``instance/secret_key`` differs between app servers, and a CSRF token signed by
+    one would be refused by the others. A placeholder or short key is refused as well.
+    """
+    if config.get("TESTING") or str(config.get("SOB_ENV") or "") in RELAXED_ENVIRONMENTS:
+        return None
+    key = str(config.get("SECRET_KEY") or "")
+    how = (
+        "set SOB_SECRET_KEY to the same random value on every app server, worker and cron "
+        """(e.g. python -c 'import secrets; print(secrets.token_hex(32))'), """
+        "or SOB_ENV=development on a laptop"
+    )
+    if config.get("SOB_SECRET_KEY_GENERATED") or not key:
+        return f"SOB_SECRET_KEY is not set and SOB_ENV is {config.get('SOB_ENV')!r}: {how}"
+    if PLACEHOLDER_KEY_MARK in key:
+        return f"SOB_SECRET_KEY is a placeholder for tests and benchmarks: {how}"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"SOB_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters: {how}"
+    return None
 
 
 DEFAULTS: dict[str, Any] = {

@@ -18,7 +18,7 @@ SOB = str(Path(sys.executable).with_name("sob"))
 def _sob(args: list[str], database: Path) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "SOB_SECRET_KEY": "cli-schema-test",
+        "SOB_SECRET_KEY": "cli-schema-test-key",
         "DATABASE_URL": f"sqlite:///{database}",
     }
     env.pop("REDIS_URL", None)

@@ -42,6 +42,7 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
         "SOB_DISABLED_PLUGINS": "email, demo_login,",
         "SOB_DEMO": "yes",
         "SOB_ENV": "development",
+        "SOB_PROXY_HOPS": "1",
         "SOB_TRACE_HOOKS": "1",
         "SOB_DEFAULT_LOCALE": "en",
         "SOB_BASE_URL": "https://stod.example.se",
@@ -88,6 +89,7 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
         "Europe/Helsinki",
     )
     assert found["SOB_STAFF_DIGEST_HOUR"] == 6
+    assert found["SOB_PROXY_HOPS"] == 1 and found["SOB_SECRET_KEY_GENERATED"] is False
     assert (found["SOB_CITIZEN_MIN_ASSURANCE"], found["SOB_STAFF_MIN_ASSURANCE"]) == (
         "loa3",
         "none",
@@ -119,3 +121,45 @@ def test_defaults_when_nothing_is_set(tmp_path):
 def test_a_bad_purge_or_export_setting_stops_the_app_naming_it(tmp_path, name, text):
     with pytest.raises(ValueError, match=name):
         config.from_environment(tmp_path, {"SOB_SECRET_KEY": "k", name: text})
+
+
+@pytest.mark.parametrize(
+    ("environ", "problem"),
+    [
+        ({}, "SOB_SECRET_KEY is not set"),
+        ({"SOB_SECRET_KEY": "test-secret-key-not-for-production"}, "placeholder"),
+        ({"SOB_SECRET_KEY": "short"}, "shorter than 16"),
+    ],
+)
+def test_production_refuses_a_missing_placeholder_or_short_secret_key(tmp_path, environ, problem):
+    from sob_core.app import create_app
+
+    found = config.from_environment(tmp_path, environ)
+    message = config.secret_key_problem(found)
+    assert message is not None and problem in message and "every app server" in message
+    # the app factory stops with that message (SOB_ENV is production by default)
+    with pytest.raises(RuntimeError, match=problem):
+        create_app({**found, "SOB_IGNORE_ENVIRONMENT": True})
+
+
+def test_the_cli_says_what_is_wrong_with_the_key_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOB_")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    sob = str(Path(sys.executable).with_name("sob"))
+    result = subprocess.run([sob, "plugins"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: SOB_SECRET_KEY is not set")
+
+
+def test_development_may_generate_the_key_production_accepts_a_real_one(tmp_path):
+    assert (
+        config.secret_key_problem(config.from_environment(tmp_path, {"SOB_ENV": "development"}))
+        is None
+    )
+    real = config.from_environment(tmp_path, {"SOB_SECRET_KEY": "8f3a" * 16})
+    assert config.secret_key_problem(real) is None

@@ -40,6 +40,10 @@ class SobGroup(FlaskGroup):
         try:
             return super().invoke(ctx)
         except Exception as error:
+            from ..config import ConfigurationError
+
+            if isinstance(error, ConfigurationError):
+                raise click.ClickException(str(error)) from None
             if not schema_missing(error):
                 raise
             raise click.ClickException(
@@ -144,20 +148,21 @@ def worker_command(burst: bool, fork: bool) -> None:
 @click.option("--once", is_flag=True, help="Without Redis: run the periodic jobs once and stop.")
 @with_appcontext
 def cron_command(once: bool) -> None:
-    """Run RQ's cron scheduler with the platform's periodic jobs (run exactly one).
+    """Run RQ's cron scheduler with the platform's periodic jobs.
 
+    Run one or more: they elect a leader through a Redis lock with an expiry, only the leader
+    queues the jobs, and a standby takes over within 30 seconds of the leader's death.
     Without REDIS_URL the periodic jobs run in this process instead, on the same intervals.
     """
-    from rq.cron import CronScheduler
-
     from ..jobs import queue_name, redis_connection, run
+    from ..jobs.leader import Leader, LeaderCronScheduler, lock_key
     from ..jobs.tasks import PERIODIC
 
     conn = redis_connection(current_app)
     if conn is None:
         _cron_in_process(PERIODIC, once)
         return
-    scheduler = CronScheduler(connection=conn)
+    scheduler = LeaderCronScheduler(conn, Leader(conn, lock_key(current_app)))
     for func, queue, interval in PERIODIC:
         scheduler.register(
             run,
@@ -173,21 +178,41 @@ def _cron_in_process(periodic, once: bool) -> None:
     import time
 
     from ..extensions import db
+    from ..jobs.leader import DatabaseLeader, lock_key
 
     last: dict[str, float] = {}
-    while True:
-        now = time.monotonic()
-        for func, _queue, interval in periodic:
-            if now - last.get(func.__name__, -interval) >= interval:
-                last[func.__name__] = now
-                try:
-                    func()
-                except Exception:  # logged; the next round tries again
-                    db.session.rollback()
-                    current_app.logger.exception("periodic job %s failed", func.__name__)
-        if once:
-            return
-        time.sleep(1)
+    leader = DatabaseLeader(db.engine, lock_key(current_app))
+    try:
+        while True:
+            if leader.hold():
+                _run_periodic(periodic, last)
+            elif once:
+                click.echo("another sob cron holds the lock: nothing done", err=True)
+            else:
+                last.clear()  # when it leads, it runs every job at once
+            if once:
+                return
+            time.sleep(1)
+    finally:
+        leader.release()
+
+
+def _run_periodic(periodic, last: dict[str, float]) -> None:
+    """Call each periodic job whose interval has passed since ``last`` called it."""
+    import time
+
+    from ..extensions import db
+
+    now = time.monotonic()
+    for func, _queue, interval in periodic:
+        if now - last.get(func.__name__, -interval) < interval:
+            continue
+        last[func.__name__] = now
+        try:
+            func()
+        except Exception:  # logged; the next round tries again
+            db.session.rollback()
+            current_app.logger.exception("periodic job %s failed", func.__name__)
 
 
 @click.command("score")
