@@ -31,7 +31,7 @@ from wtforms.validators import InputRequired
 from ... import audit
 from ...enrollments import assignments, staff_views
 from ...enrollments.clock import local_date
-from ...extensions import db
+from ...extensions import db, scoped
 from ...forms import display_answer, specs
 from ...i18n import current_language
 from ...models import (
@@ -161,7 +161,7 @@ def commit_keeping_loaded() -> None:
     The page shows what it read and audited; expiring it would make rendering read every listed
     row again, one statement each (the start page's 200 open flags: 200 SELECTs).
     """
-    session = db.session()
+    session = scoped()()
     session.expire_on_commit = False
     try:
         session.commit()
