@@ -2,7 +2,7 @@
 then the follow-up tick at two sizes and a week of reminders through RQ workers (followup.py).
 
 Generates (or reuses) a data set of 60,000 enrollments across 300 care units, serves the app
-through a real HTTP server on 127.0.0.1 (werkzeug in a thread), signs in through the demo
+through gunicorn on 127.0.0.1 with 1, 8 and 32 asyncio clients (pages.py), signs in through the demo
 provider and measures requests per second and p50/p95 latency of each page with keep-alive
 requests, beside a bare Flask endpoint measured the same way in the same run. Also prints the
 number of SQL statements one request of each page makes. Nothing leaves the loopback interface.
@@ -11,8 +11,8 @@ number of SQL statements one request of each page makes. Nothing leaves the loop
     python benchmarks/run.py --enrollments 2000 --units 20 --requests 50 --parts pages  # quick
     python benchmarks/run.py --parts tick,week     # only the follow-up (see followup.py)
 
-SOB_BENCH_DATABASE_URL=postgresql+psycopg://... runs on PostgreSQL instead of a SQLite file under
-benchmarks/output/ (the database is emptied and filled; never point it at real data).
+SOB_BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/sob_bench, or `sqlite`
+for a file under benchmarks/output/) is emptied and filled: never point it at real data.
 """
 
 from __future__ import annotations
