@@ -222,6 +222,14 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         "12",
     ),
+    Setting(
+        "SOB_BENCH_COUNT_STATEMENTS",
+        False,
+        "1 adds a response header X-Sob-Statements (SQL statements of the request). "
+        "Benchmarks only: refused unless SOB_ENV=development.",
+        flag,
+        "0",
+    ),
 )
 
 #: settings stored in ``app.config`` under another name than their environment variable
@@ -230,6 +238,11 @@ CONFIG_NAMES = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "SOB_DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
 }
+
+
+BENCH_ONLY = (
+    "setting SOB_BENCH_COUNT_STATEMENTS=1 is for benchmarks only: it needs SOB_ENV=development"
+)
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -252,6 +265,8 @@ def from_environment(
     env = os.environ if environ is None else environ
     values = {setting.name: setting.read(env) for setting in SETTINGS}
     development = values["SOB_ENV"] == "development"
+    if values["SOB_BENCH_COUNT_STATEMENTS"] and not development:
+        raise ValueError(BENCH_ONLY)
     upload_mb = values["SOB_MAX_UPLOAD_MB"]
     config = {CONFIG_NAMES.get(name, name): value for name, value in values.items()}
     config.update(

@@ -12,8 +12,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _bench_database(tmp_path) -> str:
+    """The test's PostgreSQL (a database of its own beside it), else a SQLite file."""
+    base = os.environ.get("SOB_TEST_DATABASE_URL")
+    if not base:
+        return "sqlite"
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    return url.set(database=f"{url.database}_pages").render_as_string(hide_password=False)
+
+
 def test_a_small_benchmark_prints_the_table(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "SOB_BENCH_DATABASE_URL"}
+    env = {**os.environ, "SOB_BENCH_DATABASE_URL": _bench_database(tmp_path)}
     command = [
         sys.executable,
         str(ROOT / "benchmarks" / "run.py"),
@@ -22,36 +33,45 @@ def test_a_small_benchmark_prints_the_table(tmp_path):
         "--units",
         "20",
         "--requests",
-        "50",
+        "20",
+        "--clients",
+        "1,4",
         "--output",
         str(tmp_path),
         "--parts",
         "pages",
     ]
     done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "2000 enrollments across 20 care units" in out
     lines = out.splitlines()
-    rows = {}
     for name in (
         'bare Flask ("ok")',
         "patient list (Alla, page 1)",
         "patient list (Mina, by last active)",
         "patient page (Hantera)",
+        "messages tab",
+        "flag list (staff start page)",
         "citizen overview",
+        "form submission (PHQ-9, scored)",
+        "login (demo provider)",
     ):
-        found = [line for line in lines if line.startswith(name + " ")]
-        assert found, out
-        rows[name] = found[0]
-        cells = found[0][len(name) :].split()
-        assert float(cells[0]) > 0  # requests per second
-        assert float(cells[1]) > 0 and float(cells[2]) >= float(cells[1])  # p50 <= p95
-    # The pages report their SQL statement count per request; the bare endpoint has none.
-    assert rows["patient list (Alla, page 1)"].split()[-1].isdigit()
-    assert list(tmp_path.glob("bench-e2000-u20.*"))  # the data set is kept for the next run
+        found = [line[len(name) :].split() for line in lines if line.startswith(name + " ")]
+        assert [cells[0] for cells in found] == ["1", "4"], out  # one row per concurrency
+        for cells in found:
+            clients, rps, p50, p95, p99, errors, statements, ratio = cells
+            assert float(rps) > 0
+            assert float(p50) <= float(p95) <= float(p99)
+            assert errors == "0", out
+            assert ratio.endswith("%")
+            # the pages report their SQL statements per request; the bare endpoint has none
+            assert statements.isdigit() if name != 'bare Flask ("ok")' else statements == "–"
+    assert "app start-up with all plugins:" in out
+    assert "RSS per gunicorn worker at steady state:" in out
+    assert list(tmp_path.glob("*bench-e2000-u20.json"))  # the data set is kept for the next run
 
     again = subprocess.run(
         command + ["--requests", "5", "--warmup", "1"],
@@ -64,6 +84,22 @@ def test_a_small_benchmark_prints_the_table(tmp_path):
     )
     assert again.returncode == 0, again.stderr[-3000:]
     assert "reused the data set" in again.stdout
+
+
+def test_an_unreachable_postgresql_is_named_with_what_to_do(tmp_path):
+    env = {**os.environ, "SOB_BENCH_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"}
+    command = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--output", str(tmp_path)]
+    done = subprocess.run(
+        command + ["--parts", "pages"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "does not answer" in done.stderr and "SOB_BENCH_DATABASE_URL" in done.stderr
 
 
 REDIS_URL = os.environ.get("SOB_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")

@@ -62,6 +62,7 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
         "SOB_STAFF_DIGEST_HOUR": "6",
         "SOB_CITIZEN_MIN_ASSURANCE": "LOA3",
         "SOB_STAFF_MIN_ASSURANCE": "none",
+        "SOB_BENCH_COUNT_STATEMENTS": "1",
     }
     assert set(environ) == {setting.name for setting in config.SETTINGS}
     found = config.from_environment(tmp_path, environ)
@@ -94,6 +95,7 @@ def test_from_environment_reads_every_declared_setting(tmp_path):
         "loa3",
         "none",
     )
+    assert found["SOB_BENCH_COUNT_STATEMENTS"] is True
 
 
 def test_defaults_when_nothing_is_set(tmp_path):
@@ -163,3 +165,30 @@ def test_development_may_generate_the_key_production_accepts_a_real_one(tmp_path
     )
     real = config.from_environment(tmp_path, {"SOB_SECRET_KEY": "8f3a" * 16})
     assert config.secret_key_problem(real) is None
+def test_statement_counting_is_off_by_default_and_refused_outside_development(tmp_path, client):
+    from sob_core.web.statement_count import HEADER
+
+    assert config.from_environment(tmp_path, {})["SOB_BENCH_COUNT_STATEMENTS"] is False
+    assert HEADER not in client.get("/auth/demo/?audience=citizen").headers
+    with pytest.raises(ValueError, match="SOB_BENCH_COUNT_STATEMENTS"):
+        config.from_environment(tmp_path, {"SOB_BENCH_COUNT_STATEMENTS": "1"})
+    development = {"SOB_BENCH_COUNT_STATEMENTS": "1", "SOB_ENV": "development"}
+    assert config.from_environment(tmp_path, development)["SOB_BENCH_COUNT_STATEMENTS"] is True
+
+
+def test_statement_counting_reports_the_requests_statements(make_app):
+    from sqlalchemy import event
+
+    from sob_core.extensions import db
+    from sob_core.web.statement_count import HEADER
+
+    counted = make_app(config={"SOB_BENCH_COUNT_STATEMENTS": True, "SOB_ENV": "development"})
+    seen: list[str] = []
+    with counted.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    response = counted.test_client().get("/auth/demo/?audience=citizen")
+    assert response.status_code == 200
+    assert int(response.headers[HEADER]) == len(seen) > 0
+    with pytest.raises(ValueError, match="SOB_BENCH_COUNT_STATEMENTS"):
+        make_app(config={"SOB_BENCH_COUNT_STATEMENTS": True, "SOB_ENV": "production"})

@@ -19,10 +19,12 @@ def init_app(app: Flask) -> None:
         region,
         shell,
         staff,
+        statement_count,
         vendor,
     )
 
     shell.init_app(app)
+    statement_count.init_app(app)
     messaging_ui.init_app(app)
     vendor.init_app(app)
     for module in (auth, citizen, staff, admin, design, media, fhir, preview, notices, region):
