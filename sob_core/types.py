@@ -460,6 +460,9 @@ class NotificationChannel:
     delivery_reports: bool = False
     #: outgoing notices wait until the quiet hours (``SOB_SMS_QUIET_HOURS``) are over
     quiet_hours: bool = False
+    #: the notice is delivered by being written (an inbox inside the service): the outbox row is
+    #: written ``sent`` at once, with no delivery job, attempt or call of ``send``
+    local: bool = False
     #: optional: ``session(config)`` is a context manager giving a function that sends one notice
     #: like ``send`` (same return value, same exceptions); the outbox opens it once for a batch
     #: of notices and closes it after, so a channel can keep one connection (SMTP) for many

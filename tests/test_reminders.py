@@ -375,11 +375,34 @@ def test_a_reminder_claimed_by_another_tick_is_not_sent_again(app, enrollment) -
     occurrence = open_occurrence(enrollment, at("2026-05-04 08:00"), battery_key=None)
     first = planned(occurrence)[0]
     # The other tick's conditional UPDATE won; this tick's batch still listed the row.
-    assert reminders._claim(db.session, first.id, status="sent", sent_at=at("2026-05-04 08:00"))
-    assert not reminders._claim(db.session, first.id, status="sent", sent_at=at("2026-05-04 08:00"))
+    moment = at("2026-05-04 08:00")
+    assert reminders._claim(db.session, [first.id], status="sent", sent_at=moment) == {first.id}
+    assert reminders._claim(db.session, [first.id], status="sent", sent_at=moment) == set()
     db.session.commit()
     assert tick(app, at("2026-05-04 08:01")) == 0
     assert db.session.scalar(select(func.count(Notification.id))) == 0
+
+
+def test_a_batch_claims_only_what_no_other_tick_took(app, enrollment) -> None:
+    """The batch is claimed by one UPDATE … RETURNING: of two due reminders, the one another
+    tick claimed in between is left alone, the other is sent, each exactly once."""
+    one = open_occurrence(enrollment, at("2026-05-04 08:00"), battery_key=None)
+    two = open_occurrence(enrollment, at("2026-05-04 08:00"), battery_key=None, number=2)
+    taken, free = planned(one)[0], planned(two)[0]
+    moment = at("2026-05-04 08:00")
+    both = [taken.id, free.id]
+    assert reminders._claim(db.session, [taken.id], status="sent", sent_at=moment) == {taken.id}
+    assert reminders._claim(db.session, both, status="sent", sent_at=moment) == {free.id}
+    db.session.rollback()
+    assert reminders._claim(db.session, [taken.id], status="sent", sent_at=moment) == {taken.id}
+    db.session.commit()  # the other tick's claim (it sends its own notice)
+    assert tick(app, at("2026-05-04 08:01")) == 1
+    db.session.expire_all()
+    assert free.status == "sent" and free.notification_id is not None
+    assert taken.notification_id is None  # this tick did not send it
+    assert tick(app, at("2026-05-04 08:02")) == 0
+    inbox = db.session.scalars(select(Notification)).all()
+    assert [(n.channel, n.status) for n in inbox] == [("inbox", "sent")]
 
 
 def test_reminders_of_one_citizen_at_once_are_one_notice(app, enrollment) -> None:

@@ -202,7 +202,8 @@ def _write(
     return row
 
 
-def _dispatch_due(session: Session, rows: list[Notification], now: datetime) -> None:
+def dispatch_due(session: Session, rows: list[Notification], now: datetime) -> None:
+    """Flush ``rows`` and have those due now dispatched after the commit."""
     from . import dispatch_after_commit
 
     session.flush()
@@ -290,6 +291,7 @@ def notify_citizen(
     settings: Mapping[str, Any],
     care_unit_id: int | None = None,
     known: CitizenFacts | None = None,
+    flush: bool = True,
 ) -> list[Notification]:
     """Write the outbox rows telling a citizen that something waits; returns the new rows.
 
@@ -298,7 +300,10 @@ def notify_citizen(
     channel per ``SOB_NOTICE_COALESCE_MINUTES`` (later ones merge into it); a channel with
     ``quiet_hours`` waits until the end of ``SOB_SMS_QUIET_HOURS``. Rows due now are
     dispatched after the caller's commit. ``known`` (from ``prefetch_citizens``, read with the
-    same ``now``) saves the lookups when a batch of citizens is told at once.
+    same ``now``) saves the lookups when a batch of citizens is told at once; with
+    ``flush=False`` the rows are only added to the session, and the caller flushes the whole
+    batch at once and passes its rows to ``dispatch_due``. A channel marked ``local`` (the
+    inbox) is delivered by its row: written ``sent``, no job.
     """
     now = now or datetime.now(UTC)
     facts = known if known is not None and citizen_id in known.citizens else None
@@ -328,6 +333,7 @@ def notify_citizen(
         if key != INBOX and (active or (key in addresses and not addresses[key])):
             continue  # nothing leaves while the citizen is here, nor without an address
         due = after_quiet_hours(now, quiet, zone) if channel.quiet_hours else now
+        local = bool(getattr(channel, "local", False))
         row = _write(
             session,
             kind="citizen",
@@ -341,10 +347,15 @@ def notify_citizen(
             due_at=due,
             care_unit_id=care_unit_id,
             known=facts,
+            status="sent" if local else "pending",
         )
         if row is not None:
+            if local:  # delivered by being written: no job, no attempt
+                row.sent_at = now
+                row.provider_ref = key
             rows.append(row)
-    _dispatch_due(session, rows, now)
+    if flush:
+        dispatch_due(session, rows, now)
     return rows
 
 
@@ -389,7 +400,7 @@ def notify_staff(
         care_unit_id=care_unit_id,
     )
     rows = [row] if row is not None else []
-    _dispatch_due(session, rows, now)
+    dispatch_due(session, rows, now)
     return rows
 
 
@@ -446,5 +457,5 @@ def digest_staff(
             row.status = "digested"
             row.extra = {**(row.extra or {}), "digest_id": digest.id}
         rows.append(digest)
-    _dispatch_due(session, rows, now)
+    dispatch_due(session, rows, now)
     return rows

@@ -5,8 +5,9 @@ row per (occurrence, rule, number), and cancelled when it closes (``occurrence_c
 enrollment ends (``enrollment_ended``); see ``planning``. Staff reminders are in ``staff``.
 
 ``tick`` (every minute, from ``jobs.tasks.followup``) sends the reminders that are due: one
-indexed query (status, due_at) for a batch, each reminder claimed by one conditional UPDATE, the
-occurrence checked "still open?" at that moment. A sent reminder is a content-free ``form_due``
+indexed query (status, due_at) for a batch, the batch claimed by one conditional
+UPDATE … RETURNING (only the rows it changed are sent), the occurrence checked "still open?" at
+that moment, the batch's outbox rows written in one flush. A sent reminder is a content-free ``form_due``
 notice through ``notifications.policy.notify_citizen`` (the citizen's channels, coalescing,
 quiet hours); then the staff reminders whose day has come are raised.
 """
@@ -40,14 +41,20 @@ def coalesce_key(citizen_id: int) -> str:
     return f"form_due:citizen:{citizen_id}"
 
 
-def _claim(session: Session, reminder_id: int, **values: Any) -> bool:
-    result = session.execute(
-        update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.status == "planned")
-        .values(**values)
-        .execution_options(synchronize_session=False)
+def _claim(session: Session, reminder_ids: list[int], **values: Any) -> set[int]:
+    """Claim planned reminders with one conditional UPDATE … RETURNING; the ids this call
+    changed (another tick's rows are not among them, so no reminder is handled twice)."""
+    if not reminder_ids:
+        return set()
+    return set(
+        session.scalars(
+            update(Reminder)
+            .where(Reminder.id.in_(reminder_ids), Reminder.status == "planned")
+            .values(**values)
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        )
     )
-    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def _chosen(rows: list[Notification]) -> Notification | None:
@@ -82,19 +89,20 @@ def send_due(
         .order_by(Reminder.due_at, Reminder.id)
         .limit(limit)
     ).all()
-    handled = 0
     wanted = [row[2] for row in found if row[1] == "open" and row[3] != "ended"]
     known = policy.prefetch_citizens(
         session, wanted, [coalesce_key(c) for c in wanted], now=now, settings=settings
     )
-    for reminder_id, occurrence_status, citizen_id, enrollment_status, unit_id in found:
-        if occurrence_status != "open" or enrollment_status == "ended":
-            # Closed since it was planned (submitted, expired, stopped): nothing to remind of.
-            if _claim(session, reminder_id, status="cancelled", cancelled_at=now, reason="closed"):
-                handled += 1
-            continue
-        if not _claim(session, reminder_id, status="sent", sent_at=now):
-            continue  # another tick has it
+    # Closed since they were planned (submitted, expired, stopped): nothing to remind of.
+    closed = [row[0] for row in found if row[1] != "open" or row[3] == "ended"]
+    handled = len(_claim(session, closed, status="cancelled", cancelled_at=now, reason="closed"))
+    still_open = [row[0] for row in found if row[1] == "open" and row[3] != "ended"]
+    claimed = _claim(session, still_open, status="sent", sent_at=now)
+    made: list[Notification] = []
+    chosen: dict[int, Notification | None] = {}
+    for reminder_id, _status, citizen_id, _enrollment_status, unit_id in found:
+        if reminder_id not in claimed:
+            continue  # closed, or another tick has it
         rows = policy.notify_citizen(
             session,
             citizen_id,
@@ -106,18 +114,24 @@ def send_due(
             settings=settings,
             care_unit_id=unit_id,
             known=known,
+            flush=False,
         )
-        chosen = _chosen(rows)
+        made.extend(rows)
+        chosen[reminder_id] = _chosen(rows)
+    policy.dispatch_due(session, made, now)  # one flush: the batch's outbox rows together
+    if chosen:
         session.execute(
-            update(Reminder)
-            .where(Reminder.id == reminder_id)
-            .values(
-                notification_id=chosen.id if chosen is not None else None,
-                reason=None if chosen is not None else "merged",
-            )
-            .execution_options(synchronize_session=False)
+            update(Reminder),
+            [
+                {
+                    "id": reminder_id,
+                    "notification_id": row.id if row is not None else None,
+                    "reason": None if row is not None else "merged",
+                }
+                for reminder_id, row in chosen.items()
+            ],
         )
-        handled += 1
+    handled += len(chosen)
     return handled
 
 

@@ -24,6 +24,7 @@ CHANNEL = NotificationChannel(
     label={"sv": "Inkorg i tjänsten", "en": "Inbox in the service"},
     send=send,
     carries_health_data=False,
+    local=True,  # written as delivered: no job, no attempt (half of all notices need none)
 )
 
 
