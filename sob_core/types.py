@@ -38,12 +38,8 @@ class InvalidAnswers(ValueError):
 
 
 class TranslatedError(ValueError):
-    """An error a plugin raises with its message in every language it speaks.
-
-    ``str()`` is the English text (for logs and tests, like the core's coded errors); the host
-    shows ``in_language(lang)`` where it tells a reader (``i18n.translate_error`` translates such
-    an error inside a coded FHIR error, so the web and the CLI speak their language).
-    """
+    """A plugin's error in every language it speaks: ``str()`` is English (logs, tests); the host
+    tells a reader ``in_language(lang)`` (``i18n.translate_error``, also inside coded errors)."""
 
     def __init__(self, texts: LocalText) -> None:
         self.texts = dict(texts)
