@@ -211,8 +211,9 @@ def test_fhir_answers():
         {"valueCoding": {"code": "food", "display": "Matproblem"}},
     ]
     assert TYPES["dropdown"].fhir_answer(EXAMPLES["dropdown"], None) == []
-    with pytest.raises(ValueError, match="passar inte"):
+    with pytest.raises(ValueError, match="does not fit") as caught:
         TYPES["single_choice"].fhir_answer(EXAMPLES["single_choice"], 3)
+    assert "passar inte" in _swedish(caught.value)  # English by str(), Swedish for a reader
 
 
 def test_from_fhir_reads_foreign_options():
@@ -260,5 +261,13 @@ def test_from_fhir_reads_foreign_options():
     ],
 )
 def test_from_fhir_refuses_what_it_cannot_represent(item, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError) as caught:
         TYPES["single_choice"].from_fhir(item)
+    assert match in _swedish(caught.value)
+
+
+def _swedish(error: ValueError) -> str:
+    """What a Swedish reader is told: a plugin's FHIR message is English by ``str()`` and
+    Swedish by ``in_language`` (``sob_core.TranslatedError``)."""
+    in_language = getattr(error, "in_language", None)
+    return in_language("sv") if in_language else str(error)

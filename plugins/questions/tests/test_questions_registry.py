@@ -38,6 +38,7 @@ def test_entry_points_name_one_module_each():
     assert found == {
         "boolean": "sob_questions.boolean",
         "choice": "sob_questions.choice",
+        "information": "sob_questions.information",
         "numeric": "sob_questions.numeric",
         "text": "sob_questions.text",
         "temporal": "sob_questions.temporal",
