@@ -541,10 +541,6 @@ def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
             r"'ok'.*expression '1' is not a score total",
         ),
         (
-            {**SIMPLE, "item": [{"linkId": "inner", "type": "group", "item": [SIMPLE]}]},
-            r"group 'inner' nested in item 'ok'",
-        ),
-        (
             {
                 **SIMPLE,
                 "modifierExtension": [{"url": "http://example.org/m", "valueBoolean": True}],
@@ -576,15 +572,6 @@ def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
                 ],
             },
             r"'weighted'.*itemWeight",
-        ),
-        (
-            {
-                "linkId": "preselected",
-                "text": "Hur ofta?",
-                "type": "choice",
-                "answerOption": [{"valueString": "ofta", "initialSelected": True}],
-            },
-            r"'preselected'.*preselected",
         ),
     ],
 )

@@ -33,6 +33,10 @@ ORDINAL_VALUE = SD + "ordinalValue"
 MAX_QUANTITY = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-maxQuantity"
 UCUM = "http://unitsofmeasure.org"
 
+#: the item types besides ``choice`` that R4 lets give their answers as ``answerOption`` (the
+#: answer must be one of them): such an item is a choice question keeping its type
+TYPED_OPTIONS = frozenset({"integer", "string", "date", "time"})
+
 #: Swedish is the base language of texts we read without a translation saying otherwise
 BASE_LANGUAGE = "sv"
 
@@ -212,6 +216,14 @@ def classify(item: Any) -> str | None:
         return None
     kind = item.get("type")
     controls = item_controls(item)
+    if (
+        isinstance(kind, str)
+        and kind in TYPED_OPTIONS
+        and isinstance(item.get("answerOption"), list)
+    ):
+        if item.get("repeats") is True:
+            return "multiple_choice"
+        return "dropdown" if "drop-down" in controls else "single_choice"
     if kind == "choice":
         if item.get("repeats") is True:
             return "multiple_choice"

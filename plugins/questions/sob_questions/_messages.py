@@ -202,6 +202,10 @@ CATALOGUE: dict[str, _SV_EN] = {
         'Svarsalternativens värden måste vara unika, men "{value}" förekommer flera gånger.',
         'Option values must be unique, but "{value}" occurs more than once.',
     ),
+    "cfg_fhir_type": (
+        "FHIR-typen {type} kräver att varje svarsalternativ har värdetypen {type}.",
+        "The FHIR type {type} needs every option to have the value type {type}.",
+    ),
     # --- FHIR import ----------------------------------------------------------------------------
     "fhir_item": ("FHIR-frågan måste vara ett objekt.", "The FHIR item must be an object."),
     "fhir_wrong_type": (

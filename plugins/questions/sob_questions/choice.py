@@ -2,7 +2,10 @@
 
 Configuration: ``options``, a list of ``{"value": "a", "label": {"sv": "...", "en": "..."}}`` with
 unique values (an option may also name its code ``system`` and carry a ``score``, FHIR's
-``ordinalValue``); multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
+``ordinalValue``); ``fhir_type`` (``integer``, ``string``, ``date`` or ``time``), set by a FHIR
+import, is the type of an item that was not a ``choice`` but gave its answers as ``answerOption``
+(R4 allows that: the answer must be one of them), each option then of that value type; the item
+is exported again with that type. Multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
 every option). The payload is the chosen option's value, or for multiple choice the list of chosen
 values in the options' order.
 """
@@ -40,6 +43,8 @@ class ChoiceSettings:
     multiple: bool = False
     min_choices: int = 1
     max_choices: int = 1
+    #: the FHIR item type it was imported from when not ``choice`` (see the module's notes)
+    fhir_type: str | None = None
 
     @property
     def values(self) -> frozenset[str]:
@@ -47,6 +52,8 @@ class ChoiceSettings:
 
     def to_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"options": [option.to_config() for option in self.options]}
+        if self.fhir_type:
+            config["fhir_type"] = self.fhir_type
         if self.multiple:
             config.update(min_choices=self.min_choices, max_choices=self.max_choices)
         return config
@@ -55,14 +62,19 @@ class ChoiceSettings:
 def settings(config: Any, lang: str, multiple: bool = False) -> ChoiceSettings:
     config = config_mapping(config, lang)
     options = parse_options(config.get("options"), lang)
+    fhir_type = config.get("fhir_type")
+    if fhir_type is not None and (
+        fhir_type not in _fhir.TYPED_OPTIONS or any(o.value_type != fhir_type for o in options)
+    ):
+        raise invalid("cfg_fhir_type", lang, type=repr(fhir_type)[:40])
     if not multiple:
-        return ChoiceSettings(options)
+        return ChoiceSettings(options, fhir_type=fhir_type)
     count = len(options)
     low = config_int(config, "min_choices", 1, lang, 1, count)
     high = config_int(config, "max_choices", count, lang, 1, count)
     if low > high:
         raise invalid("cfg_not_above", lang, low_name="min_choices", high_name="max_choices")
-    return ChoiceSettings(options, True, low, high)
+    return ChoiceSettings(options, True, low, high, fhir_type)
 
 
 def count_message(key: str, low: int, high: int, lang: str) -> str:
@@ -123,9 +135,10 @@ def fhir_item(key: str) -> Any:
     def item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
         found = settings(spec.config, lang, multiple=key == MULTIPLE)
         extra: dict[str, Any] = {
+            **({"type": found.fhir_type} if found.fhir_type else {}),
             "answerOption": [
                 {**_score_extension(o), **_option_value(o, lang)} for o in found.options
-            ]
+            ],
         }
         control = {SINGLE: "radio-button", MULTIPLE: "check-box", DROPDOWN: "drop-down"}[key]
         extensions = [_fhir.item_control(control)]
@@ -209,6 +222,8 @@ def from_fhir(key: str) -> Any:
             _read_option(number, o) for number, o in enumerate(_fhir.answer_options(item), 1)
         ]
         config: dict[str, Any] = {"options": options}
+        if item.get("type") in _fhir.TYPED_OPTIONS:
+            config["fhir_type"] = item["type"]
         if key == MULTIPLE:
             config["min_choices"] = _fhir.extension_value(item, _fhir.MIN_OCCURS, "Integer")
             config["max_choices"] = _fhir.extension_value(item, _fhir.MAX_OCCURS, "Integer")

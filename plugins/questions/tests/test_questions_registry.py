@@ -109,6 +109,13 @@ def _control(code: str) -> dict:
             {"type": "choice", "answerOption": [{"valueInteger": i} for i in (1, 2, 4)]},
             "single_choice",
         ),
+        ({"type": "integer", "answerOption": [{"valueInteger": 1}]}, "single_choice"),
+        (
+            {"type": "string", "repeats": True, "answerOption": [{"valueString": "a"}]},
+            "multiple_choice",
+        ),
+        ({"type": "date", "answerOption": [], "extension": [_control("drop-down")]}, "dropdown"),
+        ({"type": "text", "answerOption": [{"valueString": "a"}]}, "long_text"),
         ({"type": "decimal"}, "number"),
         ({"type": "integer", "extension": [_control("slider")]}, "slider"),
         ({"type": "string"}, "short_text"),

@@ -55,7 +55,8 @@ core owns:
   posted. Both are exported again.
 - **Follow-up questions** (``followups.py``): question items nested in a question item are
   questions of their own right after it, naming it in ``"parent"``; the form indents them under
-  it and the export nests them in its item again. A group nested in a question is refused.
+  it and the export nests them in its item again. A group nested in a question is a group of
+  follow-ups (it names the question in ``"question"``), built again inside the question's item.
 - **Errors** are coded (``errors.py``): English by ``str()``, translated by the web and the CLI.
   A question type's own message inside one (its ``from_fhir`` or ``fhir_answer`` raising) is a
   ``TranslatedError`` carrying each language, translated with it (``i18n.translate_error``).

@@ -177,3 +177,16 @@ def controls(item: Any) -> frozenset[str]:
             if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
                 codes.add(coding["code"])
     return frozenset(codes)
+
+
+def group_element(group: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """The (still empty) group item of an entry of ``definition["groups"]``."""
+    element: dict[str, Any] = {
+        "linkId": group["key"],
+        **text_element("text", group.get("text"), lang),
+        "type": "group",
+    }
+    if group.get("required"):
+        element["required"] = True
+    element["item"] = []
+    return element

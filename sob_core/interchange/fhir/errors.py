@@ -24,6 +24,7 @@ EXPORT_MESSAGES: dict[str, str] = {
     ),
     "question": N_("question %(key)s: %(detail)s"),
     "media": N_("question %(key)s: its media cannot be exported"),
+    "preselected": N_("question %(key)s: its initial answer is not one of its options"),
     "media_text": N_("question %(key)s: the media %(name)s must be a text"),
     "show_if_source": N_("question %(key)s: show_if names no earlier question"),
     "show_if_source_type": N_(

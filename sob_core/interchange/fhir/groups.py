@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .common import read_text, text_element
+from .common import group_element, read_text
 from .conditions import combine
 from .errors import FhirImportError
 from .followups import split
@@ -53,10 +53,12 @@ def walk(
     parent: str | None = None,
     inherited: Inherited = None,
     follows: str | None = None,
+    in_question: bool = False,
 ) -> list[tuple[Mapping[str, Any], str | None, str | None]]:
     """The question items in order, each with its group's key and the key of the question it
     follows up (``followups.py``), or None; the groups go to ``groups`` and what cannot be kept
-    to ``problems``."""
+    to ``problems``. ``in_question``: ``items`` are the children of the question ``follows``, so
+    a group among them is a group of follow-ups, which names that question in ``"question"``."""
     if items is None:
         return []
     if not isinstance(items, list):
@@ -81,18 +83,15 @@ def walk(
             own = {"enableWhen": whens, **({"enableBehavior": behaviour} if behaviour else {})}
         elif inherited is not None:
             own = inherited[0]
-        if item.get("type") == "group" and follows is not None:
-            problems.append(
-                FhirImportError("group_in_question", child=repr(link), link=repr(follows))
-            )
-            continue
         if item.get("type") != "group":
             asked, follow = split(item)
             flat.append(({**asked, **own} if own else asked, parent, follows))
-            flat += walk(follow, problems, groups, parent, inherited, follows=link)
+            flat += walk(follow, problems, groups, parent, inherited, link, in_question=True)
             continue
         _check_group(item, link, problems)
         group: dict[str, Any] = {"key": link, "parent": parent}
+        if in_question:
+            group["question"] = follows
         text = read_text(item, "text")
         if text:
             group["text"] = text
@@ -100,7 +99,7 @@ def walk(
             group["required"] = True
         groups.append(group)
         passed = (own, link) if own.get("enableWhen") else inherited
-        flat += walk(item.get("item"), problems, groups, link, passed)
+        flat += walk(item.get("item"), problems, groups, link, passed, follows)
     return flat
 
 
@@ -149,15 +148,7 @@ def nest(
             depth += 1
         del open_groups[depth:]
         for key in path[depth:]:
-            group = known[key]
-            element: dict[str, Any] = {
-                "linkId": key,
-                **text_element("text", group.get("text"), lang),
-                "type": "group",
-            }
-            if group.get("required"):
-                element["required"] = True
-            element["item"] = []
+            element = group_element(known[key], lang)
             (open_groups[-1][1] if open_groups else top).append(element)
             open_groups.append((key, element["item"]))
         (open_groups[-1][1] if open_groups else top).append(item)

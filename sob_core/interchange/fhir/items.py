@@ -284,12 +284,10 @@ def _check_children(item: Mapping[str, Any], again: Mapping[str, Any], link: str
 
 def _check_option(option: Any, link: str, kept: set[Any]) -> None:
     """An answer option is its value and texts and what the question type keeps of it (``kept``:
-    the extension URLs its export writes, such as the score's ``ordinalValue``): no default choice,
-    no other extras."""
+    the extension URLs its export writes, such as the score's ``ordinalValue``): no other
+    extras (``initialSelected`` is the question's initial answer, ``prefill.py``)."""
     if not isinstance(option, Mapping):
         return  # the question type has refused it already
-    if option.get("initialSelected") is True:
-        raise FhirImportError("preselected", link=repr(link))
     for element in (option, *(v for k, v in option.items() if k.startswith("value"))):
         if not isinstance(element, Mapping):
             continue

@@ -5,6 +5,11 @@ the value its type stores for that answer; it is accepted only when the type giv
 back for it (``fhir_answer``), so nothing is changed on the way. ``readOnly`` becomes
 ``"read_only": true``: the form shows the value and does not let the citizen change it, and the
 stored answer is the initial one. On export both are written again from the question.
+
+An answer option marked ``initialSelected`` (R4's way to preselect an option: an item with
+``answerOption`` may not have ``initial``) is the question's ``"initial"`` too, the option's value
+(a list of them for a question that ``repeats``), and ``"initial_selected": true`` says it came so:
+the export marks the options ``initialSelected`` again instead of writing ``initial``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...types import QuestionSpec, QuestionType
-from .errors import FhirImportError
+from .errors import FhirExportError, FhirImportError
 
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?")
 
@@ -27,6 +32,8 @@ def read_prefill(
     where = {"link": repr(link)}
     if item.get("readOnly") is True:
         question["read_only"] = True
+    if _read_selected(item, question, qtype, link):
+        return
     initial = item.get("initial")
     if not initial:
         return
@@ -37,6 +44,12 @@ def read_prefill(
         raise FhirImportError("initial_value", **where)
     ((name, value),) = values
     payload = _payload(name.removeprefix("value"), value)
+    if (
+        isinstance(payload, int)
+        and not isinstance(payload, bool)
+        and str(payload) in _option_values(question.get("config"))
+    ):
+        payload = str(payload)  # an integer item answered from its options (a choice)
     if payload is None:
         raise FhirImportError("initial_value", **where)
     spec = QuestionSpec(
@@ -54,13 +67,71 @@ def read_prefill(
     question["initial"] = payload
 
 
+def _read_selected(
+    item: Mapping[str, Any], question: dict[str, Any], qtype: QuestionType, link: str
+) -> bool:
+    """Put the values of the options marked ``initialSelected`` on ``question`` as its
+    ``"initial"``; False when none is marked."""
+    options = item.get("answerOption")
+    if not isinstance(options, list):
+        return False
+    marked = [
+        number
+        for number, option in enumerate(options)
+        if isinstance(option, Mapping) and option.get("initialSelected") is True
+    ]
+    if not marked:
+        return False
+    values = _option_values(question.get("config"))
+    many = item.get("repeats") is True
+    if len(values) != len(options) or (len(marked) > 1 and not many):
+        raise FhirImportError("preselected", link=repr(link))
+    payload: Any = [values[n] for n in marked] if many else values[marked[0]]
+    spec = QuestionSpec(
+        key=question["key"],
+        type=question["type"],
+        label=question["label"],
+        config=question["config"],
+    )
+    try:
+        again = qtype.fhir_answer(spec, payload)
+    except (ValueError, TypeError) as error:
+        raise FhirImportError("initial_type", **{"link": repr(link)}, detail=error) from error
+    if not isinstance(again, list) or len(again) != len(marked):
+        raise FhirImportError("preselected", link=repr(link))
+    question["initial"] = payload
+    question["initial_selected"] = True
+    return True
+
+
+def _option_values(config: Any) -> list[Any]:
+    options = config.get("options") if isinstance(config, Mapping) else None
+    if not isinstance(options, list):
+        return []
+    return [o.get("value") if isinstance(o, Mapping) else None for o in options]
+
+
 def write_prefill(
-    question: Mapping[str, Any], spec: QuestionSpec, qtype: QuestionType
+    question: Mapping[str, Any],
+    spec: QuestionSpec,
+    qtype: QuestionType,
+    options: Any = None,
 ) -> dict[str, Any]:
-    """The ``initial`` and ``readOnly`` keys of the question's exported item."""
+    """The ``initial`` and ``readOnly`` keys of the question's exported item (or its
+    ``answerOption``, the exported ``options``, with the initial ones marked ``initialSelected``)."""
     found: dict[str, Any] = {}
-    if question.get("initial") is not None:
-        found["initial"] = list(qtype.fhir_answer(spec, question["initial"]))
+    initial = question.get("initial")
+    if initial is not None and question.get("initial_selected") and isinstance(options, list):
+        chosen = set(initial) if isinstance(initial, list) else {initial}
+        values = _option_values(spec.config)
+        if len(values) != len(options) or not chosen <= set(values):
+            raise FhirExportError("preselected", key=repr(spec.key))
+        found["answerOption"] = [
+            {**option, "initialSelected": True} if value in chosen else option
+            for option, value in zip(options, values, strict=True)
+        ]
+    elif initial is not None:
+        found["initial"] = list(qtype.fhir_answer(spec, initial))
     if question.get("read_only"):
         found["readOnly"] = True
     return found

@@ -80,11 +80,12 @@ def export_questionnaire(
         qtype = registry.question_types.get(spec.type)
         items.append(_export_item(question, spec, qtype, earlier, lang, base_url))
         earlier[spec.key] = (spec, qtype)
-    items, top = attach(items, questions)
+    groups = version.definition.get("groups")
+    items, top = attach(items, questions, groups, lang)
     results = version.definition.get("results", [])
     placed = list(top)
     place_totals(items, placed, results)
-    resource["item"] = nest(items, placed, version.definition.get("groups"), lang)
+    resource["item"] = nest(items, placed, groups, lang)
     return resource
 
 
@@ -198,7 +199,7 @@ def _export_item(
         item["extension"] = extensions
     if qtype.fhir_type == "display":
         del item["required"]  # a display item may not say it (FHIR R4 que-6)
-    item.update(write_prefill(question, spec, qtype))
+    item.update(write_prefill(question, spec, qtype, item.get("answerOption")))
     condition = question.get("show_if")
     if condition:
         item.update(enable_when(spec.key, condition, earlier))
