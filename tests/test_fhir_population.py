@@ -203,3 +203,23 @@ def test_a_string_in_a_contained_decimal_is_still_refused(app: Any) -> None:
     resource = _resource({"linkId": "q", "text": "Längd", "type": "string"}, contained=[template])
     with pytest.raises(fhir.FhirImportError, match="valueQuantity.value"):
         fhir.read_questionnaire(_registry(app), resource)
+
+
+def test_publishing_a_draft_keeps_the_questionnaires_own_extensions(
+    app: Any, demo_data: Any
+) -> None:
+    from sqlalchemy import select
+
+    from sob_core.forms import drafts
+    from sob_core.models import CareUnit
+
+    unit = db.session.scalars(select(CareUnit).order_by(CareUnit.id)).first()
+    item = {"linkId": "q", "text": "Fråga", "type": "string"}
+    resource = _resource(item, extension=[CONTEXT])
+    first = fhir.import_questionnaire(db.session, _registry(app), resource, care_unit_id=unit.id)
+    db.session.flush()
+    draft = drafts.open_draft(db.session, first.form, None)
+    second = drafts.publish(db.session, _registry(app), draft, None)
+    assert second.definition["kept"] == {"extension": [CONTEXT]}
+    again = fhir.export_questionnaire(second, _registry(app), "sv")
+    assert again["extension"] == [CONTEXT]
