@@ -93,9 +93,7 @@ def validate_definition(
             qtype.validate_config(question.get("config", {}), lang)
         except ValueError as error:
             raise FormDefinitionError(f"question {key!r}: {error}") from error
-        problem = skip_logic.condition_problem(
-            questions, index - 1, question.get("show_if"), kinds
-        )
+        problem = skip_logic.condition_problem(questions, index - 1, question.get("show_if"), kinds)
         if problem is not None:
             raise FormDefinitionError(f"question {key!r}: {skip_logic.PROBLEMS[problem]}")
         if question.get("media") is not None:
@@ -131,17 +129,22 @@ def create_form(
     care_unit_id: int | None = None,
     origin: Mapping[str, str] | None = None,
     groups: Sequence[Mapping[str, Any]] | None = None,
+    kept: Mapping[str, Any] | None = None,
 ) -> FormVersion:
     """Create a form, or a new version of it when the key exists (versions never change).
 
     ``origin``: what an imported FHIR Questionnaire said of itself (its canonical url, version,
     status, copyright, language), kept as ``definition["origin"]`` and exported again;
-    ``groups``: its groups (``interchange/fhir/groups.py``), kept as ``definition["groups"]``."""
+    ``groups``: its groups (``interchange/fhir/groups.py``), kept as ``definition["groups"]``;
+    ``kept``: what the Questionnaire itself carries that sob does not use (its extensions,
+    ``interchange/fhir/kept.py``), kept as ``definition["kept"]`` and exported again."""
     definition: dict[str, Any] = {"questions": list(questions), "results": list(results)}
     if origin:
         definition["origin"] = {str(k): str(v) for k, v in origin.items()}
     if groups:
         definition["groups"] = [dict(group) for group in groups]
+    if kept:
+        definition["kept"] = dict(kept)
     validate_definition(
         definition,
         registry,

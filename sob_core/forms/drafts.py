@@ -114,6 +114,7 @@ def publish(
         # an imported form's own identity and its groups, which the editor does not show
         origin=definition.get("origin"),
         groups=definition.get("groups"),
+        kept=definition.get("kept"),
     )
     session.delete(draft)
     session.flush()

@@ -43,7 +43,11 @@ core owns:
   ...", shown by ``sob forms import``). Refused, naming it: an item no installed type claims or
   several claim, a modifier extension, ``repeats`` on a non-choice, an answer list not read, an
   initial value the type cannot give, and the SDC expressions that compute answers or decide
-  what is shown (``kept.REFUSED_EXTENSIONS``).
+  what is shown (``kept.REFUSED_EXTENSIONS``). SDC's population-only extensions
+  (``kept.POPULATION``: ``variable``, ``launchContext``, ``initialExpression`` ...) are kept on
+  items, groups and the Questionnaire itself (``definition["kept"]``) and reported; a question
+  prefilled by ``initialExpression`` starts empty (the report says so on its own line) and a
+  read-only one is refused.
 - **Display items** other than help texts are information texts (the question type
   ``information`` of sob-questions, ``fhir_type`` ``display``): shown between questions, asking
   nothing, exported again as ``display`` items.
@@ -70,14 +74,17 @@ core owns:
 - **Bundles and value sets.** A Bundle holding exactly one Questionnaire (and ValueSets beside
   it, ``value_sets.py``) is read as that Questionnaire; the ValueSets, and those given to
   ``sob forms import --value-sets``, resolve ``answerValueSet`` canonicals, and a canonical
-  nothing resolves is refused by name. An ``answerValueSet`` ``#id`` naming a contained ValueSet (its ``expansion``, or
+  nothing resolves is refused by name. A few value sets of the FHIR R4 specification
+  (``yesnodontknow``, ``administrative-gender`` ...) ship with sob and resolve the same way,
+  supplied ones winning. An ``answerValueSet`` ``#id`` naming a contained ValueSet (its ``expansion``, or
   a ``compose`` that only lists concepts) is read as the item's ``answerOption`` list; the codings'
   ``system`` is kept on the options and exported again. See ``docs/fhir.md``.
 
 The models of ``fhir.resources`` 8 are R5 at the top level; its ``R4B`` package is the one matching
 R4 for Questionnaire and QuestionnaireResponse, so imports are validated with it
 (``validation.py``: a missing ``status`` is read as ``draft`` and expression names that are not
-FHIR ids are kept, each with a note; nothing else is let through). Its validation
+FHIR ids are kept, and a contained ValueSet's missing expansion ``timestamp`` or ``status`` is
+accepted, each with a note; nothing else is let through). Its validation
 reads ``"yes"`` as true and ``"5"`` as 5, so booleans and numbers are checked again as JSON.
 
 The package: ``common.py`` (systems, identity, texts), ``questionnaire.py`` and ``response.py``

@@ -188,5 +188,8 @@ def group_element(group: Mapping[str, Any], lang: str) -> dict[str, Any]:
     }
     if group.get("required"):
         element["required"] = True
+    kept = group.get("kept")  # population-only extensions (kept.POPULATION), written back
+    if isinstance(kept, Mapping) and kept.get("extension"):
+        element["extension"] = list(kept["extension"])
     element["item"] = []
     return element

@@ -84,6 +84,7 @@ IMPORT_MESSAGES: dict[str, str] = {
     ),
     "group_key": N_("group %(link)s: %(names)s cannot be represented in sob"),
     "group_extension": N_("group %(link)s: the extension %(url)s cannot be represented in sob"),
+    "form_extension": N_("the Questionnaire's extension %(url)s cannot be represented in sob"),
     "group_condition": N_(
         "item %(child)s and its group %(link)s both have enableWhen and one of them needs "
         "'any' of several, which sob cannot combine (its conditions are one level deep)"
@@ -99,6 +100,10 @@ IMPORT_MESSAGES: dict[str, str] = {
     "item_key": N_("item %(link)s: %(name)s cannot be represented in sob"),
     "type_changes": N_("item %(link)s of type %(type)s would become %(again)s"),
     "extension": N_("item %(link)s: the extension %(url)s cannot be represented in sob"),
+    "read_only_prefill": N_(
+        "item %(link)s is read-only and filled from the patient record (SDC initialExpression), "
+        "which sob does not have: it would stay empty"
+    ),
     "initial_many": N_("item %(link)s: more than one initial value cannot be represented in sob"),
     "initial_value": N_("item %(link)s: its initial value is not one of the answers sob can give"),
     "initial_type": N_("item %(link)s: its initial value cannot be represented: %(detail)s"),

@@ -5,7 +5,9 @@ it is in; each group becomes an entry of ``definition["groups"]``: ``{"key", "pa
 "required"}`` (``parent`` the enclosing group's key or None). A question names its group in
 ``"group"``. A group's ``enableWhen`` passes to the questions inside it, joined with
 ``all`` to a question's (or an inner group's) own (``conditions.combine``). What a group carries that sob cannot keep (``repeats``,
-``initial``, an extension that is not purely presentational ...) is a problem naming it.
+``initial``, an extension that is not purely presentational ...) is a problem naming it; the
+population-only extensions (``kept.POPULATION``: ``variable``, ``itemPopulationContext``,
+``shortText`` ...) are kept verbatim in the group's ``"kept"`` and exported again.
 
 On export the questions are nested again in their groups, in the same order. sob's pages do not
 show group headings yet and do not enforce a group's ``required``; both are kept and exported.
@@ -21,6 +23,7 @@ from .conditions import combine
 from .errors import FhirImportError
 from .followups import split
 from .items import PRESENTATIONAL, link_of
+from .kept import INITIAL_EXPRESSIONS, POPULATION
 
 #: the keys of a group item sob reads (or, as metadata, may let go)
 GROUP_KEYS = frozenset(
@@ -88,7 +91,7 @@ def walk(
             flat.append(({**asked, **own} if own else asked, parent, follows))
             flat += walk(follow, problems, groups, parent, inherited, link, in_question=True)
             continue
-        _check_group(item, link, problems)
+        kept = _check_group(item, link, problems)
         group: dict[str, Any] = {"key": link, "parent": parent}
         if in_question:
             group["question"] = follows
@@ -97,13 +100,20 @@ def walk(
             group["text"] = text
         if item.get("required") is True:
             group["required"] = True
+        if kept:  # population-only extensions (kept.POPULATION), written back on export
+            group["kept"] = {"extension": kept}
         groups.append(group)
         passed = (own, link) if own.get("enableWhen") else inherited
         flat += walk(item.get("item"), problems, groups, link, passed, follows)
     return flat
 
 
-def _check_group(item: Mapping[str, Any], link: str, problems: list[FhirImportError]) -> None:
+def _check_group(
+    item: Mapping[str, Any], link: str, problems: list[FhirImportError]
+) -> list[dict[str, Any]]:
+    """What of the group sob cannot keep goes to ``problems``; the population-only extensions
+    it keeps verbatim are returned."""
+    kept: list[dict[str, Any]] = []
     where = {"link": repr(link)}
     for extension in item.get("modifierExtension") or []:
         url = extension.get("url") if isinstance(extension, Mapping) else None
@@ -121,8 +131,11 @@ def _check_group(item: Mapping[str, Any], link: str, problems: list[FhirImportEr
         problems.append(FhirImportError("group_key", **where, names=", ".join(dropped)))
     for extension in item.get("extension") or []:
         url = extension.get("url") if isinstance(extension, Mapping) else None
-        if url not in PRESENTATIONAL:
+        if url in POPULATION and url not in INITIAL_EXPRESSIONS:
+            kept.append(dict(extension))
+        elif url not in PRESENTATIONAL:
             problems.append(FhirImportError("group_extension", **where, url=repr(url)))
+    return kept
 
 
 def nest(

@@ -24,10 +24,11 @@ from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts
 from .errors import FhirImportError
 from .groups import walk
 from .items import contained_value_sets, read_question, refuse_modifiers
+from .kept import INITIAL_EXPRESSIONS, REFUSED_EXTENSIONS
 from .labels import value_set_names
 from .scores import is_total, merge_totals, read_totals
 from .validation import validate
-from .value_sets import unresolved, value_sets_by_canonical
+from .value_sets import spec_value_sets, unresolved, value_sets_by_canonical
 
 #: what an imported Questionnaire says of itself that is kept (``definition["origin"]``) and
 #: exported again: its canonical ``url`` and ``version`` (which its responses then name),
@@ -53,6 +54,7 @@ def read_questionnaire(
     problems: list[FhirImportError] = []
     questions: list[dict[str, Any]] = []
     answer_lists = {
+        **spec_value_sets(),  # the FHIR R4 value sets sob ships; supplied ones win
         **value_sets_by_canonical([*bundled, *(value_sets or [])]),
         **contained_value_sets(resource),
     }
@@ -77,6 +79,7 @@ def read_questionnaire(
         if follows is not None:
             question["parent"] = follows
         questions.append(question)
+    kept = _kept_extensions(resource, problems)
     results = [_read_result(found) for found in extensions(resource, RESULT_EXTENSION)]
     taken = {str(result.get("key")) for result in results}
     results = merge_totals(results, read_totals(totals, questions, registry, taken, problems))
@@ -108,6 +111,7 @@ def read_questionnaire(
         "scale_id": scale_ids[0] if scale_ids else None,
         "questions": questions,
         "groups": groups,
+        "kept": kept,
         "results": results,
         "suggested_key": _suggested_key(resource),
     }
@@ -152,6 +156,7 @@ def import_questionnaire(
             care_unit_id=care_unit_id,
             origin=found["origin"] or None,
             groups=found["groups"] or None,
+            kept=found["kept"] or None,
         )
     except forms_service.FormDefinitionError as error:
         raise FhirImportError("form", detail=error) from error
@@ -331,3 +336,22 @@ def _read_band(key: str, extension: Mapping[str, Any]) -> dict[str, Any]:
         if texts:
             band[field] = texts
     return band
+
+
+def _kept_extensions(
+    resource: Mapping[str, Any], problems: list[FhirImportError]
+) -> dict[str, Any]:
+    """The Questionnaire's own extensions sob does not use, kept verbatim (``{"extension":
+    [...]}``) and exported again; those that decide what is asked or computed
+    (``kept.REFUSED_EXTENSIONS``, and a prefill, which belongs on an item) are problems naming
+    them. sob's own result extensions are read as results."""
+    found = []
+    for extension in resource.get("extension") or []:
+        url = extension.get("url") if isinstance(extension, Mapping) else None
+        if url == RESULT_EXTENSION:
+            continue
+        if not isinstance(url, str) or url in REFUSED_EXTENSIONS or url in INITIAL_EXPRESSIONS:
+            problems.append(FhirImportError("form_extension", url=repr(url)))
+        else:
+            found.append(dict(extension))
+    return {"extension": found} if found else {}

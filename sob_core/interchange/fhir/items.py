@@ -23,7 +23,7 @@ from .common import (
 )
 from .conditions import read_condition
 from .errors import FhirImportError
-from .kept import keep
+from .kept import INITIAL_EXPRESSIONS, keep
 from .labels import made_up_label
 from .prefill import read_prefill
 
@@ -245,6 +245,11 @@ def _check_nothing_dropped(
         handled.add("initial")
     if question.get("read_only"):
         handled.add("readOnly")
+    if item.get("readOnly") is True and any(
+        isinstance(e, Mapping) and e.get("url") in INITIAL_EXPRESSIONS
+        for e in item.get("extension") or []
+    ):  # shown and stored from the patient record, which sob has not: it would stay empty
+        raise FhirImportError("read_only_prefill", **where)
     kept, refused, urls = keep(item, handled, again, MEDIA_EXTENSION)
     if refused:
         raise FhirImportError("item_key", **where, name=", ".join(refused))

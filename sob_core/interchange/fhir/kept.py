@@ -22,12 +22,12 @@ from .common import TRANSLATION
 from .errors import N_
 
 SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+SD = "http://hl7.org/fhir/StructureDefinition/"
 #: extensions that compute answers or decide what is shown: sob would show a form that behaves
 #: differently, so an import refuses them (a module mapping one takes it off this list)
 REFUSED_EXTENSIONS = frozenset(
     {
         SDC + "sdc-questionnaire-calculatedExpression",
-        SDC + "sdc-questionnaire-initialExpression",
         SDC + "sdc-questionnaire-enableWhenExpression",
         SDC + "sdc-questionnaire-answerExpression",
         SDC + "sdc-questionnaire-candidateExpression",
@@ -36,6 +36,33 @@ REFUSED_EXTENSIONS = frozenset(
         "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint",
     }
 )
+#: SDC's prefill from the patient record: sob has no record to read, so the question starts empty
+#: (kept, and said in the report as a line of its own)
+INITIAL_EXPRESSIONS = frozenset(
+    {SDC + "sdc-questionnaire-initialExpression", SD + "questionnaire-initialExpression"}
+)
+#: extensions that only populate a form from the patient record or extract answers into other
+#: resources (neither changes what the citizen is asked nor what is stored): kept verbatim
+#: wherever they are (the Questionnaire, a group, an item) and reported, "kept, not used by sob"
+POPULATION = frozenset(
+    {
+        *INITIAL_EXPRESSIONS,
+        SD + "variable",
+        SDC + "sdc-questionnaire-launchContext",
+        SD + "questionnaire-launchContext",
+        SDC + "sdc-questionnaire-itemPopulationContext",
+        SDC + "sdc-questionnaire-sourceQueries",
+        SDC + "sdc-questionnaire-observationLinkPeriod",
+        SDC + "sdc-questionnaire-shortText",
+        SDC + "sdc-questionnaire-observationExtract",
+        SDC + "sdc-questionnaire-itemExtractionContext",
+        SDC + "sdc-questionnaire-assembledFrom",
+        SDC + "sdc-questionnaire-preferredTerminologyServer",
+        SD + "preferredTerminologyServer",
+        SD + "cqf-library",
+    }
+)
+VARIABLE = SD + "variable"
 #: item keys that change what is asked or stored: refused when the question would not use them
 REFUSED_KEYS = frozenset(
     {"repeats", "answerValueSet", "answerOption", "initial", "readOnly", "modifierExtension"}
@@ -46,6 +73,11 @@ MESSAGES: dict[str, str] = {
     "kept_key": N_("kept, not used by sob: %(name)s on %(count)s items (%(links)s)"),
     "kept_extension": N_(
         "kept, not used by sob: the extension %(url)s on %(count)s items (%(links)s)"
+    ),
+    "kept_extension_form": N_("kept, not used by sob: the extension %(url)s on the Questionnaire"),
+    "initial_expression": N_(
+        "%(count)s items (%(links)s) are prefilled from the patient record in the source "
+        "(SDC initialExpression); sob has no patient record, so these questions start empty"
     ),
     "text_from_code": N_("item %(link)s has no text: its code's display %(text)s is shown"),
     "text_from_value_set": N_(
@@ -144,6 +176,15 @@ def report(definition: Mapping[str, Any]) -> list[Note]:
     notes: list[Note] = []
     keys: dict[str, list[str]] = {}
     urls: dict[str, list[str]] = {}
+    prefilled: list[str] = []
+    own = definition.get("kept")  # the Questionnaire's own (importing._kept_extensions)
+    for extension in (own.get("extension") or []) if isinstance(own, Mapping) else []:
+        if isinstance(extension, Mapping):
+            notes.append(Note("kept_extension_form", {"url": repr(str(extension.get("url")))}))
+    for group in definition.get("groups") or []:
+        kept_group = group.get("kept") if isinstance(group, Mapping) else None
+        for extension in (kept_group or {}).get("extension") or []:
+            urls.setdefault(str(extension.get("url")), []).append(f"{group.get('key')} (group)")
     for question in definition.get("questions") or []:
         if not isinstance(question, Mapping):
             continue
@@ -159,6 +200,9 @@ def report(definition: Mapping[str, Any]) -> list[Note]:
         for name in kept.get("keys") or {}:
             keys.setdefault(name, []).append(link)
         for extension in kept.get("extension") or []:
+            if extension.get("url") in INITIAL_EXPRESSIONS:
+                prefilled.append(link)  # said on a line of its own, below
+                continue
             urls.setdefault(str(extension.get("url")), []).append(link)
         for extension in kept.get("text_extension") or []:
             urls.setdefault(str(extension.get("url")), []).append(link + " (text)")
@@ -166,7 +210,28 @@ def report(definition: Mapping[str, Any]) -> list[Note]:
         notes.append(Note("kept_key", _where(links, name=repr(name))))
     for url, links in urls.items():
         notes.append(Note("kept_extension", _where(links, url=repr(url))))
+    if prefilled:
+        notes.append(Note("initial_expression", _where(prefilled)))
     return notes
+
+
+def variable_names(node: Any) -> set[str]:
+    """The names of the SDC ``variable`` extensions anywhere in ``node``."""
+    found: set[str] = set()
+    if isinstance(node, list):
+        for value in node:
+            found |= variable_names(value)
+    elif isinstance(node, Mapping):
+        for extension in node.get("extension") or []:
+            if isinstance(extension, Mapping) and extension.get("url") == VARIABLE:
+                expression = extension.get("valueExpression")
+                name = expression.get("name") if isinstance(expression, Mapping) else None
+                if isinstance(name, str) and name:
+                    found.add(name)
+        for key, value in node.items():
+            if key != "extension":
+                found |= variable_names(value)
+    return found
 
 
 def _where(links: list[str], **params: Any) -> dict[str, Any]:

@@ -70,6 +70,9 @@ def export_questionnaire(
             coding["display"] = local(scale.name, lang)
         resource["code"] = [coding]
     results = [_result_extension(r) for r in version.definition.get("results", [])]
+    kept = version.definition.get("kept")
+    if isinstance(kept, Mapping):  # the Questionnaire's own extensions sob keeps unused
+        results += [dict(e) for e in kept.get("extension") or [] if isinstance(e, Mapping)]
     if results:
         resource["extension"] = results
     questions = version.definition.get("questions", [])

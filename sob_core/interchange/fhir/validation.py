@@ -7,7 +7,16 @@ a region would rather import them than be told to edit a library's file by hand:
   (the honest reading of a form nobody marked active) and says so;
 - **SDC expression names with ``_``** (LHC-Forms' ``q1_value``): R4 types ``Expression.name``
   as an ``id`` (letters, digits, ``-`` and ``.``); the name only labels a variable inside the
-  form, so it is kept verbatim and the deviation is said.
+  form, so it is kept verbatim and the deviation is said;
+- **a contained ValueSet's ``expansion`` without ``timestamp``** (LHC-Forms' test forms): R4
+  requires the time the expansion was made, which says nothing about its codes; sob reads the
+  codes listed (``expansion.contains``) as it would with a timestamp, and says so; the same
+  files' contained ValueSets also lack the required ``status``, which (like a Questionnaire's)
+  says nothing about the codes: accepted with a note too.
+
+A string where R4 wants a decimal in a contained resource (Smart Forms' extraction templates
+``"value": "%patient-height.value"`` in a contained Observation's ``valueQuantity``) is a type
+error, not a benign deviation: refused like any other.
 
 Anything else FHIR R4 validation refuses is refused as before (LHC-Forms' PHQ-9 also gives an
 ``optionPrefix`` as a number where R4 wants a string: a type error, so it is refused, naming only
@@ -25,6 +34,14 @@ from typing import Any
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 NOTE_STATUS = "the Questionnaire has no status (FHIR R4 requires one): read as 'draft'"
+NOTE_TIMESTAMP = (
+    "contained ValueSets whose expansion has no timestamp (FHIR R4 requires one: {ids}) are read "
+    "by the codes they list"
+)
+NOTE_VALUE_SET_STATUS = (
+    "contained ValueSets without a status (FHIR R4 requires one: {ids}) are read by the codes "
+    "they list"
+)
 NOTE_NAMES = "expression names that are not FHIR ids ({names}) are accepted and kept as they are"
 
 
@@ -61,6 +78,28 @@ def validate(resource: dict[str, Any]) -> list[str]:
     if "status" not in corrected:
         corrected["status"] = "draft"
         notes.append(NOTE_STATUS)
+    undated, unmarked = [], []
+    for index, contained in enumerate(corrected.get("contained") or []):
+        expansion = contained.get("expansion") if isinstance(contained, dict) else None
+        if (
+            isinstance(expansion, dict)
+            and contained.get("resourceType") == "ValueSet"
+            and "timestamp" not in expansion
+            and "_timestamp" not in expansion
+        ):
+            expansion["timestamp"] = "1970-01-01T00:00:00Z"  # only in the copy validated
+            undated.append(repr(contained.get("id") or f"#{index}"))
+        if (
+            isinstance(contained, dict)
+            and contained.get("resourceType") == "ValueSet"
+            and "status" not in contained
+        ):
+            contained["status"] = "draft"  # only in the copy validated
+            unmarked.append(repr(contained.get("id") or f"#{index}"))
+    if unmarked:
+        notes.append(NOTE_VALUE_SET_STATUS.format(ids=", ".join(unmarked)))
+    if undated:
+        notes.append(NOTE_TIMESTAMP.format(ids=", ".join(undated)))
     names: list[str] = []
     _expression_names(corrected, names, fix=True)
     if names:

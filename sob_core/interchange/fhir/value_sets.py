@@ -6,20 +6,61 @@ Questionnaire in a Bundle, or in files passed to ``sob forms import --value-sets
 (a ValueSet, or a Bundle of them, per ``.json`` file). A value set is read as a contained one is
 (its ``expansion``, else a ``compose`` that only lists concepts), by its ``url`` and by
 ``url|version``. A canonical no supplied value set resolves is refused by name.
+
+A few value sets of the FHIR R4 specification itself, which Questionnaires name by canonical
+(``http://hl7.org/fhir/ValueSet/yesnodontknow``, ``administrative-gender`` ...), ship with sob
+(``data/r4_value_sets.json``: the specification's systems, codes and English displays, CC0, with
+sob's Swedish texts as ``translation``s); they resolve like supplied ones, and a supplied value set
+of the same canonical wins (``spec_value_sets``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ...jsonio import TooDeep, loads_bounded
+from .common import TRANSLATION
 from .errors import FhirImportError
 from .items import _expansion, link_of
 
 #: the most value set files one ``--value-sets`` directory may hold
 MAX_FILES = 500
+
+
+SPEC_VALUE_SETS = Path(__file__).parent / "data" / "r4_value_sets.json"
+
+
+@cache
+def _spec_value_sets() -> dict[str, list[dict[str, Any]]]:
+    data = json.loads(SPEC_VALUE_SETS.read_text(encoding="utf-8"))
+    found: dict[str, list[dict[str, Any]]] = {}
+    for value_set in data["value_sets"]:
+        options = []
+        for system, code, english, swedish in value_set["concepts"]:
+            swedish_text = (
+                {"url": "lang", "valueCode": "sv"},
+                {"url": "content", "valueString": swedish},
+            )
+            coding = {
+                "system": system,
+                "code": code,
+                "display": english,
+                "_display": {"extension": [{"url": TRANSLATION, "extension": list(swedish_text)}]},
+            }
+            options.append({"valueCoding": coding})
+        found[value_set["url"]] = options
+        found[f"{value_set['url']}|{value_set['version']}"] = options
+    return found
+
+
+def spec_value_sets() -> dict[str, list[dict[str, Any]]]:
+    """The answer lists of the FHIR R4 value sets sob ships, by ``url`` and ``url|version``
+    (a fresh copy: the import may change what it is given)."""
+    return json.loads(json.dumps(_spec_value_sets()))
 
 
 def value_sets_by_canonical(resources: Iterable[Mapping[str, Any]]) -> dict[str, list[dict]]:

@@ -1,0 +1,225 @@
+"""SDC population-only extensions kept unused, the FHIR R4 value sets sob ships, and the contained
+ValueSet deviations accepted (issue 16; ``kept.POPULATION``, ``value_sets.spec_value_sets``,
+``validation.py``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from sob_core.extensions import db
+from sob_core.interchange import fhir
+
+SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+VARIABLE = {
+    "url": "http://hl7.org/fhir/StructureDefinition/variable",
+    "valueExpression": {"name": "age", "language": "text/fhirpath", "expression": "%patient.age"},
+}
+INITIAL = {
+    "url": SDC + "sdc-questionnaire-initialExpression",
+    "valueExpression": {"language": "text/fhirpath", "expression": "%patient.name.given.first()"},
+}
+CONTEXT = {
+    "url": SDC + "sdc-questionnaire-launchContext",
+    "extension": [
+        {"url": "name", "valueCoding": {"code": "patient"}},
+        {"url": "type", "valueCode": "Patient"},
+    ],
+}
+POPULATION = {
+    "url": SDC + "sdc-questionnaire-itemPopulationContext",
+    "valueExpression": {"language": "text/fhirpath", "expression": "%patient"},
+}
+SHORT = {"url": SDC + "sdc-questionnaire-shortText", "valueString": "Namn"}
+
+
+def _registry(app: Any) -> Any:
+    return app.extensions["sob"].registry
+
+
+def _resource(*items: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "Questionnaire",
+        "status": "active",
+        "id": "pop",
+        "item": list(items),
+        **extra,
+    }
+
+
+def _round_trip(app: Any, resource: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    version = fhir.import_questionnaire(
+        db.session, _registry(app), json.loads(json.dumps(resource))
+    )
+    return version, fhir.export_questionnaire(version, _registry(app), "sv")
+
+
+def test_population_extensions_are_kept_reported_and_exported_again(app: Any) -> None:
+    name = {"linkId": "name", "text": "Förnamn", "type": "string", "extension": [INITIAL, SHORT]}
+    group = {
+        "linkId": "g",
+        "text": "Om dig",
+        "type": "group",
+        "item": [name],
+        "extension": [VARIABLE, POPULATION],
+    }
+    resource = _resource(group, extension=[CONTEXT, VARIABLE])
+    version, again = _round_trip(app, resource)
+    assert again["extension"] == [CONTEXT, VARIABLE]  # the Questionnaire's own, unchanged
+    (exported_group,) = again["item"]
+    assert exported_group["extension"] == [VARIABLE, POPULATION]
+    (item,) = exported_group["item"]
+    assert INITIAL in item["extension"] and SHORT in item["extension"]
+    lines = [str(note) for note in fhir.import_report(version.definition)]
+    assert any("on the Questionnaire" in line and "launchContext" in line for line in lines)
+    assert any("itemPopulationContext" in line and "'g (group)'" in line for line in lines)
+    prefill = [line for line in lines if "patient record" in line]
+    assert prefill == [
+        "1 items ('name') are prefilled from the patient record in the source (SDC "
+        "initialExpression); sob has no patient record, so these questions start empty"
+    ]
+    assert not any(
+        "kept, not used by sob" in line and "initialExpression" in line for line in lines
+    )
+    (question,) = version.definition["questions"]
+    assert "initial" not in question  # nothing is prefilled: the question starts empty
+
+
+def test_a_read_only_question_filled_from_the_record_is_refused(app: Any) -> None:
+    item = {
+        "linkId": "age",
+        "text": "Ålder",
+        "type": "integer",
+        "readOnly": True,
+        "extension": [INITIAL],
+    }
+    with pytest.raises(fhir.FhirImportError, match="read-only and filled from the patient record"):
+        fhir.read_questionnaire(_registry(app), _resource(item))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        SDC + "sdc-questionnaire-enableWhenExpression",
+        SDC + "sdc-questionnaire-answerExpression",
+        SDC + "sdc-questionnaire-candidateExpression",
+        "http://hl7.org/fhir/StructureDefinition/targetConstraint",
+        "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint",
+    ],
+)
+def test_expressions_that_change_what_is_asked_stay_refused(app: Any, url: str) -> None:
+    extension = {"url": url, "valueExpression": {"language": "text/fhirpath", "expression": "true"}}
+    item = {"linkId": "q", "text": "Fråga", "type": "string", "extension": [extension]}
+    with pytest.raises(fhir.FhirImportError, match="cannot be represented"):
+        fhir.read_questionnaire(_registry(app), _resource(item))
+    group = {
+        "linkId": "g",
+        "type": "group",
+        "item": [{**item, "extension": []}],
+        "extension": [extension],
+    }
+    with pytest.raises(fhir.FhirImportError, match="group 'g'"):
+        fhir.read_questionnaire(_registry(app), _resource(group))
+    with pytest.raises(fhir.FhirImportError, match="the Questionnaire's extension"):
+        fhir.read_questionnaire(
+            _registry(app), _resource({**item, "extension": []}, extension=[extension])
+        )
+
+
+def test_a_spec_value_set_resolves_with_swedish_texts_and_the_spec_codes(app: Any) -> None:
+    item = {
+        "linkId": "q",
+        "text": "Har du ont?",
+        "type": "choice",
+        "answerValueSet": "http://hl7.org/fhir/ValueSet/yesnodontknow",
+    }
+    (question,) = fhir.read_questionnaire(_registry(app), _resource(item))["questions"]
+    options = question["config"]["options"]
+    assert [(o["value"], o.get("system")) for o in options] == [
+        ("Y", "http://terminology.hl7.org/CodeSystem/v2-0136"),
+        ("N", "http://terminology.hl7.org/CodeSystem/v2-0136"),
+        ("asked-unknown", "http://terminology.hl7.org/CodeSystem/data-absent-reason"),
+    ]
+    assert [o["label"] for o in options] == [
+        {"sv": "Ja", "en": "Yes"},
+        {"sv": "Nej", "en": "No"},
+        {"sv": "Vet inte", "en": "Don't know"},
+    ]
+    gender = {**item, "answerValueSet": "http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1"}
+    (question,) = fhir.read_questionnaire(_registry(app), _resource(gender))["questions"]
+    assert [o["value"] for o in question["config"]["options"]] == [
+        "male",
+        "female",
+        "other",
+        "unknown",
+    ]
+
+
+def test_a_supplied_value_set_wins_over_the_one_sob_ships(app: Any) -> None:
+    url = "http://hl7.org/fhir/ValueSet/yesnodontknow"
+    supplied = {
+        "resourceType": "ValueSet",
+        "url": url,
+        "status": "active",
+        "compose": {"include": [{"system": "urn:x", "concept": [{"code": "ja"}]}]},
+    }
+    item = {"linkId": "q", "text": "Har du ont?", "type": "choice", "answerValueSet": url}
+    found = fhir.read_questionnaire(_registry(app), _resource(item), value_sets=[supplied])
+    assert [o["value"] for o in found["questions"][0]["config"]["options"]] == ["ja"]
+
+
+def _with_contained(value_set: dict[str, Any]) -> dict[str, Any]:
+    item = {"linkId": "q", "text": "Färg?", "type": "choice", "answerValueSet": "#colours"}
+    return _resource(item, contained=[value_set])
+
+
+def test_a_contained_expansion_without_timestamp_or_status_is_read_with_notes(app: Any) -> None:
+    value_set = {
+        "resourceType": "ValueSet",
+        "id": "colours",
+        "expansion": {
+            "contains": [{"code": "b", "display": "Blå"}, {"code": "g", "display": "Grön"}]
+        },
+    }
+    resource = _with_contained(value_set)
+    found = fhir.read_questionnaire(_registry(app), resource)
+    assert [o["value"] for o in found["questions"][0]["config"]["options"]] == ["b", "g"]
+    note = found["origin"]["import_note"]
+    assert "expansion has no timestamp" in note and "'colours'" in note
+    assert "without a status" in note
+    assert "timestamp" not in resource["contained"][0]["expansion"]  # the caller's data unchanged
+
+
+def test_a_string_in_a_contained_decimal_is_still_refused(app: Any) -> None:
+    template = {
+        "resourceType": "Observation",
+        "id": "o",
+        "status": "final",
+        "code": {"text": "Längd"},
+        "valueQuantity": {"value": "%patient-height.value", "unit": "cm"},
+    }
+    resource = _resource({"linkId": "q", "text": "Längd", "type": "string"}, contained=[template])
+    with pytest.raises(fhir.FhirImportError, match="valueQuantity.value"):
+        fhir.read_questionnaire(_registry(app), resource)
+
+
+def test_publishing_a_draft_keeps_the_questionnaires_own_extensions(
+    app: Any, demo_data: Any
+) -> None:
+    from sqlalchemy import select
+
+    from sob_core.forms import drafts
+    from sob_core.models import CareUnit
+
+    unit = db.session.scalars(select(CareUnit).order_by(CareUnit.id)).first()
+    item = {"linkId": "q", "text": "Fråga", "type": "string"}
+    resource = _resource(item, extension=[CONTEXT])
+    first = fhir.import_questionnaire(db.session, _registry(app), resource, care_unit_id=unit.id)
+    db.session.flush()
+    draft = drafts.open_draft(db.session, first.form, None)
+    second = drafts.publish(db.session, _registry(app), draft, None)
+    assert second.definition["kept"] == {"extension": [CONTEXT]}
+    again = fhir.export_questionnaire(second, _registry(app), "sv")
+    assert again["extension"] == [CONTEXT]
