@@ -29,6 +29,7 @@ IMPORTS = {
     "medplum-sick-note-bundle.json",
     "r4-questionnaire-example-f201-lifelines.json",
     "r4-questionnaire-example-gcs.json",
+    "r4-questionnaire-zika-virus-exposure-assessment.json",  # its quantity items (issue 16)
     "sdc-phq9.json",
     "smart-forms-simple-bp.json",
     "va-pre-visit-agenda.json",

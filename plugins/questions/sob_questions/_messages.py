@@ -152,7 +152,6 @@ CATALOGUE: dict[str, _SV_EN] = {
     "minutes": ("Minuter", "Minutes"),
     "entry_date": ("ÅÅÅÅ-MM-DD", "YYYY-MM-DD"),
     "entry_time": ("TT:MM", "HH:MM"),
-    "entry_date_time": ("ÅÅÅÅ-MM-DD TT:MM", "YYYY-MM-DD HH:MM"),
     "date_part": ("Datum", "Date"),
     "time_part": ("Klockslag", "Time"),
     "hint_date_time": (

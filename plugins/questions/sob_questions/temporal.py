@@ -239,8 +239,10 @@ def _stored_date_time(payload: Any) -> str | None:
 
 
 def date_time_fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
-    entry = message("entry_date_time", lang)
-    return {"extension": [_fhir.extension(_fhir.ENTRY_FORMAT, "String", entry)]}
+    """Nothing beyond the type: no ``entryFormat`` the source may not have had (one an imported
+    item carried is kept by the core and written back)."""
+    date_time_settings(spec.config, lang)
+    return {}
 
 
 def date_time_from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
