@@ -78,6 +78,20 @@ EVERY_TYPE: dict[str, dict[str, str]] = {
     "long_text": {"key": "notes", "label_sv": "Något mer?", "config_max_length": "2000"},
     "yes_no": {"key": "smoker", "label_sv": "Röker du?", "label_en": "Do you smoke?"},
     "information": {"key": "about", "label_sv": "Läs detta först.", "label_en": "Read this first."},
+    "date_time": {"key": "woke", "label_sv": "När vaknade du?", "required": "y"},
+    "open_choice": {
+        "key": "pet",
+        "label_sv": "Vilka husdjur har du?",
+        "config_options": "hund | Hund | Dog\nkatt | Katt | Cat",
+        "config_multiple": "y",
+    },
+    "quantity": {
+        "key": "weight",
+        "label_sv": "Vad väger du?",
+        "required": "y",
+        "config_units": '[{"code": "kg", "system": "http://unitsofmeasure.org"}]',
+        "config_decimals": "1",
+    },
 }
 
 

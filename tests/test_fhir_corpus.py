@@ -28,7 +28,9 @@ FILES = sorted(CORPUS.glob("*.json"))
 IMPORTS = {
     "medplum-sick-note-bundle.json",
     "r4-questionnaire-example-f201-lifelines.json",
+    "r4-questionnaire-example-bluebook.json",
     "r4-questionnaire-example-gcs.json",
+    "r4-questionnaire-zika-virus-exposure-assessment.json",  # its quantity items (issue 16)
     "sdc-phq9.json",
     "smart-forms-simple-bp.json",
     "va-pre-visit-agenda.json",
@@ -50,14 +52,16 @@ def _questionnaire(path: Path) -> dict[str, Any]:
     return data
 
 
-def _questions(items: Any) -> Iterator[Mapping[str, Any]]:
-    """The question items in document order, groups and help/display children left out."""
+def _questions(items: Any, inherited: tuple[Any, ...] = ()) -> Iterator[Mapping[str, Any]]:
+    """The question items in document order, groups and help/display children left out; each
+    with the ``enableWhen`` of its enclosing groups joined to its own, since a group's condition
+    is what decides whether its questions are asked (sob keeps it on the questions)."""
     for item in items or []:
         if item.get("type") == "group":
-            yield from _questions(item.get("item"))
+            yield from _questions(item.get("item"), (*inherited, *(item.get("enableWhen") or [])))
         elif item.get("type") != "display":
-            yield item
-            yield from _questions(item.get("item"))  # its follow-up questions
+            yield {**item, "enableWhen": [*inherited, *(item.get("enableWhen") or [])]}
+            yield from _questions(item.get("item"), inherited)  # its follow-up questions
 
 
 def _groups(items: Any, parent: Any = None) -> list[tuple[Any, ...]]:

@@ -233,6 +233,8 @@ def classify(item: Any) -> str | None:
         if values and len(values) > 1 and values == list(range(values[0], values[0] + len(values))):
             return "scale"
         return "single_choice"
+    if kind == "open-choice":
+        return "open_choice"
     if kind == "boolean":
         return "yes_no"
     if kind == "display":
@@ -240,7 +242,6 @@ def classify(item: Any) -> str | None:
     if kind in ("integer", "decimal"):
         return "slider" if "slider" in controls else "number"
     if kind == "quantity":
-        return "duration" if unit_codes(item) == {"min"} else None
-    return {"string": "short_text", "text": "long_text", "date": "date", "time": "time"}.get(
-        kind if isinstance(kind, str) else ""
-    )
+        return "duration" if unit_codes(item) == {"min"} else "quantity"
+    simple = {"string": "short_text", "text": "long_text", "date": "date", "time": "time"}
+    return {**simple, "dateTime": "date_time"}.get(kind if isinstance(kind, str) else "")

@@ -112,6 +112,82 @@ class ChoiceQuestionField(QuestionField):
             super().process_formdata(valuelist)
 
 
+class OpenChoiceQuestionField(ChoiceQuestionField):
+    """Options (radio buttons, or checkboxes when several answers are allowed) and a text input
+    ``<name>:other`` for an answer of one's own; one answer only also has an "Other" radio button.
+
+    ``data`` is ``{"chosen": [...], "other": "..."}`` as posted, None when nothing was given, or
+    the stored payload (a list of option values, the own text as ``{"other": ...}``).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.multiple = bool(self.settings and self.settings.multiple)
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(None, data, extra_filters)
+        if formdata is None:
+            return
+        chosen = [v for v in formdata.getlist(self.name) if isinstance(v, str)]
+        other = formdata.get(f"{self.name}:other")
+        self.raw_data = [*chosen, *([other] if other is not None else [])]
+        if any(v.strip() for v in chosen) or (isinstance(other, str) and other.strip()):
+            self.data = {"chosen": chosen, "other": other}
+        else:
+            self.data = None
+
+    def is_selected(self, value: str) -> bool:
+        data = self.data
+        if isinstance(data, Mapping):
+            return value in (data.get("chosen") or [])
+        if isinstance(data, list):
+            if value == ":other":
+                return any(isinstance(v, Mapping) for v in data)
+            return value in data
+        return False
+
+    @property
+    def other_text(self) -> str:
+        data = self.data
+        if isinstance(data, Mapping):
+            other = data.get("other")
+            return other if isinstance(other, str) else ""
+        if isinstance(data, list):
+            for value in data:
+                if isinstance(value, Mapping) and isinstance(value.get("other"), str):
+                    return value["other"]
+        return ""
+
+
+class QuantityQuestionField(QuestionField):
+    """A number, posted as ``<name>``, and (when the citizen chooses it) a unit, ``<name>:unit``.
+
+    ``data`` is ``{"value": ..., "unit": ...}`` as posted, None when no number was typed, or the
+    stored payload (a number, or ``{"value": ..., "unit": ...}``) when filled from one.
+    """
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(None, data, extra_filters)
+        if formdata is None:
+            return
+        value, unit = formdata.get(self.name), formdata.get(f"{self.name}:unit")
+        self.raw_data = [v for v in (value, unit) if v is not None]
+        if isinstance(value, str) and value.strip():
+            self.data = {"value": value, "unit": unit}
+        else:
+            self.data = None
+
+    def part(self, name: str) -> str:
+        """What the number input (``value``) or the unit select (``unit``) shows."""
+        data = self.data
+        if isinstance(data, Mapping):
+            found = data.get(name)
+            return "" if found is None or isinstance(found, bool) else str(found)
+        if name == "value" and isinstance(data, int | float) and not isinstance(data, bool):
+            return str(data)
+        return ""
+
+
 class DurationQuestionField(QuestionField):
     """Hours and minutes, posted as ``<name>:hours`` and ``<name>:minutes``.
 
@@ -139,6 +215,36 @@ class DurationQuestionField(QuestionField):
         if isinstance(data, int) and not isinstance(data, bool) and 0 <= data < 10**7:
             return str(data // 60 if name == "hours" else data % 60)
         return ""
+
+
+class DateTimeQuestionField(QuestionField):
+    """A date and a time of day, posted as ``<name>:date`` and ``<name>:time``.
+
+    ``data`` is ``{"date": ..., "time": ...}`` as posted, None when both were left empty, or the
+    stored payload (an ISO date-time with its offset) when the form was filled from one.
+    """
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(None, data, extra_filters)
+        if formdata is None:
+            return
+        names = (f"{self.name}:date", f"{self.name}:time")
+        self.raw_data = [formdata.get(name) for name in names if name in formdata]
+        if any(isinstance(v, str) and v.strip() for v in self.raw_data):
+            self.data = {"date": formdata.get(names[0]), "time": formdata.get(names[1])}
+        else:
+            self.data = None
+
+    def part(self, name: str) -> str:
+        """What the date or time input shows: as posted, or the stored answer in Swedish time."""
+        data = self.data
+        if isinstance(data, Mapping):
+            value = data.get(name)
+            return value if isinstance(value, str) else ""
+        local_parts = self.settings.local_parts(data) if self.settings else None
+        if local_parts is None:
+            return ""
+        return local_parts[0] if name == "date" else local_parts[1]
 
 
 def field_factory(

@@ -41,6 +41,29 @@ CATALOGUE: dict[str, _SV_EN] = {
     ),
     "hint_choose_exact": ("Välj {count} svarsalternativ", "Choose {count} options"),
     "hint_choose_exact_one": ("Välj 1 svarsalternativ", "Choose 1 option"),
+    "other": ("Annat", "Other"),
+    "other_text": ("Annat, nämligen:", "Other, please specify:"),
+    "hint_open_one": (
+        "Välj ett alternativ, eller välj Annat och skriv ditt svar",
+        "Choose an option, or choose Other and write your answer",
+    ),
+    "hint_open_many": (
+        "Välj de alternativ som passar, och skriv gärna ett eget svar under Annat",
+        "Choose the options that fit, and write your own answer under Other if you like",
+    ),
+    "other_empty": (
+        "Du valde Annat: skriv ditt svar i rutan.",
+        "You chose Other: write your answer in the box.",
+    ),
+    "option_or_other": (
+        "Välj ett alternativ eller skriv ett eget svar under Annat, inte båda.",
+        "Choose an option or write your own answer under Other, not both.",
+    ),
+    "one_other": ("Skriv bara ett eget svar.", "Write only one answer of your own."),
+    "other_too_long": (
+        "Skriv ditt svar med högst {max} tecken.",
+        "Write your answer in at most {max} characters.",
+    ),
     "select_placeholder": ("Välj ett alternativ", "Choose an option"),
     # --- numbers --------------------------------------------------------------------------------
     "not_number": (
@@ -92,6 +115,10 @@ CATALOGUE: dict[str, _SV_EN] = {
         "Du kan skriva högst {max} tecken.",
         "You can write at most {max} characters.",
     ),
+    # --- quantities -----------------------------------------------------------------------------
+    "unit": ("Enhet", "Unit"),
+    "choose_unit": ("Välj en enhet.", "Choose a unit."),
+    "unknown_unit": ("Välj bland de enheter som finns.", "Choose from the units given."),
     # --- dates and times ------------------------------------------------------------------------
     "bad_date": (
         "Ange ett datum som ÅÅÅÅ-MM-DD, till exempel 2024-03-31.",
@@ -125,8 +152,45 @@ CATALOGUE: dict[str, _SV_EN] = {
     "minutes": ("Minuter", "Minutes"),
     "entry_date": ("ÅÅÅÅ-MM-DD", "YYYY-MM-DD"),
     "entry_time": ("TT:MM", "HH:MM"),
+    "date_part": ("Datum", "Date"),
+    "time_part": ("Klockslag", "Time"),
+    "hint_date_time": (
+        "Svensk tid. Skriv datum som ÅÅÅÅ-MM-DD och tid som TT:MM.",
+        "Swedish time. Write the date as YYYY-MM-DD and the time as HH:MM.",
+    ),
+    "date_time_both": (
+        "Ange både datum och klockslag.",
+        "Enter both a date and a time.",
+    ),
+    "bad_date_time": (
+        "Ange datum och tid som ÅÅÅÅ-MM-DD TT:MM, till exempel 2024-03-31 07:30.",
+        "Enter the date and time as YYYY-MM-DD HH:MM, for example 2024-03-31 07:30.",
+    ),
+    "no_such_local_time": (
+        "Klockslaget finns inte den dagen, eftersom klockan ställs fram till sommartid. "
+        "Ange en tid före 02:00 eller från 03:00.",
+        "That time does not exist on that day, because the clocks go forward to summer time. "
+        "Enter a time before 02:00 or from 03:00.",
+    ),
     # --- designer configuration -----------------------------------------------------------------
     "cfg_mapping": ("Inställningarna måste vara ett objekt.", "The settings must be an object."),
+    "cfg_unit": (
+        "Enhet {number} måste ha en kod (högst 64 tecken) och kan ha ett kodsystem och en text.",
+        "Unit {number} must have a code (at most 64 characters) and may have a code system and a "
+        "text.",
+    ),
+    "cfg_units": (
+        "Enheterna måste vara en lista med högst {max} enheter med olika koder.",
+        "The units must be a list of at most {max} units with different codes.",
+    ),
+    "cfg_one_unit": (
+        "En fast enhet kan bara vara en; låt personen välja enhet (choose_unit) för flera.",
+        "A fixed unit can only be one; let the person choose the unit (choose_unit) for several.",
+    ),
+    "cfg_bool": (
+        "Inställningen {name} måste vara sant eller falskt.",
+        "The setting {name} must be true or false.",
+    ),
     "cfg_int": (
         "Inställningen {name} måste vara ett heltal.",
         "The setting {name} must be a whole number.",
@@ -231,6 +295,16 @@ CATALOGUE: dict[str, _SV_EN] = {
     "fhir_unit": (
         "FHIR-frågan anger enheten {unit}; en varaktighet måste anges i minuter (min).",
         "The FHIR item uses the unit {unit}; a duration must be given in minutes (min).",
+    ),
+    "fhir_bad_unit": (
+        "FHIR-frågans enhet {number} är ingen Coding med en kod.",
+        "Unit {number} of the FHIR item is not a Coding with a code.",
+    ),
+    "fhir_unit_and_options": (
+        "FHIR-frågan anger både en fast enhet (questionnaire-unit) och enheter att välja bland "
+        "(questionnaire-unitOption).",
+        "The FHIR item gives both a fixed unit (questionnaire-unit) and units to choose from "
+        "(questionnaire-unitOption).",
     ),
     "fhir_payload": (
         "Det sparade svaret {payload} passar inte frågetypen {key}.",

@@ -2,6 +2,9 @@
 
 - date: optional ``min``/``max`` as "YYYY-MM-DD". Payload: "YYYY-MM-DD".
 - time: no settings. Payload: "HH:MM", 24-hour ("7.30" and "07:30:15" are read as "07:30").
+- date_time: a date and a time of day as the citizen's clock in Sweden showed it (Europe/Stockholm),
+  in two inputs. No settings. Payload: an ISO 8601 date-time with its UTC offset,
+  "2024-03-31T07:30:00+02:00" (FHIR's dateTime), so the moment stays exact across summer time.
 - duration: hours and minutes in two inputs; ``max_minutes`` (default 24 h, at most a week).
   Payload: the total number of minutes, an int (minutes above 59 are fine: 0 h 90 min is 90).
 """
@@ -13,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sob_core import LocalText, QuestionSpec, QuestionType, ScaleItem, hookimpl
 
@@ -25,7 +29,12 @@ from ._common import (
     nothing_answered,
     safe_display,
 )
-from ._fields import DurationQuestionField, TextQuestionField, field_factory
+from ._fields import (
+    DateTimeQuestionField,
+    DurationQuestionField,
+    TextQuestionField,
+    field_factory,
+)
 from ._messages import invalid, message
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -141,6 +150,110 @@ def time_fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
 def time_from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
     _fhir.expect(item, "time")
     return {}
+
+
+# --- date and time -------------------------------------------------------------------------------
+
+#: the clock the citizen reads: a date-time is entered and shown in Swedish time
+LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
+_STORED_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+_LOCAL_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\S+)", re.ASCII)
+
+
+@dataclass(frozen=True)
+class DateTimeSettings:
+    """No settings; it tells the field how a stored answer reads on the Swedish clock."""
+
+    def to_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def local_parts(payload: Any) -> tuple[str, str] | None:
+        moment = _stored_moment(payload)
+        if moment is None:
+            return None
+        local_moment = moment.astimezone(LOCAL_ZONE)
+        return local_moment.date().isoformat(), local_moment.strftime("%H:%M")
+
+
+def date_time_settings(config: Any, lang: str) -> DateTimeSettings:
+    config_mapping(config, lang)
+    return DateTimeSettings()
+
+
+def _stored_moment(payload: Any) -> dt.datetime | None:
+    """A stored (or FHIR) date-time with an offset as an aware ``datetime``; None otherwise."""
+    if isinstance(payload, dt.datetime):
+        return payload if payload.tzinfo is not None else None
+    if not isinstance(payload, str) or not _STORED_DATE_TIME.fullmatch(payload.strip()):
+        return None
+    try:
+        return dt.datetime.fromisoformat(payload.strip())
+    except ValueError:
+        return None
+
+
+def _local_moment(day: Any, clock: Any, lang: str) -> dt.datetime:
+    """The Swedish-time moment of a date and a time of day, as the citizen typed them."""
+    if is_blank(day) or is_blank(clock):
+        raise invalid("date_time_both", lang)
+    found_day = _as_date(day)
+    if found_day is None:
+        shaped = isinstance(day, str) and _DATE.fullmatch(day.strip())
+        raise invalid("no_such_date" if shaped else "bad_date", lang)
+    hours, minutes = (int(part) for part in str(clean_time(_ANY_TIME, clock, lang)).split(":"))
+    naive = dt.datetime.combine(found_day, dt.time(hours, minutes))
+    moment = naive.replace(tzinfo=LOCAL_ZONE)  # fold 0: the first of an autumn hour twice
+    if moment.astimezone(dt.UTC).astimezone(LOCAL_ZONE).replace(tzinfo=None) != naive:
+        raise invalid("no_such_local_time", lang)  # skipped when the clocks went forward
+    return moment
+
+
+_ANY_TIME = QuestionSpec("time", "time", {"sv": "tid"}, {}, True, {})
+
+
+def clean_date_time(spec: QuestionSpec, data: Any, lang: str) -> str | None:
+    date_time_settings(spec.config, lang)
+    if isinstance(data, Mapping):
+        if is_blank(data.get("date")) and is_blank(data.get("time")):
+            return nothing_answered(spec, lang)
+        moment = _local_moment(data.get("date"), data.get("time"), lang)
+    elif is_blank(data):
+        return nothing_answered(spec, lang)
+    else:
+        found = _stored_moment(data)
+        if found is None:
+            local_text = _LOCAL_DATE_TIME.fullmatch(data.strip()) if isinstance(data, str) else None
+            if not local_text:
+                raise invalid("bad_date_time", lang)
+            found = _local_moment(local_text.group(1), local_text.group(2), lang)
+        moment = found
+    return moment.replace(microsecond=0).isoformat()
+
+
+def _stored_date_time(payload: Any) -> str | None:
+    moment = _stored_moment(payload)
+    return moment.isoformat() if moment else None
+
+
+def date_time_fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
+    """Nothing beyond the type: no ``entryFormat`` the source may not have had (one an imported
+    item carried is kept by the core and written back)."""
+    date_time_settings(spec.config, lang)
+    return {}
+
+
+def date_time_from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
+    _fhir.expect(item, "date_time")
+    return {}
+
+
+@safe_display
+def _display_date_time(spec: QuestionSpec, payload: Any, lang: str) -> str:
+    parts = DateTimeSettings.local_parts(payload)
+    return f"{parts[0]} {parts[1]}" if parts else str(payload)
 
 
 # --- duration ------------------------------------------------------------------------------------
@@ -315,6 +428,24 @@ TIME = QuestionType(
     fhir_matches=lambda item: _fhir.classify(item) == "time",
 )
 
+DATE_TIME = QuestionType(
+    key="date_time",
+    label={"sv": "Datum och klockslag", "en": "Date and time"},
+    make_field=field_factory(
+        DateTimeQuestionField, date_time_settings, lambda _s, lang: message("hint_date_time", lang)
+    ),
+    clean=clean_date_time,
+    fhir_type="dateTime",
+    config_schema=_schema.config_schema({}),
+    validate_config=config_validator(date_time_settings),
+    display=_display_date_time,
+    template="sob_questions/date_time.html",
+    fhir_item=date_time_fhir_item,
+    fhir_answer=_answer("DateTime", _stored_date_time),
+    from_fhir=date_time_from_fhir,
+    fhir_matches=lambda item: _fhir.classify(item) == "date_time",
+)
+
 DURATION = QuestionType(
     key="duration",
     label={"sv": "Tidslängd", "en": "Duration"},
@@ -341,4 +472,4 @@ DURATION = QuestionType(
 
 @hookimpl
 def sob_question_types() -> list[QuestionType]:
-    return [DATE, TIME, DURATION]
+    return [DATE, TIME, DATE_TIME, DURATION]

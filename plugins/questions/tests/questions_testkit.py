@@ -14,11 +14,11 @@ from typing import Any
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import strategies as st
-from sob_questions import boolean, choice, numeric, temporal, text
+from sob_questions import boolean, choice, numeric, open_choice, quantity, temporal, text
 
 from sob_core import QuestionSpec, QuestionType, local
 
-MODULES = (boolean, choice, numeric, text, temporal)
+MODULES = (boolean, choice, numeric, text, temporal, open_choice, quantity)
 TYPES: dict[str, QuestionType] = {t.key: t for m in MODULES for t in m.sob_question_types()}
 LANGS = ("sv", "en")
 
@@ -81,6 +81,12 @@ EXAMPLES: dict[str, QuestionSpec] = {
     "date": make_spec("date", {"min": "2024-01-01", "max": "2024-12-31"}),
     "time": make_spec("time"),
     "duration": make_spec("duration", {"max_minutes": 16 * 60}),
+    "date_time": make_spec("date_time"),
+    "open_choice": make_spec("open_choice", {"options": OPTIONS, "multiple": True}),
+    "quantity": make_spec(
+        "quantity",
+        {"units": [{"code": "kg", "system": "http://unitsofmeasure.org"}], "decimals": 1},
+    ),
 }
 
 
@@ -119,6 +125,8 @@ ANSWER_KEYS = {
     "text": {"valueString"},
     "date": {"valueDate"},
     "time": {"valueTime"},
+    "dateTime": {"valueDateTime"},
+    "open-choice": {"valueCoding", "valueInteger", "valueString", "valueDate", "valueTime"},
     "quantity": {"valueQuantity"},
 }
 

@@ -26,6 +26,9 @@ ALL_KEYS = {
     "date",
     "time",
     "duration",
+    "date_time",
+    "open_choice",
+    "quantity",
 }
 
 
@@ -42,6 +45,8 @@ def test_entry_points_name_one_module_each():
         "numeric": "sob_questions.numeric",
         "text": "sob_questions.text",
         "temporal": "sob_questions.temporal",
+        "open_choice": "sob_questions.open_choice",
+        "quantity": "sob_questions.quantity",
     }
 
 
@@ -122,11 +127,11 @@ def _control(code: str) -> dict:
         ({"type": "text"}, "long_text"),
         ({"type": "date"}, "date"),
         ({"type": "time"}, "time"),
-        ({"type": "open-choice"}, None),
+        ({"type": "open-choice"}, "open_choice"),
         ({"type": "boolean"}, "yes_no"),
-        ({"type": "dateTime"}, None),
+        ({"type": "dateTime"}, "date_time"),
         ({"type": "group", "item": []}, None),
-        ({"type": "quantity"}, None),
+        ({"type": "quantity"}, "quantity"),
         ({"linkId": "x"}, None),
         ({"type": ["choice"]}, None),
     ],

@@ -8,7 +8,15 @@ import pytest
 from questions_testkit import EXAMPLES, TYPES, Node, make_spec, optional, parse_html
 from werkzeug.datastructures import MultiDict
 
-GROUPS = {"yes_no", "single_choice", "multiple_choice", "scale", "duration"}
+GROUPS = {
+    "yes_no",
+    "single_choice",
+    "multiple_choice",
+    "scale",
+    "duration",
+    "date_time",
+    "open_choice",
+}
 NATIVE_REQUIRED = {
     "yes_no",
     "single_choice",
@@ -19,6 +27,8 @@ NATIVE_REQUIRED = {
     "long_text",
     "date",
     "time",
+    "date_time",
+    "quantity",
 }
 
 VALID = {
@@ -37,6 +47,15 @@ VALID = {
     "date": ([("date", "2024-03-31")], "2024-03-31"),
     "time": ([("time", "07:30")], "07:30"),
     "duration": ([("duration:hours", "7"), ("duration:minutes", "30")], 450),
+    "date_time": (
+        [("date-time:date", "2024-03-31"), ("date-time:time", "07:30")],
+        "2024-03-31T07:30:00+02:00",
+    ),
+    "open_choice": (
+        [("open-choice", "sleep"), ("open-choice:other", "Arbete")],
+        ["sleep", {"other": "Arbete"}],
+    ),
+    "quantity": ([("quantity", "72,5")], 72.5),
 }
 
 SLIDER_CHOSEN = {"sv": "Jag har valt mitt värde", "en": "I have chosen my value"}
@@ -76,7 +95,8 @@ def inputs_of(page: Node, spec_key: str) -> list[Node]:
     return [
         n
         for n in page.iter()
-        if n.tag in ("input", "select", "textarea") and (n.get("name") or "").startswith(spec_key)
+        if n.tag in ("input", "select", "textarea")
+        and (n.get("name") or "").split(":")[0] == spec_key
     ]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from ...types import QuestionSpec, QuestionType
@@ -145,8 +146,15 @@ def _payload(kind: str, value: Any) -> Any:
         if isinstance(value, bool):
             return None
         return int(value) if float(value).is_integer() else value
-    if kind in ("String", "Date") and isinstance(value, str):
+    if kind in ("String", "Date", "DateTime") and isinstance(value, str):
         return value
+    if kind == "Quantity" and isinstance(value, Mapping) and isinstance(value.get("code"), str):
+        number = value.get("value")
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            return {
+                "value": int(number) if float(number).is_integer() else number,
+                "unit": value["code"],
+            }
     if kind == "Time" and isinstance(value, str) and _TIME.fullmatch(value):
         return value[:5]
     if kind == "Boolean" and isinstance(value, bool):
@@ -165,4 +173,12 @@ def _same(answers: Any, name: str, value: Any) -> bool:
         )
     if name == "valueTime":
         return str(again)[:5] == str(value)[:5]
+    if name == "valueQuantity" and isinstance(value, Mapping) and isinstance(again, Mapping):
+        same = all(again.get(k) == value.get(k) for k in ("value", "code"))
+        return same and ("system" not in value or again.get("system") == value.get("system"))
+    if name == "valueDateTime" and isinstance(value, str) and isinstance(again, str):
+        try:
+            return datetime.fromisoformat(again) == datetime.fromisoformat(value)
+        except ValueError:
+            return False
     return bool(again == value)
