@@ -46,7 +46,7 @@ QUESTIONNAIRE: dict[str, Any] = {
 def _clean(app: Any, posted: dict[str, Any], final: bool = True) -> answers.Outcome:
     registry = app.extensions["sob"].registry
     version = fhir.import_questionnaire(db.session, registry, QUESTIONNAIRE)
-    with app.test_request_context(method="POST", data={k: v for k, v in posted.items()}):
+    with app.test_request_context(method="POST", data=posted):
         form_class = build_form_class(version, registry, "sv")
         form = form_class(meta={"csrf": False})
         return answers.clean_answers(version, registry, form, "sv", final=final)
