@@ -165,6 +165,8 @@ def test_development_may_generate_the_key_production_accepts_a_real_one(tmp_path
     )
     real = config.from_environment(tmp_path, {"SOB_SECRET_KEY": "8f3a" * 16})
     assert config.secret_key_problem(real) is None
+
+
 def test_statement_counting_is_off_by_default_and_refused_outside_development(tmp_path, client):
     from sob_core.web.statement_count import HEADER
 

@@ -40,10 +40,12 @@ def clean_answers(
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     by_key = {spec.key: spec for spec in specs(version)}
+    shown: list[str] = []
     for question in version.definition["questions"]:
         key = question["key"]
         if not condition_holds(question.get("show_if"), values):
             continue  # hidden by skip logic: not asked, so not stored
+        shown.append(key)
         if question.get("read_only"):
             # shown, not changed by the citizen: what is stored is the form's own value
             if question.get("initial") is not None:
@@ -65,7 +67,54 @@ def clean_answers(
             continue
         if payload is not None:
             values[key] = payload
+    if final:
+        for key, message in group_problems(version, shown, values, lang).items():
+            errors.setdefault(key, message)
     return Outcome(values, errors)
+
+
+def group_problems(
+    version: FormVersion, shown: list[str], values: Mapping[str, Any], lang: str
+) -> dict[str, str]:
+    """A required group (``definition["groups"]``, e.g. FHIR's) with none of its shown questions
+    answered, its nested groups' included: the message under its first shown question's key. A
+    group whose questions are all hidden by skip logic is not asked, so not required."""
+    groups = [g for g in version.definition.get("groups") or [] if isinstance(g, Mapping)]
+    parent_of = {g.get("key"): g.get("parent") for g in groups}
+
+    def within(group_key: Any, target: Any) -> bool:
+        seen: set[Any] = set()
+        while group_key is not None and group_key not in seen:
+            if group_key == target:
+                return True
+            seen.add(group_key)
+            group_key = parent_of.get(group_key)
+        return False
+
+    group_of = {q["key"]: q.get("group") for q in version.definition["questions"]}
+    problems: dict[str, str] = {}
+    for group in groups:
+        if not group.get("required"):
+            continue
+        members = [key for key in shown if within(group_of.get(key), group.get("key"))]
+        if members and not any(key in values for key in members):
+            problems.setdefault(members[0], _group_message(group.get("text"), lang))
+    return problems
+
+
+def _group_message(text: Any, lang: str) -> str:
+    heading = local(text, lang) if text else ""
+    if lang == "sv":
+        return (
+            f"Besvara minst en fråga under ”{heading}”."
+            if heading
+            else ("Besvara minst en av frågorna i den här gruppen.")
+        )
+    return (
+        f"Answer at least one question under “{heading}”."
+        if heading
+        else ("Answer at least one of the questions in this group.")
+    )
 
 
 def check_response(

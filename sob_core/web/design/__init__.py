@@ -12,6 +12,7 @@ from . import batteries as batteries  # the draft's measurement batteries
 from . import editor, flag_rules, programs, publishing
 from . import form_builder as form_builder  # forms: the list, new forms, forms from a scale
 from . import form_draft_page as form_draft_page  # a form draft: editor, publish, preview
+from . import form_import as form_import  # a form from a FHIR Questionnaire file
 from . import form_question_media as form_question_media  # a form draft's questions' media
 from . import form_questions as form_questions  # one question of a form draft
 from . import form_results as form_results  # a form draft's own results

@@ -47,6 +47,7 @@ from ...types import local
 from ..access import require
 from ..limits import MaxLength
 from .common import CONFLICT, DESIGN_ROLES, bp, registry
+from .form_import import FhirImportForm, import_notes
 from .forms import local_texts
 
 KEY_MESSAGE = lazy_gettext("Use lower-case letters a-z, digits, - and _ (at most 64 characters).")
@@ -174,7 +175,12 @@ def forms():
         )
     }
     return render_template(
-        "sob_core/design/form_list.html", own=own, shared=shared, new=new, draft_of=draft_of
+        "sob_core/design/form_list.html",
+        own=own,
+        shared=shared,
+        new=new,
+        draft_of=draft_of,
+        import_form=FhirImportForm(),
     )
 
 
@@ -286,6 +292,9 @@ def form(form_id: int):
         draft=draft,
         button=ButtonForm(),
         editable=found.care_unit_id is not None,
+        imported=import_notes(found.latest)
+        if (found.latest.definition or {}).get("origin")
+        else None,
     )
 
 
