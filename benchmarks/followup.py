@@ -238,7 +238,7 @@ class TickSetup:
 
 
 def tick_setup(size: int, args: argparse.Namespace, base: str | None, redis: str | None):
-    from run import StatementCounter
+    from counting import StatementCounter
 
     from sob_core.extensions import db
     from sob_core.models._types import utcnow
