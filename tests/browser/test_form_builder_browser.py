@@ -49,7 +49,7 @@ def test_a_designer_builds_previews_and_publishes_a_form(page):
         assert_accessible(page)
         for name, value in data.items():
             field = page.locator(f"[name={name}]")
-            if name == "required":
+            if name == "required" or field.get_attribute("type") == "checkbox":
                 field.check()
             elif name in SELECTS:
                 field.select_option(value)
