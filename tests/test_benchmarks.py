@@ -29,9 +29,9 @@ def test_a_small_benchmark_prints_the_table(tmp_path):
         sys.executable,
         str(ROOT / "benchmarks" / "run.py"),
         "--enrollments",
-        "2000",
+        "200",
         "--units",
-        "20",
+        "4",
         "--requests",
         "20",
         "--clients",
@@ -46,7 +46,7 @@ def test_a_small_benchmark_prints_the_table(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
-    assert "2000 enrollments across 20 care units" in out
+    assert "200 enrollments across 4 care units" in out
     lines = out.splitlines()
     for name in (
         'bare Flask ("ok")',
@@ -71,7 +71,7 @@ def test_a_small_benchmark_prints_the_table(tmp_path):
             assert statements.isdigit() if name != 'bare Flask ("ok")' else statements == "–"
     assert "app start-up with all plugins:" in out
     assert "RSS per gunicorn worker at steady state:" in out
-    assert list(tmp_path.glob("*bench-e2000-u20.json"))  # the data set is kept for the next run
+    assert list(tmp_path.glob("*bench-e200-u4.json"))  # the data set is kept for the next run
 
     again = subprocess.run(
         command + ["--requests", "5", "--warmup", "1"],
