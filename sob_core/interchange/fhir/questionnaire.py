@@ -27,6 +27,7 @@ from .common import (
 from .conditions import Earlier, enable_when
 from .errors import FhirExportError
 from .followups import attach
+from .notes import note_items
 from .groups import nest
 from .kept import restore
 from .prefill import write_prefill
@@ -215,6 +216,7 @@ def _export_item(
                 "extension": [item_control("help")],
             }
         )
+    children += note_items(question)
     if children:
         item["item"] = children
     restore(item, question)
