@@ -223,3 +223,87 @@ def test_publishing_a_draft_keeps_the_questionnaires_own_extensions(
     assert second.definition["kept"] == {"extension": [CONTEXT]}
     again = fhir.export_questionnaire(second, _registry(app), "sv")
     assert again["extension"] == [CONTEXT]
+
+
+# --- initial values of items that repeat, of typed options and of open choices -------------------
+
+TIMES = [{"valueTime": "10:30:00"}, {"valueTime": "13:30:00"}, {"valueTime": "23:59:59"}]
+INTEGERS = [{"valueInteger": 12}, {"valueInteger": 34}, {"valueInteger": 56}]
+CODINGS = [
+    {"valueCoding": {"code": "a", "display": "Katt"}},
+    {"valueCoding": {"code": "b", "display": "Hund"}},
+]
+
+
+def test_several_initial_values_of_an_item_that_repeats_are_its_initial_answers(app: Any) -> None:
+    item = {
+        "linkId": "many",
+        "text": "Vilka?",
+        "type": "integer",
+        "repeats": True,
+        "answerOption": INTEGERS,
+        "initial": [{"valueInteger": 34}, {"valueInteger": 56}],
+    }
+    version, exported = _round_trip(app, _resource(item))
+    (question,) = version.definition["questions"]
+    assert (question["type"], question["initial"]) == ("multiple_choice", ["34", "56"])
+    assert exported["item"][0]["initial"] == item["initial"]
+
+
+def test_several_initial_values_of_an_item_that_does_not_repeat_are_refused(app: Any) -> None:
+    item = {
+        "linkId": "one",
+        "text": "Vilken?",
+        "type": "integer",
+        "answerOption": INTEGERS,
+        "initial": [{"valueInteger": 34}, {"valueInteger": 56}],
+    }
+    with pytest.raises(fhir.FhirImportError) as refused:
+        fhir.read_questionnaire(_registry(app), _resource(item))
+    assert "more than one initial value" in str(refused.value)
+
+
+def test_a_time_options_initial_value_keeps_its_seconds(app: Any) -> None:
+    item = {
+        "linkId": "when",
+        "text": "När?",
+        "type": "time",
+        "answerOption": TIMES,
+        "initial": [{"valueTime": "13:30:00"}],
+    }
+    version, exported = _round_trip(app, _resource(item))
+    assert version.definition["questions"][0]["initial"] == "13:30:00"
+    assert exported["item"][0]["initial"] == item["initial"]
+
+
+def test_an_open_choices_initial_text_is_an_answer_of_ones_own(app: Any) -> None:
+    item = {
+        "linkId": "pet",
+        "text": "Vilket djur?",
+        "type": "open-choice",
+        "answerOption": CODINGS,
+        "initial": [{"valueString": "Marsvin"}],
+    }
+    version, exported = _round_trip(app, _resource(item))
+    assert version.definition["questions"][0]["initial"] == [{"other": "Marsvin"}]
+    assert exported["item"][0]["initial"] == item["initial"]
+
+
+def test_an_initial_quantity_in_a_unit_the_item_does_not_offer_is_refused(app: Any) -> None:
+    item = {
+        "linkId": "height",
+        "text": "Längd",
+        "type": "quantity",
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption",
+                "valueCoding": {"system": "http://unitsofmeasure.org", "code": "cm"},
+            }
+        ],
+        "initial": [
+            {"valueQuantity": {"value": 1.8, "system": "http://unitsofmeasure.org", "code": "m"}}
+        ],
+    }
+    with pytest.raises(fhir.FhirImportError) as refused:
+        fhir.read_questionnaire(_registry(app), _resource(item))
+    assert "'height'" in str(refused.value) and "initial value" in str(refused.value)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Form, FormVersion, ScaleTextPack
 from ..plugins import Registry
-from ..types import FormInfo, QuestionSpec, Scale
+from ..types import LANGUAGES, FormInfo, QuestionSpec, Scale, local
 from . import own_results, skip_logic
 from .question_media import QuestionMediaError, clean_media, media_ids, media_kinds
 
@@ -39,10 +39,30 @@ def specs(version: FormVersion) -> list[QuestionSpec]:
             label=q.get("label", {}),
             config=q.get("config", {}),
             required=q.get("required", True),
-            help=q.get("help", {}),
+            help=shown_help(q),
         )
         for q in version.definition.get("questions", [])
     ]
+
+
+def shown_help(question: Mapping[str, Any]) -> dict[str, str]:
+    """The help a form page shows under a question: its own help, then the texts of its notes
+    (short texts an imported Questionnaire nests in the question, ``interchange.fhir.notes``),
+    one a line, in each language the help or a note has (a missing language falls back as
+    ``local`` does)."""
+    help_text = question.get("help") if isinstance(question.get("help"), Mapping) else {}
+    notes = [
+        note["text"]
+        for note in question.get("notes") or []
+        if isinstance(note, Mapping) and isinstance(note.get("text"), Mapping) and note["text"]
+    ]
+    if not notes:
+        return dict(help_text or {})
+    parts = [help_text, *notes] if help_text else notes
+    langs = [lang for lang in LANGUAGES if any(lang in part for part in parts)]
+    return {
+        lang: "\n".join(text for part in parts if (text := local(part, lang))) for lang in langs
+    }
 
 
 def form_info(version: FormVersion) -> FormInfo:

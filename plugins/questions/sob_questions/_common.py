@@ -227,6 +227,8 @@ class Option:
     #: the FHIR type of the value when it is not a Coding (``integer``, ``string``, ``date``,
     #: ``time``: an imported ``answerOption.valueInteger`` ...), so it is exported as it came
     value_type: str | None = None
+    #: shown before the label, e.g. ``{"sv": "a)"}`` (FHIR's ``optionPrefix``)
+    prefix: dict[str, str] | None = None
 
     def to_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"value": self.value, "label": dict(self.label)}
@@ -236,7 +238,15 @@ class Option:
             config["score"] = self.score
         if self.value_type:
             config["value_type"] = self.value_type
+        if self.prefix:
+            config["prefix"] = dict(self.prefix)
         return config
+
+    def shown(self, lang: str) -> str:
+        """The label as the citizen sees it: after its prefix, when it has one."""
+        label = local(self.label, lang)
+        prefix = local(self.prefix, lang) if self.prefix else ""
+        return f"{prefix} {label}" if prefix else label
 
 
 #: the option values that are not Codings, and what their value must look like
@@ -279,10 +289,14 @@ def parse_options(raw: Any, lang: str) -> tuple[Option, ...]:
             value_type not in VALUE_TYPES or system or not VALUE_TYPES[value_type].fullmatch(value)
         ):
             raise invalid("cfg_option", lang, number=number)
+        try:
+            prefix = local_text(item.get("prefix"), "prefix", lang) or None
+        except ValueError:
+            raise invalid("cfg_option", lang, number=number) from None
         if value in seen:
             raise invalid("cfg_duplicate_value", lang, value=value)
         seen.add(value)
-        options.append(Option(value, label, system or None, score, value_type))
+        options.append(Option(value, label, system or None, score, value_type, prefix))
     return tuple(options)
 
 
@@ -300,7 +314,7 @@ def option_label(options: tuple[Option, ...], value: Any, lang: str) -> str:
     """The label of the option ``value`` in ``lang``, or the value itself when it is not known."""
     for option in options:
         if option.value == value:
-            return local(option.label, lang)
+            return option.shown(lang)
     return str(value)
 
 

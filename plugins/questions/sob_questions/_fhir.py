@@ -30,6 +30,7 @@ MAX_OCCURS = SD + "questionnaire-maxOccurs"
 ENTRY_FORMAT = SD + "entryFormat"
 TRANSLATION = SD + "translation"
 ORDINAL_VALUE = SD + "ordinalValue"
+OPTION_PREFIX = SD + "questionnaire-optionPrefix"
 MAX_QUANTITY = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-maxQuantity"
 UCUM = "http://unitsofmeasure.org"
 

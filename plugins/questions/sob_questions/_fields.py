@@ -97,7 +97,7 @@ class ChoiceQuestionField(QuestionField):
         return self.settings.options
 
     def option_label(self, option: Option) -> str:
-        return local(option.label, self.lang)
+        return option.shown(self.lang)
 
     def is_selected(self, value: str) -> bool:
         data = self.data

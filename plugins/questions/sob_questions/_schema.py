@@ -91,6 +91,7 @@ def options() -> dict[str, Any]:
                         "FHIR-värdetyp",
                         "FHIR value type",
                     ),
+                    "prefix": local_text("Prefix före etiketten", "Prefix before the label"),
                 },
             },
         },

@@ -1,8 +1,8 @@
 """Choice questions: single choice (radio buttons), multiple choice (checkboxes) and dropdown.
 
 Configuration: ``options``, a list of ``{"value": "a", "label": {"sv": "...", "en": "..."}}`` with
-unique values (an option may also name its code ``system`` and carry a ``score``, FHIR's
-``ordinalValue``); ``fhir_type`` (``integer``, ``string``, ``date`` or ``time``), set by a FHIR
+unique values (an option may also name its code ``system``, carry a ``score``, FHIR's
+``ordinalValue``, and a ``prefix`` shown before its label, FHIR's ``optionPrefix``); ``fhir_type`` (``integer``, ``string``, ``date`` or ``time``), set by a FHIR
 import, is the type of an item that was not a ``choice`` but gave its answers as ``answerOption``
 (R4 allows that: the answer must be one of them), each option then of that value type; the item
 is exported again with that type. Multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
@@ -137,7 +137,7 @@ def fhir_item(key: str) -> Any:
         extra: dict[str, Any] = {
             **({"type": found.fhir_type} if found.fhir_type else {}),
             "answerOption": [
-                {**_score_extension(o), **_option_value(o, lang)} for o in found.options
+                {**option_extensions(o, lang), **_option_value(o, lang)} for o in found.options
             ],
         }
         control = {SINGLE: "radio-button", MULTIPLE: "check-box", DROPDOWN: "drop-down"}[key]
@@ -171,11 +171,26 @@ def _option_value(option: Option, lang: str) -> dict[str, Any]:
     return {"valueCoding": coding}
 
 
-def _score_extension(option: Option) -> dict[str, Any]:
-    """An option's score as the ``ordinalValue`` extension of its answerOption."""
-    if option.score is None:
-        return {}
-    return {"extension": [_fhir.extension(_fhir.ORDINAL_VALUE, "Decimal", option.score)]}
+def option_extensions(option: Option, lang: str) -> dict[str, Any]:
+    """An option's score and prefix as the ``ordinalValue`` and ``optionPrefix`` extensions of
+    its answerOption."""
+    found = []
+    if option.score is not None:
+        found.append(_fhir.extension(_fhir.ORDINAL_VALUE, "Decimal", option.score))
+    if option.prefix:
+        found.append(
+            {"url": _fhir.OPTION_PREFIX, **_fhir.text_element("valueString", option.prefix, lang)}
+        )
+    return {"extension": found} if found else {}
+
+
+def _read_prefix(option: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"prefix": texts}`` from an answerOption's ``optionPrefix``, or nothing."""
+    for found in _fhir.extensions(option, _fhir.OPTION_PREFIX):
+        texts = _fhir.read_text(found, "valueString")
+        if texts:
+            return {"prefix": texts}
+    return {}
 
 
 def _read_score(option: Mapping[str, Any], coding: Any) -> int | float | None:
@@ -243,9 +258,9 @@ def _read_option(number: int, option: Any) -> dict[str, Any]:
             score = _read_score(option, coding)
             if score is not None:
                 found["score"] = score
-            return found
+            return {**found, **_read_prefix(option)}
         score = _read_score(option, None)
-        extra = {} if score is None else {"score": score}
+        extra = {**({} if score is None else {"score": score}), **_read_prefix(option)}
         if isinstance(option.get("valueString"), str):
             label = _fhir.read_text(option, "valueString")
             return {"value": option["valueString"], "label": label, "value_type": "string", **extra}

@@ -30,7 +30,7 @@ from ._common import (
 )
 from ._fields import OpenChoiceQuestionField, field_factory
 from ._messages import invalid, message
-from .choice import _option_value, _read_option
+from .choice import _option_value, _read_option, option_extensions
 
 KEY = "open_choice"
 #: the value of the "Other" radio button: no option may have it
@@ -147,17 +147,13 @@ def display(spec: QuestionSpec, payload: Any, lang: str) -> str:
 def fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
     found = settings(spec.config, lang)
     item: dict[str, Any] = {
-        "answerOption": [{**_score(o), **_option_value(o, lang)} for o in found.options]
+        "answerOption": [
+            {**option_extensions(o, lang), **_option_value(o, lang)} for o in found.options
+        ]
     }
     if found.multiple:
         item["repeats"] = True
     return item
-
-
-def _score(option: Option) -> dict[str, Any]:
-    if option.score is None:
-        return {}
-    return {"extension": [_fhir.extension(_fhir.ORDINAL_VALUE, "Decimal", option.score)]}
 
 
 def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:

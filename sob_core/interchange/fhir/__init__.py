@@ -61,6 +61,10 @@ core owns:
   questions of their own right after it, naming it in ``"parent"``; the form indents them under
   it and the export nests them in its item again. A group nested in a question is a group of
   follow-ups (it names the question in ``"question"``), built again inside the question's item.
+- **Notes** (``notes.py``): the display items nested in a question that are neither its help nor
+  its end labels (LHC-Forms' ``prompt``, ``flyover``, ``unit``, ``legal``; SDC's
+  ``displayCategory``) are kept in ``"notes"`` as they came (texts and item), shown under the
+  help and nested in the question's item again on export.
 - **Errors** are coded (``errors.py``): English by ``str()``, translated by the web and the CLI.
   A question type's own message inside one (its ``from_fhir`` or ``fhir_answer`` raising) is a
   ``TranslatedError`` carrying each language, translated with it (``i18n.translate_error``).

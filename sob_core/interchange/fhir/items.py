@@ -25,6 +25,7 @@ from .conditions import read_condition
 from .errors import FhirImportError
 from .kept import INITIAL_EXPRESSIONS, keep
 from .labels import made_up_label
+from .notes import is_note, keep_notes
 from .prefill import read_prefill
 
 #: extensions that only change how an item looks; an import may let them go
@@ -272,19 +273,27 @@ def _check_nothing_dropped(
     }
     for option in item.get("answerOption") or []:
         _check_option(option, link, kept_option)
-    _check_children(item, again, link)
+    keep_notes(question, _check_children(item, again, link))
 
 
-def _check_children(item: Mapping[str, Any], again: Mapping[str, Any], link: str) -> None:
-    """Each nested item must be one the export makes again (by type and itemControl)."""
+def _check_children(
+    item: Mapping[str, Any], again: Mapping[str, Any], link: str
+) -> list[Mapping[str, Any]]:
+    """Each nested item must be one the export makes again (by type and itemControl) or a note
+    (``notes.py``), which is kept as it came: the notes."""
     shapes = [(c.get("type"), controls(c)) for c in again.get("item") or []]
+    notes = []
     for child in item.get("item") or []:
         shape = (child.get("type"), controls(child)) if isinstance(child, Mapping) else None
         if shape in shapes:
             shapes.remove(shape)
             continue
+        if is_note(child):
+            notes.append(child)
+            continue
         child_link = child.get("linkId") if isinstance(child, Mapping) else None
         raise FhirImportError("nested_item", child=repr(child_link), link=repr(link))
+    return notes
 
 
 def _check_option(option: Any, link: str, kept: set[Any]) -> None:

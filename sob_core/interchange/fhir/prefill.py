@@ -1,7 +1,8 @@
 """``initial`` and ``readOnly``: a question's prefilled answer, and whether the citizen may change it.
 
-On import an item's ``initial`` (one ``value[x]``) becomes the question's ``"initial"`` payload,
-the value its type stores for that answer; it is accepted only when the type gives the same answer
+On import an item's ``initial`` (one ``value[x]``, or several for an item that ``repeats``: a
+list) becomes the question's ``"initial"`` payload, the value its type stores for that answer (an
+open choice's ``valueString`` is an answer of one's own, ``[{"other": ...}]``); it is accepted only when the type gives the same answer
 back for it (``fhir_answer``), so nothing is changed on the way. ``readOnly`` becomes
 ``"read_only": true``: the form shows the value and does not let the citizen change it, and the
 stored answer is the initial one. On export both are written again from the question.
@@ -38,21 +39,22 @@ def read_prefill(
     initial = item.get("initial")
     if not initial:
         return
-    if not isinstance(initial, list) or len(initial) != 1 or not isinstance(initial[0], Mapping):
+    if not isinstance(initial, list) or not all(isinstance(v, Mapping) for v in initial):
+        raise FhirImportError("initial_value", **where)
+    if len(initial) > 1 and item.get("repeats") is not True:
         raise FhirImportError("initial_many", **where)
-    values = [(k, v) for k, v in initial[0].items() if k.startswith("value")]
-    if len(values) != 1:
+    given = []
+    for entry in initial:
+        values = [(k, v) for k, v in entry.items() if k.startswith("value")]
+        if len(values) != 1:
+            raise FhirImportError("initial_value", **where)
+        given.append(values[0])
+    pieces = [_piece(name, value, question, qtype) for name, value in given]
+    if any(piece is None for piece in pieces):
         raise FhirImportError("initial_value", **where)
-    ((name, value),) = values
-    payload = _payload(name.removeprefix("value"), value)
-    if (
-        isinstance(payload, int)
-        and not isinstance(payload, bool)
-        and str(payload) in _option_values(question.get("config"))
-    ):
-        payload = str(payload)  # an integer item answered from its options (a choice)
-    if payload is None:
-        raise FhirImportError("initial_value", **where)
+    payload: Any = pieces[0]
+    if len(pieces) > 1 or isinstance(payload, Mapping) and "other" in payload:
+        payload = pieces  # several answers, or an own text: the types that repeat store lists
     spec = QuestionSpec(
         key=question["key"],
         type=question["type"],
@@ -63,9 +65,22 @@ def read_prefill(
         again = qtype.fhir_answer(spec, payload)
     except (ValueError, TypeError) as error:
         raise FhirImportError("initial_type", **where, detail=error) from error
-    if not _same(again, name, value):
+    if not isinstance(again, list) or len(again) != len(given):
+        raise FhirImportError("initial_value", **where)
+    if not all(_same([one], name, value) for one, (name, value) in zip(again, given, strict=True)):
         raise FhirImportError("initial_value", **where)
     question["initial"] = payload
+
+
+def _piece(name: str, value: Any, question: Mapping[str, Any], qtype: QuestionType) -> Any:
+    """The payload (or, for a question that repeats, the part of it) for one initial value."""
+    kind = name.removeprefix("value")
+    options = [str(v) for v in _option_values(question.get("config"))]
+    if isinstance(value, int | str) and not isinstance(value, bool) and str(value) in options:
+        return str(value)  # an integer, date, time or string item answered from its options
+    if kind == "String" and qtype.fhir_type == "open-choice" and isinstance(value, str) and value:
+        return {"other": value}  # an answer of one's own
+    return _payload(kind, value)
 
 
 def _read_selected(

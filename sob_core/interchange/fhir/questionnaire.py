@@ -29,6 +29,7 @@ from .errors import FhirExportError
 from .followups import attach
 from .groups import nest
 from .kept import restore
+from .notes import note_items
 from .prefill import write_prefill
 from .scores import place_totals
 
@@ -206,15 +207,17 @@ def _export_item(
     condition = question.get("show_if")
     if condition:
         item.update(enable_when(spec.key, condition, earlier))
-    if texts_of(spec.help):
+    own_help = texts_of(question.get("help"))  # (``spec.help`` also shows the notes)
+    if own_help:
         children.append(
             {
                 "linkId": f"{spec.key}.help",
-                **text_element("text", spec.help, lang),
+                **text_element("text", own_help, lang),
                 "type": "display",
                 "extension": [item_control("help")],
             }
         )
+    children += note_items(question)
     if children:
         item["item"] = children
     restore(item, question)
