@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         models,  # (registers every table on the metadata)
         reminders,
     )
-    from .extensions import csrf, db, migrate
+    from .extensions import Migrations, csrf, db
 
     # SQL in a log (SQLAlchemy's INFO, an error's text) never carries its values: they hold
     # personnummer, session data and login secrets. Its DEBUG would log every row read: at most
@@ -52,7 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options, "hide_parameters": True}
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    app.extensions["migrate"] = Migrations(db)  # Flask-Migrate's entry; `sob db` is in cli
     csrf.init_app(app)
 
     from . import i18n, jobs, security

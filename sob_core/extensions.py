@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import cast
+from functools import cached_property
+from pathlib import Path
+from typing import Any, cast
 
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -47,7 +48,40 @@ def scoped() -> scoped_session[Session]:
     return cast("scoped_session[Session]", db.session)
 
 
-migrate = Migrate()
+#: the Alembic environment and the revisions (``sob db ...``)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Migrations:
+    """What Flask-Migrate reads from ``app.extensions["migrate"]``, with Flask-Migrate not imported.
+
+    Flask-Migrate (and with it Alembic, a third of a second of imports) is needed only by the
+    ``sob db`` commands and by whoever runs the migrations (``flask_migrate.upgrade()`` in an app
+    context, as the tests do). They all reach it through this entry: its ``migrate`` is the
+    ``Migrate`` object they read the Alembic configuration from, made on first use. sob's
+    ``migrations/env.py`` reads ``db``.
+    """
+
+    def __init__(self, database: SQLAlchemy, directory: Path = MIGRATIONS) -> None:
+        self.db = database
+        self.directory = str(directory)
+
+    @cached_property
+    def migrate(self) -> Any:
+        from flask_migrate import Migrate
+
+        return Migrate(db=self.db, directory=self.directory)
+
+    @property
+    def configure_args(self) -> dict[str, Any]:
+        """Flask-Migrate's options for Alembic's ``context.configure`` (type comparison, batch)."""
+        return dict(self.migrate.alembic_ctx_kwargs)
+
+    @property
+    def metadata(self) -> MetaData:
+        return self.db.metadata
+
+
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()

@@ -104,6 +104,8 @@ class PluginHost:
         blocked = set(disabled)
         for name in blocked:
             self.pm.set_blocked(name)
+        #: name and version of each distribution: its metadata is read once, not per entry point
+        described: dict[Any, tuple[str, str]] = {}
         for ep in sorted(entry_points(group=GROUP), key=lambda ep: ep.name):
             if ep.name in blocked:
                 log.info("plugin %s is disabled by SOB_DISABLED_PLUGINS", ep.name)
@@ -120,12 +122,10 @@ class PluginHost:
                     f"plugin {ep.name!r} ({ep.value}) could not be imported: {error}"
                 ) from error
             dist = ep.dist
-            self._register(
-                ep.name,
-                module,
-                dist.metadata["Name"] if dist else "?",
-                dist.version if dist else "?",
-            )
+            if dist is not None and dist not in described:
+                metadata = dist.metadata
+                described[dist] = (metadata["Name"], metadata["Version"])
+            self._register(ep.name, module, *described.get(dist, ("?", "?")))
 
     def load_modules(self, plugins: Sequence[tuple[str, str | ModuleType]]) -> None:
         """Load an explicit list of ``(name, module or dotted path)``, as tests do."""

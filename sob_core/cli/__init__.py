@@ -309,8 +309,10 @@ def init_app(app: Flask) -> None:
     ):
         app.cli.add_command(command)
     from .fhir import forms_group
+    from .migrations import MigrationsGroup
     from .programs import programs_group
 
+    app.cli.add_command(MigrationsGroup())  # `sob db`, Flask-Migrate's (imported when used)
     app.cli.add_command(forms_group)
     app.cli.add_command(programs_group)
     auth_group = click.Group("auth", help="Commands of the login providers.")

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-import segno
 from flask import (
     Blueprint,
     Flask,
@@ -124,6 +123,8 @@ def _qr_text(order: dict[str, Any]) -> str:
 
 def qr_svg(text: str) -> bytes:
     """The QR code of ``text`` as an SVG image."""
+    import segno  # only a BankID login draws one
+
     out = io.BytesIO()
     segno.make(text, error="l").save(out, kind="svg", scale=5, border=4)
     return out.getvalue()

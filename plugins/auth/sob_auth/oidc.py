@@ -23,9 +23,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-import requests
-from authlib.common.errors import AuthlibBaseError  # type: ignore[import-untyped]
-from authlib.integrations.flask_client import OAuth  # type: ignore[import-untyped]
 from flask import (
     Blueprint,
     Flask,
@@ -38,11 +35,13 @@ from flask import (
     session,
     url_for,
 )
-from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
 
 from sob_core import LoginProvider, Setting, complete_login, hookimpl, public
 
 from .oidc_config import ClaimProblem, IdentityProvider, providers_from, read_file
+
+# Authlib, joserfc and requests (a quarter of a second of imports) are imported where a login
+# uses them, not when the app starts: most installations configure no OpenID Connect provider.
 
 KEY = "oidc"
 NEXT_KEY = "oidc_login_next"
@@ -187,6 +186,8 @@ def _provider(name: str) -> IdentityProvider:
 
 
 def _client(idp: IdentityProvider) -> Any:
+    from authlib.integrations.flask_client import OAuth  # type: ignore[import-untyped]
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with _lock:
         oauth = app.extensions.get("sob_oidc_oauth")
@@ -228,6 +229,10 @@ def _refuse(kind: str, idp: IdentityProvider | None = None, status: int = 400):
 
 def _kind_of(error: Exception) -> str:
     """Which message a failed callback gets (the error object is never logged: it may quote)."""
+    import requests
+    from authlib.common.errors import AuthlibBaseError  # type: ignore[import-untyped]
+    from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
+
     if isinstance(error, ExpiredTokenError):
         return "expired"
     if isinstance(error, ClaimError):
@@ -272,6 +277,8 @@ def start():
 @public
 def login(name: str):
     """Send the browser to the provider (state, nonce and PKCE verifier kept in the session)."""
+    import requests
+
     idp = _provider(name)
     try:
         response = _client(idp).authorize_redirect(_callback_url(idp))

@@ -127,6 +127,23 @@ def test_locked_unknown_and_wrong_answer_alike(client, password, sob_config, mon
     assert client.get("/staff/").status_code == 302
 
 
+def test_the_dummy_hash_costs_one_real_verification():
+    """The dummy hash is made without hashing, yet verifying it is a real argon2 verification."""
+    from argon2 import extract_parameters
+    from argon2.exceptions import VerifyMismatchError
+    from sob_auth import password as module
+
+    real = module._hasher.hash("a password of the staff")
+    assert extract_parameters(module._DUMMY_HASH) == extract_parameters(real)
+    assert not module._hasher.check_needs_rehash(module._DUMMY_HASH)
+    # refused after the work (a mismatch), not before it (a malformed hash fails at once)
+    with pytest.raises(VerifyMismatchError):
+        module._hasher.verify(
+            module._DUMMY_HASH, "not a password: only here to spend the same time"
+        )
+    assert not module._verify(module._DUMMY_HASH, "")
+
+
 def _with_totp(runner) -> str:
     result = runner.invoke(args=["auth", "password", "totp", THERAPIST])
     assert result.exit_code == 0, result.output
