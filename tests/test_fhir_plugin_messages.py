@@ -148,3 +148,34 @@ def test_publishing_a_draft_of_an_imported_form_keeps_origin_and_groups(app, dem
     assert {k: v for k, v in after.items() if k != "id"} == {
         k: v for k, v in before.items() if k != "id"
     }
+
+
+LONG_CODE = "x" * 70
+BAD_OPTIONS = {
+    "linkId": "often",
+    "text": "Hur ofta?",
+    "type": "choice",
+    "answerOption": [
+        {"valueCoding": {"code": "a", "display": "Aldrig"}},
+        {"valueCoding": {"code": "a", "display": "Ofta"}},
+    ],
+}
+LONG_OPTION = {
+    "linkId": "long",
+    "text": "Vilken?",
+    "type": "choice",
+    "answerOption": [{"valueCoding": {"code": LONG_CODE, "display": "Lång"}}],
+}
+
+
+def test_settings_the_import_read_are_refused_in_the_readers_language(app):
+    """A question's settings the type refuses on import (two options of one code, a code over
+    64 characters) are the importer's to read: English by ``str()``, Swedish on a Swedish page."""
+    error = _refusal(app, BAD_OPTIONS, LONG_OPTION)
+    assert len(error.errors) == 2
+    text = str(error)
+    assert "must be unique" in text and "Option 1 needs a value" in text, text
+    assert "Svarsalternativ" not in text
+    with app.test_request_context(), force_locale("sv"):
+        swedish = translate_error(error)
+    assert "måste vara unika" in swedish and "Svarsalternativ 1 behöver ett värde" in swedish

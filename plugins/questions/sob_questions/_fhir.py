@@ -40,6 +40,9 @@ TYPED_OPTIONS = frozenset({"integer", "string", "date", "time"})
 
 #: Swedish is the base language of texts we read without a translation saying otherwise
 BASE_LANGUAGE = "sv"
+#: the language a FHIR import checks a question's settings in: its refusal is read by whoever
+#: imports, so it carries both languages (``_messages.invalid``), English by ``str()``
+IMPORTING = "sv+en"
 
 
 # --- writing -------------------------------------------------------------------------------------

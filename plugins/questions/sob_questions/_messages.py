@@ -331,8 +331,10 @@ def invalid(key: str, lang: str, /, **values: Any) -> ValueError:
     A FHIR message (a key starting ``fhir_``) is read by whoever imports or exports, not by the
     citizen answering: it is a ``TranslatedError`` carrying both languages, English by ``str()``,
     which the host shows in its reader's language like its own coded errors (``lang`` is unused).
+    So is any message raised while a FHIR import checks the settings it read (``lang`` is
+    ``_fhir.IMPORTING``): "option 3 needs a value" is then the importer's to read.
     """
-    if key.startswith("fhir_"):
+    if key.startswith("fhir_") or lang == "sv+en":  # (``_fhir.IMPORTING``: a FHIR import)
         return TranslatedError({code: message(key, code, **values) for code in ("sv", "en")})
     return ValueError(message(key, lang, **values))
 

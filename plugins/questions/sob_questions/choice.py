@@ -242,7 +242,7 @@ def from_fhir(key: str) -> Any:
         if key == MULTIPLE:
             config["min_choices"] = _fhir.extension_value(item, _fhir.MIN_OCCURS, "Integer")
             config["max_choices"] = _fhir.extension_value(item, _fhir.MAX_OCCURS, "Integer")
-        return settings(config, _fhir.BASE_LANGUAGE, multiple=key == MULTIPLE).to_config()
+        return settings(config, _fhir.IMPORTING, multiple=key == MULTIPLE).to_config()
 
     return read
 

@@ -176,7 +176,7 @@ def number_from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
         "max": _min_max(item, _fhir.MAX_VALUE, "maxValue"),
         "unit": unit or None,
     }
-    return number_settings(config, _fhir.BASE_LANGUAGE).to_config()
+    return number_settings(config, _fhir.IMPORTING).to_config()
 
 
 def _min_max(item: Mapping[str, Any], url: str, name: str) -> int | float | None:
@@ -349,14 +349,14 @@ def slider_from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
         "step": _fhir.extension_value(item, _fhir.SLIDER_STEP, "Integer"),
         **_read_labels(item),
     }
-    return slider_settings(config, _fhir.BASE_LANGUAGE).to_config()
+    return slider_settings(config, _fhir.IMPORTING).to_config()
 
 
 def scale_from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
     item = _fhir.expect(item, "scale")
     points = _fhir.integer_options(item) or []
     config = {"min": points[0], "max": points[-1], **_read_labels(item)}
-    return scale_settings(config, _fhir.BASE_LANGUAGE).to_config()
+    return scale_settings(config, _fhir.IMPORTING).to_config()
 
 
 # --- the types -----------------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
     config: dict[str, Any] = {"options": options}
     if item.get("repeats") is True:
         config["multiple"] = True
-    return settings(config, _fhir.BASE_LANGUAGE).to_config()
+    return settings(config, _fhir.IMPORTING).to_config()
 
 
 OPEN_CHOICE = QuestionType(

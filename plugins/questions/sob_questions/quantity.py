@@ -250,7 +250,7 @@ def from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
         "min": _bound(item, _fhir.MIN_VALUE, "minValue"),
         "max": _bound(item, _fhir.MAX_VALUE, "maxValue"),
     }
-    return settings(config, _fhir.BASE_LANGUAGE).to_config()
+    return settings(config, _fhir.IMPORTING).to_config()
 
 
 def _bound(item: Mapping[str, Any], url: str, name: str) -> int | float | None:

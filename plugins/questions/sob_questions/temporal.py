@@ -120,7 +120,7 @@ def date_from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
         "min": _fhir.extension_value(item, _fhir.MIN_VALUE, "Date"),
         "max": _fhir.extension_value(item, _fhir.MAX_VALUE, "Date"),
     }
-    return date_settings(config, _fhir.BASE_LANGUAGE).to_config()
+    return date_settings(config, _fhir.IMPORTING).to_config()
 
 
 # --- time ----------------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def duration_from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
         if unit != "min":
             raise invalid("fhir_unit", _fhir.BASE_LANGUAGE, unit=unit)
         config["max_minutes"] = _fhir.fhir_number(most.get("value"), "maxQuantity")
-    return duration_settings(config, _fhir.BASE_LANGUAGE).to_config()
+    return duration_settings(config, _fhir.IMPORTING).to_config()
 
 
 def _minutes_coding() -> dict[str, str]:

@@ -91,7 +91,7 @@ def _question_type(kind: Kind, label: dict[str, str]) -> QuestionType:
     def from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
         item = _fhir.expect(item, kind.key)
         config = {"max_length": item.get("maxLength")}
-        return settings(kind, config, _fhir.BASE_LANGUAGE).to_config()
+        return settings(kind, config, _fhir.IMPORTING).to_config()
 
     return QuestionType(
         key=kind.key,
