@@ -49,6 +49,7 @@ def test_the_documented_signals_exist():
         "enrollment_changed",
         "module_opened",
         "occurrence_opened",
+        "occurrences_opened",
         "occurrence_closed",
         "activity_value_recorded",
         "staff_reminder_due",

@@ -1,7 +1,7 @@
 """Reminders (påminnelser): to the citizen about open forms, and staff reminders on a patient.
 
-The citizen's reminders are planned when a battery occurrence opens (``occurrence_opened``), one
-row per (occurrence, rule, number), and cancelled when it closes (``occurrence_closed``) or the
+The citizen's reminders are planned when battery occurrences open (``occurrences_opened``, a
+batch at a time), one row per (occurrence, rule, number), and cancelled when it closes (``occurrence_closed``) or the
 enrollment ends (``enrollment_ended``); see ``planning``. Staff reminders are in ``staff``.
 
 ``tick`` (every minute, from ``jobs.tasks.followup``) sends the reminders that are due: one
@@ -26,7 +26,14 @@ from ..models import BatteryOccurrence, Enrollment, Notification, Reminder
 from . import exporting as exporting
 from . import planning, staff
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
-from .planning import cancel_for_enrollment, cancel_for_occurrence, due_moment, plan, rules_for
+from .planning import (
+    cancel_for_enrollment,
+    cancel_for_occurrence,
+    due_moment,
+    plan,
+    plan_many,
+    rules_for,
+)
 
 #: how many reminders (and staff reminders) one tick handles at most; the rest wait a minute
 #: (``SOB_REMINDER_BATCH`` in the settings overrides it)
@@ -157,7 +164,7 @@ def batch_size(settings: Mapping[str, Any]) -> int:
 
 
 # Core wiring: connected once, when the package is imported, with strong references.
-events.occurrence_opened.connect(planning.on_occurrence_opened, weak=False)
+events.occurrences_opened.connect(planning.on_occurrences_opened, weak=False)
 events.occurrence_closed.connect(planning.on_occurrence_closed, weak=False)
 events.enrollment_ended.connect(planning.on_enrollment_ended, weak=False)
 
@@ -170,6 +177,7 @@ __all__ = [
     "coalesce_key",
     "due_moment",
     "plan",
+    "plan_many",
     "planning",
     "rules_for",
     "send_due",
