@@ -51,6 +51,7 @@ def test_the_documented_signals_exist():
         "occurrence_opened",
         "occurrences_opened",
         "occurrence_closed",
+        "occurrences_closed",
         "activity_value_recorded",
         "staff_reminder_due",
         "flag_raised",

@@ -1,5 +1,5 @@
 """The citizen's reminders: rules in the content, rows planned from ``occurrences_opened``, cancelled
-by ``occurrence_closed`` and an ended enrollment, and sent by ``reminders.tick``.
+by ``occurrences_closed`` and an ended enrollment, and sent by ``reminders.tick``.
 
 The batteries are another package's: these tests write the occurrence rows themselves and send
 the signals as ``sob_core.batteries`` does.
@@ -107,13 +107,8 @@ def open_occurrence(
 def close(occurrence: BatteryOccurrence, status: str, when: datetime) -> None:
     occurrence.status = status
     occurrence.closed_at = when
-    events.occurrence_closed.send(
-        db.session,
-        occurrence_id=occurrence.id,
-        enrollment_id=occurrence.enrollment_id,
-        citizen_id=occurrence.citizen_id,
-        status=status,
-        at=when,
+    events.occurrences_closed.send(
+        db.session, occurrence_ids=[occurrence.id], status=status, at=when
     )
     db.session.commit()
 

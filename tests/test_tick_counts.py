@@ -1,6 +1,6 @@
 """The follow-up tick makes the same number of SQL statements whatever it has to do: opening 5 or
-50 due battery occurrences (forms handed out, next occurrences and reminders planned), on SQLite
-and, with SOB_TEST_DATABASE_URL, on PostgreSQL."""
+50 due battery occurrences (forms handed out, next occurrences and reminders planned), expiring 5
+or 50, and sending their reminders, on SQLite and, with SOB_TEST_DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, insert, select
 
-from sob_core import batteries
+from sob_core import batteries, reminders
 from sob_core.extensions import db
 from sob_core.models import (
     BatteryOccurrence,
@@ -19,7 +19,9 @@ from sob_core.models import (
     CareUnit,
     Citizen,
     Enrollment,
+    Flag,
     FormAssignment,
+    Notification,
     Program,
     ProgramVersion,
     Reminder,
@@ -161,13 +163,26 @@ def add_enrollments(version: ProgramVersion, first: int, count: int, status: str
     db.session.commit()
 
 
-def statements_of(work) -> tuple[int, int]:
-    """(statements, what the call returned) of one call; then the commit (after which the
-    notices are delivered in-process here, without Redis: the workers' job, not the tick's)."""
+#: statements made once per flag raised (``flags.raise_flag``: is the key free, a savepoint around
+#: the insert, the audit row): a missed form is a flag of its own, by design
+PER_FLAG = (
+    "SELECT flag.id FROM flag",
+    "SAVEPOINT",
+    "RELEASE SAVEPOINT",
+    "INSERT INTO flag",
+    "INSERT INTO audit_event",
+)
+
+
+def statements_of(work, leave_out: tuple[str, ...] = ()) -> tuple[int, int]:
+    """(statements, what the call returned) of one call, less those starting with ``leave_out``;
+    then the commit (after which the notices are delivered in-process here, without Redis: the
+    workers' job, not the tick's)."""
     with counting() as statements:
         done = work()
     db.session.commit()
-    return len(statements), done
+    kept = [s for s in statements if not " ".join(s.split()).startswith(leave_out)]
+    return len(kept), done
 
 
 def open_due(now: datetime = NOW) -> tuple[int, int]:
@@ -199,3 +214,42 @@ def test_opening_due_occurrences_takes_the_same_statements_for_5_and_50(version)
     assert {o.opens_at for o in planned} == {datetime(2026, 4, 2, 6, 0, tzinfo=UTC)}
     assert count(Reminder, Reminder.status == "planned") == 55 * 3
     assert open_due()[1] == 0  # nothing left
+
+
+def test_expiring_occurrences_takes_the_same_statements_for_5_and_50_but_the_flags(version):
+    add_enrollments(version, 0, 5, "open")
+    small, expired = statements_of(lambda: batteries.tick(db.session, NOW), PER_FLAG)
+    assert expired == 5
+    add_enrollments(version, 5, 50, "open")
+    large, expired = statements_of(lambda: batteries.tick(db.session, NOW), PER_FLAG)
+    assert expired == 50
+    assert large == small, (small, large)
+    assert count(BatteryOccurrence, BatteryOccurrence.status == "missed") == 55
+    # a missed-form flag for each (the default rules)
+    assert count(Flag, Flag.kind == "missed_form") == 55
+
+
+def test_sending_due_reminders_takes_the_same_statements_for_5_and_50(app, version):
+    host = app.extensions["sob"]
+    settings = dict(app.config)
+    # SQLite: the ORM writes new rows one INSERT each when it needs their ids back (PostgreSQL:
+    # one INSERT for the batch), so there the outbox rows are left out of the count
+    sqlite = db.engine.dialect.name == "sqlite"
+    leave_out = ("INSERT INTO notification ",) if sqlite else ()
+
+    def send(now: datetime) -> tuple[int, int]:
+        return statements_of(
+            lambda: reminders.tick(db.session, now, host.registry.channels, settings), leave_out
+        )
+
+    add_enrollments(version, 0, 5, "planned")
+    open_due()
+    small, sent = send(NOW)
+    assert sent == 5  # the reminder on opening
+    add_enrollments(version, 5, 50, "planned")
+    open_due(NOW + timedelta(minutes=1))
+    large, sent = send(NOW + timedelta(minutes=1))
+    assert sent == 50
+    assert large == small, (small, large)
+    assert count(Reminder, Reminder.status == "sent") == 55
+    assert count(Notification, Notification.channel == "email") == 55

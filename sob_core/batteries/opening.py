@@ -232,6 +232,7 @@ def expire_many(session: Session, occurrence_ids: Sequence[int], now: datetime) 
             status="missed",
             at=now,
         )
+    events.occurrences_closed.send(session, occurrence_ids=moved, status="missed", at=now)
     return moved
 
 

@@ -288,6 +288,7 @@ def complete_if_done(session: Session, occurrence_id: int, now: datetime) -> boo
     occurrence = _fresh(session, occurrence_id)
     _finish_schedule(session, occurrence.schedule_id)
     _closed(session, occurrence, "done", now)
+    events.occurrences_closed.send(session, occurrence_ids=[occurrence.id], status="done", at=now)
     return True
 
 
@@ -307,12 +308,14 @@ def cancel_live(
         query = query.where(BatteryOccurrence.schedule_id == schedule_id)
     if enrollment_id is not None:
         query = query.where(BatteryOccurrence.enrollment_id == enrollment_id)
-    done = 0
+    done: list[int] = []
     for occurrence_id, status in session.execute(query.order_by(BatteryOccurrence.id)).all():
         if not _move(session, occurrence_id, status, status="cancelled", closed_at=now):
             continue
         if status == "open":
             _close_assignments(session, occurrence_id)
         _closed(session, _fresh(session, occurrence_id), "cancelled", now)
-        done += 1
-    return done
+        done.append(occurrence_id)
+    if done:
+        events.occurrences_closed.send(session, occurrence_ids=done, status="cancelled", at=now)
+    return len(done)

@@ -33,7 +33,7 @@ from .cases import (
 )
 from .listeners import (
     on_activity_value_recorded,
-    on_occurrence_closed,
+    on_occurrences_closed,
     on_result_recorded,
     on_staff_reminder_due,
 )
@@ -49,7 +49,7 @@ def tick(session: Session, now: datetime, settings: Mapping[str, Any]) -> int:
 
 # Core wiring: connected once, when the package is imported, with strong references.
 events.result_recorded.connect(on_result_recorded, weak=False)
-events.occurrence_closed.connect(on_occurrence_closed, weak=False)
+events.occurrences_closed.connect(on_occurrences_closed, weak=False)
 events.activity_value_recorded.connect(on_activity_value_recorded, weak=False)
 events.staff_reminder_due.connect(on_staff_reminder_due, weak=False)
 

@@ -1,7 +1,7 @@
 """Reminders (påminnelser): to the citizen about open forms, and staff reminders on a patient.
 
 The citizen's reminders are planned when battery occurrences open (``occurrences_opened``, a
-batch at a time), one row per (occurrence, rule, number), and cancelled when it closes (``occurrence_closed``) or the
+batch at a time), one row per (occurrence, rule, number), and cancelled when they close (``occurrences_closed``) or the
 enrollment ends (``enrollment_ended``); see ``planning``. Staff reminders are in ``staff``.
 
 ``tick`` (every minute, from ``jobs.tasks.followup``) sends the reminders that are due: one
@@ -165,7 +165,7 @@ def batch_size(settings: Mapping[str, Any]) -> int:
 
 # Core wiring: connected once, when the package is imported, with strong references.
 events.occurrences_opened.connect(planning.on_occurrences_opened, weak=False)
-events.occurrence_closed.connect(planning.on_occurrence_closed, weak=False)
+events.occurrences_closed.connect(planning.on_occurrences_closed, weak=False)
 events.enrollment_ended.connect(planning.on_enrollment_ended, weak=False)
 
 __all__ = [

@@ -179,9 +179,18 @@ def plan(session: Session, occurrence_id: int, opened_at: datetime | None = None
 
 def cancel_for_occurrence(session: Session, occurrence_id: int, reason: str, now: datetime) -> int:
     """Cancel an occurrence's planned reminders; how many."""
+    return cancel_for_occurrences(session, [occurrence_id], reason, now)
+
+
+def cancel_for_occurrences(
+    session: Session, occurrence_ids: Sequence[int], reason: str, now: datetime
+) -> int:
+    """Cancel the planned reminders of a batch of occurrences with one UPDATE; how many."""
+    if not occurrence_ids:
+        return 0
     result = session.execute(
         update(Reminder)
-        .where(Reminder.occurrence_id == occurrence_id, Reminder.status == "planned")
+        .where(Reminder.occurrence_id.in_(list(occurrence_ids)), Reminder.status == "planned")
         .values(status="cancelled", cancelled_at=now, reason=reason[:32])
         .execution_options(synchronize_session=False)
     )
@@ -215,9 +224,10 @@ def on_occurrences_opened(sender: Session, **payload: Any) -> None:
     plan_many(sender, [int(i) for i in payload["occurrence_ids"]], payload.get("at"))
 
 
-def on_occurrence_closed(sender: Session, **payload: Any) -> None:
+def on_occurrences_closed(sender: Session, **payload: Any) -> None:
     now = payload.get("at") or datetime.now(UTC)
-    cancel_for_occurrence(sender, int(payload["occurrence_id"]), str(payload["status"]), now)
+    ids = [int(i) for i in payload["occurrence_ids"]]
+    cancel_for_occurrences(sender, ids, str(payload["status"]), now)
 
 
 def on_enrollment_ended(sender: Session, **payload: Any) -> None:
