@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 
 from .. import events
@@ -70,6 +70,25 @@ def _chosen(rows: list[Notification]) -> Notification | None:
     outgoing = [row for row in rows if row.channel != "inbox"]
     chosen = outgoing or rows
     return chosen[0] if chosen else None
+
+
+def _record(session: Session, chosen: dict[int, Notification | None]) -> None:
+    """The notice each sent reminder became (``merged``: none of its own), in one UPDATE."""
+    notices = {key: row.id for key, row in chosen.items() if row is not None}
+    merged = [key for key, row in chosen.items() if row is None]
+    values: dict[str, Any] = {}
+    if notices:
+        values["notification_id"] = case(notices, value=Reminder.id, else_=None)
+    if merged:
+        values["reason"] = case((Reminder.id.in_(merged), literal("merged")), else_=None)
+    else:
+        values["reason"] = None
+    session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(sorted(chosen)))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def send_due(
@@ -127,17 +146,7 @@ def send_due(
         chosen[reminder_id] = _chosen(rows)
     policy.dispatch_due(session, made, now)  # one flush: the batch's outbox rows together
     if chosen:
-        session.execute(
-            update(Reminder),
-            [
-                {
-                    "id": reminder_id,
-                    "notification_id": row.id if row is not None else None,
-                    "reason": None if row is not None else "merged",
-                }
-                for reminder_id, row in chosen.items()
-            ],
-        )
+        _record(session, chosen)
     handled += len(chosen)
     return handled
 
