@@ -38,13 +38,14 @@ from .listeners import (
     on_staff_reminder_due,
 )
 from .rules import DEFAULT_RULES
-from .timed import inactivity, unanswered
+from .timed import inactivity, unanswered, version_rules
 
 
 def tick(session: Session, now: datetime, settings: Mapping[str, Any]) -> int:
     """Raise the time-based flags (inactivity, unanswered messages) and clear those that no
     longer hold; staff reminders come from ``events.staff_reminder_due``."""
-    return inactivity(session, now) + unanswered(session, now)
+    rows = version_rules(session)  # the programme versions' rules, read once for both
+    return inactivity(session, now, rows) + unanswered(session, now, rows)
 
 
 # Core wiring: connected once, when the package is imported, with strong references.
