@@ -42,13 +42,15 @@ def _claim(session: Session, ids: Sequence[int], old: str, **values: Any) -> lis
     changed, in the order of ``ids``."""
     if not ids:
         return []
-    rows = session.execute(
-        update(BatteryOccurrence)
-        .where(BatteryOccurrence.id.in_(list(ids)), BatteryOccurrence.status == old)
-        .values(**values)
-        .returning(*_RETURNED)
-        .execution_options(synchronize_session=False)
-    ).all()
+    rows: list[Any] = list(
+        session.execute(
+            update(BatteryOccurrence)
+            .where(BatteryOccurrence.id.in_(list(ids)), BatteryOccurrence.status == old)
+            .values(**values)
+            .returning(*_RETURNED)
+            .execution_options(synchronize_session=False)
+        ).all()
+    )
     place = {occurrence_id: index for index, occurrence_id in enumerate(ids)}
     rows.sort(key=lambda row: place.get(row.id, len(place)))
     # the occurrences already in the session are told what the UPDATE wrote

@@ -44,8 +44,8 @@ from .timed import inactivity, unanswered, version_rules
 def tick(session: Session, now: datetime, settings: Mapping[str, Any]) -> int:
     """Raise the time-based flags (inactivity, unanswered messages) and clear those that no
     longer hold; staff reminders come from ``events.staff_reminder_due``."""
-    rows = version_rules(session)  # the programme versions' rules, read once for both
-    return inactivity(session, now, rows) + unanswered(session, now, rows)
+    versions = version_rules(session)  # the programme versions' rules, read once for both
+    return inactivity(session, now, versions) + unanswered(session, now, versions)
 
 
 # Core wiring: connected once, when the package is imported, with strong references.

@@ -36,11 +36,11 @@ def version_rules(session: Session) -> list[tuple[int, Any]]:
 
 
 def _versions_with(
-    session: Session, kind: str, rows: list[tuple[int, Any]] | None = None
+    session: Session, kind: str, versions: list[tuple[int, Any]] | None = None
 ) -> list[tuple[int, Mapping[str, Any]]]:
     """(version id, rule) of each programme version whose rules hold a rule of ``kind``."""
     out: list[tuple[int, Mapping[str, Any]]] = []
-    for version_id, raw in rows if rows is not None else version_rules(session):
+    for version_id, raw in versions if versions is not None else version_rules(session):
         for rule in flag_rules.effective(raw if isinstance(raw, list) else None):
             days = rule.get("days")
             if rule.get("kind") == kind and isinstance(days, int) and days >= 1:
@@ -52,9 +52,11 @@ def _key(enrollment_id: int, rule: Mapping[str, Any], *parts: Any) -> str:
     return ":".join(["e" + str(enrollment_id), str(rule["key"]), *map(str, parts)])[:200]
 
 
-def inactivity(session: Session, now: datetime, rows: list[tuple[int, Any]] | None = None) -> int:
+def inactivity(
+    session: Session, now: datetime, versions: list[tuple[int, Any]] | None = None
+) -> int:
     raised = 0
-    for version_id, rule in _versions_with(session, "inactivity", rows):
+    for version_id, rule in _versions_with(session, "inactivity", versions):
         cutoff = now - timedelta(days=int(rule["days"]))
         last = func.coalesce(Enrollment.last_active_at, Enrollment.started_at)
         prefix = f":{rule['key']}:inactive"
@@ -106,10 +108,12 @@ def inactivity(session: Session, now: datetime, rows: list[tuple[int, Any]] | No
     return raised
 
 
-def unanswered(session: Session, now: datetime, rows: list[tuple[int, Any]] | None = None) -> int:
+def unanswered(
+    session: Session, now: datetime, versions: list[tuple[int, Any]] | None = None
+) -> int:
     raised = 0
     staff = aliased(Message)
-    for version_id, rule in _versions_with(session, "unanswered_message", rows):
+    for version_id, rule in _versions_with(session, "unanswered_message", versions):
         cutoff = now - timedelta(days=int(rule["days"]))
         answered_later = exists().where(
             staff.conversation_id == Message.conversation_id,
