@@ -43,13 +43,24 @@ that owns them is imported (e.g. ``sob_core.enrollments``), so there is no per-a
 
 ``occurrence_opened``
     Sent by ``batteries`` once per battery occurrence that opens (its forms handed out).
-    Arguments: ``occurrence_id``, ``enrollment_id``, ``citizen_id``, ``at``. Listened to by
-    ``reminders`` (plans the occurrence's reminders).
+    Arguments: ``occurrence_id``, ``enrollment_id``, ``citizen_id``, ``at``.
+
+``occurrences_opened``
+    Sent by ``batteries`` once per batch of occurrences that opened together (a tick's batch, or
+    the one occurrence of an extra measurement), after the ``occurrence_opened`` of each.
+    Arguments: ``occurrence_ids`` (list), ``at``. Listened to by ``reminders`` (plans the
+    batch's reminders with a fixed number of statements).
 
 ``occurrence_closed``
     Sent by ``batteries`` once per occurrence that leaves ``open`` or ``planned``: ``status`` is
     ``done`` (all its forms submitted), ``missed`` (expired) or ``cancelled`` (battery stopped,
     enrollment ended). Arguments: ``occurrence_id``, ``enrollment_id``, ``citizen_id``,
+    ``status``, ``at``.
+
+``occurrences_closed``
+    Sent by ``batteries`` once per batch of occurrences that closed together with the same
+    ``status`` (a tick's expired batch, a stopped battery's, or the one occurrence of a
+    submission), after the ``occurrence_closed`` of each. Arguments: ``occurrence_ids`` (list),
     ``status``, ``at``. Listened to by ``reminders`` (cancels) and ``flags`` (missed forms).
 
 ``activity_value_recorded``
@@ -78,7 +89,9 @@ enrollment_ended = _signals.signal("enrollment-ended")
 enrollment_changed = _signals.signal("enrollment-changed")
 module_opened = _signals.signal("module-opened")
 occurrence_opened = _signals.signal("occurrence-opened")
+occurrences_opened = _signals.signal("occurrences-opened")
 occurrence_closed = _signals.signal("occurrence-closed")
+occurrences_closed = _signals.signal("occurrences-closed")
 activity_value_recorded = _signals.signal("activity-value-recorded")
 flag_raised = _signals.signal("flag-raised")
 staff_reminder_due = _signals.signal("staff-reminder-due")
@@ -88,7 +101,9 @@ __all__ = [
     "flag_raised",
     "module_opened",
     "occurrence_closed",
+    "occurrences_closed",
     "occurrence_opened",
+    "occurrences_opened",
     "enrollment_changed",
     "enrollment_ended",
     "enrollment_started",

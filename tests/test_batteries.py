@@ -10,7 +10,7 @@ from sqlalchemy import select
 from test_events import caught
 
 from sob_core import batteries, enrollments, events, forms
-from sob_core.batteries import BatteryError, service
+from sob_core.batteries import BatteryError, opening, service
 from sob_core.extensions import db
 from sob_core.models import BatteryOccurrence, BatterySchedule, FormAssignment
 
@@ -181,8 +181,8 @@ def test_an_expired_occurrence_is_missed_and_its_forms_taken_back(forms_made):
 def test_two_ticks_never_open_an_occurrence_twice(forms_made):
     enrollment = started(AT_START)
     [occurrence] = occurrences(enrollment)
-    assert service.open_occurrence(db.session, occurrence.id, T0)
-    assert not service.open_occurrence(db.session, occurrence.id, T0)
+    assert opening.open_occurrence(db.session, occurrence.id, T0)
+    assert not opening.open_occurrence(db.session, occurrence.id, T0)
     assert len(handed_out(occurrence)) == 1
 
 

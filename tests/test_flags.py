@@ -258,13 +258,8 @@ def _occurrence(enrollment, battery_key="weekly") -> BatteryOccurrence:
 
 
 def _closed(occurrence, status="missed"):
-    events.occurrence_closed.send(
-        db.session,
-        occurrence_id=occurrence.id,
-        enrollment_id=occurrence.enrollment_id,
-        citizen_id=occurrence.citizen_id,
-        status=status,
-        at=NOW,
+    events.occurrences_closed.send(
+        db.session, occurrence_ids=[occurrence.id], status=status, at=NOW
     )
     db.session.commit()
 

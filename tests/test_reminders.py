@@ -1,5 +1,5 @@
-"""The citizen's reminders: rules in the content, rows planned from ``occurrence_opened``, cancelled
-by ``occurrence_closed`` and an ended enrollment, and sent by ``reminders.tick``.
+"""The citizen's reminders: rules in the content, rows planned from ``occurrences_opened``, cancelled
+by ``occurrences_closed`` and an ended enrollment, and sent by ``reminders.tick``.
 
 The batteries are another package's: these tests write the occurrence rows themselves and send
 the signals as ``sob_core.batteries`` does.
@@ -71,7 +71,7 @@ def open_occurrence(
     number: int = 1,
     send: bool = True,
 ) -> BatteryOccurrence:
-    """An open occurrence as the batteries' tick leaves it, and its ``occurrence_opened``."""
+    """An open occurrence as the batteries' tick leaves it, and its ``occurrences_opened``."""
     schedule = BatterySchedule(
         enrollment_id=enrollment.id,
         battery_key=battery_key,
@@ -99,13 +99,7 @@ def open_occurrence(
     db.session.add(occurrence)
     db.session.flush()
     if send:
-        events.occurrence_opened.send(
-            db.session,
-            occurrence_id=occurrence.id,
-            enrollment_id=enrollment.id,
-            citizen_id=enrollment.citizen_id,
-            at=opened,
-        )
+        events.occurrences_opened.send(db.session, occurrence_ids=[occurrence.id], at=opened)
     db.session.commit()
     return occurrence
 
@@ -113,13 +107,8 @@ def open_occurrence(
 def close(occurrence: BatteryOccurrence, status: str, when: datetime) -> None:
     occurrence.status = status
     occurrence.closed_at = when
-    events.occurrence_closed.send(
-        db.session,
-        occurrence_id=occurrence.id,
-        enrollment_id=occurrence.enrollment_id,
-        citizen_id=occurrence.citizen_id,
-        status=status,
-        at=when,
+    events.occurrences_closed.send(
+        db.session, occurrence_ids=[occurrence.id], status=status, at=when
     )
     db.session.commit()
 
@@ -225,12 +214,8 @@ def test_an_opened_occurrence_gets_one_row_per_rule_and_number(enrollment) -> No
     ]
     assert {r.status for r in rows} == {"planned"}
     # The signal again (a retried tick) plans nothing twice: the row is unique.
-    events.occurrence_opened.send(
-        db.session,
-        occurrence_id=occurrence.id,
-        enrollment_id=enrollment.id,
-        citizen_id=enrollment.citizen_id,
-        at=occurrence.opened_at,
+    events.occurrences_opened.send(
+        db.session, occurrence_ids=[occurrence.id], at=occurrence.opened_at
     )
     db.session.commit()
     assert len(planned(occurrence)) == 4

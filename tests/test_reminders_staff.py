@@ -232,13 +232,8 @@ def test_the_citizen_s_reminder_by_e_mail_names_no_form_nor_programme(app, enrol
         assert secret not in texts[0]
     # Submitted: the rest are cancelled and nothing more is sent.
     occurrence.status = "done"
-    events.occurrence_closed.send(
-        db.session,
-        occurrence_id=occurrence.id,
-        enrollment_id=enrollment.id,
-        citizen_id=enrollment.citizen_id,
-        status="done",
-        at=at("2026-05-05 09:00"),
+    events.occurrences_closed.send(
+        db.session, occurrence_ids=[occurrence.id], status="done", at=at("2026-05-05 09:00")
     )
     db.session.commit()
     assert tick(app, at("2026-05-20 08:00")) == 0

@@ -17,13 +17,13 @@ from ..content import content_of
 from ..enrollments._rows import changed_rows
 from ..models import BatteryOccurrence, BatterySchedule, Enrollment
 from . import schedule as sched
+from .opening import open_occurrence
 from .service import (
     BatteryError,
     cancel_live,
     create,
     first_wall,
     latest_versions,
-    open_occurrence,
     plan_from,
     unit_zone,
 )

@@ -1,9 +1,10 @@
-"""Battery schedules of an enrollment and their occurrences: planning, opening, closing.
+"""Battery schedules of an enrollment and their occurrences: planning, moving, closing.
 
 A schedule keeps only its next occurrence as a ``planned`` row: when one opens, the next one is
 written (so the table grows with what happened, never ahead of time). Every move of an
 occurrence is one conditional UPDATE (``WHERE status = ...``); only the caller whose UPDATE
 changed the row goes on (hands out forms, sends the signal), so two ticks never do it twice.
+The tick opens and expires a batch at a time (``opening``).
 Time is always a parameter (``now``, timezone-aware UTC).
 """
 
@@ -16,8 +17,6 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from .. import events
 from ..enrollments._rows import changed_rows
@@ -84,6 +83,38 @@ def _written(session: Session, schedule: BatterySchedule) -> tuple[int, int]:
     return int(top), int(kept)
 
 
+def next_wall(schedule: Any, wall: datetime, now: datetime) -> datetime:
+    """``wall``, or the first later occurrence of the schedule that has not yet expired (a start
+    date long ago skips what would already be over)."""
+    every = schedule.every_days
+    if every:
+        for _ in range(10000):
+            expires = sched.to_utc(sched.plus_days(wall, schedule.expire_days), schedule.time_zone)
+            if expires > now:
+                break
+            wall = sched.plus_days(wall, every)
+    return wall
+
+
+def occurrence_values(
+    schedule: Any, enrollment_id: int, citizen_id: int, wall: datetime, number: int
+) -> dict[str, Any]:
+    """The columns of a planned occurrence of ``schedule`` at the local wall time ``wall``."""
+    at = sched.moments(wall, schedule.time_zone, schedule.due_days, schedule.expire_days)
+    return {
+        "schedule_id": schedule.id,
+        "enrollment_id": enrollment_id,
+        "citizen_id": citizen_id,
+        "number": number,
+        "planned_local": sched.local_text(wall),
+        "time_zone": schedule.time_zone,
+        "opens_at": at.opens_at,
+        "due_at": at.due_at,
+        "expires_at": at.expires_at,
+        "status": "planned",
+    }
+
+
 def _write(
     session: Session,
     schedule: BatterySchedule,
@@ -91,21 +122,14 @@ def _write(
     number: int,
     opens_at: datetime | None = None,
 ) -> BatteryOccurrence:
-    at = sched.moments(wall, schedule.time_zone, schedule.due_days, schedule.expire_days)
     enrollment = session.get(Enrollment, schedule.enrollment_id)
     assert enrollment is not None  # a schedule's enrollment exists (foreign key)
-    occurrence = BatteryOccurrence(
-        schedule_id=schedule.id,
-        enrollment_id=schedule.enrollment_id,
-        citizen_id=enrollment.citizen_id,
-        number=number,
-        planned_local=sched.local_text(wall),
-        time_zone=schedule.time_zone,
-        opens_at=opens_at or at.opens_at,
-        due_at=at.due_at,
-        expires_at=at.expires_at,
-        status="planned",
+    values = occurrence_values(
+        schedule, schedule.enrollment_id, enrollment.citizen_id, wall, number
     )
+    if opens_at is not None:
+        values["opens_at"] = opens_at
+    occurrence = BatteryOccurrence(**values)
     session.add(occurrence)
     session.flush()
     return occurrence
@@ -120,13 +144,7 @@ def plan_from(
     top, kept = _written(session, schedule)
     if schedule.count is not None and kept >= schedule.count:
         return None
-    every = schedule.every_days
-    if every:
-        for _ in range(10000):  # skip what would already be over (a start date long ago)
-            expires = sched.to_utc(sched.plus_days(wall, schedule.expire_days), schedule.time_zone)
-            if expires > now:
-                break
-            wall = sched.plus_days(wall, every)
+    wall = next_wall(schedule, wall, now)
     return _write(session, schedule, wall, top + 1)
 
 
@@ -221,63 +239,6 @@ def _fresh(session: Session, occurrence_id: int) -> BatteryOccurrence:
     ).one()
 
 
-def _opened(session: Session, occurrence_id: int, now: datetime) -> BatteryOccurrence:
-    """The occurrence our UPDATE just opened: the one in the session (the tick loads its batch
-    beforehand) told what the UPDATE wrote, else read afresh."""
-    occurrence = session.identity_map.get(identity_key(BatteryOccurrence, occurrence_id))
-    if not isinstance(occurrence, BatteryOccurrence) or occurrence.status != "planned":
-        return _fresh(session, occurrence_id)
-    set_committed_value(occurrence, "status", "open")
-    set_committed_value(occurrence, "opened_at", now)
-    return occurrence
-
-
-def open_occurrence(
-    session: Session, occurrence_id: int, now: datetime, versions: dict[str, int] | None = None
-) -> bool:
-    """planned → open: hand out the forms, plan the next one, send ``occurrence_opened``.
-
-    True for the caller whose UPDATE opened it. ``versions`` caches form key -> latest version id.
-    """
-    if not _move(session, occurrence_id, "planned", status="open", opened_at=now):
-        return False
-    occurrence = _opened(session, occurrence_id, now)
-    schedule = occurrence.schedule
-    keys = [str(k) for k in schedule.form_keys or []]
-    cache = versions if versions is not None else {}
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        cache.update(latest_versions(session, missing))
-    for key in keys:
-        version_id = cache.get(key)
-        if version_id is None:
-            log.warning("battery schedule %s: there is no form %s", schedule.id, key)
-            continue
-        session.add(
-            FormAssignment(
-                citizen_id=occurrence.citizen_id,
-                enrollment_id=occurrence.enrollment_id,
-                form_version_id=version_id,
-                assigned_by_id=schedule.created_by_id if schedule.trigger == "extra" else None,
-                status="open",
-                assigned_at=now,
-                occurrence_id=occurrence.id,
-            )
-        )
-    if schedule.every_days:
-        wall = sched.plus_days(sched.parse_local(occurrence.planned_local), schedule.every_days)
-        plan_from(session, schedule, wall, now)
-    session.flush()
-    events.occurrence_opened.send(
-        session,
-        occurrence_id=occurrence.id,
-        enrollment_id=occurrence.enrollment_id,
-        citizen_id=occurrence.citizen_id,
-        at=now,
-    )
-    return True
-
-
 def _close_assignments(session: Session, occurrence_id: int) -> None:
     session.execute(
         update(FormAssignment)
@@ -315,17 +276,6 @@ def _closed(session: Session, occurrence: BatteryOccurrence, status: str, now: d
     )
 
 
-def expire_occurrence(session: Session, occurrence_id: int, now: datetime) -> bool:
-    """open → missed: its open forms are taken back; ``occurrence_closed(status="missed")``."""
-    if not _move(session, occurrence_id, "open", status="missed", closed_at=now):
-        return False
-    _close_assignments(session, occurrence_id)
-    occurrence = _fresh(session, occurrence_id)
-    _finish_schedule(session, occurrence.schedule_id)
-    _closed(session, occurrence, "missed", now)
-    return True
-
-
 def complete_if_done(session: Session, occurrence_id: int, now: datetime) -> bool:
     """open → done when every form of the occurrence is submitted."""
     left = session.scalar(
@@ -338,6 +288,7 @@ def complete_if_done(session: Session, occurrence_id: int, now: datetime) -> boo
     occurrence = _fresh(session, occurrence_id)
     _finish_schedule(session, occurrence.schedule_id)
     _closed(session, occurrence, "done", now)
+    events.occurrences_closed.send(session, occurrence_ids=[occurrence.id], status="done", at=now)
     return True
 
 
@@ -357,12 +308,14 @@ def cancel_live(
         query = query.where(BatteryOccurrence.schedule_id == schedule_id)
     if enrollment_id is not None:
         query = query.where(BatteryOccurrence.enrollment_id == enrollment_id)
-    done = 0
+    done: list[int] = []
     for occurrence_id, status in session.execute(query.order_by(BatteryOccurrence.id)).all():
         if not _move(session, occurrence_id, status, status="cancelled", closed_at=now):
             continue
         if status == "open":
             _close_assignments(session, occurrence_id)
         _closed(session, _fresh(session, occurrence_id), "cancelled", now)
-        done += 1
-    return done
+        done.append(occurrence_id)
+    if done:
+        events.occurrences_closed.send(session, occurrence_ids=done, status="cancelled", at=now)
+    return len(done)

@@ -33,23 +33,24 @@ from .cases import (
 )
 from .listeners import (
     on_activity_value_recorded,
-    on_occurrence_closed,
+    on_occurrences_closed,
     on_result_recorded,
     on_staff_reminder_due,
 )
 from .rules import DEFAULT_RULES
-from .timed import inactivity, unanswered
+from .timed import inactivity, unanswered, version_rules
 
 
 def tick(session: Session, now: datetime, settings: Mapping[str, Any]) -> int:
     """Raise the time-based flags (inactivity, unanswered messages) and clear those that no
     longer hold; staff reminders come from ``events.staff_reminder_due``."""
-    return inactivity(session, now) + unanswered(session, now)
+    versions = version_rules(session)  # the programme versions' rules, read once for both
+    return inactivity(session, now, versions) + unanswered(session, now, versions)
 
 
 # Core wiring: connected once, when the package is imported, with strong references.
 events.result_recorded.connect(on_result_recorded, weak=False)
-events.occurrence_closed.connect(on_occurrence_closed, weak=False)
+events.occurrences_closed.connect(on_occurrences_closed, weak=False)
 events.activity_value_recorded.connect(on_activity_value_recorded, weak=False)
 events.staff_reminder_due.connect(on_staff_reminder_due, weak=False)
 

@@ -1,7 +1,7 @@
 """The flags raised by listeners on the internal events (see ``sob_core.events``).
 
 ``result_recorded``: band, threshold, critical item and change rules on the response's results;
-a later result of the same key that no longer meets the rule clears the flag. ``occurrence_closed``
+a later result of the same key that no longer meets the rule clears the flag. ``occurrences_closed``
 with status ``missed``: missed forms. ``activity_value_recorded``: a value outside the
 registration's targets when the therapist asked for a flag. ``staff_reminder_due``: the staff
 reminder's day has come.
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import (
     ActivityRegistration,
@@ -215,14 +215,45 @@ def check_results(
 
 
 def check_missed(session: Session, occurrence_id: int, now: datetime) -> None:
-    occurrence = session.get(BatteryOccurrence, occurrence_id)
-    if occurrence is None:
+    check_missed_many(session, [occurrence_id], now)
+
+
+def check_missed_many(session: Session, occurrence_ids: list[int], now: datetime) -> None:
+    """Missed forms: the batch's occurrences, schedules and enrollments read in two queries,
+    then a flag for each (``raise_flag``, which raises an active key only once)."""
+    if not occurrence_ids:
         return
-    enrollment = session.get(Enrollment, occurrence.enrollment_id)
-    if enrollment is None or enrollment.status == "ended":
-        return
+    occurrences = session.scalars(
+        select(BatteryOccurrence)
+        .where(BatteryOccurrence.id.in_(sorted(set(occurrence_ids))))
+        .options(joinedload(BatteryOccurrence.schedule))
+        .order_by(BatteryOccurrence.id)
+    ).all()
+    wanted = sorted({occurrence.enrollment_id for occurrence in occurrences})
+    enrollments = {
+        e.id: e for e in session.scalars(select(Enrollment).where(Enrollment.id.in_(wanted)))
+    }
+    rules: dict[int | None, list[Mapping[str, Any]]] = {}
+    for occurrence in occurrences:
+        enrollment = enrollments.get(occurrence.enrollment_id)
+        if enrollment is None or enrollment.status == "ended":
+            continue
+        if enrollment.program_version_id not in rules:
+            rules[enrollment.program_version_id] = flag_rules.of_kind(
+                flag_rules.for_enrollment(session, enrollment), "missed_form"
+            )
+        _missed(session, occurrence, enrollment, rules[enrollment.program_version_id], now)
+
+
+def _missed(
+    session: Session,
+    occurrence: BatteryOccurrence,
+    enrollment: Enrollment,
+    rules: list[Mapping[str, Any]],
+    now: datetime,
+) -> None:
     schedule = occurrence.schedule
-    for rule in flag_rules.of_kind(flag_rules.for_enrollment(session, enrollment), "missed_form"):
+    for rule in rules:
         wanted = rule.get("battery_keys") or []
         if wanted and (schedule is None or schedule.battery_key not in wanted):
             continue
@@ -321,9 +352,9 @@ def on_result_recorded(sender: Session, **kw: Any) -> None:
     check_results(sender, kw["response_id"], list(kw.get("result_ids") or []), _now())
 
 
-def on_occurrence_closed(sender: Session, **kw: Any) -> None:
+def on_occurrences_closed(sender: Session, **kw: Any) -> None:
     if kw.get("status") == "missed":
-        check_missed(sender, kw["occurrence_id"], _now(kw.get("at")))
+        check_missed_many(sender, [int(i) for i in kw["occurrence_ids"]], _now(kw.get("at")))
 
 
 def on_activity_value_recorded(sender: Session, **kw: Any) -> None:

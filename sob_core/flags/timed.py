@@ -24,15 +24,23 @@ ONGOING = ("active", "maintenance")
 BATCH = 500
 
 
-def _versions_with(session: Session, kind: str) -> list[tuple[int, Mapping[str, Any]]]:
-    """(version id, rule) of each programme version whose rules hold a rule of ``kind``."""
-    out: list[tuple[int, Mapping[str, Any]]] = []
+def version_rules(session: Session) -> list[tuple[int, Any]]:
+    """(version id, stored flag rules) of every programme version that is not a draft; one
+    query, read once per tick for both kinds."""
     rows = session.execute(
         select(ProgramVersion.id, ProgramVersion.content["flag_rules"]).where(
             ProgramVersion.status != "draft"
         )
     )
-    for version_id, raw in rows:
+    return [(int(version_id), raw) for version_id, raw in rows]
+
+
+def _versions_with(
+    session: Session, kind: str, versions: list[tuple[int, Any]] | None = None
+) -> list[tuple[int, Mapping[str, Any]]]:
+    """(version id, rule) of each programme version whose rules hold a rule of ``kind``."""
+    out: list[tuple[int, Mapping[str, Any]]] = []
+    for version_id, raw in versions if versions is not None else version_rules(session):
         for rule in flag_rules.effective(raw if isinstance(raw, list) else None):
             days = rule.get("days")
             if rule.get("kind") == kind and isinstance(days, int) and days >= 1:
@@ -44,9 +52,11 @@ def _key(enrollment_id: int, rule: Mapping[str, Any], *parts: Any) -> str:
     return ":".join(["e" + str(enrollment_id), str(rule["key"]), *map(str, parts)])[:200]
 
 
-def inactivity(session: Session, now: datetime) -> int:
+def inactivity(
+    session: Session, now: datetime, versions: list[tuple[int, Any]] | None = None
+) -> int:
     raised = 0
-    for version_id, rule in _versions_with(session, "inactivity"):
+    for version_id, rule in _versions_with(session, "inactivity", versions):
         cutoff = now - timedelta(days=int(rule["days"]))
         last = func.coalesce(Enrollment.last_active_at, Enrollment.started_at)
         prefix = f":{rule['key']}:inactive"
@@ -98,10 +108,12 @@ def inactivity(session: Session, now: datetime) -> int:
     return raised
 
 
-def unanswered(session: Session, now: datetime) -> int:
+def unanswered(
+    session: Session, now: datetime, versions: list[tuple[int, Any]] | None = None
+) -> int:
     raised = 0
     staff = aliased(Message)
-    for version_id, rule in _versions_with(session, "unanswered_message"):
+    for version_id, rule in _versions_with(session, "unanswered_message", versions):
         cutoff = now - timedelta(days=int(rule["days"]))
         answered_later = exists().where(
             staff.conversation_id == Message.conversation_id,

@@ -206,6 +206,12 @@ def dispatch_due(session: Session, rows: list[Notification], now: datetime) -> N
     """Flush ``rows`` and have those due now dispatched after the commit."""
     from . import dispatch_after_commit
 
+    # The ORM inserts consecutive new rows of the same shape with one statement: the inbox rows
+    # (written sent) and the e-mail rows (pending) alternate, so they are added again by channel.
+    fresh = [row for row in rows if row in session.new]
+    for row in sorted(fresh, key=lambda row: row.channel):
+        session.expunge(row)
+        session.add(row)
     session.flush()
     dispatch_after_commit(session, [r for r in rows if r.status == "pending" and r.due_at <= now])
 

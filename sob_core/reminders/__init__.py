@@ -1,7 +1,7 @@
 """Reminders (påminnelser): to the citizen about open forms, and staff reminders on a patient.
 
-The citizen's reminders are planned when a battery occurrence opens (``occurrence_opened``), one
-row per (occurrence, rule, number), and cancelled when it closes (``occurrence_closed``) or the
+The citizen's reminders are planned when battery occurrences open (``occurrences_opened``, a
+batch at a time), one row per (occurrence, rule, number), and cancelled when they close (``occurrences_closed``) or the
 enrollment ends (``enrollment_ended``); see ``planning``. Staff reminders are in ``staff``.
 
 ``tick`` (every minute, from ``jobs.tasks.followup``) sends the reminders that are due: one
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 
 from .. import events
@@ -26,7 +26,14 @@ from ..models import BatteryOccurrence, Enrollment, Notification, Reminder
 from . import exporting as exporting
 from . import planning, staff
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
-from .planning import cancel_for_enrollment, cancel_for_occurrence, due_moment, plan, rules_for
+from .planning import (
+    cancel_for_enrollment,
+    cancel_for_occurrence,
+    due_moment,
+    plan,
+    plan_many,
+    rules_for,
+)
 
 #: how many reminders (and staff reminders) one tick handles at most; the rest wait a minute
 #: (``SOB_REMINDER_BATCH`` in the settings overrides it)
@@ -63,6 +70,25 @@ def _chosen(rows: list[Notification]) -> Notification | None:
     outgoing = [row for row in rows if row.channel != "inbox"]
     chosen = outgoing or rows
     return chosen[0] if chosen else None
+
+
+def _record(session: Session, chosen: dict[int, Notification | None]) -> None:
+    """The notice each sent reminder became (``merged``: none of its own), in one UPDATE."""
+    notices = {key: row.id for key, row in chosen.items() if row is not None}
+    merged = [key for key, row in chosen.items() if row is None]
+    values: dict[str, Any] = {}
+    if notices:
+        values["notification_id"] = case(notices, value=Reminder.id, else_=None)
+    if merged:
+        values["reason"] = case((Reminder.id.in_(merged), literal("merged")), else_=None)
+    else:
+        values["reason"] = None
+    session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(sorted(chosen)))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def send_due(
@@ -120,17 +146,7 @@ def send_due(
         chosen[reminder_id] = _chosen(rows)
     policy.dispatch_due(session, made, now)  # one flush: the batch's outbox rows together
     if chosen:
-        session.execute(
-            update(Reminder),
-            [
-                {
-                    "id": reminder_id,
-                    "notification_id": row.id if row is not None else None,
-                    "reason": None if row is not None else "merged",
-                }
-                for reminder_id, row in chosen.items()
-            ],
-        )
+        _record(session, chosen)
     handled += len(chosen)
     return handled
 
@@ -157,8 +173,8 @@ def batch_size(settings: Mapping[str, Any]) -> int:
 
 
 # Core wiring: connected once, when the package is imported, with strong references.
-events.occurrence_opened.connect(planning.on_occurrence_opened, weak=False)
-events.occurrence_closed.connect(planning.on_occurrence_closed, weak=False)
+events.occurrences_opened.connect(planning.on_occurrences_opened, weak=False)
+events.occurrences_closed.connect(planning.on_occurrences_closed, weak=False)
 events.enrollment_ended.connect(planning.on_enrollment_ended, weak=False)
 
 __all__ = [
@@ -170,6 +186,7 @@ __all__ = [
     "coalesce_key",
     "due_moment",
     "plan",
+    "plan_many",
     "planning",
     "rules_for",
     "send_due",

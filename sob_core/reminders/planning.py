@@ -1,7 +1,8 @@
 """Planning the citizen's reminders of an opened battery occurrence, and cancelling them.
 
 An opened occurrence gets one ``Reminder`` row per (occurrence, rule, number) of the programme's
-rules that cover its battery (``content.reminder_rules``). A reminder is due ``offset`` days after
+rules that cover its battery (``content.reminder_rules``), a whole batch of occurrences at once
+(``events.occurrences_opened``, ``plan_many``). A reminder is due ``offset`` days after
 the opening at the same local wall time in the care unit's zone, so a daylight-saving change in
 between never moves it (08:00 stays 08:00). Reminders that would come when the occurrence has
 already expired are not planned. A closed occurrence (done, missed, cancelled) or an ended
@@ -10,18 +11,19 @@ enrollment cancels the planned ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, object_session, scoped_session
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, scoped_session
 
 from ..content import ProgramContent
 from ..content.reminder_rules import rules_of
 from ..models import (
     BatteryOccurrence,
+    BatterySchedule,
     CareUnit,
     Enrollment,
     ProgramVersion,
@@ -65,16 +67,15 @@ def rules_for(content: Mapping[str, Any] | None, battery_key: str | None) -> lis
 _RULES = "sob_reminder_planning"
 
 
-def _rules(enrollment: Enrollment, battery_key: str | None) -> list[dict[str, Any]]:
-    """``rules_for`` of the enrollment's programme version, parsed once per transaction (a tick
-    opening a thousand occurrences of one programme reads its content once)."""
-    session = object_session(enrollment)
-    assert session is not None
+def _rules(
+    session: Session, program_version_id: int, battery_key: str | None
+) -> list[dict[str, Any]]:
+    """``rules_for`` of a programme version, parsed once per transaction (a tick opening a
+    thousand occurrences of one programme reads its content once)."""
     cache = _cache(session)
-    program_version_id = enrollment.program_version_id
     key = ("rules", program_version_id, battery_key)
     if key not in cache:
-        version = session.get(ProgramVersion, program_version_id) if program_version_id else None
+        version = session.get(ProgramVersion, program_version_id)
         cache[key] = rules_for(version.content if version is not None else None, battery_key)
     rules: list[dict[str, Any]] = cache[key]
     return rules
@@ -102,52 +103,94 @@ def _zone(session: Session, care_unit_id: int | None, fallback: str | None) -> Z
     return zone_of(name if name is not None else fallback)
 
 
-def plan(session: Session, occurrence_id: int, opened_at: datetime | None = None) -> list[Reminder]:
-    """Write the planned reminders of an open occurrence; the new rows (none twice)."""
-    occurrence = session.get(BatteryOccurrence, occurrence_id)
-    if occurrence is None or occurrence.status != "open":
-        return []
-    enrollment = session.get(Enrollment, occurrence.enrollment_id)
-    if enrollment is None or enrollment.status == "ended" or enrollment.program_version_id is None:
-        return []
-    rules = _rules(enrollment, occurrence.schedule.battery_key)
-    if not rules:
-        return []
-    zone = _zone(session, enrollment.care_unit_id, occurrence.time_zone)
-    start = opened_at or occurrence.opened_at or datetime.now(UTC)
+def plan_many(
+    session: Session, occurrence_ids: Sequence[int], opened_at: datetime | None = None
+) -> int:
+    """Write the planned reminders of a batch of open occurrences (none twice); how many rows.
+
+    A fixed number of statements whatever the batch's size: one query for the occurrences with
+    their schedules and enrollments, one for the reminders they already have, one executemany.
+    """
+    if not occurrence_ids:
+        return 0
+    found = session.execute(
+        select(
+            BatteryOccurrence.id,
+            BatteryOccurrence.opened_at,
+            BatteryOccurrence.expires_at,
+            BatteryOccurrence.time_zone,
+            BatterySchedule.battery_key,
+            Enrollment.program_version_id,
+            Enrollment.care_unit_id,
+        )
+        .join(BatterySchedule, BatterySchedule.id == BatteryOccurrence.schedule_id)
+        .join(Enrollment, Enrollment.id == BatteryOccurrence.enrollment_id)
+        .where(
+            BatteryOccurrence.id.in_(sorted(set(occurrence_ids))),
+            BatteryOccurrence.status == "open",
+            Enrollment.status != "ended",
+            Enrollment.program_version_id.is_not(None),
+        )
+        .order_by(BatteryOccurrence.id)
+    ).all()
+    wanted = [
+        (row, rules)
+        for row in found
+        if (rules := _rules(session, row.program_version_id, row.battery_key))
+    ]
+    if not wanted:
+        return 0
     existing = set(
         session.execute(
-            select(Reminder.rule_key, Reminder.number).where(
-                Reminder.occurrence_id == occurrence.id
+            select(Reminder.occurrence_id, Reminder.rule_key, Reminder.number).where(
+                Reminder.occurrence_id.in_([row.id for row, _rules in wanted])
             )
         ).all()
     )
-    made: list[Reminder] = []
-    for rule in rules:
-        moments = [due_moment(start, days, zone) for days in rule["offsets_days"]]
-        moments = [m for m in moments if m < occurrence.expires_at]
-        for number, moment in enumerate(moments, start=1):
-            if (rule["key"], number) in existing:
-                continue
-            row = Reminder(
-                occurrence_id=occurrence.id,
-                rule_key=rule["key"],
-                number=number,
-                last=number == len(moments),
-                due_at=moment,
-                status="planned",
-            )
-            session.add(row)
-            made.append(row)
-    session.flush()
-    return made
+    made: list[dict[str, Any]] = []
+    for row, rules in wanted:
+        zone = _zone(session, row.care_unit_id, row.time_zone)
+        start = opened_at or row.opened_at or datetime.now(UTC)
+        for rule in rules:
+            moments = [due_moment(start, days, zone) for days in rule["offsets_days"]]
+            moments = [m for m in moments if m < row.expires_at]
+            for number, moment in enumerate(moments, start=1):
+                if (row.id, rule["key"], number) in existing:
+                    continue
+                made.append(
+                    {
+                        "occurrence_id": row.id,
+                        "rule_key": rule["key"],
+                        "number": number,
+                        "last": number == len(moments),
+                        "due_at": moment,
+                        "status": "planned",
+                    }
+                )
+    if made:
+        session.execute(insert(Reminder), made)
+    return len(made)
+
+
+def plan(session: Session, occurrence_id: int, opened_at: datetime | None = None) -> int:
+    """Write the planned reminders of an open occurrence (none twice); how many rows."""
+    return plan_many(session, [occurrence_id], opened_at)
 
 
 def cancel_for_occurrence(session: Session, occurrence_id: int, reason: str, now: datetime) -> int:
     """Cancel an occurrence's planned reminders; how many."""
+    return cancel_for_occurrences(session, [occurrence_id], reason, now)
+
+
+def cancel_for_occurrences(
+    session: Session, occurrence_ids: Sequence[int], reason: str, now: datetime
+) -> int:
+    """Cancel the planned reminders of a batch of occurrences with one UPDATE; how many."""
+    if not occurrence_ids:
+        return 0
     result = session.execute(
         update(Reminder)
-        .where(Reminder.occurrence_id == occurrence_id, Reminder.status == "planned")
+        .where(Reminder.occurrence_id.in_(list(occurrence_ids)), Reminder.status == "planned")
         .values(status="cancelled", cancelled_at=now, reason=reason[:32])
         .execution_options(synchronize_session=False)
     )
@@ -177,13 +220,14 @@ def cancel_for_enrollment(session: Session, enrollment_id: int, now: datetime) -
 # --- listeners (connected in sob_core.reminders) -------------------------------------------------
 
 
-def on_occurrence_opened(sender: Session, **payload: Any) -> None:
-    plan(sender, int(payload["occurrence_id"]), payload.get("at"))
+def on_occurrences_opened(sender: Session, **payload: Any) -> None:
+    plan_many(sender, [int(i) for i in payload["occurrence_ids"]], payload.get("at"))
 
 
-def on_occurrence_closed(sender: Session, **payload: Any) -> None:
+def on_occurrences_closed(sender: Session, **payload: Any) -> None:
     now = payload.get("at") or datetime.now(UTC)
-    cancel_for_occurrence(sender, int(payload["occurrence_id"]), str(payload["status"]), now)
+    ids = [int(i) for i in payload["occurrence_ids"]]
+    cancel_for_occurrences(sender, ids, str(payload["status"]), now)
 
 
 def on_enrollment_ended(sender: Session, **payload: Any) -> None:
