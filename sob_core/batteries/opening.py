@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -23,7 +23,13 @@ from sqlalchemy.orm.util import identity_key
 from .. import events
 from ..models import BatteryOccurrence, BatterySchedule, FormAssignment
 from . import schedule as sched
-from .service import LIVE, latest_versions, next_wall, occurrence_values
+from .service import (
+    close_assignments,
+    finish_schedules,
+    latest_versions,
+    next_wall,
+    occurrence_values,
+)
 
 log = logging.getLogger(__name__)
 
@@ -191,26 +197,6 @@ def open_occurrence(
     return bool(open_many(session, [occurrence_id], now, versions))
 
 
-def _finish_schedules(session: Session, schedule_ids: set[int]) -> None:
-    """The schedules with nothing planned or open left, and nothing more to plan, are done
-    (one conditional UPDATE for all of them)."""
-    if not schedule_ids:
-        return
-    live = exists().where(
-        BatteryOccurrence.schedule_id == BatterySchedule.id, BatteryOccurrence.status.in_(LIVE)
-    )
-    session.execute(
-        update(BatterySchedule)
-        .where(
-            BatterySchedule.id.in_(sorted(schedule_ids)),
-            BatterySchedule.status == "active",
-            ~live,
-        )
-        .values(status="done")
-        .execution_options(synchronize_session="fetch")
-    )
-
-
 def expire_many(session: Session, occurrence_ids: Sequence[int], now: datetime) -> list[int]:
     """open → missed for a batch: their open forms are taken back, finished schedules are done,
     ``occurrence_closed(status="missed")`` for each. The ids this call moved."""
@@ -218,13 +204,8 @@ def expire_many(session: Session, occurrence_ids: Sequence[int], now: datetime) 
     if not rows:
         return []
     moved = [row.id for row in rows]
-    session.execute(
-        update(FormAssignment)
-        .where(FormAssignment.occurrence_id.in_(moved), FormAssignment.status == "open")
-        .values(status="closed")
-        .execution_options(synchronize_session="fetch")
-    )
-    _finish_schedules(session, {row.schedule_id for row in rows})
+    close_assignments(session, moved)
+    finish_schedules(session, {row.schedule_id for row in rows})
     for row in rows:
         events.occurrence_closed.send(
             session,

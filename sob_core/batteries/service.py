@@ -11,11 +11,11 @@ Time is always a parameter (``now``, timezone-aware UTC).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import events
@@ -239,27 +239,28 @@ def _fresh(session: Session, occurrence_id: int) -> BatteryOccurrence:
     ).one()
 
 
-def _close_assignments(session: Session, occurrence_id: int) -> None:
+def close_assignments(session: Session, occurrence_ids: Sequence[int]) -> None:
+    """The occurrences' open forms are taken back (one UPDATE for all of them)."""
     session.execute(
         update(FormAssignment)
-        .where(FormAssignment.occurrence_id == occurrence_id, FormAssignment.status == "open")
+        .where(FormAssignment.occurrence_id.in_(occurrence_ids), FormAssignment.status == "open")
         .values(status="closed")
         .execution_options(synchronize_session="fetch")
     )
 
 
-def _finish_schedule(session: Session, schedule_id: int) -> None:
-    """A schedule with nothing planned or open left, and nothing more to plan, is done."""
-    live = session.scalar(
-        select(func.count(BatteryOccurrence.id)).where(
-            BatteryOccurrence.schedule_id == schedule_id, BatteryOccurrence.status.in_(LIVE)
-        )
-    )
-    if live:
+def finish_schedules(session: Session, schedule_ids: Iterable[int]) -> None:
+    """The schedules with nothing planned or open left, and nothing more to plan, are done
+    (one conditional UPDATE for all of them)."""
+    ids = sorted(set(schedule_ids))
+    if not ids:
         return
+    live = exists().where(
+        BatteryOccurrence.schedule_id == BatterySchedule.id, BatteryOccurrence.status.in_(LIVE)
+    )
     session.execute(
         update(BatterySchedule)
-        .where(BatterySchedule.id == schedule_id, BatterySchedule.status == "active")
+        .where(BatterySchedule.id.in_(ids), BatterySchedule.status == "active", ~live)
         .values(status="done")
         .execution_options(synchronize_session="fetch")
     )
@@ -286,7 +287,7 @@ def complete_if_done(session: Session, occurrence_id: int, now: datetime) -> boo
     if left or not _move(session, occurrence_id, "open", status="done", closed_at=now):
         return False
     occurrence = _fresh(session, occurrence_id)
-    _finish_schedule(session, occurrence.schedule_id)
+    finish_schedules(session, [occurrence.schedule_id])
     _closed(session, occurrence, "done", now)
     events.occurrences_closed.send(session, occurrence_ids=[occurrence.id], status="done", at=now)
     return True
@@ -313,7 +314,7 @@ def cancel_live(
         if not _move(session, occurrence_id, status, status="cancelled", closed_at=now):
             continue
         if status == "open":
-            _close_assignments(session, occurrence_id)
+            close_assignments(session, [occurrence_id])
         _closed(session, _fresh(session, occurrence_id), "cancelled", now)
         done.append(occurrence_id)
     if done:
