@@ -4,12 +4,11 @@ SOB_TEST_DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
+from statement_helpers import counting
 
 from sob_core import enrollments
 from sob_core.extensions import db
@@ -60,20 +59,6 @@ LIST_URLS = [
 ]
 
 PATIENT_TABS = ["", "/results", "/timeline", "/events", "/messages"]
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
 
 
 def statements_for(client, url: str) -> int:

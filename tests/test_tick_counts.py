@@ -4,12 +4,11 @@ or 50, and sending their reminders, on SQLite and, with SOB_TEST_DATABASE_URL, o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
+from statement_helpers import counting
 
 from sob_core import batteries, reminders
 from sob_core.extensions import db
@@ -54,20 +53,6 @@ CONTENT = {
     ],
     "reminders": {"rules": [{"key": "standard", "offsets_days": [0, 2, 5], "battery_keys": []}]},
 }
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
 
 
 @pytest.fixture
