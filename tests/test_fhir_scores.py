@@ -101,6 +101,32 @@ def test_only_questions_scored_on_every_option_are_added_up(app: Any) -> None:
     assert found["results"][0]["questions"] == ["a"]
 
 
+def test_lhc_forms_weight_of_the_answer_adds_up_every_scored_answer(app: Any) -> None:
+    # LHC-Forms writes ``answer.weight()`` without ``.value``: the same total
+    expression = "%resource.repeat(item).answer.weight().sum()"
+    found = fhir.read_questionnaire(
+        _registry(app), _small(_scored("a"), _scored("b"), _total(expression))
+    )
+    assert found["results"][0]["questions"] == ["a", "b"]
+
+
+def test_a_total_of_the_top_level_items_but_one_leaves_out_that_item_and_grouped_ones(
+    app: Any,
+) -> None:
+    group = {"linkId": "g", "type": "group", "text": "G", "item": [_scored("in-group")]}
+    expression = "%resource.item.where(linkId != 'last').answer.weight().sum()"
+    found = fhir.read_questionnaire(
+        _registry(app),
+        _small(_scored("a"), group, _scored("b"), _scored("last"), _total(expression)),
+    )
+    assert found["results"][0]["questions"] == ["a", "b"]
+    # the expression and the item go back as they came
+    assert (
+        found["results"][0]["fhir_item"]["item"]["extension"][0]["valueExpression"]["expression"]
+        == expression
+    )
+
+
 def _submit(version: Any, answers: dict[str, Any]) -> Any:
     citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == JOHN))
     enrollment = db.session.scalar(

@@ -77,6 +77,15 @@ def test_an_unresolved_canonical_is_refused_by_name(app: Any) -> None:
         fhir.read_questionnaire(_registry(app), _questionnaire(ITEM))
 
 
+def test_a_contained_value_set_named_by_its_canonical_url_gives_the_options(app: Any) -> None:
+    # LHC-Forms names a contained ValueSet by its ``url`` as often as by ``#id``
+    contained = {**VALUE_SET, "id": "ll358"}
+    questionnaire = {**_questionnaire(ITEM), "contained": [contained]}
+    found = fhir.read_questionnaire(_registry(app), questionnaire)
+    options = found["questions"][0]["config"]["options"]
+    assert [o["value"] for o in options] == ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
+
+
 def test_a_bundle_with_another_kind_of_resource_is_refused(app: Any) -> None:
     patient = {"resourceType": "Patient", "id": "p"}
     with pytest.raises(fhir.FhirImportError, match="Patient"):

@@ -76,9 +76,10 @@ def refuse_modifiers(element: Mapping[str, Any], code: str, **params: Any) -> No
 
 
 def contained_value_sets(resource: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The Questionnaire's contained ValueSets, by their reference ``#id``, as ``answerOption``
-    lists: from the ``expansion`` when there is one, else from a ``compose`` that only lists
-    concepts. A value set given any other way is not resolved (its item is then refused)."""
+    """The Questionnaire's contained ValueSets, by their reference ``#id`` (and by their canonical
+    ``url``, which an item may name instead), as ``answerOption`` lists: from the ``expansion``
+    when there is one, else from a ``compose`` that only lists concepts. A value set given any
+    other way is not resolved (its item is then refused)."""
     found: dict[str, list[dict[str, Any]]] = {}
     for value_set in resource.get("contained") or []:
         if not isinstance(value_set, Mapping) or value_set.get("resourceType") != "ValueSet":
@@ -87,7 +88,10 @@ def contained_value_sets(resource: Mapping[str, Any]) -> dict[str, list[dict[str
             continue
         codings = _expansion(value_set)
         if codings:
-            found["#" + value_set["id"]] = [{"valueCoding": coding} for coding in codings]
+            options = [{"valueCoding": coding} for coding in codings]
+            found["#" + value_set["id"]] = options
+            if isinstance(value_set.get("url"), str) and value_set["url"]:
+                found[value_set["url"]] = options
     return found
 
 

@@ -10,7 +10,10 @@ exported again as it came, expression and all.
 
 Recognised expressions (whitespace aside) add up the scores of **all** answers of the response:
 ``%resource.answers().value.ordinal().sum()``, the same with ``weight()``, and
-``%resource.repeat(item).answer.value.ordinal().sum()`` (or ``weight()``). Anything else (a CQL
+``%resource.repeat(item).answer.value.ordinal().sum()`` (or ``weight()``; ``.value`` may be left out,
+as LHC-Forms writes ``answer.weight()``); and the total of the top-level items but some,
+``%resource.item.where(linkId != 'x').answer.weight().sum()`` (LHC-Forms' PHQ-9: all items but the
+unscored last one), which adds up the scored questions outside groups whose key is not ``x``. Anything else (a CQL
 library name such as ``CalculateTotalScore``, per-item variables, other FHIRPath) is refused,
 quoting the expression, so no total is lost or computed differently without a word.
 
@@ -38,7 +41,12 @@ EXPRESSIONS = (CALCULATED, CQF_EXPRESSION)
 
 #: FHIRPath totals of every answer's score (see the module)
 _ALL_SCORES = re.compile(
-    r"%resource\.(?:answers\(\)|repeat\(item\)\.answer)\.value\.(?:ordinal|weight)\(\)\.sum\(\)"
+    r"%resource\.(?:answers\(\)|repeat\(item\)\.answer)(?:\.value)?\.(?:ordinal|weight)\(\)\.sum\(\)"
+)
+#: FHIRPath totals of the scores of the top-level items but those named (``linkId != 'x'``)
+_TOP_SCORES = re.compile(
+    r"%resource\.item\.where\((?P<but>linkId!='[^'\\]+'(?:andlinkId!='[^'\\]+')*)\)"
+    r"\.answer(?:\.value)?\.(?:ordinal|weight)\(\)\.sum\(\)"
 )
 #: an item's keys a total keeps (all of them go back verbatim; these are what it may have)
 _TOTAL_KEYS = frozenset(
@@ -105,7 +113,8 @@ def read_totals(
             problems.append(FhirImportError("score_many", **where))
             continue
         compact = re.sub(r"\s+", "", expression)
-        if language != "text/fhirpath" or not _ALL_SCORES.fullmatch(compact):
+        top = _TOP_SCORES.fullmatch(compact) if language == "text/fhirpath" else None
+        if language != "text/fhirpath" or not (top or _ALL_SCORES.fullmatch(compact)):
             problems.append(
                 FhirImportError(
                     "score_expression",
@@ -115,7 +124,13 @@ def read_totals(
                 )
             )
             continue
-        scored = [q["key"] for q in questions if _scored(q, registry)]
+        but = set(re.findall(r"'([^']+)'", top["but"])) if top else set()
+        scored = [
+            q["key"]
+            for q in questions
+            if _scored(q, registry)
+            and (top is None or (q.get("group") is None and q["key"] not in but))
+        ]
         if not scored:
             problems.append(FhirImportError("score_none", **where))
             continue
