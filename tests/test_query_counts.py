@@ -271,3 +271,41 @@ def test_patient_page_statements_do_not_grow_with_events(client, login, version)
     add_events(enrollment, 297)
     large = {tab: statements_for(client, base + tab) for tab in PATIENT_TABS}
     assert large == small
+
+
+def test_the_patient_page_reads_no_row_twice_by_its_key(client, login, version):
+    """The page's audit commit keeps what the request loaded, the care unit is read once through
+    the enrollment and the form catalogue once: no SELECT of one row by id is sent twice (before,
+    the staff member, her roles, the citizen and the unit were each read again)."""
+    from sqlalchemy import event
+
+    john = db.session.scalar(select(Citizen.id).where(Citizen.personnummer == JOHN))
+    enrollment = enrollments.start(
+        db.session,
+        citizen_id=john,
+        program_version_id=version.id,
+        care_unit_id=_unit(),
+        therapist_id=_tommy(),
+        started_by_id=_tommy(),
+        now=datetime.now(UTC) - timedelta(days=3),
+    )
+    db.session.commit()
+    login("staff", TOMMY, unit_id=_unit())
+    url = f"/staff/patients/{enrollment.id}"
+    assert client.get(url).status_code == 200
+    sent: list[tuple[str, str]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((" ".join(statement.split()), repr(parameters)))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    by_key = (".id = ?", ".id = %(pk_1)s")  # SQLite, PostgreSQL
+    by_id = [s for s in sent if s[0].startswith("SELECT") and s[0].endswith(by_key)]
+    assert len(by_id) == len(set(by_id)), sorted(by_id)
+    catalogue = [s for s, _ in sent if " FROM form " in s + " " and "form_version" in s]
+    assert len(catalogue) == 1, catalogue
+    assert len(sent) <= 23, len(sent)

@@ -31,7 +31,6 @@ from ..models import (
     ActivityPlan,
     ActivityRegistration,
     ActivityValue,
-    CareUnit,
     Enrollment,
 )
 from ..models.followup import DEFAULT_TIME_ZONE
@@ -93,7 +92,7 @@ def parse_number(text: Any, field: str = "value") -> float | None:
 
 def unit_zone(session: Session, enrollment: Enrollment) -> ZoneInfo:
     """The time zone of the enrollment's care unit (Europe/Stockholm when unknown)."""
-    unit = session.get(CareUnit, enrollment.care_unit_id)
+    unit = enrollment.care_unit  # kept on the enrollment: read once a request, not once a call
     name = (unit.time_zone if unit is not None else None) or DEFAULT_TIME_ZONE
     try:
         return ZoneInfo(name)

@@ -23,7 +23,6 @@ from ..enrollments._rows import changed_rows
 from ..models import (
     BatteryOccurrence,
     BatterySchedule,
-    CareUnit,
     Enrollment,
     Form,
     FormAssignment,
@@ -49,7 +48,7 @@ class BatteryError(ValueError):
 
 
 def unit_zone(session: Session, enrollment: Enrollment) -> str:
-    unit = session.get(CareUnit, enrollment.care_unit_id)
+    unit = enrollment.care_unit  # kept on the enrollment: read once a request, not once a call
     return (unit.time_zone if unit is not None else None) or DEFAULT_TIME_ZONE
 
 

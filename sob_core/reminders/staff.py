@@ -45,7 +45,7 @@ def local_today(zone_name: str | None, now: datetime) -> date:
 
 def unit_today(session: Session, enrollment: Enrollment, now: datetime) -> date:
     """Today in the calendar of the enrollment's care unit."""
-    unit = session.get(CareUnit, enrollment.care_unit_id)
+    unit = enrollment.care_unit  # kept on the enrollment: read once a request, not once a call
     return local_today(unit.time_zone if unit is not None else None, now)
 
 

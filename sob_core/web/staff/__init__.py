@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -23,27 +24,27 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
 from ... import audit
 from ...enrollments import assignments, staff_views
 from ...enrollments.clock import local_date
-from ...extensions import db, scoped
+from ...extensions import db
 from ...forms import display_answer, specs
 from ...i18n import current_language
 from ...models import (
     CareUnit,
     Enrollment,
     Form,
+    FormVersion,
     ScaleTextPack,
     Staff,
 )
 from ...types import local
 from ..access import require
-from ..audit import audit_citizen
+from ..audit import audit_citizen, commit_keeping_loaded
 from ..labels import tell_apart
 from ..results import render_series
 from ..shell import safe_next
@@ -155,30 +156,38 @@ def audit_list(citizen_ids: list[int], what: str, **detail: Any) -> None:
         commit_keeping_loaded()
 
 
-def commit_keeping_loaded() -> None:
-    """Commit (the audit events of a read) without expiring what the request has loaded.
-
-    The page shows what it read and audited; expiring it would make rendering read every listed
-    row again, one statement each (the start page's 200 open flags: 200 SELECTs).
-    """
-    session = scoped()()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-
-
 def assignable_forms(registry) -> list[tuple[int, str]]:
     """(id, label) of the forms staff may send; two forms of one title are told apart by key."""
+    return [(form_id, label) for form_id, _key, label in assignable_form_rows(registry)]
+
+
+def assignable_form_rows(registry) -> list[tuple[int, str, str]]:
+    """(id, key, label) of the forms staff may send, read once a request: one statement for the
+    forms' latest titles (not every version's whole definition), shared by the page's panels."""
+    cached = g.get("sob_assignable_forms")
+    if cached is not None:
+        return cached
     lang = current_language()
-    rows = db.session.scalars(
-        select(Form).options(selectinload(Form.versions)).order_by(Form.key)
+    latest = (
+        select(FormVersion.form_id, func.max(FormVersion.version).label("version"))
+        .group_by(FormVersion.form_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Form.id, Form.key, FormVersion.title, FormVersion.scale_id)
+        .join(latest, latest.c.form_id == Form.id)
+        .join(
+            FormVersion,
+            (FormVersion.form_id == Form.id) & (FormVersion.version == latest.c.version),
+        )
+        .order_by(Form.key)
     ).all()
     # a form whose scale's plugin is not installed cannot be filled in
-    usable = [f for f in rows if not f.latest.scale_id or f.latest.scale_id in registry.scales]
-    labels = tell_apart(usable, lambda f: local(f.latest.title, lang) or f.key, lambda f: f.key)
-    return [(form.id, label) for form, label in zip(usable, labels, strict=True)]
+    usable = [r for r in rows if not r.scale_id or r.scale_id in registry.scales]
+    labels = tell_apart(usable, lambda r: local(r.title, lang) or r.key, lambda r: r.key)
+    found = [(r.id, r.key, label) for r, label in zip(usable, labels, strict=True)]
+    g.sob_assignable_forms = found
+    return found
 
 
 @bp.route("/patients/<id:enrollment_id>/assign", methods=["POST"])

@@ -29,7 +29,7 @@ from ...models import BatteryOccurrence, BatterySchedule, Enrollment, Form
 from ...types import local
 from ..access import require
 from ..audit import audit_citizen
-from . import THERAPY_ROLES, assignable_forms, bp, unit_enrollment
+from . import THERAPY_ROLES, assignable_form_rows, bp, unit_enrollment
 
 PREVIEW_COUNT = 10  # occurrences shown of a schedule without an end
 
@@ -97,10 +97,9 @@ def _choices(enrollment: Enrollment) -> list[SelectChoice]:
         for b in batteries.programme_batteries(enrollment)
     ]
     registry = current_app.extensions["sob"].registry
-    keys = dict(db.session.execute(select(Form.id, Form.key)).all())
     out += [
-        SelectChoice(f"f:{keys[form_id]}", _("Form: %(name)s", name=label))
-        for form_id, label in assignable_forms(registry)
+        SelectChoice(f"f:{key}", _("Form: %(name)s", name=label))
+        for _form_id, key, label in assignable_form_rows(registry)
     ]
     return out
 
