@@ -7,7 +7,7 @@ from typing import Any
 from flask import request, session
 
 from .. import audit
-from ..extensions import db
+from ..extensions import db, scoped
 from .access import actor
 
 
@@ -40,7 +40,7 @@ def commit_keeping_loaded() -> None:
     again, one statement each (the start page's 200 open flags: 200 SELECTs; the patient page its
     staff member, roles, citizen and enrollment).
     """
-    current = db.session()
+    current = scoped()()
     expire = current.expire_on_commit
     current.expire_on_commit = False
     try:
