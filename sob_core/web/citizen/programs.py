@@ -29,6 +29,7 @@ from ...i18n import current_language, lang_attribute
 from ...models import Enrollment, EnrollmentEvent, FormAssignment, FormVersion
 from ...types import local
 from ..access import require
+from ..audit import commit_keeping_loaded
 from . import bp
 
 
@@ -168,7 +169,7 @@ def program_overview(enrollment_id: int):
     enrollments.refresh(db.session, enrollment, moment)
     enrollment.last_active_at = moment
     current_user.last_active_at = moment
-    db.session.commit()
+    commit_keeping_loaded()  # the overview reads on from the rows just loaded
     overview = enrollments.overview(db.session, enrollment, moment)
     # the therapist's own welcome text to this citizen, if any, instead of the programme's
     own_welcome = filled(enrollment.welcome or {})
