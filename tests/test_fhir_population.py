@@ -13,6 +13,7 @@ from sob_core.extensions import db
 from sob_core.interchange import fhir
 
 SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+SD = "http://hl7.org/fhir/StructureDefinition/"
 VARIABLE = {
     "url": "http://hl7.org/fhir/StructureDefinition/variable",
     "valueExpression": {"name": "age", "language": "text/fhirpath", "expression": "%patient.age"},
@@ -54,6 +55,25 @@ def _round_trip(app: Any, resource: dict[str, Any]) -> tuple[Any, dict[str, Any]
         db.session, _registry(app), json.loads(json.dumps(resource))
     )
     return version, fhir.export_questionnaire(version, _registry(app), "sv")
+
+
+def test_terminology_and_extraction_extensions_on_a_group_are_kept_and_exported_again(
+    app: Any,
+) -> None:
+    server = {"url": SD + "terminology-server", "valueUrl": "https://clinicaltables.nlm.nih.gov"}
+    category = {
+        "url": SDC + "sdc-questionnaire-observation-extract-category",
+        "valueCodeableConcept": {"coding": [{"code": "vital-signs"}]},
+    }
+    group = {
+        "linkId": "g",
+        "text": "Mått",
+        "type": "group",
+        "item": [{"linkId": "w", "text": "Vikt", "type": "decimal"}],
+        "extension": [server, category],
+    }
+    _version, again = _round_trip(app, _resource(group))
+    assert again["item"][0]["extension"] == [server, category]
 
 
 def test_population_extensions_are_kept_reported_and_exported_again(app: Any) -> None:

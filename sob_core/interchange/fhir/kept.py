@@ -59,6 +59,11 @@ POPULATION = frozenset(
         SDC + "sdc-questionnaire-assembledFrom",
         SDC + "sdc-questionnaire-preferredTerminologyServer",
         SD + "preferredTerminologyServer",
+        # R4's name for the server to expand value sets with: sob has the answers in the form
+        SD + "terminology-server",
+        # extraction of answers into other resources (Observation categories, templates)
+        SDC + "sdc-questionnaire-observation-extract-category",
+        SDC + "sdc-questionnaire-templateExtract",
         SD + "cqf-library",
     }
 )
