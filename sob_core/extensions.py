@@ -48,6 +48,24 @@ def scoped() -> scoped_session[Session]:
     return cast("scoped_session[Session]", db.session)
 
 
+def commit_keeping_loaded() -> None:
+    """Commit the request's session without expiring what it has loaded.
+
+    For a commit in the middle of a page (the audit event of a staff read, the citizen's last
+    activity, a new draft): the page goes on with the rows it read a moment ago in this request
+    instead of reading each of them again, one statement each (the start page's 200 open flags:
+    200 SELECTs; the patient page its staff member, roles, citizen and enrollment). Not for a
+    commit after which the request needs what another transaction may have changed meanwhile.
+    """
+    current = scoped()()
+    expire = current.expire_on_commit
+    current.expire_on_commit = False
+    try:
+        current.commit()
+    finally:
+        current.expire_on_commit = expire
+
+
 #: the Alembic environment and the revisions (``sob db ...``)
 MIGRATIONS = Path(__file__).parent / "migrations"
 

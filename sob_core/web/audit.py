@@ -7,7 +7,7 @@ from typing import Any
 from flask import request, session
 
 from .. import audit
-from ..extensions import db, scoped
+from ..extensions import commit_keeping_loaded, db
 from .access import actor
 
 
@@ -15,8 +15,7 @@ def audit_citizen(action: str, what: str, citizen_id: int, **detail: Any) -> Non
     """Record that the signed-in person read or changed a citizen's data, and commit it.
 
     Called by every view that shows a citizen's data to staff, before the data is rendered.
-    The commit keeps what the request has loaded (no expiry): the page goes on rendering the rows
-    it read a moment ago in this request, instead of reading each of them again.
+    The commit keeps what the request has loaded (``extensions.commit_keeping_loaded``).
     """
     actor_kind, actor_id = actor()
     audit.record(
@@ -31,19 +30,3 @@ def audit_citizen(action: str, what: str, citizen_id: int, **detail: Any) -> Non
         ip=request.remote_addr,
     )
     commit_keeping_loaded()
-
-
-def commit_keeping_loaded() -> None:
-    """Commit (the audit events of a read) without expiring what the request has loaded.
-
-    The page shows what it read and audited; expiring it would make rendering read every row
-    again, one statement each (the start page's 200 open flags: 200 SELECTs; the patient page its
-    staff member, roles, citizen and enrollment).
-    """
-    current = scoped()()
-    expire = current.expire_on_commit
-    current.expire_on_commit = False
-    try:
-        current.commit()
-    finally:
-        current.expire_on_commit = expire

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ... import enrollments, forms
 from ...content import content_of
 from ...enrollments import assignments
-from ...extensions import db
+from ...extensions import commit_keeping_loaded, db
 from ...i18n import current_language
 from ...models import CareUnit, FormAssignment, FormResponse
 from ...notifications import TEMPLATES
@@ -103,7 +103,7 @@ def fill_in(assignment_id: int):
     host = current_app.extensions["sob"]
     assignment = _own_assignment(assignment_id)
     response = forms.open_response(db.session, assignment)
-    db.session.commit()
+    commit_keeping_loaded()  # a new draft is kept; the page reads on from what it loaded
     if response.status == "submitted":
         flash(_("The form is already submitted."), "info")
         return redirect(url_for("citizen.start"))
@@ -132,15 +132,16 @@ def fill_in(assignment_id: int):
             db.session.commit()
             return _render_form(version, form, response, outcome.errors), 422
         if final:
+            # A programme's form goes back to the programme overview it belongs to.
+            back = (
+                url_for("citizen.program_overview", enrollment_id=assignment.enrollment_id)
+                if assignment.enrollment_id and assignment.item_key
+                else url_for("citizen.start")
+            )
             forms.submit(db.session, host, response, outcome.values)
             db.session.commit()
             flash(_("Thank you! Your answers are saved."), "info")
-            if assignment.enrollment_id and assignment.item_key:
-                # A programme's form: back to the programme overview it belongs to.
-                return redirect(
-                    url_for("citizen.program_overview", enrollment_id=assignment.enrollment_id)
-                )
-            return redirect(url_for("citizen.start"))
+            return redirect(back)
         forms.store_answers(response, version, outcome.values)
         db.session.commit()
         flash(_("Your answers are saved as a draft. You can continue later."), "info")

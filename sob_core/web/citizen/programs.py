@@ -24,12 +24,11 @@ from ... import enrollments
 from ...content import Item, Module, ProgramContent, as_content, content_of, filled
 from ...content.schema import as_local_text
 from ...enrollments import EnrollmentError, ItemView
-from ...extensions import db
+from ...extensions import commit_keeping_loaded, db
 from ...i18n import current_language, lang_attribute
 from ...models import Enrollment, EnrollmentEvent, FormAssignment, FormVersion
 from ...types import local
 from ..access import require
-from ..audit import commit_keeping_loaded
 from . import bp
 
 

@@ -31,7 +31,7 @@ from wtforms.validators import InputRequired
 from ... import audit
 from ...enrollments import assignments, staff_views
 from ...enrollments.clock import local_date
-from ...extensions import db
+from ...extensions import commit_keeping_loaded, db
 from ...forms import display_answer, specs
 from ...i18n import current_language
 from ...models import (
@@ -44,7 +44,7 @@ from ...models import (
 )
 from ...types import local
 from ..access import require
-from ..audit import audit_citizen, commit_keeping_loaded
+from ..audit import audit_citizen
 from ..labels import tell_apart
 from ..results import render_series
 from ..shell import safe_next
