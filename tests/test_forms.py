@@ -363,3 +363,26 @@ def test_a_closed_assignment_cannot_be_answered(client, login):
     assignment.status = "closed"  # its enrollment ended
     db.session.commit()
     assert client.get(f"/citizen/forms/{assignment.id}").status_code == 404
+
+
+def test_staff_offer_and_send_only_their_units_own_forms_and_shared_ones(client, login):
+    first, second = db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)).all()[:2]
+    other = db.session.scalar(select(Form).where(Form.key == "audit"))
+    own = db.session.scalar(select(Form).where(Form.key == "talk-about"))
+    other.care_unit_id, own.care_unit_id = second, first
+    db.session.commit()
+    login("staff", TOMMY, unit_id=first)
+    enrollment = _enrollment(JOHN)
+    page = client.get(f"/staff/patients/{enrollment.id}").get_data(as_text=True)
+    offered = set(re.findall(r'<option value="(\d+)"', page))
+    assert str(own.id) in offered  # the unit's own form
+    phq = db.session.scalar(select(Form.id).where(Form.key == "phq-9"))
+    assert str(phq) in offered  # a shared form
+    assert str(other.id) not in offered  # another unit's own form
+    before = db.session.scalar(select(func.count(FormAssignment.id)))
+    refused = client.post(
+        f"/staff/patients/{enrollment.id}/assign",
+        data={"csrf_token": csrf_from(page), "form_id": str(other.id)},
+    )
+    assert refused.status_code == 400
+    assert db.session.scalar(select(func.count(FormAssignment.id))) == before

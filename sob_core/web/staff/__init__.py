@@ -163,7 +163,10 @@ def assignable_forms(registry) -> list[tuple[int, str]]:
 
 def assignable_form_rows(registry) -> list[tuple[int, str, str]]:
     """(id, key, label) of the forms staff may send, read once a request: one statement for the
-    forms' latest titles (not every version's whole definition), shared by the page's panels."""
+    forms' latest titles (not every version's whole definition), shared by the page's panels.
+
+    The active unit's own forms and the shared ones (no unit), as the design tool lists them:
+    another unit's own forms are neither listed nor sendable here."""
     cached = g.get("sob_assignable_forms")
     if cached is not None:
         return cached
@@ -180,6 +183,7 @@ def assignable_form_rows(registry) -> list[tuple[int, str, str]]:
             FormVersion,
             (FormVersion.form_id == Form.id) & (FormVersion.version == latest.c.version),
         )
+        .where((Form.care_unit_id == session["care_unit_id"]) | Form.care_unit_id.is_(None))
         .order_by(Form.key)
     ).all()
     # a form whose scale's plugin is not installed cannot be filled in
