@@ -1,7 +1,8 @@
 """Yes/no questions: FHIR's ``boolean`` item, shown as two radio buttons (Ja / Nej).
 
 No configuration. The payload is ``True`` or ``False``; in a QuestionnaireResponse it is
-``valueBoolean`` and an ``enableWhen`` compares it with ``answerBoolean``.
+``valueBoolean`` and an ``enableWhen`` compares it with ``answerBoolean``. With
+``"repeats": true`` (FHIR's ``repeats`` on a boolean item) it takes several, a list (``_repeats``).
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@
   (FHIR's sliderStepValue is an integer), end labels ``min_label``/``max_label``. Payload: an int.
 - scale: whole numbers ``min`` (0) and ``max`` (10), at most 21 points, end labels
   ``min_label``/``max_label``. Payload: an int.
+
+A number question with ``"repeats": true`` takes several numbers, a list (``_repeats``); sliders
+and scales take one.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ optional ``decimals`` (0-10; no limit when absent), ``min`` and ``max``.
 Payload: the number alone when the unit is fixed (so it charts and compares as a number), or
 ``{"value": 72.5, "unit": "kg"}`` when the citizen chose the unit.
 (A quantity counted in minutes only is asked as a duration, see ``temporal.py``.)
+With ``"repeats": true`` a question takes several quantities, a list of those payloads (``_repeats``).
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@
   "2024-03-31T07:30:00+02:00" (FHIR's dateTime), so the moment stays exact across summer time.
 - duration: hours and minutes in two inputs; ``max_minutes`` (default 24 h, at most a week).
   Payload: the total number of minutes, an int (minutes above 59 are fine: 0 h 90 min is 90).
+
+Each takes ``"repeats": true`` (and ``max_answers``/``min_answers``) for several answers, a list
+of those payloads (``_repeats``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Configuration: ``max_length`` in characters (short text: default 200, at most 1000; long text:
 default 5000, at most 50000). The payload is the text, NFC-normalised, without outer whitespace,
-with ``\\n`` line breaks; control characters other than line breaks and tabs are refused.
+with ``\\n`` line breaks; control characters other than line breaks and tabs are refused. With
+``"repeats": true`` a question takes several texts, a list (``_repeats``).
 """
 
 from __future__ import annotations
