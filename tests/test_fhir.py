@@ -995,9 +995,7 @@ def test_errors_are_coded_english_by_str_and_translated_where_shown(app):
     assert (error.code, error.params) == ("not_object", {})
     assert str(error) == "not a FHIR resource: a JSON object is needed"
     with pytest.raises(fhir.FhirImportError) as caught:
-        fhir.import_questionnaire(
-            db.session, registry, _questionnaire(REPEATING_SLIDER), "k"
-        )
+        fhir.import_questionnaire(db.session, registry, _questionnaire(REPEATING_SLIDER), "k")
     error = caught.value
     assert (error.code, error.params) == ("item_key", {"link": "'ok'", "name": "'repeats'"})
     with app.test_request_context():

@@ -131,3 +131,20 @@ def test_several_answers_are_asked_stored_shown_and_exported(
     staff_page = client.get(f"/staff/patients/{enrollment.id}/responses/{response.id}")
     assert staff_page.status_code == 200
     assert "Alvedon; Ipren" in staff_page.get_data(as_text=True)
+
+
+def test_one_initial_value_of_a_repeating_item_is_a_list_of_one(app: Any) -> None:
+    item = {
+        "linkId": "names",
+        "text": "Namn",
+        "type": "string",
+        "repeats": True,
+        "initial": [{"valueString": "Anna"}],
+    }
+    data = {"resourceType": "Questionnaire", "status": "active", "id": "namn", "item": [item]}
+    registry = app.extensions["sob"].registry
+    version = fhir.import_questionnaire(db.session, registry, data)
+    (question,) = version.definition["questions"]
+    assert question["initial"] == ["Anna"]
+    (again,) = fhir.export_questionnaire(version, registry, "sv")["item"]
+    assert again["initial"] == item["initial"] and again["repeats"] is True

@@ -190,3 +190,23 @@ def test_a_stored_list_fills_the_form_with_one_more_empty_input(make_app):
         full = Draft(data={"answers": ["a", "b", "c", "d"]})
         assert len(full["answers"].entries) == 4  # max_answers caps the inputs
         assert [e._value() for e in Draft(data={"answers": None})["answers"].entries] == [""] * 3
+
+
+@pytest.mark.parametrize("key", REPEATING + ("quantity", "yes_no"))
+def test_every_repeating_type_renders_valid_labelled_inputs(make_app, key):
+    from questions_testkit import EXAMPLES
+    from test_questions_render import check_page
+
+    base = EXAMPLES[key]
+    spec = make_spec(key, {**base.config, "repeats": True, "max_answers": 5}, key="q")
+    page = parse_html(make_app([spec]).test_client().get("/form").get_data(as_text=True))
+    check_page(page)  # unique ids, every label and description points at something
+    fieldset = page.by_id("q")
+    assert fieldset.tag == "fieldset" and fieldset.find_all("legend")
+    names = {n["name"].split(":")[1] for n in fieldset.iter() if n.get("name")}
+    assert names == {"1", "2", "3"}
+    # each answer is labelled: its input's label, or the legend of its own fieldset (date and
+    # time, hours and minutes, yes/no)
+    shown = [n.text for n in fieldset.iter() if n.tag in ("label", "legend")]
+    for number in (1, 2, 3):
+        assert f"Svar {number}" in shown, key
