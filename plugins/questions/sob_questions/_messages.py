@@ -178,12 +178,12 @@ CATALOGUE: dict[str, _SV_EN] = {
     "too_many_answers": ("Ge högst {max} svar.", "Give at most {max} answers."),
     "too_few_answers": ("Ge minst {min} svar.", "Give at least {min} answers."),
     "hint_answers": (
-        "Du kan ge flera svar, ett i varje ruta",
-        "You can give several answers, one in each box",
+        "Du kan ge flera svar, ett i varje ruta.",
+        "You can give several answers, one in each box.",
     ),
     "hint_answers_max": (
-        "Du kan ge upp till {max} svar, ett i varje ruta",
-        "You can give up to {max} answers, one in each box",
+        "Du kan ge upp till {max} svar, ett i varje ruta.",
+        "You can give up to {max} answers, one in each box.",
     ),
     # --- designer configuration -----------------------------------------------------------------
     "cfg_mapping": ("Inställningarna måste vara ett objekt.", "The settings must be an object."),

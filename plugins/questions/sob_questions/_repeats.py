@@ -171,7 +171,10 @@ def repeatable(qtype: QuestionType) -> QuestionType:
         if not found.repeats:
             return qtype.make_field(spec, lang)
         unbound = qtype.make_field(inner, lang)
-        hints = [str(unbound.kwargs.get("description") or ""), _hint(found, lang)]
+        own = str(unbound.kwargs.get("description") or "").strip()
+        if own and not own.endswith((".", "!", "?")):
+            own += "."  # the type's hint and the answers' one, as two sentences
+        hints = [own, _hint(found, lang)]
         return RepeatingField(
             unbound.args[0] if unbound.args else "",
             [],

@@ -143,7 +143,9 @@ def test_the_form_asks_several_answers_in_a_fieldset(make_app):
     assert fieldset.tag == "fieldset"
     assert fieldset.find_all("legend")[0].text == TEXTS.label["sv"]
     hint = page.by_id("short-text:hint").text
-    assert "upp till 4 svar" in hint and "20 tecken" in hint
+    assert hint == "Du kan skriva högst 20 tecken. Du kan ge upp till 4 svar, ett i varje ruta."
+    number_hint = page.by_id("number:hint").text
+    assert number_hint == "Ett tal, med högst 1 decimal. Du kan ge flera svar, ett i varje ruta."
     inputs = [n for n in fieldset.iter() if n.tag == "input"]
     assert [i["name"] for i in inputs] == ["short-text:1", "short-text:2", "short-text:3"]
     for number, node in enumerate(inputs, start=1):
