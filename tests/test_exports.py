@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -425,6 +425,12 @@ def test_a_text_answer_never_becomes_a_spreadsheet_formula(app, demo_data, tmp_p
     assert row["note"] == '\'=HYPERLINK("x")'
     assert exports.tabular.cell(-3) == "-3" and exports.tabular.cell("-a") == "'-a"
 
+    # several answers (a question that repeats): joined, guarded as one text, JSON when ambiguous
+    cell = exports.tabular.cell
+    assert cell(["Alvedon", "Ipren"]) == "Alvedon|Ipren" and cell([2, 6.5]) == "2|6.5"
+    assert cell(['=HYPERLINK("x")', "b"]) == '\'=HYPERLINK("x")|b'
+    assert cell(["a|b", "c"]) == '["a|b", "c"]'
+
 
 def test_every_package_export_names_real_tables_and_gives_json(app, demo_data):
     ids = db.session.scalars(select(Enrollment.id)).all()
@@ -433,3 +439,36 @@ def test_every_package_export_names_real_tables_and_gives_json(app, demo_data):
         for enrollment_id in ids:
             json.dumps(module.export_enrollment(db.session, enrollment_id, lang="en"))
     assert exports.EXPORTERS[0].export_enrollment(db.session, 10**9, lang="sv") == {}
+
+
+def test_a_pseudonymised_csv_moves_every_date_of_a_repeating_date_question(app, tmp_path):
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    question = {
+        "key": "visits",
+        "type": "date",
+        "label": {"sv": "När?"},
+        "config": {"repeats": True},
+    }
+    version = SimpleNamespace(
+        form=SimpleNamespace(key="visits"), version=1, definition={"questions": [question]}
+    )
+    row = exports.tabular.Row(
+        "p", "e", "r", datetime(2026, 3, 5, tzinfo=UTC), 0, {"visits": ["2026-03-05", "2026-04-01"]}
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        exports.tabular.write_form_csv(
+            archive,
+            version,
+            [row],
+            app.extensions["sob"].registry,
+            pseudonymised=True,
+            zone=ZoneInfo("Europe/Stockholm"),
+            shift_date=lambda text, _row: text.replace("2026", "2030"),
+        )
+    with zipfile.ZipFile(buffer) as archive:
+        text = archive.read("visits-v1.csv").decode("utf-8-sig")
+    (written,) = list(csv.DictReader(io.StringIO(text)))
+    assert written["visits"] == "2030-03-05|2030-04-01"

@@ -510,6 +510,19 @@ def _questionnaire(*items: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 SIMPLE = {"linkId": "ok", "text": "Hur mår du?", "type": "string"}
 SIMPLE_QUESTION = {"key": "ok", "type": "short_text", "label": {"sv": "Hur mår du?"}}
+#: a slider takes one answer (text, number, date ... questions take several: ``repeats``)
+REPEATING_SLIDER = {
+    "linkId": "ok",
+    "text": "Hur mår du?",
+    "type": "integer",
+    "repeats": True,
+    "extension": [
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl",
+            "valueCodeableConcept": {"coding": [{"code": "slider"}]},
+        }
+    ],
+}
 
 
 @pytest.mark.parametrize("kind", ["attachment", "reference", "url", "open-choice"])
@@ -525,7 +538,7 @@ def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
 @pytest.mark.parametrize(
     ("item", "message"),
     [
-        ({**SIMPLE, "repeats": True}, r"'ok'.*'repeats'"),
+        (REPEATING_SLIDER, r"'ok'.*'repeats'"),
         ({**SIMPLE, "initial": [{"valueInteger": 3}]}, r"'ok'.*initial value"),
         (
             {
@@ -982,9 +995,7 @@ def test_errors_are_coded_english_by_str_and_translated_where_shown(app):
     assert (error.code, error.params) == ("not_object", {})
     assert str(error) == "not a FHIR resource: a JSON object is needed"
     with pytest.raises(fhir.FhirImportError) as caught:
-        fhir.import_questionnaire(
-            db.session, registry, _questionnaire({**SIMPLE, "repeats": True}), "k"
-        )
+        fhir.import_questionnaire(db.session, registry, _questionnaire(REPEATING_SLIDER), "k")
     error = caught.value
     assert (error.code, error.params) == ("item_key", {"link": "'ok'", "name": "'repeats'"})
     with app.test_request_context():

@@ -526,3 +526,34 @@ def test_editing_a_published_form_publishes_a_new_version_and_keeps_the_old(clie
     assert form.versions[0].id == first.id
     listing = client.get(f"/design/forms/{form.id}").get_data(as_text=True)
     assert "<td>2</td>" in listing and "<td>1</td>" in listing
+
+
+def test_a_question_can_be_set_to_take_several_answers(client, login, units):
+    login("staff", SARA, unit_id=units[0])
+    draft = _new_form(client, "flera-svar")
+    page = client.get(f"/design/form-drafts/{draft.id}/questions/new?type=short_text")
+    assert "Flera svar" in page.get_data(as_text=True)  # from the type's config_schema
+    refused = _add(
+        client,
+        draft,
+        "short_text",
+        {"key": "m", "label_sv": "Mediciner", "config_max_answers": "3"},
+    )
+    assert refused.status_code == 400
+    assert "gäller bara en fråga med flera svar" in refused.get_data(as_text=True)
+    sent = _add(
+        client,
+        draft,
+        "short_text",
+        {
+            "key": "m",
+            "label_sv": "Mediciner",
+            "config_repeats": "y",
+            "config_max_answers": "3",
+            "config_max_length": "100",
+        },
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    db.session.refresh(draft)
+    (question,) = draft.definition["questions"]
+    assert question["config"] == {"max_length": 100, "repeats": True, "max_answers": 3}

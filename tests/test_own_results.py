@@ -122,6 +122,11 @@ def test_answer_kinds_come_from_the_question_types(app):
     many = QuestionSpec("m", "multiple_choice", {"sv": "x"}, CHOICE)
     assert own_results.answer_kind(words, _registry()) is None
     assert own_results.answer_kind(many, _registry()) is None
+    several = QuestionSpec("n", "number", {"sv": "x"}, {"repeats": True})
+    assert own_results.answer_kind(several, _registry()) is None  # several numbers are not one
+    assert own_results.answer_kind(QuestionSpec("n", "number", {"sv": "x"}, {}), _registry()) == (
+        "number"
+    )
 
 
 # --- validation: each refusal --------------------------------------------------------------------

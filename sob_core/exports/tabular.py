@@ -4,7 +4,8 @@ Each CSV has the fixed columns ``COLUMNS`` and then one column per question (the
 its texts and coding are in ``columns.csv``). A cell is written from the stored payload: text and
 numbers as they are (decimal point; a text starting like a formula gets a leading ``'``),
 a multiple choice as its option values joined by ``|`` in
-the options' order, a boolean as ``true``/``false``, anything else as JSON; an unanswered
+the options' order, and a question with several answers (``repeats``) as its answers joined by
+``|`` (as JSON when an answer holds a ``|`` itself), a boolean as ``true``/``false``, anything else as JSON; an unanswered
 question is an empty cell, and the keys hidden by skip logic are listed in ``skipped``.
 """
 
@@ -73,8 +74,14 @@ def cell(value: Any) -> str:
         return "'" + value if value.startswith(FORMULA_STARTS) else value
     if isinstance(value, int | float):
         return str(value)
-    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-        return "|".join(str(v) for v in value)
+    if (
+        isinstance(value, list)
+        and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value)
+        and not any(isinstance(v, str) and "|" in v for v in value)
+    ):
+        # several answers (a multiple choice's values, a repeating question's texts or numbers);
+        # a text holding "|" itself is written as JSON, so the cell splits back as it was
+        return cell("|".join(str(v) for v in value)) if value else ""
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
@@ -126,6 +133,8 @@ def write_form_csv(
                 value = values.get(question["key"])
                 if pseudonymised and question["key"] in dates and isinstance(value, str):
                     value = shift_date(value, row)
+                elif pseudonymised and question["key"] in dates and isinstance(value, list):
+                    value = [shift_date(v, row) if isinstance(v, str) else v for v in value]
                 cells.append(cell(value))
             out.writerow(
                 [

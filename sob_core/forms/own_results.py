@@ -11,7 +11,7 @@ result have none and are only described here, see ``validate_results``)::
 
 **Which answers are numbers.** The core names no question type: it reads what a type says of
 itself. A question whose FHIR item type is ``integer``, ``decimal`` or ``quantity`` (number,
-slider, duration in minutes) answers a number; so does a ``choice`` that allows one answer
+slider, duration in minutes) answers a number, unless it takes several answers (``"repeats"``); so does a ``choice`` that allows one answer
 (its FHIR item does not repeat) and whose every option is a number (a scale's points, or a single
 choice whose option values are written as numbers: "0", "1", "2" — the value is the score — or
 whose every option carries a score, FHIR's ``ordinalValue``: then the chosen option's score counts,
@@ -78,6 +78,8 @@ def answer_kind(spec: QuestionSpec, registry: Any) -> str | None:
     qtype = registry.question_types.get(spec.type)
     if qtype is None:
         return None
+    if isinstance(spec.config, Mapping) and spec.config.get("repeats") is True:
+        return None  # several answers (a number question that repeats) are not one number
     if qtype.fhir_type in ("integer", "decimal", "quantity"):
         return "number"
     if qtype.fhir_type == "time":

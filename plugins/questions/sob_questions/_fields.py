@@ -24,7 +24,14 @@ Read = Callable[[Any, str], Any]
 
 
 class QuestionField(Field):
-    """What every question field adds: its settings, its language and its texts."""
+    """What every question field adds: its settings, its language and its texts.
+
+    ``in_group`` marks one input of a question with several answers (``_repeats``), ``first``
+    the first of them (the one a required question marks ``required``).
+    """
+
+    in_group = False
+    first = True
 
     def __init__(
         self,

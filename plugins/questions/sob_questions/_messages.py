@@ -172,6 +172,19 @@ CATALOGUE: dict[str, _SV_EN] = {
         "That time does not exist on that day, because the clocks go forward to summer time. "
         "Enter a time before 02:00 or from 03:00.",
     ),
+    # --- several answers (_repeats) ------------------------------------------------------------
+    "answer_number": ("Svar {number}", "Answer {number}"),
+    "answer_error": ("Svar {number}: {error}", "Answer {number}: {error}"),
+    "too_many_answers": ("Ge högst {max} svar.", "Give at most {max} answers."),
+    "too_few_answers": ("Ge minst {min} svar.", "Give at least {min} answers."),
+    "hint_answers": (
+        "Du kan ge flera svar, ett i varje ruta.",
+        "You can give several answers, one in each box.",
+    ),
+    "hint_answers_max": (
+        "Du kan ge upp till {max} svar, ett i varje ruta.",
+        "You can give up to {max} answers, one in each box.",
+    ),
     # --- designer configuration -----------------------------------------------------------------
     "cfg_mapping": ("Inställningarna måste vara ett objekt.", "The settings must be an object."),
     "cfg_unit": (
@@ -190,6 +203,10 @@ CATALOGUE: dict[str, _SV_EN] = {
     "cfg_bool": (
         "Inställningen {name} måste vara sant eller falskt.",
         "The setting {name} must be true or false.",
+    ),
+    "cfg_needs_repeats": (
+        "Inställningen {name} gäller bara en fråga med flera svar (repeats).",
+        "The setting {name} applies only to a question with several answers (repeats).",
     ),
     "cfg_int": (
         "Inställningen {name} måste vara ett heltal.",

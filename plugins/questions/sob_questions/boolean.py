@@ -1,7 +1,8 @@
 """Yes/no questions: FHIR's ``boolean`` item, shown as two radio buttons (Ja / Nej).
 
 No configuration. The payload is ``True`` or ``False``; in a QuestionnaireResponse it is
-``valueBoolean`` and an ``enableWhen`` compares it with ``answerBoolean``.
+``valueBoolean`` and an ``enableWhen`` compares it with ``answerBoolean``. With
+``"repeats": true`` (FHIR's ``repeats`` on a boolean item) it takes several, a list (``_repeats``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from . import _fhir, _schema
 from ._common import Option, config_mapping, config_validator, is_blank, nothing_answered
 from ._fields import ChoiceQuestionField, field_factory
 from ._messages import invalid
+from ._repeats import repeatable
 
 KEY = "yes_no"
 YES = Option("true", {"sv": "Ja", "en": "Yes"})
@@ -77,19 +79,21 @@ def from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
-YES_NO = QuestionType(
-    key=KEY,
-    label={"sv": "Ja/nej-fråga", "en": "Yes/no"},
-    make_field=field_factory(functools.partial(YesNoField, multiple=False), settings),
-    clean=clean,
-    fhir_type="boolean",
-    config_schema=_schema.config_schema({}),
-    validate_config=config_validator(settings),
-    display=display,
-    template="sob_questions/yes_no.html",
-    fhir_answer=fhir_answer,
-    from_fhir=from_fhir,
-    fhir_matches=lambda item: _fhir.classify(item) == KEY,
+YES_NO = repeatable(
+    QuestionType(
+        key=KEY,
+        label={"sv": "Ja/nej-fråga", "en": "Yes/no"},
+        make_field=field_factory(functools.partial(YesNoField, multiple=False), settings),
+        clean=clean,
+        fhir_type="boolean",
+        config_schema=_schema.config_schema({}),
+        validate_config=config_validator(settings),
+        display=display,
+        template="sob_questions/yes_no.html",
+        fhir_answer=fhir_answer,
+        from_fhir=from_fhir,
+        fhir_matches=lambda item: _fhir.classify(item) == KEY,
+    )
 )
 
 

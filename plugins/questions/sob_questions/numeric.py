@@ -7,6 +7,9 @@
   (FHIR's sliderStepValue is an integer), end labels ``min_label``/``max_label``. Payload: an int.
 - scale: whole numbers ``min`` (0) and ``max`` (10), at most 21 points, end labels
   ``min_label``/``max_label``. Payload: an int.
+
+A number question with ``"repeats": true`` takes several numbers, a list (``_repeats``); sliders
+and scales take one.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from ._common import (
 )
 from ._fields import SliderQuestionField, TextQuestionField, field_factory
 from ._messages import format_number, invalid, message
+from ._repeats import repeatable
 
 #: whole-number settings stay within what anyone would put on a slider or scale
 LIMIT = 10**9
@@ -367,28 +371,30 @@ _LABELS = {
     "max_label": _schema.local_text("Text vid högsta värdet", "Label at the highest value"),
 }
 
-NUMBER = QuestionType(
-    key="number",
-    label={"sv": "Sifferinmatning", "en": "Number"},
-    make_field=field_factory(TextQuestionField, number_settings, number_hint),
-    clean=clean_number,
-    fhir_type="integer",
-    config_schema=_schema.config_schema(
-        {
-            "decimals": _schema.integer("Antal decimaler", "Decimals", 0, 4, default=0),
-            "min": _schema.number("Lägsta värde", "Lowest value"),
-            "max": _schema.number("Högsta värde", "Highest value"),
-            "unit": _schema.local_text("Enhet", "Unit"),
-        }
-    ),
-    validate_config=config_validator(number_settings),
-    display=display_number,
-    template="sob_questions/number.html",
-    fhir_item=number_fhir_item,
-    fhir_answer=number_fhir_answer,
-    from_fhir=number_from_fhir,
-    fhir_matches=lambda item: _fhir.classify(item) == "number",
-    for_scale_item=number_for_scale_item,
+NUMBER = repeatable(
+    QuestionType(
+        key="number",
+        label={"sv": "Sifferinmatning", "en": "Number"},
+        make_field=field_factory(TextQuestionField, number_settings, number_hint),
+        clean=clean_number,
+        fhir_type="integer",
+        config_schema=_schema.config_schema(
+            {
+                "decimals": _schema.integer("Antal decimaler", "Decimals", 0, 4, default=0),
+                "min": _schema.number("Lägsta värde", "Lowest value"),
+                "max": _schema.number("Högsta värde", "Highest value"),
+                "unit": _schema.local_text("Enhet", "Unit"),
+            }
+        ),
+        validate_config=config_validator(number_settings),
+        display=display_number,
+        template="sob_questions/number.html",
+        fhir_item=number_fhir_item,
+        fhir_answer=number_fhir_answer,
+        from_fhir=number_from_fhir,
+        fhir_matches=lambda item: _fhir.classify(item) == "number",
+        for_scale_item=number_for_scale_item,
+    )
 )
 
 SLIDER = QuestionType(

@@ -8,6 +8,7 @@ optional ``decimals`` (0-10; no limit when absent), ``min`` and ``max``.
 Payload: the number alone when the unit is fixed (so it charts and compares as a number), or
 ``{"value": 72.5, "unit": "kg"}`` when the citizen chose the unit.
 (A quantity counted in minutes only is asked as a duration, see ``temporal.py``.)
+With ``"repeats": true`` a question takes several quantities, a list of those payloads (``_repeats``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ._common import (
 )
 from ._fields import QuantityQuestionField, field_factory
 from ._messages import format_number, invalid, message
+from ._repeats import repeatable
 
 KEY = "quantity"
 MAX_UNITS = 30
@@ -282,32 +284,38 @@ _UNIT_SCHEMA = {
     "required": ["code"],
 }
 
-QUANTITY = QuestionType(
-    key=KEY,
-    label={"sv": "Mängd med enhet", "en": "Quantity with unit"},
-    make_field=field_factory(QuantityQuestionField, settings, hint),
-    clean=clean,
-    fhir_type="quantity",
-    config_schema=_schema.config_schema(
-        {
-            "units": _schema.titled(
-                {"type": "array", "items": _UNIT_SCHEMA, "maxItems": MAX_UNITS}, "Enheter", "Units"
-            ),
-            "choose_unit": _schema.titled(
-                {"type": "boolean", "default": False}, "Välj enhet", "Choose the unit"
-            ),
-            "decimals": _schema.integer("Högst antal decimaler", "Most decimals", 0, MAX_DECIMALS),
-            "min": _schema.number("Minsta värde", "Lowest value"),
-            "max": _schema.number("Högsta värde", "Highest value"),
-        }
-    ),
-    validate_config=config_validator(settings),
-    display=display,
-    template="sob_questions/quantity.html",
-    fhir_item=fhir_item,
-    fhir_answer=fhir_answer,
-    from_fhir=from_fhir,
-    fhir_matches=lambda item: _fhir.classify(item) == KEY,
+QUANTITY = repeatable(
+    QuestionType(
+        key=KEY,
+        label={"sv": "Mängd med enhet", "en": "Quantity with unit"},
+        make_field=field_factory(QuantityQuestionField, settings, hint),
+        clean=clean,
+        fhir_type="quantity",
+        config_schema=_schema.config_schema(
+            {
+                "units": _schema.titled(
+                    {"type": "array", "items": _UNIT_SCHEMA, "maxItems": MAX_UNITS},
+                    "Enheter",
+                    "Units",
+                ),
+                "choose_unit": _schema.titled(
+                    {"type": "boolean", "default": False}, "Välj enhet", "Choose the unit"
+                ),
+                "decimals": _schema.integer(
+                    "Högst antal decimaler", "Most decimals", 0, MAX_DECIMALS
+                ),
+                "min": _schema.number("Minsta värde", "Lowest value"),
+                "max": _schema.number("Högsta värde", "Highest value"),
+            }
+        ),
+        validate_config=config_validator(settings),
+        display=display,
+        template="sob_questions/quantity.html",
+        fhir_item=fhir_item,
+        fhir_answer=fhir_answer,
+        from_fhir=from_fhir,
+        fhir_matches=lambda item: _fhir.classify(item) == KEY,
+    )
 )
 
 

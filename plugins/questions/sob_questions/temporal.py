@@ -7,6 +7,9 @@
   "2024-03-31T07:30:00+02:00" (FHIR's dateTime), so the moment stays exact across summer time.
 - duration: hours and minutes in two inputs; ``max_minutes`` (default 24 h, at most a week).
   Payload: the total number of minutes, an int (minutes above 59 are fine: 0 h 90 min is 90).
+
+Each takes ``"repeats": true`` (and ``max_answers``/``min_answers``) for several answers, a list
+of those payloads (``_repeats``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from ._fields import (
     field_factory,
 )
 from ._messages import invalid, message
+from ._repeats import repeatable
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?", re.ASCII)
@@ -391,82 +395,96 @@ def _no_settings(config: Any, lang: str) -> None:
     config_mapping(config, lang)
 
 
-DATE = QuestionType(
-    key="date",
-    label={"sv": "Datum", "en": "Date"},
-    make_field=field_factory(TextQuestionField, date_settings),
-    clean=clean_date,
-    fhir_type="date",
-    config_schema=_schema.config_schema(
-        {
-            "min": _schema.titled({"type": "string", "format": "date"}, "Tidigast", "Earliest"),
-            "max": _schema.titled({"type": "string", "format": "date"}, "Senast", "Latest"),
-        }
-    ),
-    validate_config=config_validator(date_settings),
-    display=_display_text,
-    template="sob_questions/date.html",
-    fhir_item=date_fhir_item,
-    fhir_answer=_answer("Date", _stored_date),
-    from_fhir=date_from_fhir,
-    fhir_matches=lambda item: _fhir.classify(item) == "date",
+DATE = repeatable(
+    QuestionType(
+        key="date",
+        label={"sv": "Datum", "en": "Date"},
+        make_field=field_factory(TextQuestionField, date_settings),
+        clean=clean_date,
+        fhir_type="date",
+        config_schema=_schema.config_schema(
+            {
+                "min": _schema.titled({"type": "string", "format": "date"}, "Tidigast", "Earliest"),
+                "max": _schema.titled({"type": "string", "format": "date"}, "Senast", "Latest"),
+            }
+        ),
+        validate_config=config_validator(date_settings),
+        display=_display_text,
+        template="sob_questions/date.html",
+        fhir_item=date_fhir_item,
+        fhir_answer=_answer("Date", _stored_date),
+        from_fhir=date_from_fhir,
+        fhir_matches=lambda item: _fhir.classify(item) == "date",
+    )
 )
 
-TIME = QuestionType(
-    key="time",
-    label={"sv": "Klockslag", "en": "Time of day"},
-    make_field=field_factory(TextQuestionField, _no_settings),
-    clean=clean_time,
-    fhir_type="time",
-    config_schema=_schema.config_schema({}),
-    validate_config=config_validator(_no_settings),
-    display=_display_text,
-    template="sob_questions/time.html",
-    fhir_item=time_fhir_item,
-    fhir_answer=_answer("Time", _stored_time),
-    from_fhir=time_from_fhir,
-    fhir_matches=lambda item: _fhir.classify(item) == "time",
+TIME = repeatable(
+    QuestionType(
+        key="time",
+        label={"sv": "Klockslag", "en": "Time of day"},
+        make_field=field_factory(TextQuestionField, _no_settings),
+        clean=clean_time,
+        fhir_type="time",
+        config_schema=_schema.config_schema({}),
+        validate_config=config_validator(_no_settings),
+        display=_display_text,
+        template="sob_questions/time.html",
+        fhir_item=time_fhir_item,
+        fhir_answer=_answer("Time", _stored_time),
+        from_fhir=time_from_fhir,
+        fhir_matches=lambda item: _fhir.classify(item) == "time",
+    )
 )
 
-DATE_TIME = QuestionType(
-    key="date_time",
-    label={"sv": "Datum och klockslag", "en": "Date and time"},
-    make_field=field_factory(
-        DateTimeQuestionField, date_time_settings, lambda _s, lang: message("hint_date_time", lang)
-    ),
-    clean=clean_date_time,
-    fhir_type="dateTime",
-    config_schema=_schema.config_schema({}),
-    validate_config=config_validator(date_time_settings),
-    display=_display_date_time,
-    template="sob_questions/date_time.html",
-    fhir_item=date_time_fhir_item,
-    fhir_answer=_answer("DateTime", _stored_date_time),
-    from_fhir=date_time_from_fhir,
-    fhir_matches=lambda item: _fhir.classify(item) == "date_time",
+DATE_TIME = repeatable(
+    QuestionType(
+        key="date_time",
+        label={"sv": "Datum och klockslag", "en": "Date and time"},
+        make_field=field_factory(
+            DateTimeQuestionField,
+            date_time_settings,
+            lambda _s, lang: message("hint_date_time", lang),
+        ),
+        clean=clean_date_time,
+        fhir_type="dateTime",
+        config_schema=_schema.config_schema({}),
+        validate_config=config_validator(date_time_settings),
+        display=_display_date_time,
+        template="sob_questions/date_time.html",
+        fhir_item=date_time_fhir_item,
+        fhir_answer=_answer("DateTime", _stored_date_time),
+        from_fhir=date_time_from_fhir,
+        fhir_matches=lambda item: _fhir.classify(item) == "date_time",
+    )
 )
 
-DURATION = QuestionType(
-    key="duration",
-    label={"sv": "Tidslängd", "en": "Duration"},
-    make_field=field_factory(DurationQuestionField, duration_settings),
-    clean=clean_duration,
-    fhir_type="quantity",
-    config_schema=_schema.config_schema(
-        {
-            "max_minutes": _schema.integer(
-                "Högsta tid i minuter", "Longest time in minutes", 1, WEEK_MINUTES, default=24 * 60
-            )
-        }
-    ),
-    validate_config=config_validator(duration_settings),
-    display=_display_duration,
-    template="sob_questions/duration.html",
-    fhir_item=duration_fhir_item,
-    fhir_answer=_answer("Quantity", _stored_minutes),
-    from_fhir=duration_from_fhir,
-    fhir_matches=lambda item: _fhir.classify(item) == "duration",
-    for_scale_item=duration_for_scale_item,
+DURATION = repeatable(
+    QuestionType(
+        key="duration",
+        label={"sv": "Tidslängd", "en": "Duration"},
+        make_field=field_factory(DurationQuestionField, duration_settings),
+        clean=clean_duration,
+        fhir_type="quantity",
+        config_schema=_schema.config_schema(
+            {
+                "max_minutes": _schema.integer(
+                    "Högsta tid i minuter",
+                    "Longest time in minutes",
+                    1,
+                    WEEK_MINUTES,
+                    default=24 * 60,
+                )
+            }
+        ),
+        validate_config=config_validator(duration_settings),
+        display=_display_duration,
+        template="sob_questions/duration.html",
+        fhir_item=duration_fhir_item,
+        fhir_answer=_answer("Quantity", _stored_minutes),
+        from_fhir=duration_from_fhir,
+        fhir_matches=lambda item: _fhir.classify(item) == "duration",
+        for_scale_item=duration_for_scale_item,
+    )
 )
 
 

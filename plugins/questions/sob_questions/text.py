@@ -2,7 +2,8 @@
 
 Configuration: ``max_length`` in characters (short text: default 200, at most 1000; long text:
 default 5000, at most 50000). The payload is the text, NFC-normalised, without outer whitespace,
-with ``\\n`` line breaks; control characters other than line breaks and tabs are refused.
+with ``\\n`` line breaks; control characters other than line breaks and tabs are refused. With
+``"repeats": true`` a question takes several texts, a list (``_repeats``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ._common import (
 )
 from ._fields import LongTextQuestionField, TextQuestionField, field_factory
 from ._messages import invalid, message
+from ._repeats import repeatable
 
 
 @dataclass(frozen=True)
@@ -93,32 +95,34 @@ def _question_type(kind: Kind, label: dict[str, str]) -> QuestionType:
         config = {"max_length": item.get("maxLength")}
         return settings(kind, config, _fhir.IMPORTING).to_config()
 
-    return QuestionType(
-        key=kind.key,
-        label=label,
-        make_field=field_factory(
-            LongTextQuestionField if kind.multiline else TextQuestionField, read, hint
-        ),
-        clean=clean,
-        fhir_type=kind.fhir_type,
-        config_schema=_schema.config_schema(
-            {
-                "max_length": _schema.integer(
-                    "Högsta antal tecken",
-                    "Most characters",
-                    1,
-                    kind.max_length,
-                    default=kind.default_length,
-                )
-            }
-        ),
-        validate_config=config_validator(read),
-        display=display,
-        template=f"sob_questions/{kind.key}.html",
-        fhir_item=fhir_item,
-        fhir_answer=fhir_answer,
-        from_fhir=from_fhir,
-        fhir_matches=lambda item: _fhir.classify(item) == kind.key,
+    return repeatable(
+        QuestionType(
+            key=kind.key,
+            label=label,
+            make_field=field_factory(
+                LongTextQuestionField if kind.multiline else TextQuestionField, read, hint
+            ),
+            clean=clean,
+            fhir_type=kind.fhir_type,
+            config_schema=_schema.config_schema(
+                {
+                    "max_length": _schema.integer(
+                        "Högsta antal tecken",
+                        "Most characters",
+                        1,
+                        kind.max_length,
+                        default=kind.default_length,
+                    )
+                }
+            ),
+            validate_config=config_validator(read),
+            display=display,
+            template=f"sob_questions/{kind.key}.html",
+            fhir_item=fhir_item,
+            fhir_answer=fhir_answer,
+            from_fhir=from_fhir,
+            fhir_matches=lambda item: _fhir.classify(item) == kind.key,
+        )
     )
 
 

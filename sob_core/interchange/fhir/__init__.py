@@ -41,7 +41,9 @@ core owns:
   ``http://example.org/additional-information``) is kept verbatim in the question's ``"kept"``
   and written back on export; ``import_report(definition)`` lists it ("kept, not used by sob:
   ...", shown by ``sob forms import``). Refused, naming it: an item no installed type claims or
-  several claim, a modifier extension, ``repeats`` on a non-choice, an answer list not read, an
+  several claim, a modifier extension, ``repeats`` on a type that takes one answer (a slider, a
+  scale; text, number, date, time and quantity questions take several: ``config["repeats"]``), an
+  answer list not read, an
   initial value the type cannot give, and the SDC expressions that compute answers or decide
   what is shown (``kept.REFUSED_EXTENSIONS``). SDC's population-only extensions
   (``kept.POPULATION``: ``variable``, ``launchContext``, ``initialExpression`` ...) are kept on

@@ -8,7 +8,8 @@ and what the import made up (a question's text taken from its code, see ``items.
 CLI and the web can say it: "kept, not used by sob: ...".
 
 What changes what an item asks or stores is not kept but refused, naming it: a modifier
-extension (by definition), ``repeats`` where the type does not repeat, an answer list sob did not
+extension (by definition), ``repeats`` where the question does not repeat (its type exports no
+``repeats``: a slider, a scale), an answer list sob did not
 read, and the SDC expressions that compute answers or decide what is shown (``REFUSED_EXTENSIONS``).
 """
 

@@ -53,8 +53,11 @@ def read_prefill(
     if any(piece is None for piece in pieces):
         raise FhirImportError("initial_value", **where)
     payload: Any = pieces[0]
-    if len(pieces) > 1 or isinstance(payload, Mapping) and "other" in payload:
-        payload = pieces  # several answers, or an own text: the types that repeat store lists
+    many = isinstance(question["config"], Mapping) and question["config"].get("repeats") is True
+    if len(pieces) > 1 or many or isinstance(payload, Mapping) and "other" in payload:
+        # several answers, an own text, or a question that takes several answers (a text or
+        # number question that repeats stores a list, one value too)
+        payload = pieces
     spec = QuestionSpec(
         key=question["key"],
         type=question["type"],

@@ -6,7 +6,11 @@
   if (!form) { return; }
 
   function valuesOf(key) {
-    var inputs = form.querySelectorAll('[name="' + key + '"]');
+    var inputs = Array.prototype.slice.call(form.querySelectorAll('[name="' + key + '"]'));
+    // a question with several answers: its inputs are named key:1, key:2 ... in its fieldset
+    form.querySelectorAll('[data-answers="' + key + '"] [name^="' + key + ':"]').forEach(function (input) {
+      if (/^\d+$/.test(input.name.slice(key.length + 1))) { inputs.push(input); }
+    });
     var values = [];
     inputs.forEach(function (input) {
       if (input.disabled) { return; }  // a hidden question's answer does not count
