@@ -10,7 +10,7 @@ from . import batches, dispatch_batch, enqueue
 
 
 def dispatch_notifications(ids: str) -> str:
-    """Deliver a batch of outbox rows (``"12,13,14"``) one by one, each claimed on its own;
+    """Deliver a batch of outbox rows (``"12,13,14"``), claimed together in one statement;
     returns ``id=status`` pairs. Rows already sent or being sent are left alone."""
     host = current_app.extensions["sob"]
     wanted = [int(part) for part in str(ids).split(",") if part.strip()]

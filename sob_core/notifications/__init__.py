@@ -3,30 +3,28 @@
 The texts here are the only ones a channel ever sends. They say that something waits in the
 service, never what: health data does not leave in an e-mail or SMS.
 
-Delivery is at-least-once: an attempt row (``sending``) is committed before the channel is
-called and the outcome after; a worker that dies between the two leaves the row ``sending``,
-and when its lease has passed the tick marks that attempt ``interrupted`` and sends again. So no
-notice is lost, and a notice is sent twice only when the provider accepted it in the moment
-between its answer and our commit (see docs/operating.md).
+Delivery is at-least-once, a batch at a time (``delivery.deliver_many``): the batch's attempt
+rows (``sending``) are committed before the channel is called and the outcomes after (at least
+every ``delivery.RECORD_SECONDS``); a worker that dies between the two leaves its rows
+``sending``, and when their lease has passed the tick marks those attempts ``interrupted`` and
+sends again. So no notice is lost, and a notice is sent twice only when the provider accepted it
+in the last stretch of sends before a crash (see docs/operating.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import time
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import ExitStack
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..models import Citizen, NoticePreference, Notification, NotificationAttempt, Staff
-from ..types import Notice, NotificationChannel
+from ..models import Notification, NotificationAttempt
+from ..types import NotificationChannel
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
-from .scrub import scrub
 
 MAX_ATTEMPTS = 8
 #: how long a queued notification is left to its job before the tick queues it again
@@ -172,212 +170,6 @@ def report_url(config: dict[str, Any], notification_id: int) -> str:
     return f"{base}/notices/report/{notification_id}/{token}"
 
 
-def _people(
-    session: Session, rows: list[Any]
-) -> tuple[dict[tuple[str, int], dict[str, str]], dict[tuple[str, int], str]]:
-    """Addresses and languages of the rows' recipients, in one query per table."""
-    addresses: dict[tuple[str, int], dict[str, str]] = {}
-    for kind, model in (("staff", Staff), ("citizen", Citizen)):
-        wanted = sorted({row.recipient_id for row in rows if row.recipient_kind == kind})
-        if not wanted:
-            continue
-        for person_id, email, phone in session.execute(
-            select(model.id, model.email, model.phone).where(model.id.in_(wanted))
-        ):
-            address: dict[str, str] = {}
-            if email:
-                address["email"] = email
-            if phone:
-                address["phone"] = phone
-            addresses[(kind, person_id)] = address
-    languages: dict[tuple[str, int], str] = {}
-    for kind in ("staff", "citizen"):
-        wanted = sorted({row.recipient_id for row in rows if row.recipient_kind == kind})
-        if not wanted:
-            continue
-        for person_id, language in session.execute(
-            select(NoticePreference.person_id, NoticePreference.language).where(
-                NoticePreference.person_kind == kind, NoticePreference.person_id.in_(wanted)
-            )
-        ):
-            languages[(kind, person_id)] = language
-    return addresses, languages
-
-
-def _notice(
-    row: Any,
-    channel: NotificationChannel,
-    config: dict[str, Any],
-    address: dict[str, str],
-    language: str | None,
-) -> Notice:
-    subject, body = TEMPLATES[row.kind]
-    return Notice(
-        recipient_kind=row.recipient_kind,
-        recipient_id=row.recipient_id,
-        subject=subject,
-        body=body,
-        link=row.link,
-        address=dict(address),
-        language=language if language in ("sv", "en") else "sv",
-        reference=f"sob-notice-{row.id}",
-        report_url=report_url(config, row.id) if channel.delivery_reports else "",
-    )
-
-
-def _claim(session: Session, notification_id: int, now: datetime) -> int | None:
-    """pending → sending (one conditional UPDATE) and the attempt row, committed; the attempt's
-    number, or None when the row was not pending any more (another worker has it)."""
-    number = session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.status == "pending")
-        .values(
-            status="sending",
-            attempts=Notification.attempts + 1,
-            queued_until=now + SENDING_LEASE,
-        )
-        .returning(Notification.attempts)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if number is None:
-        session.commit()
-        return None
-    return int(number)
-
-
-def _record(
-    session: Session,
-    notification_id: int,
-    attempt_id: int,
-    number: int,
-    error: str | None,
-    ref: str | None,
-) -> str:
-    """The outcome of one send, committed: the attempt and the row (back-off on an error)."""
-    now = datetime.now(UTC)
-    session.execute(
-        update(NotificationAttempt)
-        .where(NotificationAttempt.id == attempt_id)
-        .values(
-            outcome="error" if error is not None else "sent",
-            detail=error,
-            provider_ref=ref,
-            finished_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if error is not None:
-        status = "failed" if number >= MAX_ATTEMPTS else "pending"
-        values: dict[str, Any] = {
-            "status": status,
-            "last_error": error,
-            "due_at": now + timedelta(minutes=2 ** min(number, 10)),
-            "queued_until": None,
-        }
-    else:
-        status = "sent"
-        values = {"status": status, "sent_at": now, "provider_ref": ref, "queued_until": None}
-    session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return status
-
-
-def deliver_many(
-    session: Session,
-    notification_ids: Iterable[int],
-    channels: Mapping[str, NotificationChannel],
-    config: dict[str, Any],
-    seconds: float = BATCH_SECONDS,
-) -> dict[int, str]:
-    """Send pending notifications one by one; each id's status afterwards (idempotent: a row
-    that is not pending any more is left alone, so two jobs over the same ids send each once).
-
-    The recipients' addresses and languages are read once for the whole batch. Each row is
-    claimed on its own with one conditional UPDATE (pending → sending) and its attempt row is
-    committed before the channel is called; the outcome is committed right after the send. A
-    worker that dies in the middle leaves the row it was sending ``sending`` (the tick recovers
-    it when its lease has passed) and the rest ``pending`` (the tick queues them again). A
-    channel with a ``session`` sends the whole batch through one session (one SMTP connection).
-    After ``seconds`` no further row is claimed (a slow provider must not stretch a job past its
-    timeout): the rest stay ``pending`` for the tick to queue again.
-    """
-    ids = list(dict.fromkeys(int(i) for i in notification_ids))
-    statuses: dict[int, str] = dict.fromkeys(ids, "missing")
-    if not ids:
-        return statuses
-    n = Notification.__table__.c
-    found = session.execute(
-        select(n.id, n.status, n.channel, n.kind, n.recipient_kind, n.recipient_id, n.link)
-        .where(n.id.in_(ids))
-        .order_by(n.id)
-    ).all()
-    todo = []
-    for row in found:
-        statuses[row.id] = row.status
-        if row.status != "pending":
-            continue
-        if row.channel not in channels:
-            session.execute(
-                update(Notification)
-                .where(Notification.id == row.id, Notification.status == "pending")
-                .values(status="failed", last_error=f"channel {row.channel!r} is not installed")
-                .execution_options(synchronize_session=False)
-            )
-            statuses[row.id] = "failed"
-            continue
-        todo.append(row)
-    addresses, languages = _people(session, todo) if todo else ({}, {})
-    session.commit()  # no transaction stays open while the provider is talked to
-    deadline = time.monotonic() + seconds
-    with ExitStack() as stack:
-        senders: dict[str, Callable[[Notice], str]] = {}
-        for number_in_batch, row in enumerate(todo):
-            if number_in_batch and time.monotonic() > deadline:
-                break  # left pending: the tick queues them again
-            channel = channels[row.channel]
-            now = datetime.now(UTC)
-            number = _claim(session, row.id, now)
-            if number is None:  # another worker took it between our read and our update
-                statuses[row.id] = "sending"
-                continue
-            attempt_id = session.execute(
-                insert(NotificationAttempt)
-                .values(notification_id=row.id, number=number, started_at=now, outcome="sending")
-                .returning(NotificationAttempt.id)
-            ).scalar_one()
-            session.commit()  # the attempt is on record before anything leaves the service
-            person = (row.recipient_kind, row.recipient_id)
-            notice = _notice(row, channel, config, addresses.get(person, {}), languages.get(person))
-            try:
-                send = senders.get(row.channel)
-                if send is None:
-                    send = _sender(stack, channel, config)
-                    senders[row.channel] = send
-                ref = (send(notice) or "")[:200]
-            except Exception as error:  # retried by the tick with back-off
-                message = scrub(str(error), notice.address.values())[:500]
-                statuses[row.id] = _record(session, row.id, attempt_id, number, message, None)
-                continue
-            statuses[row.id] = _record(session, row.id, attempt_id, number, None, ref)
-    return statuses
-
-
-def _sender(
-    stack: ExitStack, channel: NotificationChannel, config: dict[str, Any]
-) -> Callable[[Notice], str]:
-    """How to send one notice through ``channel`` for the rest of a batch: its ``session``
-    (opened once, closed with the batch), else its ``send``."""
-    settings = {key: config.get(key) for key in channel.config_keys}
-    if channel.session is not None:
-        return stack.enter_context(channel.session(settings))
-    return lambda notice: channel.send(notice, settings)
-
-
 def deliver(
     session: Session,
     notification_id: int,
@@ -385,6 +177,8 @@ def deliver(
     config: dict[str, Any],
 ) -> str:
     """Send one pending notification (``deliver_many`` of one id); its status afterwards."""
+    from .delivery import deliver_many
+
     return deliver_many(session, [notification_id], channels, config)[notification_id]
 
 
@@ -471,6 +265,7 @@ def dispatch_after_commit(session: Session, rows: list[Notification]) -> None:
     session.info.setdefault(DISPATCH_KEY, []).extend(row.id for row in rows)
 
 
+from .delivery import deliver_many  # noqa: E402
 from .policy import digest_staff, notify_citizen, notify_staff, preference  # noqa: E402
 
 __all__ = [

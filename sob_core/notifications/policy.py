@@ -202,18 +202,54 @@ def _write(
     return row
 
 
-def dispatch_due(session: Session, rows: list[Notification], now: datetime) -> None:
-    """Flush ``rows`` and have those due now dispatched after the commit."""
+def dispatch_due(
+    session: Session, rows: list[Notification], now: datetime, *, bulk: bool = False
+) -> None:
+    """Flush ``rows`` and have those due now dispatched after the commit.
+
+    With ``bulk`` (a tick's batch) the new rows are written by one Core INSERT … RETURNING
+    (an executemany) instead of the unit of work, and attached to the session as loaded."""
     from . import dispatch_after_commit
 
-    # The ORM inserts consecutive new rows of the same shape with one statement: the inbox rows
-    # (written sent) and the e-mail rows (pending) alternate, so they are added again by channel.
     fresh = [row for row in rows if row in session.new]
-    for row in sorted(fresh, key=lambda row: row.channel):
-        session.expunge(row)
-        session.add(row)
+    if bulk and fresh:
+        _insert_bulk(session, fresh)
+    else:
+        # The ORM inserts consecutive new rows of the same shape with one statement: the inbox
+        # rows (written sent) and the e-mail rows (pending) alternate, so they are added again
+        # by channel.
+        for row in sorted(fresh, key=lambda row: row.channel):
+            session.expunge(row)
+            session.add(row)
     session.flush()
     dispatch_after_commit(session, [r for r in rows if r.status == "pending" and r.due_at <= now])
+
+
+def _insert_bulk(session: Session, fresh: list[Notification]) -> None:
+    """Insert new outbox rows in one statement and make them persistent (every column set)."""
+    from sqlalchemy import Table, insert
+    from sqlalchemy.orm import make_transient_to_detached
+
+    table: Table = Notification.__table__  # type: ignore[assignment]
+    columns = [column for column in table.columns if column.key != "id"]
+    for row in fresh:
+        session.expunge(row)  # not flushed by the autoflush of the INSERT below
+        for column in columns:
+            if column.key in row.__dict__:
+                continue
+            default = column.default
+            value = None
+            if default is not None:
+                value = default.arg if default.is_scalar else default.arg(None)  # type: ignore[attr-defined]
+            setattr(row, column.key, value)
+    ids = session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [{column.key: row.__dict__[column.key] for column in columns} for row in fresh],
+    ).all()
+    for row, row_id in zip(fresh, ids, strict=True):
+        row.id = row_id
+        make_transient_to_detached(row)
+        session.add(row)
 
 
 @dataclass

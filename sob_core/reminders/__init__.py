@@ -144,7 +144,7 @@ def send_due(
         )
         made.extend(rows)
         chosen[reminder_id] = _chosen(rows)
-    policy.dispatch_due(session, made, now)  # one flush: the batch's outbox rows together
+    policy.dispatch_due(session, made, now, bulk=True)  # the batch's outbox rows: one INSERT
     if chosen:
         _record(session, chosen)
     handled += len(chosen)
