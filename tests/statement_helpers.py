@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import event
 
@@ -11,12 +12,13 @@ from sob_core.extensions import db
 
 
 @contextmanager
-def counting() -> Iterator[list[str]]:
-    """The statements sent on the app's engine while the block runs, in order."""
-    statements: list[str] = []
+def counting(parameters: bool = False) -> Iterator[list[Any]]:
+    """The statements sent on the app's engine while the block runs, in order; with
+    ``parameters`` each as ``(statement on one line, repr of its parameters)``."""
+    statements: list[Any] = []
 
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
+    def seen(conn, cursor, statement, sent, context, executemany) -> None:
+        statements.append((" ".join(statement.split()), repr(sent)) if parameters else statement)
 
     event.listen(db.engine, "before_cursor_execute", seen)
     try:

@@ -4,13 +4,15 @@ SOB_TEST_DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flag_helpers import enroll
 from sqlalchemy import func, insert, select
 from statement_helpers import counting
 
-from sob_core import enrollments
+from sob_core.enrollments import assignments
 from sob_core.extensions import db
 from sob_core.models import (
     CareUnit,
@@ -27,6 +29,7 @@ from sob_core.models import (
     Result,
     Staff,
 )
+from sob_core.testing import csrf_from
 
 TOMMY = "SE2321000131-P000000000011"
 JOHN = "198503142393"
@@ -253,16 +256,7 @@ def add_events(enrollment: Enrollment, count: int) -> None:
 
 
 def test_patient_page_statements_do_not_grow_with_events(client, login, version):
-    john = db.session.scalar(select(Citizen.id).where(Citizen.personnummer == JOHN))
-    enrollment = enrollments.start(
-        db.session,
-        citizen_id=john,
-        program_version_id=version.id,
-        care_unit_id=_unit(),
-        therapist_id=_tommy(),
-        started_by_id=_tommy(),
-        now=datetime.now(UTC) - timedelta(days=3),
-    )
+    enrollment = enroll(version, started=datetime.now(UTC) - timedelta(days=3))
     db.session.commit()
     login("staff", TOMMY, unit_id=_unit())
     base = f"/staff/patients/{enrollment.id}"
@@ -275,19 +269,9 @@ def test_patient_page_statements_do_not_grow_with_events(client, login, version)
 
 def _sent(client, url: str) -> list[tuple[str, str]]:
     """(statement, parameters) of a second GET of ``url`` (the first may fill caches)."""
-    from sqlalchemy import event
-
     assert client.get(url).status_code == 200, url
-    sent: list[tuple[str, str]] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
-        sent.append((" ".join(statement.split()), repr(parameters)))
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with counting(parameters=True) as sent:
         assert client.get(url).status_code == 200, url
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
     return sent
 
 
@@ -304,16 +288,7 @@ def test_the_patient_page_and_the_citizen_overview_read_no_row_twice_by_its_key(
     activity) keeps what the request loaded, the care unit is read once through the enrollment
     and the form catalogue once: no SELECT of one row by id is sent twice (before, the staff
     member, her roles, the citizen, the enrollment and the unit were each read again)."""
-    john = db.session.scalar(select(Citizen.id).where(Citizen.personnummer == JOHN))
-    enrollment = enrollments.start(
-        db.session,
-        citizen_id=john,
-        program_version_id=version.id,
-        care_unit_id=_unit(),
-        therapist_id=_tommy(),
-        started_by_id=_tommy(),
-        now=datetime.now(UTC) - timedelta(days=3),
-    )
+    enrollment = enroll(version, started=datetime.now(UTC) - timedelta(days=3))
     db.session.commit()
     login("staff", TOMMY, unit_id=_unit())
     sent = _sent(client, f"/staff/patients/{enrollment.id}")
@@ -330,21 +305,7 @@ def test_the_patient_page_and_the_citizen_overview_read_no_row_twice_by_its_key(
 def test_a_scored_submission_reads_its_draft_once(client, login, version):
     """Submitting a PHQ-9: the new draft's commit keeps what the request loaded, so the response,
     its form version and the citizen are not read again; 20 statements in all (24 before)."""
-    import re
-
-    from sob_core.enrollments import assignments
-    from sob_core.testing import csrf_from
-
-    john = db.session.scalar(select(Citizen.id).where(Citizen.personnummer == JOHN))
-    enrollment = enrollments.start(
-        db.session,
-        citizen_id=john,
-        program_version_id=version.id,
-        care_unit_id=_unit(),
-        therapist_id=_tommy(),
-        started_by_id=_tommy(),
-        now=datetime.now(UTC) - timedelta(days=3),
-    )
+    enrollment = enroll(version, started=datetime.now(UTC) - timedelta(days=3))
     phq = db.session.scalar(select(Form).where(Form.key == "phq-9"))
     assignment = assignments.send_form(db.session, enrollment, phq, _tommy())
     db.session.commit()
