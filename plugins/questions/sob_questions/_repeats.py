@@ -34,7 +34,7 @@ from wtforms.utils import unset_value
 from sob_core import QuestionSpec, QuestionType
 
 from . import _fhir, _schema
-from ._common import check_order, config_int, config_mapping, safe_display
+from ._common import check_order, config_int, config_mapping, is_blank, safe_display
 from ._fields import QuestionField
 from ._messages import invalid, message
 
@@ -88,12 +88,8 @@ def _inner_spec(spec: QuestionSpec, config: Mapping[str, Any]) -> QuestionSpec:
 
 
 def _blank(value: Any) -> bool:
-    return (
-        value is None
-        or value == []
-        or value == {}
-        or (isinstance(value, str) and not value.strip())
-    )
+    """Nothing was answered in one input (a two-part input, e.g. a duration, posts a mapping)."""
+    return is_blank(value) or value == [] or value == {}
 
 
 def _as_list(payload: Any) -> list[Any]:
