@@ -43,6 +43,7 @@ def _people(
 ) -> tuple[dict[tuple[str, int], dict[str, str]], dict[tuple[str, int], str]]:
     """Addresses and languages of the rows' recipients, in one query per table."""
     addresses: dict[tuple[str, int], dict[str, str]] = {}
+    languages: dict[tuple[str, int], str] = {}
     for kind, model in (("staff", Staff), ("citizen", Citizen)):
         wanted = sorted({row.recipient_id for row in rows if row.recipient_kind == kind})
         if not wanted:
@@ -56,11 +57,6 @@ def _people(
             if phone:
                 address["phone"] = phone
             addresses[(kind, person_id)] = address
-    languages: dict[tuple[str, int], str] = {}
-    for kind in ("staff", "citizen"):
-        wanted = sorted({row.recipient_id for row in rows if row.recipient_kind == kind})
-        if not wanted:
-            continue
         for person_id, language in session.execute(
             select(NoticePreference.person_id, NoticePreference.language).where(
                 NoticePreference.person_kind == kind, NoticePreference.person_id.in_(wanted)
@@ -126,8 +122,12 @@ def _claim(session: Session, ids: list[int], now: datetime) -> dict[int, int]:
         session.execute(
             insert(_A),
             [
-                {"notification_id": row_id, "number": number, "started_at": now}
-                | {"outcome": "sending"}
+                {
+                    "notification_id": row_id,
+                    "number": number,
+                    "started_at": now,
+                    "outcome": "sending",
+                }
                 for row_id, number in claimed.items()
             ],
         )
