@@ -1,5 +1,6 @@
-"""Every question type in a real Chromium: axe-core finds no WCAG 2.1 A/AA violation, on the
-fresh form and on the form showing errors, and the slider works from the keyboard."""
+"""Every question type in a real Chromium (also taking several answers): axe-core finds no WCAG
+2.1 A/AA violation, on the fresh form and on the form showing errors, and the slider works from the
+keyboard."""
 
 from __future__ import annotations
 
@@ -96,12 +97,23 @@ def all_questions() -> list:
     helped = make_spec(
         "short_text", key="helped", help={"sv": "Skriv med egna ord.", "en": "Use your own words."}
     )
-    return [*EXAMPLES.values(), optional(make_spec("scale", key="extra-scale")), helped]
+    # questions that take several answers: a fieldset of labelled inputs (``_repeats``)
+    several = [
+        make_spec("short_text", {"repeats": True}, key="several-texts"),
+        make_spec("duration", {"repeats": True, "max_answers": 4}, key="several-durations"),
+    ]
+    return [
+        *EXAMPLES.values(),
+        optional(make_spec("scale", key="extra-scale")),
+        helped,
+        *several,
+    ]
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_the_form_passes_axe(browser, make_app, lang):
     page = open_form(browser, make_app(all_questions(), lang), lang)
+    assert page.locator("fieldset.q-repeating").count() == 2  # the several-answer questions
     assert axe_violations(page) == []
     assert csp_violations(page) == []
     page.close()
