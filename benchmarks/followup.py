@@ -41,6 +41,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # for `dataset`, `followup_data` and `run`, when run as a script
 
+from autoanalyze import AutoAnalyze  # noqa: E402
 from followup_data import FollowupBuilt, FollowupPlan, build, due_now, restore, table_ids  # noqa: E402
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -399,6 +400,7 @@ class WeekResult:
     occurrences: dict[str, int] = field(default_factory=dict)
     reminders: dict[str, int] = field(default_factory=dict)
     notifications: dict[str, int] = field(default_factory=dict)
+    analysis: str = ""
 
 
 def free_port() -> int:
@@ -527,6 +529,7 @@ def week(args: argparse.Namespace, base: str | None, redis: str) -> WeekResult:
         host = app.extensions["sob"]
         config = dict(app.config)
         engine = db.engine
+        analyser = AutoAnalyze.for_engine(engine)
         try:
             started = time.perf_counter()
             deadline = started + args.week_timeout
@@ -559,6 +562,7 @@ def week(args: argparse.Namespace, base: str | None, redis: str) -> WeekResult:
                         break
                 flags.tick(db.session, moment, config)
                 db.session.commit()
+                analyser.step()
                 if moment >= day_ends:
                     # A simulated day is over: let the delivery catch up before the next one,
                     # or a reminder days later would merge into a notice still waiting in the
@@ -576,6 +580,7 @@ def week(args: argparse.Namespace, base: str | None, redis: str) -> WeekResult:
             stop_workers(workers)
             report = stop_sink(sink)
             delete_queues(app)
+        result.analysis = analyser.summary()
         result.received = int(report.get("received", 0))
         result.kept = list(report.get("kept", []))
         t = db.metadata.tables
@@ -632,6 +637,8 @@ def week_report(result: WeekResult, args: argparse.Namespace) -> str:
         f"  target under {TARGET_WEEK_SECONDS} s on 2 cores: {verdict}",
         f"  build: {result.build_seconds:.1f} s (not timed)",
     ]
+    if result.analysis:
+        lines.append(result.analysis)
     subjects, texts = received_texts(result.kept)
     if subjects:
         lines.append("  subjects received: " + " | ".join(subjects))
