@@ -20,7 +20,9 @@ VARIABLE = {
 }
 INITIAL = {
     "url": SDC + "sdc-questionnaire-initialExpression",
-    "valueExpression": {"language": "text/fhirpath", "expression": "%patient.name.given.first()"},
+    # the practitioner's record (launch context ``user``), which sob has not: %patient is the
+    # citizen herself (test_fhir_expressions.py)
+    "valueExpression": {"language": "text/fhirpath", "expression": "%user.name.given.first()"},
 }
 CONTEXT = {
     "url": SDC + "sdc-questionnaire-launchContext",

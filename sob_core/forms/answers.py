@@ -8,7 +8,7 @@ readable after its question-type plugin is gone. Cleaning reads a posted form on
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +33,31 @@ class Outcome:
     errors: dict[str, str]  # question key -> message
 
 
+#: ``compute(question, answers so far)``: the value of a question the form computes itself (an
+#: imported form's calculated or prefilled question, ``interchange.fhir.calculate``), or None
+Compute = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+
+
+def computed(question: Mapping[str, Any]) -> bool:
+    """Whether the form computes the question's answer (the citizen cannot change it)."""
+    return bool(
+        question.get("calculated")
+        or (question.get("initial_expression") and question.get("read_only"))
+    )
+
+
 def clean_answers(
-    version: FormVersion, registry: Registry, form: Any, lang: str, final: bool
+    version: FormVersion,
+    registry: Registry,
+    form: Any,
+    lang: str,
+    final: bool,
+    compute: Compute | None = None,
 ) -> Outcome:
-    """Clean every posted answer with its question type; on ``final`` required ones must be there."""
+    """Clean every posted answer with its question type; on ``final`` required ones must be there.
+
+    A question the form computes (``computed``) is not read from the form: its value is
+    ``compute``'s, from the answers before it (without ``compute`` it has none)."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     by_key = {spec.key: spec for spec in specs(version)}
@@ -46,6 +67,11 @@ def clean_answers(
         if not condition_holds(question.get("show_if"), values):
             continue  # hidden by skip logic: not asked, so not stored
         shown.append(key)
+        if computed(question):
+            value = compute(question, values) if compute is not None else None
+            if value is not None:
+                values[key] = value
+            continue
         if question.get("read_only"):
             # shown, not changed by the citizen: what is stored is the form's own value
             if question.get("initial") is not None:

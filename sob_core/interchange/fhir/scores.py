@@ -62,6 +62,25 @@ def is_total(item: Mapping[str, Any]) -> bool:
     )
 
 
+def adds_up_scores(item: Mapping[str, Any]) -> bool:
+    """Whether the item is a score total sob reads as a result: a ``cqf-expression`` (refused
+    below unless it adds up scores), or a FHIRPath ``calculatedExpression`` of the shapes named in
+    the module's notes. Any other ``calculatedExpression`` is a calculated question
+    (``expressions.py``)."""
+    if not is_total(item):
+        return False
+    if any(
+        isinstance(e, Mapping) and e.get("url") == CQF_EXPRESSION
+        for e in item.get("extension") or []
+    ):
+        return True
+    language, expression = _expression(item)
+    compact = re.sub(r"\s+", "", expression)
+    return language == "text/fhirpath" and bool(
+        _TOP_SCORES.fullmatch(compact) or _ALL_SCORES.fullmatch(compact)
+    )
+
+
 def _expression(item: Mapping[str, Any]) -> tuple[str | None, str]:
     for extension in item.get("extension") or []:
         if isinstance(extension, Mapping) and extension.get("url") in EXPRESSIONS:
