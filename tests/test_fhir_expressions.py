@@ -428,3 +428,26 @@ def test_the_preview_has_no_patient_so_prefills_stay_empty(app: Any) -> None:
     version = _import(app, _patient_form())
     calculator = Calculator(version, _registry(app), None)
     assert calculator.shown({}) == {}
+
+
+def test_the_import_report_says_what_sob_computes(app: Any) -> None:
+    calculated = _import(app, _bmi_form())
+    prefilled = _import(app, _patient_form())
+    lines = [str(n) for n in fhir.import_report(calculated.definition)]
+    assert (
+        "2 items ('bmi', 'heavy') are calculated by sob from the other answers (SDC "
+        "calculatedExpression in FHIRPath): shown read-only, computed when the form is saved"
+    ) in lines
+    (note,) = [n for n in fhir.import_report(prefilled.definition) if n.code == "patient_prefill"]
+    assert str(note) == (
+        "4 items ('name', 'born', 'sex', 'year') are prefilled from the signed-in citizen "
+        "(SDC initialExpression reading %patient)"
+    )
+    with app.test_request_context():
+        from flask_babel import force_locale
+
+        with force_locale("sv"):
+            assert translate_error(note) == (
+                "4 items ('name', 'born', 'sex', 'year') fylls i i förväg från den inloggade "
+                "invånaren (SDC initialExpression som läser %patient)"
+            )
