@@ -36,6 +36,9 @@ class Outcome:
 #: ``compute(question, answers so far)``: the value of a question the form computes itself (an
 #: imported form's calculated or prefilled question, ``interchange.fhir.calculate``), or None
 Compute = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+#: ``enabled(question, answers so far)``: whether an imported form's question is asked by its
+#: own expression (``interchange.fhir.calculate``: SDC's enableWhenExpression)
+Enabled = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
 
 
 def computed(question: Mapping[str, Any]) -> bool:
@@ -53,11 +56,13 @@ def clean_answers(
     lang: str,
     final: bool,
     compute: Compute | None = None,
+    enabled: Enabled | None = None,
 ) -> Outcome:
     """Clean every posted answer with its question type; on ``final`` required ones must be there.
 
     A question the form computes (``computed``) is not read from the form: its value is
-    ``compute``'s, from the answers before it (without ``compute`` it has none)."""
+    ``compute``'s, from the answers before it (without ``compute`` it has none). A question with
+    an ``enable_expression`` is asked when ``enabled`` says so (without ``enabled``, always)."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     by_key = {spec.key: spec for spec in specs(version)}
@@ -66,6 +71,9 @@ def clean_answers(
         key = question["key"]
         if not condition_holds(question.get("show_if"), values):
             continue  # hidden by skip logic: not asked, so not stored
+        expression = enabled is not None and question.get("enable_expression")
+        if expression and enabled is not None and not enabled(question, values):
+            continue  # hidden by its own expression, likewise
         shown.append(key)
         if computed(question):
             value = compute(question, values) if compute is not None else None

@@ -1,4 +1,6 @@
-"""The expressions of an imported form evaluated as it is filled in (``expressions.py`` reads them).
+"""The expressions of an imported form evaluated as it is filled in (``expressions.py`` reads them):
+calculated questions, prefills from ``%patient`` and whether a question is asked
+(``enableWhenExpression``, ``Calculator.enabled``; hidden on the page the server makes, ``hidden``).
 
 - **The response.** ``%resource`` is a QuestionnaireResponse of the answers so far: each
   answered question as its type gives it (``fhir_answer``, as ``response.py`` exports it),
@@ -79,7 +81,8 @@ def patient_resource(citizen: Citizen) -> dict[str, Any]:
 
 def has_expressions(version: FormVersion) -> bool:
     return any(
-        isinstance(q, Mapping) and (q.get("calculated") or q.get("initial_expression"))
+        isinstance(q, Mapping)
+        and (q.get("calculated") or q.get("initial_expression") or q.get("enable_expression"))
         for q in version.definition.get("questions") or []
     )
 
@@ -106,6 +109,10 @@ class Calculator:
             if isinstance(g, Mapping) and isinstance(g.get("key"), str)
         }
         self._questionnaire: dict[str, Any] | None = None
+        #: the questions ``shown`` found hidden by their ``enable_expression``
+        self.hidden: set[str] = set()
+        #: the questions ``shown`` found asked (neither skip logic nor an expression hides them)
+        self.asked: set[str] = set()
 
     # --- what the form does with it ------------------------------------------------------------
 
@@ -118,15 +125,45 @@ class Calculator:
             return self._value(question, question["initial_expression"], answers)
         return None
 
+    def enabled(self, question: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
+        """Whether the question's ``enable_expression`` holds given the ``answers`` before it
+        (true without one). Empty is false, as SDC renderers read it; an expression that fails
+        (logged) shows the question: it is better asked once too often than lost."""
+        expression = question.get("enable_expression")
+        if not isinstance(expression, Mapping):
+            return True
+        try:
+            if expression.get("language") != FHIRPATH:
+                raise FhirPathError("not FHIRPath")
+            found = self._evaluate(question, str(expression.get("expression")), answers)
+            if len(found) > 1 or (found and not isinstance(found[0], bool)):
+                raise FhirPathError("not one boolean")
+        except Exception as error:  # whatever fails, the page and the other answers stay
+            log.warning(
+                "form version %s, question %s: its enableWhenExpression failed (%s)",
+                self.version.id,
+                question.get("key"),
+                type(error).__name__,
+            )
+            return True
+        return bool(found and found[0])
+
     def shown(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """What the form shows: ``data`` (``forms.prefilled``) with every computed question's
         value, and a prefill where a question has no value yet (questions in order, hidden ones
-        left out as the submission leaves them out)."""
+        left out as the submission leaves them out; those hidden by an ``enable_expression`` are
+        ``hidden``)."""
         values = dict(data)
+        self.hidden, self.asked = set(), set()
         for question in self.questions:
             key = question["key"]
             if not skip_logic.condition_holds(question.get("show_if"), values):
                 continue
+            if not self.enabled(question, values):
+                self.hidden.add(key)
+                values.pop(key, None)
+                continue
+            self.asked.add(key)
             computed = question.get("calculated") or (
                 question.get("initial_expression") and question.get("read_only")
             )
@@ -153,7 +190,7 @@ class Calculator:
                 raise FhirPathError("not FHIRPath")
             found = self._evaluate(question, str(expression.get("expression")), answers)
             return self._payload(question, found)
-        except (FhirPathError, ValueError, TypeError) as error:
+        except Exception as error:  # whatever fails, the page and the other answers stay
             log.warning(
                 "form version %s, question %s: its expression gave no value (%s)",
                 self.version.id,

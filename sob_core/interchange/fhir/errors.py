@@ -147,6 +147,15 @@ IMPORT_MESSAGES: dict[str, str] = {
         "item %(link)s: its calculatedExpression %(expression)s cannot be evaluated as FHIRPath: "
         "%(detail)s"
     ),
+    "enable_language": N_(
+        "item %(link)s: whether it is shown is decided in the language %(language)s "
+        "(%(expression)s), which sob does not evaluate: sob evaluates enableWhenExpression in "
+        "FHIRPath (text/fhirpath) only"
+    ),
+    "enable_fhirpath": N_(
+        "item %(link)s: its enableWhenExpression %(expression)s cannot be evaluated as FHIRPath: "
+        "%(detail)s"
+    ),
     "score_expression": N_(
         "item %(link)s: its %(language)s expression %(expression)s is not a score total sob can "
         "compute (sob adds up the scores of all answers: "

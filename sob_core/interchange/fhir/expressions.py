@@ -7,7 +7,9 @@ from the other answers whenever the form is shown, saved or submitted (``calcula
 ``sdc-questionnaire-initialExpression`` that reads only ``%patient`` (and FHIRPath variables)
 becomes ``"initial_expression"``: the question is prefilled from the signed-in citizen
 (``calculate.patient_resource``) and the citizen may change the value unless it is read-only.
-Both are written back into the exported item as they came (``write_expressions``).
+An ``sdc-questionnaire-enableWhenExpression`` becomes ``"enable_expression"``: the question is
+asked when it holds, decided by the server (``calculate.Calculator.enabled``). All are written
+back into the exported item as they came (``write_expressions``).
 
 Only ``text/fhirpath`` is evaluated. A calculation in CQL (``text/cql``,
 ``text/cql.identifier``, ``text/cql-expression``) or any other language is refused, naming the
@@ -28,6 +30,7 @@ from .fhirpath import STANDARD, FhirPathError, functions, parse, variables
 from .kept import INITIAL_EXPRESSIONS, SDC, VARIABLE
 
 CALCULATED = SDC + "sdc-questionnaire-calculatedExpression"
+ENABLE_WHEN = SDC + "sdc-questionnaire-enableWhenExpression"
 
 FHIRPATH = "text/fhirpath"
 CQL = frozenset({"text/cql", "text/cql.identifier", "text/cql-expression", "text/cql.name"})
@@ -98,7 +101,9 @@ def read_expressions(
     for extension in item.get("extension") or []:
         url = extension.get("url") if isinstance(extension, Mapping) else None
         value = extension.get("valueExpression") if isinstance(extension, Mapping) else None
-        if url not in (CALCULATED, *INITIAL_EXPRESSIONS) or not isinstance(value, Mapping):
+        if url not in (CALCULATED, ENABLE_WHEN, *INITIAL_EXPRESSIONS) or not isinstance(
+            value, Mapping
+        ):
             rest.append(extension)
             continue
         language, expression = value.get("language"), value.get("expression")
@@ -115,6 +120,15 @@ def read_expressions(
             if "calculated" in found:
                 raise FhirImportError("score_many", **where)
             found["calculated"] = dict(value)
+            continue
+        if url == ENABLE_WHEN:
+            quoted = {**where, "language": repr(language), "expression": repr(text[:300])}
+            if language != FHIRPATH:
+                raise FhirImportError("enable_language", **quoted)
+            problem = _problem(text, allowed)
+            if problem is not None:
+                raise FhirImportError("enable_fhirpath", **quoted, detail=problem)
+            found["enable_expression"] = dict(value)
             continue
         if language != FHIRPATH or _problem(text, allowed) is not None or "initial" in item:
             rest.append(extension)  # kept unused, as before: the question starts empty
@@ -134,6 +148,9 @@ def write_expressions(question: Mapping[str, Any]) -> list[dict[str, Any]]:
     calculated = question.get("calculated")
     if isinstance(calculated, Mapping):
         written.append({"url": CALCULATED, "valueExpression": dict(calculated)})
+    enable = question.get("enable_expression")
+    if isinstance(enable, Mapping):
+        written.append({"url": ENABLE_WHEN, "valueExpression": dict(enable)})
     initial = question.get("initial_expression")
     if isinstance(initial, Mapping):
         value = {k: v for k, v in initial.items() if k != "url"}

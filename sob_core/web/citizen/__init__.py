@@ -123,8 +123,16 @@ def fill_in(assignment_id: int):
             return redirect(url_for("citizen.start"))
         final = request.form.get("action") == "submit"
         outcome = forms.clean_answers(
-            version, host.registry, form, lang, final=final, compute=compute
+            version,
+            host.registry,
+            form,
+            lang,
+            final=final,
+            compute=compute,
+            enabled=compute.enabled if compute is not None else None,
         )
+        if final and compute is not None:
+            _newly_asked(compute, outcome)
         if final and not outcome.errors:
             # Answers each fine on its own may still be impossible together (more sleep than
             # time in bed): refused like an invalid answer, with everything she wrote kept.
@@ -134,7 +142,10 @@ def fill_in(assignment_id: int):
         if outcome.errors:
             forms.store_answers(response, version, {**forms.payloads(response), **outcome.values})
             db.session.commit()
-            return _render_form(version, form, response, outcome.errors, outcome.values), 422
+            hidden = _hidden(compute, outcome.values)
+            return _render_form(
+                version, form, response, outcome.errors, outcome.values, hidden
+            ), 422
         if final:
             # A programme's form goes back to the programme overview it belongs to.
             back = (
@@ -154,7 +165,29 @@ def fill_in(assignment_id: int):
     if compute is not None:
         data = compute.shown(data)
     form = form_class(formdata=None, data=data)
-    return _render_form(version, form, response, {}, data)
+    return _render_form(version, form, response, {}, data, compute.hidden if compute else set())
+
+
+def _hidden(compute: Calculator | None, values) -> set[str]:
+    if compute is None:
+        return set()
+    compute.shown(values)
+    return compute.hidden
+
+
+def _newly_asked(compute: Calculator, outcome) -> None:
+    """A question its expression hid when the page was made but the answers now ask (pages work
+    without JavaScript, so she has not seen it): the submission goes back to show it."""
+    before = set(request.form.get("hidden_questions", "").split())
+    compute.shown(outcome.values)
+    for key in sorted((before & compute.asked) - set(outcome.values)):
+        outcome.errors.setdefault(
+            key,
+            _(
+                "Your answers make this question apply: answer it if it concerns you, then "
+                "submit again."
+            ),
+        )
 
 
 def _calculator(response: FormResponse) -> Calculator | None:
@@ -169,7 +202,9 @@ def _calculator(response: FormResponse) -> Calculator | None:
     return Calculator(version, current_app.extensions["sob"].registry, patient_resource(citizen))
 
 
-def _render_form(version, form, response: FormResponse, errors: dict[str, str], shown=None):
+def _render_form(
+    version, form, response: FormResponse, errors: dict[str, str], shown=None, hidden=frozenset()
+):
     host = current_app.extensions["sob"]
     general: list[str] = []  # problems of the whole response that name no field
     for key, message in errors.items():
@@ -195,6 +230,7 @@ def _render_form(version, form, response: FormResponse, errors: dict[str, str], 
                 "read_only": bool(question.get("read_only") or forms.computed(question)),
                 "calculated": bool(question.get("calculated")),
                 "parent": question.get("parent"),
+                "hidden": spec.key in hidden,  # by its own expression, given the answers
             }
         )
     return render_template(
@@ -205,6 +241,7 @@ def _render_form(version, form, response: FormResponse, errors: dict[str, str], 
         questions=questions,
         error_count=len(errors),
         general_errors=general,
+        hidden_questions=" ".join(sorted(hidden)),
     )
 
 
