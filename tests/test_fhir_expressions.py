@@ -255,6 +255,13 @@ def test_a_calculation_sob_cannot_evaluate_is_refused_naming_the_item(
     assert swedish.startswith(f"item 'bmi': dess calculatedExpression {expression!r} kan inte")
 
 
+def test_a_calculation_on_a_display_item_is_refused(app: Any) -> None:
+    resource = _bmi_form()
+    resource["item"][2]["type"] = "display"
+    with pytest.raises(fhir.FhirImportError, match="'bmi'.*a display item has no answer"):
+        fhir.read_questionnaire(_registry(app), resource)
+
+
 def test_a_variable_built_on_a_fhir_query_is_not_one_sob_can_use(app: Any) -> None:
     resource = _bmi_form()
     resource["extension"].append(
@@ -451,3 +458,28 @@ def test_the_import_report_says_what_sob_computes(app: Any) -> None:
                 "4 items ('name', 'born', 'sex', 'year') fylls i i förväg från den inloggade "
                 "invånaren (SDC initialExpression som läser %patient)"
             )
+
+
+def test_the_design_preview_shows_computed_questions_empty_and_read_only(
+    app: Any, client: Any, login: Any
+) -> None:
+    from sob_core.forms import drafts
+    from sob_core.models import CareUnit
+
+    sara = "SE2321000131-P000000000015"  # a designer at unit 1
+    unit = db.session.scalar(select(CareUnit.id).order_by(CareUnit.id))
+    resource = _patient_form()
+    resource["item"] += _bmi_form()["item"]
+    resource["extension"] = _bmi_form()["extension"]
+    version = fhir.import_questionnaire(
+        db.session, _registry(app), json.loads(json.dumps(resource)), care_unit_id=unit
+    )
+    staff = db.session.scalar(select(Staff).where(Staff.hsa_id == sara))
+    draft = drafts.open_draft(db.session, version.form, staff.id)
+    db.session.commit()
+    login("staff", sara, unit_id=unit)
+    page = client.get(f"/design/form-drafts/{draft.id}/preview").get_data(as_text=True)
+    assert page.count('<fieldset class="read-only" disabled') == 4  # name, year, bmi, heavy
+    assert "Räknas ut av dina andra svar" in page
+    names = [c.name for c in db.session.scalars(select(Citizen))]
+    assert names and not any(name in page for name in names)  # no one's data in a preview

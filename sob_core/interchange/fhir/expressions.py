@@ -115,6 +115,8 @@ def read_expressions(
             if language != FHIRPATH:
                 raise FhirImportError("calculated_language", **quoted)
             problem = _problem(text, allowed)
+            if item.get("type") in ("display", "group"):
+                problem = f"a {item.get('type')} item has no answer to calculate"
             if problem is not None:
                 raise FhirImportError("calculated_fhirpath", **quoted, detail=problem)
             if "calculated" in found:
