@@ -483,3 +483,51 @@ def test_the_design_preview_shows_computed_questions_empty_and_read_only(
     assert "Räknas ut av dina andra svar" in page
     names = [c.name for c in db.session.scalars(select(Citizen))]
     assert names and not any(name in page for name in names)  # no one's data in a preview
+
+
+def test_sums_and_ages_are_computed_as_their_sources_compute_them(app: Any) -> None:
+    age = (
+        "%resource.item.where(linkId='born').answer.value.select("
+        "today().toString().substring(0,4).toInteger() - toString().substring(0,4).toInteger())"
+    )
+    resource = {
+        "resourceType": "Questionnaire",
+        "status": "active",
+        "id": "sums",
+        "item": [
+            {"linkId": "a", "text": "A", "type": "integer"},
+            {"linkId": "b", "text": "B", "type": "decimal"},
+            {"linkId": "born", "text": "Född", "type": "date"},
+            {
+                "linkId": "total",
+                "text": "Summa",
+                "type": "decimal",
+                "extension": [
+                    _expression(
+                        CALCULATED, "%resource.item.where(linkId in ('a' | 'b')).answer.value.sum()"
+                    )
+                ],
+            },
+            {
+                "linkId": "largest",
+                "text": "Störst",
+                "type": "decimal",
+                "extension": [
+                    _expression(
+                        CALCULATED,
+                        "(%resource.item.where(linkId='a' or linkId='b').answer.value).max()",
+                    )
+                ],
+            },
+            {
+                "linkId": "age",
+                "text": "Ålder",
+                "type": "integer",
+                "extension": [_expression(CALCULATED, age)],
+            },
+        ],
+    }
+    version = _import(app, resource)
+    shown = Calculator(version, _registry(app)).shown({"a": 2, "b": 1.5, "born": "1985-03-14"})
+    assert shown["total"] == 3.5 and shown["largest"] == 2
+    assert shown["age"] == date.today().year - 1985

@@ -7,7 +7,8 @@ syntax errors and trailing text pass silently), and ``evaluate`` runs it with fh
 interpreter over plain JSON resources given to it. That interpreter has no I/O: it reads only
 the resources and variables it is handed. Defence in depth all the same: ``resolve()`` (which in
 other engines may fetch a reference) always gives the empty collection, and ``trace()``, which
-fhirpathpy prints to standard output, is silent, so no answer reaches a log that way. An
+fhirpathpy prints to standard output, is silent, so no answer reaches a log that way. ``sum()``,
+``min()``, ``max()`` and ``avg()`` are sob's own: fhirpathpy's fail on the values of answers. An
 expression is at most ``MAX_LENGTH`` characters; functions fhirpathpy does not have are named at
 import (``functions``), so an expression that could never be evaluated is refused there.
 
@@ -49,8 +50,37 @@ class _Raising(ErrorListener):
         raise FhirPathError(f"at character {column + 1}: {msg.split(' expecting ')[0]}")
 
 
-#: what sob changes of fhirpathpy's functions (see the module's notes)
+def _numbers(inputs: list[Any], name: str) -> list[Any]:
+    """The values of an aggregate, as numbers that add up (a float as the decimal it prints)."""
+    found = []
+    for value in inputs:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise FhirPathError(f"{name}() of a value that is not a number")
+        found.append(Decimal(str(value)) if isinstance(value, float) else value)
+    return found
+
+
+def _ordered(inputs: list[Any], pick: Any) -> Any:
+    if not inputs:
+        return []
+    try:
+        return pick(inputs)
+    except TypeError as error:
+        raise FhirPathError("values that cannot be compared") from error
+
+
+def _average(inputs: list[Any]) -> Any:
+    values = _numbers(inputs, "avg")
+    return Decimal(sum(values)) / len(values) if values else []
+
+
+#: what sob changes of fhirpathpy's functions (see the module's notes); fhirpathpy's own
+#: aggregates fail on the values of a response's answers (they add up its internal nodes)
 _OWN: dict[str, dict[str, Any]] = {
+    "sum": {"fn": lambda inputs: sum(_numbers(inputs, "sum")), "arity": {0: []}},
+    "min": {"fn": lambda inputs: _ordered(inputs, min), "arity": {0: []}},
+    "max": {"fn": lambda inputs: _ordered(inputs, max), "arity": {0: []}},
+    "avg": {"fn": _average, "arity": {0: []}},
     "resolve": {"fn": lambda inputs: [], "arity": {0: []}},
     "trace": {"fn": lambda inputs, *name: inputs, "arity": {0: [], 1: ["String"]}},
 }
