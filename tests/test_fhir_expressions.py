@@ -531,3 +531,18 @@ def test_sums_and_ages_are_computed_as_their_sources_compute_them(app: Any) -> N
     shown = Calculator(version, _registry(app)).shown({"a": 2, "b": 1.5, "born": "1985-03-14"})
     assert shown["total"] == 3.5 and shown["largest"] == 2
     assert shown["age"] == date.today().year - 1985
+
+
+def test_a_calculation_may_name_a_later_answer(app: Any, client: Any, demo_data: Any) -> None:
+    resource = _bmi_form()
+    resource["item"] = [resource["item"][2], *resource["item"][:2]]  # the BMI first
+    version = _import(app, resource)
+    citizen, assignment = _assign(version, JOHN)
+    login_as(client, citizen)
+    page = client.get(f"/citizen/forms/{assignment.id}").get_data(as_text=True)
+    sent = _post(client, assignment, page, "submit", weight="80", height="180")
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    response = db.session.scalar(
+        select(FormResponse).where(FormResponse.assignment_id == assignment.id)
+    )
+    assert forms.payloads(response) == {"bmi": 24.7, "weight": 80, "height": 180}

@@ -61,7 +61,8 @@ def clean_answers(
     """Clean every posted answer with its question type; on ``final`` required ones must be there.
 
     A question the form computes (``computed``) is not read from the form: its value is
-    ``compute``'s, from the answers before it (without ``compute`` it has none). A question with
+    ``compute``'s, from the answers before it, computed again from all the answers at the end
+    (without ``compute`` it has none). A question with
     an ``enable_expression`` is asked when ``enabled`` says so (without ``enabled``, always)."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -101,6 +102,14 @@ def clean_answers(
             continue
         if payload is not None:
             values[key] = payload
+    if compute is not None:  # again, now that every answer is known (one may name a later one)
+        for question in version.definition["questions"]:
+            if question["key"] in shown and computed(question):
+                value = compute(question, values)
+                if value is None:
+                    values.pop(question["key"], None)
+                else:
+                    values[question["key"]] = value
     if final:
         for key, message in group_problems(version, shown, values, lang).items():
             errors.setdefault(key, message)
