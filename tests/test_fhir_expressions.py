@@ -397,9 +397,12 @@ def test_a_prefilled_question_the_citizen_cleared_stays_cleared(
     login_as(client, john)
     page = client.get(f"/citizen/forms/{assignment.id}").get_data(as_text=True)
     assert f'value="{john.legal_sex}"' in page
+    assert f'value="{john.birth_date.isoformat()}"' in page
     _post(client, assignment, page, "save", born="", sex="annat")
     page = client.get(f"/citizen/forms/{assignment.id}").get_data(as_text=True)
     assert 'value="annat"' in page
+    assert f'value="{john.birth_date.isoformat()}"' not in page  # not filled in again
+    assert f'value="{john.birth_date.year}"' in page  # the read-only one is hers all the same
 
 
 def test_the_patient_is_the_citizen_by_the_identifier_responses_name_her_by(app: Any) -> None:

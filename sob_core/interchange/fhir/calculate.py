@@ -148,9 +148,10 @@ class Calculator:
             return True
         return bool(found and found[0])
 
-    def shown(self, data: Mapping[str, Any]) -> dict[str, Any]:
+    def shown(self, data: Mapping[str, Any], prefill: bool = True) -> dict[str, Any]:
         """What the form shows: ``data`` (``forms.prefilled``) with every computed question's
-        value, and a prefill where a question has no value yet (questions in order, hidden ones
+        value, and, with ``prefill`` (the form is shown before she saved anything), a prefill
+        where a question has no value yet (questions in order, hidden ones
         left out as the submission leaves them out; those hidden by an ``enable_expression`` are
         ``hidden``)."""
         values = dict(data)
@@ -169,7 +170,7 @@ class Calculator:
             )
             if computed:
                 value = self(question, values)
-            elif question.get("initial_expression") and values.get(key) is None:
+            elif prefill and question.get("initial_expression") and values.get(key) is None:
                 value = self._value(question, question["initial_expression"], values)
             else:
                 continue

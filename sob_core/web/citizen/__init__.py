@@ -162,8 +162,8 @@ def fill_in(assignment_id: int):
         flash(_("Your answers are saved as a draft. You can continue later."), "info")
         return redirect(url_for("citizen.fill_in", assignment_id=assignment.id))
     data = forms.prefilled(version, forms.payloads(response))
-    if compute is not None:
-        data = compute.shown(data)
+    if compute is not None:  # prefilled when first shown: a value she cleared stays cleared
+        data = compute.shown(data, prefill=not response.answers)
     form = form_class(formdata=None, data=data)
     return _render_form(version, form, response, {}, data, compute.hidden if compute else set())
 
