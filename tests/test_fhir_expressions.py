@@ -536,6 +536,15 @@ def test_sums_and_ages_are_computed_as_their_sources_compute_them(app: Any) -> N
     assert shown["age"] == date.today().year - 1985
 
 
+def test_the_standard_variables_are_there(app: Any) -> None:
+    resource = _bmi_form()
+    resource["item"][3]["type"] = "string"
+    resource["item"][3]["extension"] = [_expression(CALCULATED, "%loinc & ' ' & %sct")]
+    version = _import(app, resource)
+    shown = Calculator(version, _registry(app)).shown({})
+    assert shown["heavy"] == "http://loinc.org http://snomed.info/sct"
+
+
 def test_a_calculation_may_name_a_later_answer(app: Any, client: Any, demo_data: Any) -> None:
     resource = _bmi_form()
     resource["item"] = [resource["item"][2], *resource["item"][:2]]  # the BMI first

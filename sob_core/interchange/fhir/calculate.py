@@ -210,6 +210,9 @@ class Calculator:
             else None,
             "patient": self.patient,
             "context": response,
+            # FHIRPath's own (fhirpathpy has %ucum only)
+            "sct": "http://snomed.info/sct",
+            "loinc": "http://loinc.org",
         }
         scopes: list[tuple[Any, Any]] = [(self.version.definition.get("kept"), response)]
         for group in self._groups_around(question):

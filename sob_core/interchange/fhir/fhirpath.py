@@ -37,7 +37,7 @@ from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
 MAX_LENGTH = 4000
 #: the environment variables every expression may name (``%resource`` and the like)
 STANDARD = frozenset(
-    {"resource", "rootResource", "questionnaire", "context", "qitem", "ucum", "sct", "loinc"}
+    {"resource", "rootResource", "questionnaire", "context", "ucum", "sct", "loinc"}
 )
 
 
