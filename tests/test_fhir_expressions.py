@@ -231,6 +231,7 @@ def test_a_calculation_in_cql_is_refused_in_swedish_and_english(app: Any, langua
         ("%weight %height", "unexpected '%'"),
         ("%weight.ordinal()", "function ordinal()"),
         ("%nosuch + 1", "no variable %nosuch"),
+        ("%questionnaire.contained[0].id", "no contained resources"),
     ],
 )
 def test_a_calculation_sob_cannot_evaluate_is_refused_naming_the_item(

@@ -22,6 +22,7 @@ question starts empty (a read-only one is refused).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,8 @@ CALCULATED = SDC + "sdc-questionnaire-calculatedExpression"
 ENABLE_WHEN = SDC + "sdc-questionnaire-enableWhenExpression"
 
 FHIRPATH = "text/fhirpath"
+#: ``%questionnaire`` is sob's export, which has no ``contained`` (value sets become options)
+_CONTAINED = re.compile(r"%questionnaire\s*\.\s*contained\b")
 CQL = frozenset({"text/cql", "text/cql.identifier", "text/cql-expression", "text/cql.name"})
 
 
@@ -81,6 +84,8 @@ def _problem(expression: str, allowed: set[str]) -> str | None:
         unknown = variables(expression) - allowed
     except FhirPathError as error:
         return str(error)
+    if _CONTAINED.search(expression):
+        return "sob keeps no contained resources of the Questionnaire to read"
     if missing:
         return "sob cannot evaluate the function " + ", ".join(f"{n}()" for n in sorted(missing))
     if unknown:
