@@ -232,6 +232,7 @@ def test_a_calculation_in_cql_is_refused_in_swedish_and_english(app: Any, langua
         ("%weight.ordinal()", "function ordinal()"),
         ("%nosuch + 1", "no variable %nosuch"),
         ("%questionnaire.contained[0].id", "no contained resources"),
+        ("%resource.item.where(linkId='nosuch').answer.value", "does not have: 'nosuch'"),
     ],
 )
 def test_a_calculation_sob_cannot_evaluate_is_refused_naming_the_item(

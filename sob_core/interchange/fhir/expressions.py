@@ -36,6 +36,8 @@ ENABLE_WHEN = SDC + "sdc-questionnaire-enableWhenExpression"
 FHIRPATH = "text/fhirpath"
 #: ``%questionnaire`` is sob's export, which has no ``contained`` (value sets become options)
 _CONTAINED = re.compile(r"%questionnaire\s*\.\s*contained\b")
+#: an item named by its linkId (``linkId = 'x'``, ``linkId!='x'``)
+_LINK = re.compile(r"linkId\s*!?=\s*'((?:[^'\\]|\\.)*)'")
 CQL = frozenset({"text/cql", "text/cql.identifier", "text/cql-expression", "text/cql.name"})
 
 
@@ -76,14 +78,31 @@ def fhirpath_variables(node: Any) -> set[str]:
         usable |= found
 
 
-def _problem(expression: str, allowed: set[str]) -> str | None:
-    """Why sob cannot evaluate the FHIRPath ``expression`` (English), or None."""
+def linked_items(node: Any, adds_up: Any) -> set[str]:
+    """The linkIds of the items of ``node`` (a Questionnaire) a response of its form has: all
+    but the score totals (``adds_up``), which become results."""
+    found: set[str] = set()
+    for item in (node.get("item") or []) if isinstance(node, Mapping) else []:
+        if not isinstance(item, Mapping):
+            continue
+        if isinstance(item.get("linkId"), str) and not adds_up(item):
+            found.add(item["linkId"])
+        found |= linked_items(item, adds_up)
+    return found
+
+
+def _problem(expression: str, allowed: set[str], links: set[str] | None = None) -> str | None:
+    """Why sob cannot evaluate the FHIRPath ``expression`` (English), or None. ``links``: the
+    items a response has (``linked_items``); an expression naming another finds nothing."""
     try:
         parse(expression)
         missing = functions(expression)
         unknown = variables(expression) - allowed
     except FhirPathError as error:
         return str(error)
+    unknown_links = sorted(set(_LINK.findall(expression)) - links) if links is not None else []
+    if unknown_links:
+        return "it names items the form does not have: " + ", ".join(map(repr, unknown_links))
     if _CONTAINED.search(expression):
         return "sob keeps no contained resources of the Questionnaire to read"
     if missing:
@@ -94,11 +113,12 @@ def _problem(expression: str, allowed: set[str]) -> str | None:
 
 
 def read_expressions(
-    item: Mapping[str, Any], link: str, known: set[str]
+    item: Mapping[str, Any], link: str, known: set[str], links: set[str] | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(item without the expressions sob evaluates, what they put on the question)``.
 
-    ``known`` are the Questionnaire's FHIRPath variables (``fhirpath_variables``)."""
+    ``known`` are the Questionnaire's FHIRPath variables (``fhirpath_variables``), ``links``
+    the items its responses have (``linked_items``)."""
     where = {"link": repr(link)}
     rest: list[Any] = []
     found: dict[str, Any] = {}
@@ -119,7 +139,7 @@ def read_expressions(
                 raise FhirImportError("calculated_cql", **quoted)
             if language != FHIRPATH:
                 raise FhirImportError("calculated_language", **quoted)
-            problem = _problem(text, allowed)
+            problem = _problem(text, allowed, links)
             if item.get("type") in ("display", "group"):
                 problem = f"a {item.get('type')} item has no answer to calculate"
             if problem is not None:
@@ -132,12 +152,12 @@ def read_expressions(
             quoted = {**where, "language": repr(language), "expression": repr(text[:300])}
             if language != FHIRPATH:
                 raise FhirImportError("enable_language", **quoted)
-            problem = _problem(text, allowed)
+            problem = _problem(text, allowed, links)
             if problem is not None:
                 raise FhirImportError("enable_fhirpath", **quoted, detail=problem)
             found["enable_expression"] = dict(value)
             continue
-        if language != FHIRPATH or _problem(text, allowed) is not None or "initial" in item:
+        if language != FHIRPATH or _problem(text, allowed, links) is not None or "initial" in item:
             rest.append(extension)  # kept unused, as before: the question starts empty
             continue
         found["initial_expression"] = {"url": url, **dict(value)}

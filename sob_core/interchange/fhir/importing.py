@@ -22,7 +22,7 @@ from ...plugins import Registry
 from ...types import KEY_RE
 from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts, read_text
 from .errors import FhirImportError
-from .expressions import fhirpath_variables
+from .expressions import fhirpath_variables, linked_items
 from .groups import walk
 from .items import contained_value_sets, read_question, refuse_modifiers
 from .kept import INITIAL_EXPRESSIONS, REFUSED_EXTENSIONS
@@ -63,6 +63,7 @@ def read_questionnaire(
     groups: list[dict[str, Any]] = []
     totals: list[tuple[Any, str | None, str | None]] = []
     known = fhirpath_variables(resource)  # what expressions may name (expressions.py)
+    links = linked_items(resource, adds_up_scores)
     for item, group, follows in walk(resource.get("item"), problems, groups):
         if adds_up_scores(item):  # a score total becomes a result (scores.py)
             totals.append((item, group, questions[-1]["key"] if questions else None))
@@ -72,7 +73,7 @@ def read_questionnaire(
             problems.append(missing)
             continue
         try:
-            question = read_question(item, registry, answer_lists, names, known)
+            question = read_question(item, registry, answer_lists, names, known, links)
         except FhirImportError as error:
             problems.append(error)
             continue

@@ -141,13 +141,14 @@ def read_question(
     value_sets: Mapping[str, list[dict[str, Any]]] | None = None,
     value_sets_named: Mapping[str, str] | None = None,
     variables: set[str] | None = None,
+    links: set[str] | None = None,
 ) -> dict:
     """The question of an item, in the form definition's shape; an ``answerValueSet`` naming one
     of ``value_sets`` (``contained_value_sets``) is read as its ``answerOption`` list. An item
     without text is shown with a text made from its code, answer list (``value_sets_named``) or
     linkId (``made_up_label``), which the question records in ``label_from``. The FHIRPath
     expressions sob evaluates (``expressions.py``; ``variables``: the Questionnaire's FHIRPath
-    variables they may name) are read off the item first."""
+    variables they may name, ``links`` the items they may name) are read off the item first."""
     link = link_of(item)
     where = {"link": repr(link)}
     kind = item.get("type")
@@ -159,7 +160,7 @@ def read_question(
     if len(helps) > 1:
         raise FhirImportError("many_helps", **where)
     core, computed = read_expressions(
-        {k: v for k, v in item.items() if k != "item"}, link, variables or set()
+        {k: v for k, v in item.items() if k != "item"}, link, variables or set(), links
     )
     reference = core.get("answerValueSet")
     if (
