@@ -282,6 +282,18 @@ def test_a_variable_built_on_a_fhir_query_is_not_one_sob_can_use(app: Any) -> No
         fhir.read_questionnaire(_registry(app), resource)
 
 
+def test_a_variable_name_with_a_dash_is_explained(app: Any) -> None:
+    resource = _bmi_form()
+    resource["extension"].append(_variable("has-weight", "%weight.exists()"))
+    resource["item"][3]["extension"] = [_expression(CALCULATED, "%has-weight")]
+    with pytest.raises(
+        fhir.FhirImportError, match=r"no variable %has \(FHIRPath reads %has-weight as a"
+    ):
+        fhir.read_questionnaire(_registry(app), resource)
+    resource["item"][3]["extension"] = [_expression(CALCULATED, "%`has-weight`")]
+    fhir.read_questionnaire(_registry(app), resource)
+
+
 def test_the_parser_refuses_what_fhirpathpy_would_let_pass() -> None:
     for text in ("1 +", "((", "a b", "", "x" * (fhirpath.MAX_LENGTH + 1)):
         with pytest.raises(fhirpath.FhirPathError):

@@ -108,7 +108,11 @@ def _problem(expression: str, allowed: set[str], links: set[str] | None = None) 
     if missing:
         return "sob cannot evaluate the function " + ", ".join(f"{n}()" for n in sorted(missing))
     if unknown:
-        return "sob has no variable " + ", ".join(f"%{n}" for n in sorted(unknown))
+        found = "sob has no variable " + ", ".join(f"%{n}" for n in sorted(unknown))
+        dashed = sorted(n for n in allowed if "-" in n and f"%{n}" in expression)
+        if dashed:  # Android FHIR writes %has-fever, which FHIRPath reads as %has - fever
+            found += " (FHIRPath reads %{0} as a subtraction: write %`{0}`)".format(dashed[0])
+        return found
     return None
 
 
