@@ -547,11 +547,11 @@ def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
                     {
                         "url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
                         "sdc-questionnaire-calculatedExpression",
-                        "valueExpression": {"language": "text/fhirpath", "expression": "1"},
+                        "valueExpression": {"language": "text/fhirpath", "expression": "1 +"},
                     }
                 ],
             },
-            r"'ok'.*expression '1' is not a score total",
+            r"'ok'.*calculatedExpression '1 \+' cannot be evaluated as FHIRPath",
         ),
         (
             {

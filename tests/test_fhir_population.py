@@ -20,7 +20,9 @@ VARIABLE = {
 }
 INITIAL = {
     "url": SDC + "sdc-questionnaire-initialExpression",
-    "valueExpression": {"language": "text/fhirpath", "expression": "%patient.name.given.first()"},
+    # the practitioner's record (launch context ``user``), which sob has not: %patient is the
+    # citizen herself (test_fhir_expressions.py)
+    "valueExpression": {"language": "text/fhirpath", "expression": "%user.name.given.first()"},
 }
 CONTEXT = {
     "url": SDC + "sdc-questionnaire-launchContext",
@@ -122,7 +124,7 @@ def test_a_read_only_question_filled_from_the_record_is_refused(app: Any) -> Non
 @pytest.mark.parametrize(
     "url",
     [
-        SDC + "sdc-questionnaire-enableWhenExpression",
+        # (an item's enableWhenExpression in FHIRPath is evaluated: test_fhir_enable_expression.py)
         SDC + "sdc-questionnaire-answerExpression",
         SDC + "sdc-questionnaire-candidateExpression",
         "http://hl7.org/fhir/StructureDefinition/targetConstraint",
@@ -327,3 +329,18 @@ def test_an_initial_quantity_in_a_unit_the_item_does_not_offer_is_refused(app: A
     with pytest.raises(fhir.FhirImportError) as refused:
         fhir.read_questionnaire(_registry(app), _resource(item))
     assert "'height'" in str(refused.value) and "initial value" in str(refused.value)
+
+
+def test_an_enable_expression_on_a_group_stays_refused(app: Any) -> None:
+    extension = {
+        "url": SDC + "sdc-questionnaire-enableWhenExpression",
+        "valueExpression": {"language": "text/fhirpath", "expression": "true"},
+    }
+    group = {
+        "linkId": "g",
+        "type": "group",
+        "item": [{"linkId": "q", "text": "Fråga", "type": "string"}],
+        "extension": [extension],
+    }
+    with pytest.raises(fhir.FhirImportError, match="group 'g'.*enableWhenExpression"):
+        fhir.read_questionnaire(_registry(app), _resource(group))

@@ -17,6 +17,7 @@ from .answers import UNKNOWN_TYPE as UNKNOWN_TYPE
 from .answers import Outcome as Outcome
 from .answers import check_response as check_response
 from .answers import clean_answers as clean_answers
+from .answers import computed as computed
 from .answers import display_answer as display_answer
 from .answers import payloads as payloads
 from .answers import prefilled as prefilled

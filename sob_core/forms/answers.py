@@ -8,7 +8,7 @@ readable after its question-type plugin is gone. Cleaning reads a posted form on
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +33,37 @@ class Outcome:
     errors: dict[str, str]  # question key -> message
 
 
+#: ``compute(question, answers so far)``: the value of a question the form computes itself (an
+#: imported form's calculated or prefilled question, ``interchange.fhir.calculate``), or None
+Compute = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+#: ``enabled(question, answers so far)``: whether an imported form's question is asked by its
+#: own expression (``interchange.fhir.calculate``: SDC's enableWhenExpression)
+Enabled = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
+
+
+def computed(question: Mapping[str, Any]) -> bool:
+    """Whether the form computes the question's answer (the citizen cannot change it)."""
+    return bool(
+        question.get("calculated")
+        or (question.get("initial_expression") and question.get("read_only"))
+    )
+
+
 def clean_answers(
-    version: FormVersion, registry: Registry, form: Any, lang: str, final: bool
+    version: FormVersion,
+    registry: Registry,
+    form: Any,
+    lang: str,
+    final: bool,
+    compute: Compute | None = None,
+    enabled: Enabled | None = None,
 ) -> Outcome:
-    """Clean every posted answer with its question type; on ``final`` required ones must be there."""
+    """Clean every posted answer with its question type; on ``final`` required ones must be there.
+
+    A question the form computes (``computed``) is not read from the form: its value is
+    ``compute``'s, from the answers before it, computed again from all the answers at the end
+    (without ``compute`` it has none). A question with
+    an ``enable_expression`` is asked when ``enabled`` says so (without ``enabled``, always)."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     by_key = {spec.key: spec for spec in specs(version)}
@@ -45,7 +72,15 @@ def clean_answers(
         key = question["key"]
         if not condition_holds(question.get("show_if"), values):
             continue  # hidden by skip logic: not asked, so not stored
+        expression = enabled is not None and question.get("enable_expression")
+        if expression and enabled is not None and not enabled(question, values):
+            continue  # hidden by its own expression, likewise
         shown.append(key)
+        if computed(question):
+            value = compute(question, values) if compute is not None else None
+            if value is not None:
+                values[key] = value
+            continue
         if question.get("read_only"):
             # shown, not changed by the citizen: what is stored is the form's own value
             if question.get("initial") is not None:
@@ -67,6 +102,14 @@ def clean_answers(
             continue
         if payload is not None:
             values[key] = payload
+    if compute is not None:  # again, now that every answer is known (one may name a later one)
+        for question in version.definition["questions"]:
+            if question["key"] in shown and computed(question):
+                value = compute(question, values)
+                if value is None:
+                    values.pop(question["key"], None)
+                else:
+                    values[question["key"]] = value
     if final:
         for key, message in group_problems(version, shown, values, lang).items():
             errors.setdefault(key, message)

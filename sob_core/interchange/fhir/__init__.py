@@ -48,8 +48,8 @@ core owns:
   what is shown (``kept.REFUSED_EXTENSIONS``). SDC's population-only extensions
   (``kept.POPULATION``: ``variable``, ``launchContext``, ``initialExpression`` ...) are kept on
   items, groups and the Questionnaire itself (``definition["kept"]``) and reported; a question
-  prefilled by ``initialExpression`` starts empty (the report says so on its own line) and a
-  read-only one is refused.
+  prefilled by an ``initialExpression`` sob cannot evaluate starts empty (the report says so on
+  its own line) and a read-only one is refused.
 - **Display items** other than help texts are information texts (the question type
   ``information`` of sob-questions, ``fhir_type`` ``display``): shown between questions, asking
   nothing, exported again as ``display`` items.
@@ -76,7 +76,14 @@ core owns:
   ``cqf-expression`` that adds up all answers' scores (``%resource.answers().value.ordinal()
   .sum()`` and its like) is not a question but an own result (``sum`` over the questions whose
   options all carry an ``ordinalValue`` score); the item is kept in the result (``fhir_item``)
-  and exported again in its place. Any other expression is refused, quoting it.
+  and exported again in its place. Any other FHIRPath ``calculatedExpression`` is a calculated
+  question; a ``cqf-expression`` sob cannot compute is refused, quoting it.
+- **FHIRPath** (``expressions.py``, ``calculate.py``, ``fhirpath.py``; fhirpathpy): a
+  ``calculatedExpression`` that is not a score total makes a calculated question
+  (``"calculated"``), computed by the server from the answers as the form is shown, saved and
+  submitted; an ``initialExpression`` reading ``%patient`` prefills from the signed-in citizen
+  (``"initial_expression"``). Both are exported again verbatim. CQL, and an expression sob cannot
+  parse or evaluate, are refused naming the item.
 - **Bundles and value sets.** A Bundle holding exactly one Questionnaire (and ValueSets beside
   it, ``value_sets.py``) is read as that Questionnaire; the ValueSets, and those given to
   ``sob forms import --value-sets``, resolve ``answerValueSet`` canonicals, and a canonical
@@ -99,7 +106,9 @@ item, and the checks that nothing is dropped), ``kept.py`` (what is kept unused,
 report), ``labels.py`` (texts for items without one), ``prefill.py`` (``initial``/``readOnly``),
 ``followups.py`` (questions nested in a question), ``scores.py`` (score totals as results),
 ``value_sets.py`` (ValueSets supplied with an import), ``validation.py`` (R4 validation and
-the deviations it accepts), ``errors.py`` (the coded errors).
+the deviations it accepts), ``errors.py`` (the coded errors), ``expressions.py`` (the FHIRPath
+expressions sob evaluates, read and written), ``calculate.py`` (evaluating them as a form is
+filled in), ``fhirpath.py`` (fhirpathpy, strictly parsed and fenced).
 """
 
 from __future__ import annotations

@@ -135,6 +135,27 @@ IMPORT_MESSAGES: dict[str, str] = {
     "value_set_file": N_("the value set file %(path)s is not JSON: %(detail)s"),
     "value_set_not": N_("the value set file %(path)s holds a %(type)s, not a ValueSet"),
     # score totals (scores.py)
+    "calculated_cql": N_(
+        "item %(link)s: its answer is calculated in CQL (%(language)s %(expression)s), which sob "
+        "does not evaluate: sob evaluates calculatedExpression in FHIRPath (text/fhirpath) only"
+    ),
+    "calculated_language": N_(
+        "item %(link)s: its answer is calculated in the language %(language)s, which sob does not "
+        "evaluate (%(expression)s): sob evaluates calculatedExpression in FHIRPath only"
+    ),
+    "calculated_fhirpath": N_(
+        "item %(link)s: its calculatedExpression %(expression)s cannot be evaluated as FHIRPath: "
+        "%(detail)s"
+    ),
+    "enable_language": N_(
+        "item %(link)s: whether it is shown is decided in the language %(language)s "
+        "(%(expression)s), which sob does not evaluate: sob evaluates enableWhenExpression in "
+        "FHIRPath (text/fhirpath) only"
+    ),
+    "enable_fhirpath": N_(
+        "item %(link)s: its enableWhenExpression %(expression)s cannot be evaluated as FHIRPath: "
+        "%(detail)s"
+    ),
     "score_expression": N_(
         "item %(link)s: its %(language)s expression %(expression)s is not a score total sob can "
         "compute (sob adds up the scores of all answers: "

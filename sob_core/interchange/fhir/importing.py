@@ -22,11 +22,12 @@ from ...plugins import Registry
 from ...types import KEY_RE
 from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts, read_text
 from .errors import FhirImportError
+from .expressions import fhirpath_variables, linked_items
 from .groups import walk
 from .items import contained_value_sets, read_question, refuse_modifiers
 from .kept import INITIAL_EXPRESSIONS, REFUSED_EXTENSIONS
 from .labels import value_set_names
-from .scores import is_total, merge_totals, read_totals
+from .scores import adds_up_scores, merge_totals, read_totals
 from .validation import validate
 from .value_sets import spec_value_sets, unresolved, value_sets_by_canonical
 
@@ -61,8 +62,10 @@ def read_questionnaire(
     names = value_set_names(resource)
     groups: list[dict[str, Any]] = []
     totals: list[tuple[Any, str | None, str | None]] = []
+    known = fhirpath_variables(resource)  # what expressions may name (expressions.py)
+    links = linked_items(resource, adds_up_scores)
     for item, group, follows in walk(resource.get("item"), problems, groups):
-        if is_total(item):  # a score total becomes a result (scores.py)
+        if adds_up_scores(item):  # a score total becomes a result (scores.py)
             totals.append((item, group, questions[-1]["key"] if questions else None))
             continue
         missing = unresolved(item, answer_lists)
@@ -70,7 +73,7 @@ def read_questionnaire(
             problems.append(missing)
             continue
         try:
-            question = read_question(item, registry, answer_lists, names)
+            question = read_question(item, registry, answer_lists, names, known, links)
         except FhirImportError as error:
             problems.append(error)
             continue

@@ -23,6 +23,7 @@ from .common import (
 )
 from .conditions import read_condition
 from .errors import FhirImportError
+from .expressions import read_expressions
 from .kept import INITIAL_EXPRESSIONS, keep
 from .labels import made_up_label
 from .notes import is_note, keep_notes
@@ -139,11 +140,15 @@ def read_question(
     registry: Registry,
     value_sets: Mapping[str, list[dict[str, Any]]] | None = None,
     value_sets_named: Mapping[str, str] | None = None,
+    variables: set[str] | None = None,
+    links: set[str] | None = None,
 ) -> dict:
     """The question of an item, in the form definition's shape; an ``answerValueSet`` naming one
     of ``value_sets`` (``contained_value_sets``) is read as its ``answerOption`` list. An item
     without text is shown with a text made from its code, answer list (``value_sets_named``) or
-    linkId (``made_up_label``), which the question records in ``label_from``."""
+    linkId (``made_up_label``), which the question records in ``label_from``. The FHIRPath
+    expressions sob evaluates (``expressions.py``; ``variables``: the Questionnaire's FHIRPath
+    variables they may name, ``links`` the items they may name) are read off the item first."""
     link = link_of(item)
     where = {"link": repr(link)}
     kind = item.get("type")
@@ -154,7 +159,9 @@ def read_question(
     helps = [child for child in children if _is_help(child)]
     if len(helps) > 1:
         raise FhirImportError("many_helps", **where)
-    core = {k: v for k, v in item.items() if k != "item"}
+    core, computed = read_expressions(
+        {k: v for k, v in item.items() if k != "item"}, link, variables or set(), links
+    )
     reference = core.get("answerValueSet")
     if (
         isinstance(reference, str)
@@ -184,6 +191,7 @@ def read_question(
     }
     if label_from:
         question["label_from"] = label_from
+    question.update(computed)
     read_prefill(item, question, qtype, link)
     if helps:
         question["help"] = read_text(helps[0], "text")

@@ -25,7 +25,8 @@ from .errors import N_
 SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
 SD = "http://hl7.org/fhir/StructureDefinition/"
 #: extensions that compute answers or decide what is shown: sob would show a form that behaves
-#: differently, so an import refuses them (a module mapping one takes it off this list)
+#: differently, so an import refuses them (a module mapping one takes it off this list; an item's
+#: FHIRPath ``calculatedExpression`` is read off the item before, by ``expressions.py``)
 REFUSED_EXTENSIONS = frozenset(
     {
         SDC + "sdc-questionnaire-calculatedExpression",
@@ -37,8 +38,9 @@ REFUSED_EXTENSIONS = frozenset(
         "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint",
     }
 )
-#: SDC's prefill from the patient record: sob has no record to read, so the question starts empty
-#: (kept, and said in the report as a line of its own)
+#: SDC's prefill from the patient record: one reading only ``%patient`` is evaluated for the
+#: signed-in citizen (``expressions.py``, ``calculate.py``); any other reads a record sob has not,
+#: so the question starts empty (kept, and said in the report as a line of its own)
 INITIAL_EXPRESSIONS = frozenset(
     {SDC + "sdc-questionnaire-initialExpression", SD + "questionnaire-initialExpression"}
 )
@@ -84,6 +86,14 @@ MESSAGES: dict[str, str] = {
     "initial_expression": N_(
         "%(count)s items (%(links)s) are prefilled from the patient record in the source "
         "(SDC initialExpression); sob has no patient record, so these questions start empty"
+    ),
+    "calculated": N_(
+        "%(count)s items (%(links)s) are calculated by sob from the other answers (SDC "
+        "calculatedExpression in FHIRPath): shown read-only, computed when the form is saved"
+    ),
+    "patient_prefill": N_(
+        "%(count)s items (%(links)s) are prefilled from the signed-in citizen (SDC "
+        "initialExpression reading %%patient)"
     ),
     "text_from_code": N_("item %(link)s has no text: its code's display %(text)s is shown"),
     "text_from_value_set": N_(
@@ -183,6 +193,7 @@ def report(definition: Mapping[str, Any]) -> list[Note]:
     keys: dict[str, list[str]] = {}
     urls: dict[str, list[str]] = {}
     prefilled: list[str] = []
+    computed: dict[str, list[str]] = {"calculated": [], "patient_prefill": []}
     own = definition.get("kept")  # the Questionnaire's own (importing._kept_extensions)
     for extension in (own.get("extension") or []) if isinstance(own, Mapping) else []:
         if isinstance(extension, Mapping):
@@ -195,6 +206,10 @@ def report(definition: Mapping[str, Any]) -> list[Note]:
         if not isinstance(question, Mapping):
             continue
         link = str(question.get("key"))
+        if question.get("calculated"):  # evaluated by sob (expressions.py), said on a line
+            computed["calculated"].append(link)
+        if question.get("initial_expression"):
+            computed["patient_prefill"].append(link)
         source = question.get("label_from")
         if source in ("code", "value_set", "link"):
             label = question.get("label") or {}
@@ -218,6 +233,9 @@ def report(definition: Mapping[str, Any]) -> list[Note]:
         notes.append(Note("kept_extension", _where(links, url=repr(url))))
     if prefilled:
         notes.append(Note("initial_expression", _where(prefilled)))
+    for code, links in computed.items():
+        if links:
+            notes.append(Note(code, _where(links)))
     return notes
 
 

@@ -26,6 +26,7 @@ from .common import (
 )
 from .conditions import Earlier, enable_when
 from .errors import FhirExportError
+from .expressions import write_expressions
 from .followups import attach
 from .groups import nest
 from .kept import restore
@@ -199,6 +200,7 @@ def _export_item(
     media = question.get("media")
     if media:
         extensions.append(_media_extension(spec.key, media, base_url))
+    extensions += write_expressions(question)  # calculated and prefilled (expressions.py)
     if extensions:
         item["extension"] = extensions
     if qtype.fhir_type == "display":

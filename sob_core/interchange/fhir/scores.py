@@ -13,9 +13,11 @@ Recognised expressions (whitespace aside) add up the scores of **all** answers o
 ``%resource.repeat(item).answer.value.ordinal().sum()`` (or ``weight()``; ``.value`` may be left out,
 as LHC-Forms writes ``answer.weight()``); and the total of the top-level items but some,
 ``%resource.item.where(linkId != 'x').answer.weight().sum()`` (LHC-Forms' PHQ-9: all items but the
-unscored last one), which adds up the scored questions outside groups whose key is not ``x``. Anything else (a CQL
-library name such as ``CalculateTotalScore``, per-item variables, other FHIRPath) is refused,
-quoting the expression, so no total is lost or computed differently without a word.
+unscored last one), which adds up the scored questions outside groups whose key is not ``x``. Any
+other FHIRPath ``calculatedExpression`` is a calculated question (``expressions.py``,
+``adds_up_scores``), computed as its source computes it; any other ``cqf-expression`` (a CQL
+library name such as ``CalculateTotalScore``) is refused, quoting the expression, so no total is
+lost or computed differently without a word.
 
 A FHIRPath ``sum()`` passes over unanswered questions; sob's ``sum`` gives no value until every
 scored question is answered (a required question always is).
@@ -59,6 +61,25 @@ def is_total(item: Mapping[str, Any]) -> bool:
     return any(
         isinstance(extension, Mapping) and extension.get("url") in EXPRESSIONS
         for extension in item.get("extension") or []
+    )
+
+
+def adds_up_scores(item: Mapping[str, Any]) -> bool:
+    """Whether the item is a score total sob reads as a result: a ``cqf-expression`` (refused
+    below unless it adds up scores), or a FHIRPath ``calculatedExpression`` of the shapes named in
+    the module's notes. Any other ``calculatedExpression`` is a calculated question
+    (``expressions.py``)."""
+    if not is_total(item):
+        return False
+    if any(
+        isinstance(e, Mapping) and e.get("url") == CQF_EXPRESSION
+        for e in item.get("extension") or []
+    ):
+        return True
+    language, expression = _expression(item)
+    compact = re.sub(r"\s+", "", expression)
+    return language == "text/fhirpath" and bool(
+        _TOP_SCORES.fullmatch(compact) or _ALL_SCORES.fullmatch(compact)
     )
 
 

@@ -13,7 +13,8 @@ from ...content import content_of
 from ...enrollments import assignments
 from ...extensions import commit_keeping_loaded, db
 from ...i18n import current_language
-from ...models import CareUnit, FormAssignment, FormResponse
+from ...interchange.fhir.calculate import Calculator, has_expressions, patient_resource
+from ...models import CareUnit, Citizen, FormAssignment, FormResponse
 from ...notifications import TEMPLATES
 from ...notifications import inbox as notice_inbox
 from ...notifications.policy import local_time
@@ -110,6 +111,7 @@ def fill_in(assignment_id: int):
     version = response.form_version
     lang = current_language()
     form_class = build_form_class(version, host.registry, lang)
+    compute = _calculator(response)
     if request.method == "POST":
         form = form_class()
         # Only CSRF is decided by WTForms here; question fields are cleaned by their plugins.
@@ -120,7 +122,17 @@ def fill_in(assignment_id: int):
             flash(_("The form was already sent from another window."), "info")
             return redirect(url_for("citizen.start"))
         final = request.form.get("action") == "submit"
-        outcome = forms.clean_answers(version, host.registry, form, lang, final=final)
+        outcome = forms.clean_answers(
+            version,
+            host.registry,
+            form,
+            lang,
+            final=final,
+            compute=compute,
+            enabled=compute.enabled if compute is not None else None,
+        )
+        if final and compute is not None:
+            _newly_asked(compute, outcome)
         if final and not outcome.errors:
             # Answers each fine on its own may still be impossible together (more sleep than
             # time in bed): refused like an invalid answer, with everything she wrote kept.
@@ -130,7 +142,10 @@ def fill_in(assignment_id: int):
         if outcome.errors:
             forms.store_answers(response, version, {**forms.payloads(response), **outcome.values})
             db.session.commit()
-            return _render_form(version, form, response, outcome.errors), 422
+            hidden = _hidden(compute, outcome.values)
+            return _render_form(
+                version, form, response, outcome.errors, outcome.values, hidden
+            ), 422
         if final:
             # A programme's form goes back to the programme overview it belongs to.
             back = (
@@ -146,11 +161,50 @@ def fill_in(assignment_id: int):
         db.session.commit()
         flash(_("Your answers are saved as a draft. You can continue later."), "info")
         return redirect(url_for("citizen.fill_in", assignment_id=assignment.id))
-    form = form_class(formdata=None, data=forms.prefilled(version, forms.payloads(response)))
-    return _render_form(version, form, response, {})
+    data = forms.prefilled(version, forms.payloads(response))
+    if compute is not None:  # prefilled when first shown: a value she cleared stays cleared
+        data = compute.shown(data, prefill=not response.answers)
+    form = form_class(formdata=None, data=data)
+    return _render_form(version, form, response, {}, data, compute.hidden if compute else set())
 
 
-def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
+def _hidden(compute: Calculator | None, values) -> set[str]:
+    if compute is None:
+        return set()
+    compute.shown(values)
+    return compute.hidden
+
+
+def _newly_asked(compute: Calculator, outcome) -> None:
+    """A question its expression hid when the page was made but the answers now ask (pages work
+    without JavaScript, so she has not seen it): the submission goes back to show it."""
+    before = set(request.form.get("hidden_questions", "").split())
+    compute.shown(outcome.values)
+    for key in sorted((before & compute.asked) - set(outcome.values)):
+        outcome.errors.setdefault(
+            key,
+            _(
+                "Your answers make this question apply: answer it if it concerns you, then "
+                "submit again."
+            ),
+        )
+
+
+def _calculator(response: FormResponse) -> Calculator | None:
+    """The expressions of an imported form, evaluated for the citizen whose response it is
+    (``%patient`` is she, never anyone else: ``_own_assignment`` made sure she is signed in)."""
+    version = response.form_version
+    if not has_expressions(version):
+        return None
+    citizen = db.session.get(Citizen, response.citizen_id)
+    if citizen is None or citizen.id != current_user.id:
+        abort(404)
+    return Calculator(version, current_app.extensions["sob"].registry, patient_resource(citizen))
+
+
+def _render_form(
+    version, form, response: FormResponse, errors: dict[str, str], shown=None, hidden=frozenset()
+):
     host = current_app.extensions["sob"]
     general: list[str] = []  # problems of the whole response that name no field
     for key, message in errors.items():
@@ -162,7 +216,9 @@ def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
     questions = []
     for spec, question in zip(forms.specs(version), version.definition["questions"], strict=True):
         field = getattr(form, spec.key, None)
-        if question.get("read_only") and field is not None:
+        if forms.computed(question) and field is not None:
+            field.data = (shown or {}).get(spec.key)  # computed by the form, not posted
+        elif question.get("read_only") and field is not None:
             field.data = question.get("initial")  # not posted (disabled): shown as the form has it
         questions.append(
             {
@@ -171,8 +227,10 @@ def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
                 "field": getattr(form, spec.key, None),
                 "show_if": question.get("show_if"),
                 "media": question.get("media"),
-                "read_only": bool(question.get("read_only")),
+                "read_only": bool(question.get("read_only") or forms.computed(question)),
+                "calculated": bool(question.get("calculated")),
                 "parent": question.get("parent"),
+                "hidden": spec.key in hidden,  # by its own expression, given the answers
             }
         )
     return render_template(
@@ -183,6 +241,7 @@ def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
         questions=questions,
         error_count=len(errors),
         general_errors=general,
+        hidden_questions=" ".join(sorted(hidden)),
     )
 
 

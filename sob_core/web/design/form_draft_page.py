@@ -327,6 +327,9 @@ def form_draft_preview(draft_id: int):
                     "field": getattr(form, spec.key, None),
                     "show_if": q.get("show_if"),
                     "media": q.get("media"),
+                    # computed questions show empty: a preview has no citizen and no answers
+                    "read_only": bool(q.get("read_only") or q.get("calculated")),
+                    "calculated": bool(q.get("calculated")),
                 }
             )
         return render_template(
