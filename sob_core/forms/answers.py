@@ -132,11 +132,11 @@ def _keep_repetitions(
             values[key] = row
     if not final:
         return
-    for place, n in enumerate(kept, start=1):
+    for n in kept:  # named by its place on the page (a blank one before it is still shown)
         for key, payloads in answered.items():
             name = repeating.field_name(key, n + 1)
             if by_key[key].required and n < len(payloads) and payloads[n] is None:
-                errors.setdefault(name, _repetition_message(group, place, lang))
+                errors.setdefault(name, _repetition_message(group, n + 1, lang))
     low = repeating.least(group)
     if len(kept) < low and answered:
         first = repeating.field_name(next(iter(answered)), 1)
@@ -254,7 +254,8 @@ def display_answer(
     if repeated and isinstance(value, list):
         one = {**stored}
         return "; ".join(
-            f"{n}: " + (display_answer(spec, {**one, "value": v}, registry, lang) if v is not None else "–")
+            f"{n}: "
+            + (display_answer(spec, {**one, "value": v}, registry, lang) if v is not None else "–")
             for n, v in enumerate(value, start=1)
         )
     try:

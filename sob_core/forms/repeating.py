@@ -88,7 +88,9 @@ def problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
         if not isinstance(question, Mapping):
             continue
         named = sources(question.get("show_if"))
-        if question["key"] in inside and question.get("show_if") or any(k in inside for k in named):
+        if (question["key"] in inside and question.get("show_if")) or any(
+            k in inside for k in named
+        ):
             found.append(("condition", question["key"]))
         if question["key"] in inside and (
             question.get("initial") is not None or question.get("read_only")
@@ -97,7 +99,8 @@ def problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
     for result in definition.get("results") or []:
         if not isinstance(result, Mapping):
             continue
-        chosen = result.get("questions") if isinstance(result.get("questions"), list) else []
+        listed = result.get("questions")
+        chosen: list[Any] = listed if isinstance(listed, list) else []
         formula = str(result.get("formula") or "")
         if any(q in inside for q in chosen) or any(
             re.search(r"(?<![\w.-])" + re.escape(q) + r"(?![\w.-])", formula) for q in inside

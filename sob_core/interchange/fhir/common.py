@@ -193,7 +193,12 @@ def group_element(group: Mapping[str, Any], lang: str) -> dict[str, Any]:
         element["repeats"] = True
         for name in ("min_occurs", "max_occurs"):
             if isinstance(group.get(name), int):
-                extension.append({"url": SD + "questionnaire-" + name.replace("_o", "O"), "valueInteger": group[name]})
+                extension.append(
+                    {
+                        "url": SD + "questionnaire-" + name.replace("_o", "O"),
+                        "valueInteger": group[name],
+                    }
+                )
     kept = group.get("kept")  # population-only extensions (kept.POPULATION), written back
     if isinstance(kept, Mapping) and kept.get("extension"):
         extension += list(kept["extension"])

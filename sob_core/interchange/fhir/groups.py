@@ -130,9 +130,7 @@ def walk(
     return flat
 
 
-def _occurs(
-    item: Mapping[str, Any], link: str, problems: list[FhirImportError]
-) -> dict[str, Any]:
+def _occurs(item: Mapping[str, Any], link: str, problems: list[FhirImportError]) -> dict[str, Any]:
     """A repeating group's settings: ``repeats`` and its min/maxOccurs, when given."""
     found: dict[str, Any] = {"repeats": True}
     for name, url in OCCURS.items():
@@ -143,7 +141,9 @@ def _occurs(
             else:
                 found[name] = value
     if found.get("max_occurs") == 0 or found.get("min_occurs", 0) > found.get("max_occurs", 99):
-        problems.append(FhirImportError("group_occurs", link=repr(link), url=repr(OCCURS["max_occurs"])))
+        problems.append(
+            FhirImportError("group_occurs", link=repr(link), url=repr(OCCURS["max_occurs"]))
+        )
     return found
 
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ... import forms as forms_service
+from ...forms import repeating
 from ...jsonio import TooDeep, loads_bounded
 from ...models import Form, FormVersion
-from ...forms import repeating
 from ...plugins import Registry
 from ...types import KEY_RE
 from .common import RESULT_EXTENSION, SCALE_SYSTEM, extensions, read_local_parts, read_text

@@ -1,5 +1,9 @@
 """A response as a FHIR R4 QuestionnaireResponse: the citizen by personal identity number, each
-answer as its question type gives it (``fhir_answer``)."""
+answer as its question type gives it (``fhir_answer``).
+
+A repeating group (``forms.repeating``) is written as R4 asks: one group item (the group's
+linkId) per repetition, in the place of the group's first question, holding that repetition's
+answered questions; a repetition with none answered is left out."""
 
 from __future__ import annotations
 
@@ -47,7 +51,9 @@ def export_response(
     if authored:
         resource["authored"] = authored
     stored_answers = dict(response.answers or {})
-    items = []
+    items: list[Any] = []  # answer items, and a repeating group's key where its repetitions go
+    inside = forms_service.repeating.repeated_questions(version.definition)
+    repetitions: dict[str, list[dict[str, Any]]] = {}
     for spec in forms_service.specs(version):
         stored = stored_answers.pop(spec.key, None)
         if stored is None:
@@ -58,19 +64,52 @@ def export_response(
             raise FhirExportError(
                 "answer_type_not_installed", key=repr(spec.key), type=repr(type_key)
             )
-        try:
-            answers = qtype.fhir_answer(spec, stored.get("value"))
-        except ValueError as error:
-            raise FhirExportError("answer", key=repr(spec.key), detail=error) from error
-        if answers:
-            label = local(spec.label, "sv")
-            item: dict[str, Any] = {"linkId": spec.key, **({"text": label} if label else {})}
-            item["answer"] = [dict(answer) for answer in answers]
+        if spec.key in inside:
+            group = inside[spec.key]
+            if group not in repetitions:
+                repetitions[group] = []
+                items.append(group)
+            value = stored.get("value")
+            for number, one in enumerate(value if isinstance(value, list) else []):
+                while len(repetitions[group]) <= number:
+                    repetitions[group].append(_repetition(version, group))
+                if one is not None and (item := _answer_item(spec, qtype, one)) is not None:
+                    repetitions[group][number]["item"].append(item)
+            continue
+        if (item := _answer_item(spec, qtype, stored.get("value"))) is not None:
             items.append(item)
     if stored_answers:
         raise FhirExportError(
             "extra_answers", id=response.id, keys=", ".join(sorted(map(str, stored_answers)))
         )
+    items = [
+        one
+        for entry in items
+        for one in (
+            [r for r in repetitions[entry] if r["item"]] if isinstance(entry, str) else [entry]
+        )
+    ]
     if items:
         resource["item"] = items
     return resource
+
+
+def _answer_item(spec: Any, qtype: Any, payload: Any) -> dict[str, Any] | None:
+    """The response item of one answer, or None when the type gives no answer for it."""
+    try:
+        answers = qtype.fhir_answer(spec, payload)
+    except ValueError as error:
+        raise FhirExportError("answer", key=repr(spec.key), detail=error) from error
+    if not answers:
+        return None
+    label = local(spec.label, "sv")
+    item: dict[str, Any] = {"linkId": spec.key, **({"text": label} if label else {})}
+    item["answer"] = [dict(answer) for answer in answers]
+    return item
+
+
+def _repetition(version: Any, key: str) -> dict[str, Any]:
+    """One repetition's (still empty) group item."""
+    group = forms_service.repeating.repeating(version.definition)[key]
+    text = local(group.get("text"), "sv") if group.get("text") else ""
+    return {"linkId": key, **({"text": text} if text else {}), "item": []}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from ... import enrollments, forms
 from ...content import content_of
@@ -19,7 +20,7 @@ from ...notifications import inbox as notice_inbox
 from ...notifications.policy import local_time
 from ...types import local
 from ..access import require
-from ..forms_rendering import build_form_class
+from ..forms_rendering import build_form_class, rows
 from ..labels import tell_apart
 from ..results import render_series, series_list
 
@@ -109,9 +110,9 @@ def fill_in(assignment_id: int):
         return redirect(url_for("citizen.start"))
     version = response.form_version
     lang = current_language()
-    form_class = build_form_class(version, host.registry, lang)
     if request.method == "POST":
-        form = form_class()
+        counts = forms.repeating.posted_counts(version.definition, request.form)
+        form = build_form_class(version, host.registry, lang, counts)()
         # Only CSRF is decided by WTForms here; question fields are cleaned by their plugins.
         if not form.validate_on_submit() and form.csrf_token.errors:
             abort(400)
@@ -119,7 +120,10 @@ def fill_in(assignment_id: int):
             # A stale tab or a replay: the response it belonged to was handled already.
             flash(_("The form was already sent from another window."), "info")
             return redirect(url_for("citizen.start"))
-        final = request.form.get("action") == "submit"
+        action = str(request.form.get("action") or "")
+        if action.startswith(("add:", "remove:")):
+            return _change_repetitions(version, response, action, counts, lang)
+        final = action == "submit"
         outcome = forms.clean_answers(version, host.registry, form, lang, final=final)
         if final and not outcome.errors:
             # Answers each fine on its own may still be impossible together (more sleep than
@@ -130,7 +134,7 @@ def fill_in(assignment_id: int):
         if outcome.errors:
             forms.store_answers(response, version, {**forms.payloads(response), **outcome.values})
             db.session.commit()
-            return _render_form(version, form, response, outcome.errors), 422
+            return _render_form(version, form, response, outcome.errors, counts), 422
         if final:
             # A programme's form goes back to the programme overview it belongs to.
             back = (
@@ -146,11 +150,35 @@ def fill_in(assignment_id: int):
         db.session.commit()
         flash(_("Your answers are saved as a draft. You can continue later."), "info")
         return redirect(url_for("citizen.fill_in", assignment_id=assignment.id))
-    form = form_class(formdata=None, data=forms.prefilled(version, forms.payloads(response)))
-    return _render_form(version, form, response, {})
+    shown = forms.prefilled(version, forms.payloads(response))
+    counts = forms.repeating.stored_counts(version.definition, shown)
+    form_class = build_form_class(version, host.registry, lang, counts)
+    form = form_class(formdata=None, data=forms.repeating.spread(version.definition, shown))
+    return _render_form(version, form, response, {}, counts)
 
 
-def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
+def _change_repetitions(version, response: FormResponse, action: str, counts, lang: str):
+    """ "Lägg till" / "Ta bort" in a repeating group: the page again with one repetition more
+    (or that one less), everything typed kept as posted (nothing is stored yet)."""
+    host = current_app.extensions["sob"]
+    groups = forms.repeating.repeating(version.definition)
+    posted = list(request.form.items(multi=True))
+    counts = dict(counts)
+    if action.startswith("add:"):
+        key = action.removeprefix("add:")
+        if key in groups:
+            counts[key] = min(counts[key] + 1, forms.repeating.most(groups[key]))
+    else:
+        number, _sep, key = action.removeprefix("remove:").partition(":")
+        if key in groups and number.isdigit() and 1 <= int(number) <= counts[key] > 1:
+            posted = forms.repeating.without(posted, version.definition, key, int(number))
+            counts[key] -= 1
+    formdata = MultiDict(posted)
+    form = build_form_class(version, host.registry, lang, counts)(formdata=formdata)
+    return _render_form(version, form, response, {}, counts)
+
+
+def _render_form(version, form, response: FormResponse, errors: dict[str, str], counts=None):
     host = current_app.extensions["sob"]
     general: list[str] = []  # problems of the whole response that name no field
     for key, message in errors.items():
@@ -159,22 +187,7 @@ def _render_form(version, form, response: FormResponse, errors: dict[str, str]):
             field.errors = [message]
         else:
             general.append(message)
-    questions = []
-    for spec, question in zip(forms.specs(version), version.definition["questions"], strict=True):
-        field = getattr(form, spec.key, None)
-        if question.get("read_only") and field is not None:
-            field.data = question.get("initial")  # not posted (disabled): shown as the form has it
-        questions.append(
-            {
-                "spec": spec,
-                "qtype": host.registry.question_types.get(spec.type),
-                "field": getattr(form, spec.key, None),
-                "show_if": question.get("show_if"),
-                "media": question.get("media"),
-                "read_only": bool(question.get("read_only")),
-                "parent": question.get("parent"),
-            }
-        )
+    questions = rows(version, form, host.registry, counts or {}, current_language())
     return render_template(
         "sob_core/forms/fill_in.html",
         version=version,

@@ -1,0 +1,312 @@
+"""A FHIR group that ``repeats`` (issue 16): imported as a repeating group, asked as repetitions on
+the citizen's page without JavaScript (add and remove buttons keep what was typed), checked per
+repetition, stored as one payload per repetition, shown, and exported again: the Questionnaire with
+``repeats`` and min/maxOccurs, the QuestionnaireResponse with one group item per repetition."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fhir.resources.R4B.questionnaire import Questionnaire
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from sqlalchemy import select
+
+from sob_core import forms
+from sob_core.enrollments import assignments
+from sob_core.extensions import db
+from sob_core.interchange import fhir
+from sob_core.models import CareUnit, Citizen, Enrollment, FormResponse, Staff
+from sob_core.testing import csrf_from, login_as
+
+JOHN = "198503142393"
+TOMMY = "SE2321000131-P000000000011"
+SD = "http://hl7.org/fhir/StructureDefinition/"
+MIN_OCCURS = SD + "questionnaire-minOccurs"
+MAX_OCCURS = SD + "questionnaire-maxOccurs"
+
+GROUP: dict[str, Any] = {
+    "linkId": "meds",
+    "text": "Läkemedel",
+    "type": "group",
+    "repeats": True,
+    "extension": [
+        {"url": MIN_OCCURS, "valueInteger": 1},
+        {"url": MAX_OCCURS, "valueInteger": 3},
+    ],
+    "item": [
+        {"linkId": "name", "text": "Namn", "type": "string", "required": True},
+        {"linkId": "dose", "text": "Tabletter om dagen", "type": "integer"},
+    ],
+}
+
+
+def _questionnaire(*items: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(
+        json.dumps(
+            {
+                "resourceType": "Questionnaire",
+                "status": "active",
+                "id": "lakemedelslista",
+                "item": [
+                    {"linkId": "intro", "text": "Hur mår du?", "type": "string"},
+                    *(items or [GROUP]),
+                ],
+            }
+        )
+    )
+
+
+def _registry(app: Any) -> Any:
+    return app.extensions["sob"].registry
+
+
+def _import(app: Any, *items: dict[str, Any]) -> Any:
+    return fhir.import_questionnaire(db.session, _registry(app), _questionnaire(*items))
+
+
+def test_a_repeating_group_imports_and_exports_again(app: Any) -> None:
+    version = _import(app)
+    (group,) = version.definition["groups"]
+    assert group == {
+        "key": "meds",
+        "parent": None,
+        "text": {"sv": "Läkemedel"},
+        "repeats": True,
+        "min_occurs": 1,
+        "max_occurs": 3,
+    }
+    assert forms.repeating.repeated_questions(version.definition) == {
+        "name": "meds",
+        "dose": "meds",
+    }
+    again = fhir.export_questionnaire(version, _registry(app), "sv")
+    Questionnaire.model_validate(again)
+    exported = again["item"][1]
+    assert exported["linkId"] == "meds" and exported["repeats"] is True
+    assert exported["extension"] == GROUP["extension"]
+    assert [i["linkId"] for i in exported["item"]] == ["name", "dose"]
+    # and imported again it is the same form
+    twice = fhir.import_questionnaire(db.session, _registry(app), again, key="twice")
+    assert twice.definition["groups"] == version.definition["groups"]
+
+
+def test_a_repeating_group_without_occurrences_takes_up_to_fifty(app: Any) -> None:
+    plain = {k: v for k, v in GROUP.items() if k != "extension"}
+    version = _import(app, plain)
+    (group,) = version.definition["groups"]
+    assert group["repeats"] is True and "max_occurs" not in group
+    assert forms.repeating.most(group) == forms.repeating.MAX_REPETITIONS
+    assert "extension" not in fhir.export_questionnaire(version, _registry(app), "sv")["item"][1]
+
+
+def test_what_sob_cannot_do_in_a_repeating_group_is_refused_by_item(app: Any) -> None:
+    nested = {
+        **GROUP,
+        "item": [
+            *GROUP["item"],
+            {
+                **GROUP,
+                "linkId": "inner",
+                "item": [{"linkId": "when", "text": "När?", "type": "date"}],
+            },
+        ],
+    }
+    conditional = {
+        **GROUP,
+        "linkId": "meds2",
+        "extension": [],
+        "item": [
+            {"linkId": "n2", "text": "Namn", "type": "string"},
+            {
+                "linkId": "why",
+                "text": "Varför?",
+                "type": "string",
+                "enableWhen": [{"question": "n2", "operator": "exists", "answerBoolean": True}],
+            },
+        ],
+    }
+    bad_count = {
+        **GROUP,
+        "linkId": "meds3",
+        "extension": [{"url": MAX_OCCURS, "valueInteger": 0}],
+        "item": [{"linkId": "n3", "text": "Namn", "type": "string"}],
+    }
+    with pytest.raises(fhir.FhirImportError) as raised:
+        fhir.read_questionnaire(_registry(app), _questionnaire(nested, conditional, bad_count))
+    text = str(raised.value)
+    assert "group 'inner' repeats inside the repeating group 'meds'" in text
+    assert "item 'why': enableWhen on a question in a repeating group" in text
+    assert f"group 'meds3': the extension '{MAX_OCCURS}' needs a usable whole number" in text
+    assert text.startswith("3 problems")
+
+
+def test_min_and_max_occurs_on_a_group_that_does_not_repeat_are_still_refused(app: Any) -> None:
+    once = {k: v for k, v in GROUP.items() if k != "repeats"}
+    with pytest.raises(fhir.FhirImportError) as raised:
+        fhir.read_questionnaire(_registry(app), _questionnaire(once))
+    assert MIN_OCCURS in str(raised.value) and MAX_OCCURS in str(raised.value)
+
+
+def test_a_definition_with_skip_logic_inside_a_repeating_group_is_refused(app: Any) -> None:
+    definition = {
+        "questions": [
+            {"key": "a", "type": "short_text", "label": {"sv": "A"}, "group": "g"},
+            {
+                "key": "b",
+                "type": "short_text",
+                "label": {"sv": "B"},
+                "group": "g",
+                "show_if": {"question": "a", "exists": True},
+            },
+        ],
+        "groups": [{"key": "g", "parent": None, "repeats": True}],
+    }
+    with pytest.raises(forms.FormDefinitionError, match="skip logic on a question in a repeat"):
+        forms.validate_definition(definition, _registry(app))
+    del definition["questions"][1]["show_if"]
+    forms.validate_definition(definition, _registry(app))
+    definition["results"] = [{"key": "sum", "method": "sum", "questions": ["a"]}]
+    assert forms.repeating.problems(definition) == [("result", "sum")]
+
+
+@pytest.fixture()
+def page(app: Any, client: Any, demo_data: Any) -> Any:
+    """The citizen John's form page of the imported form: (version, url, assignment, post)."""
+    version = _import(app)
+    citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == JOHN))
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.citizen_id == citizen.id))
+    tommy = db.session.scalar(select(Staff).where(Staff.hsa_id == TOMMY))
+    assignment = assignments.send_form(db.session, enrollment, version.form, tommy.id)
+    db.session.commit()
+    login_as(client, citizen)
+    url = f"/citizen/forms/{assignment.id}"
+
+    def post(action: str, count: int, **answers: str) -> Any:
+        current = client.get(url).get_data(as_text=True)
+        key = current.split('name="submission_key" value="')[1].split('"')[0]
+        data = {
+            "csrf_token": csrf_from(current),
+            "submission_key": key,
+            "action": action,
+            "repetitions@meds": str(count),
+        }
+        return client.post(url, data={**data, **answers})
+
+    return version, url, assignment, enrollment, tommy, post
+
+
+def test_the_page_adds_and_removes_repetitions_keeping_what_was_typed(
+    client: Any, page: Any
+) -> None:
+    _version, url, *_rest, post = page
+    first = client.get(url).get_data(as_text=True)
+    assert '<fieldset class="repeating-group" id="group-meds">' in first
+    assert "<legend>Läkemedel</legend>" in first
+    assert 'id="group-meds-1">Läkemedel 1</h2>' in first
+    assert 'name="name@1"' in first and 'name="name@2"' not in first
+    assert 'value="add:meds"' in first and "Lägg till" in first
+    assert 'value="remove:1:meds"' not in first  # the only repetition stays
+    added = post("add:meds", 1, **{"name@1": "Alvedon", "dose@1": "2", "intro": "Bra"})
+    assert added.status_code == 200
+    html = added.get_data(as_text=True)
+    assert 'value="Alvedon"' in html and 'value="2"' in html and 'value="Bra"' in html
+    assert 'id="group-meds-2">Läkemedel 2</h2>' in html and 'name="name@2"' in html
+    assert 'name="repetitions@meds" value="2"' in html
+    assert 'value="remove:2:meds"' in html and "Ta bort" in html
+    # three at most (maxOccurs): no add button then
+    third = post("add:meds", 2, **{"name@1": "A", "name@2": "B"}).get_data(as_text=True)
+    assert 'name="name@3"' in third and 'value="add:meds"' not in third
+    # removing the first moves the second up, as typed
+    removed = post(
+        "remove:1:meds", 2, **{"name@1": "Alvedon", "dose@1": "2", "name@2": "Ipren", "dose@2": "4"}
+    ).get_data(as_text=True)
+    assert 'value="Ipren"' in removed and 'value="4"' in removed
+    assert "Alvedon" not in removed and 'name="name@2"' not in removed
+    assert 'name="repetitions@meds" value="1"' in removed
+
+
+def test_an_add_without_its_csrf_token_is_refused(client: Any, page: Any) -> None:
+    _version, url, *_rest = page
+    assert client.post(url, data={"action": "add:meds", "name@1": "x"}).status_code == 400
+
+
+def test_each_repetition_is_checked_and_named_and_nothing_typed_is_lost(page: Any) -> None:
+    _version, _url, *_rest, post = page
+    refused = post(
+        "submit", 3, **{"name@1": "Alvedon", "dose@1": "två", "dose@2": "3", "name@3": ""}
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "Läkemedel 2: frågan måste besvaras." in html  # name left blank in repetition 2
+    assert "Ange ett heltal" in html  # the dose of repetition 1
+    assert 'value="två"' in html and 'value="Alvedon"' in html and 'value="3"' in html
+    assert 'id="group-meds-3"' in html  # the blank third is still shown as posted
+
+
+def test_answers_are_stored_per_repetition_shown_and_exported(
+    app: Any, client: Any, page: Any
+) -> None:
+    version, _url, assignment, enrollment, tommy, post = page
+    sent = post(
+        "submit",
+        3,
+        intro="Bra",
+        **{"name@1": "Alvedon", "dose@1": "2", "name@2": "", "name@3": "Ipren"},
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    response = db.session.scalar(
+        select(FormResponse).where(FormResponse.assignment_id == assignment.id)
+    )
+    # the blank second repetition is dropped; the lists are aligned by repetition
+    assert forms.payloads(response) == {
+        "intro": "Bra",
+        "name": ["Alvedon", "Ipren"],
+        "dose": [2, None],
+    }
+    registry = _registry(app)
+    dose = forms.specs(version)[2]
+    assert forms.display_answer(dose, response.answers["dose"], registry, "sv", True) == (
+        "1: 2; 2: –"
+    )
+    resource = fhir.export_response(response, registry)
+    QuestionnaireResponse.model_validate(resource)
+    assert resource["item"] == [
+        {"linkId": "intro", "text": "Hur mår du?", "answer": [{"valueString": "Bra"}]},
+        {
+            "linkId": "meds",
+            "text": "Läkemedel",
+            "item": [
+                {"linkId": "name", "text": "Namn", "answer": [{"valueString": "Alvedon"}]},
+                {"linkId": "dose", "text": "Tabletter om dagen", "answer": [{"valueInteger": 2}]},
+            ],
+        },
+        {
+            "linkId": "meds",
+            "text": "Läkemedel",
+            "item": [{"linkId": "name", "text": "Namn", "answer": [{"valueString": "Ipren"}]}],
+        },
+    ]
+    unit = db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)).first()
+    login_as(client, tommy, unit_id=unit)
+    staff_page = client.get(f"/staff/patients/{enrollment.id}/responses/{response.id}")
+    assert staff_page.status_code == 200
+    assert "1: Alvedon; 2: Ipren" in staff_page.get_data(as_text=True)
+
+
+def test_a_draft_comes_back_with_its_repetitions(client: Any, page: Any) -> None:
+    _version, url, *_rest, post = page
+    saved = post("save", 2, **{"name@1": "Alvedon", "name@2": "Ipren", "dose@2": "1"})
+    assert saved.status_code == 302
+    html = client.get(url).get_data(as_text=True)
+    assert 'id="group-meds-2"' in html and 'id="group-meds-3"' not in html
+    assert 'value="Alvedon"' in html and 'value="Ipren"' in html
+    assert 'name="repetitions@meds" value="2"' in html
+
+
+def test_too_few_repetitions_are_refused(page: Any) -> None:
+    _version, _url, *_rest, post = page
+    refused = post("submit", 1, intro="Bra")
+    assert refused.status_code == 422
+    assert "Fyll i minst 1 ”Läkemedel”." in refused.get_data(as_text=True)
