@@ -6,6 +6,7 @@ repetition, stored as one payload per repetition, shown, and exported again: the
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,30 +103,17 @@ def test_a_repeating_group_without_occurrences_takes_up_to_fifty(app: Any) -> No
 
 
 def test_what_sob_cannot_do_in_a_repeating_group_is_refused_by_item(app: Any) -> None:
-    nested = {
+    inner = {
         **GROUP,
-        "item": [
-            *GROUP["item"],
-            {
-                **GROUP,
-                "linkId": "inner",
-                "item": [{"linkId": "when", "text": "När?", "type": "date"}],
-            },
-        ],
+        "linkId": "inner",
+        "item": [{"linkId": "when", "text": "När?", "type": "date"}],
     }
-    conditional = {
-        **GROUP,
-        "linkId": "meds2",
-        "extension": [],
-        "item": [
-            {"linkId": "n2", "text": "Namn", "type": "string"},
-            {
-                "linkId": "why",
-                "text": "Varför?",
-                "type": "string",
-                "enableWhen": [{"question": "n2", "operator": "exists", "answerBoolean": True}],
-            },
-        ],
+    nested = {**GROUP, "item": [*GROUP["item"], inner]}
+    outside = {
+        "linkId": "why",
+        "text": "Varför?",
+        "type": "string",
+        "enableWhen": [{"question": "name", "operator": "exists", "answerBoolean": True}],
     }
     bad_count = {
         **GROUP,
@@ -134,10 +122,10 @@ def test_what_sob_cannot_do_in_a_repeating_group_is_refused_by_item(app: Any) ->
         "item": [{"linkId": "n3", "text": "Namn", "type": "string"}],
     }
     with pytest.raises(fhir.FhirImportError) as raised:
-        fhir.read_questionnaire(_registry(app), _questionnaire(nested, conditional, bad_count))
+        fhir.read_questionnaire(_registry(app), _questionnaire(nested, outside, bad_count))
     text = str(raised.value)
     assert "group 'inner' repeats inside the repeating group 'meds'" in text
-    assert "item 'why': enableWhen on a question in a repeating group" in text
+    assert "item 'why': enableWhen naming a question of a repeating group from outside" in text
     assert f"group 'meds3': the extension '{MAX_OCCURS}' needs a usable whole number" in text
     assert text.startswith("3 problems")
 
@@ -149,7 +137,7 @@ def test_min_and_max_occurs_on_a_group_that_does_not_repeat_are_still_refused(ap
     assert MIN_OCCURS in str(raised.value) and MAX_OCCURS in str(raised.value)
 
 
-def test_a_definition_with_skip_logic_inside_a_repeating_group_is_refused(app: Any) -> None:
+def test_a_definition_naming_a_repeated_question_from_outside_is_refused(app: Any) -> None:
     definition = {
         "questions": [
             {"key": "a", "type": "short_text", "label": {"sv": "A"}, "group": "g"},
@@ -158,17 +146,25 @@ def test_a_definition_with_skip_logic_inside_a_repeating_group_is_refused(app: A
                 "type": "short_text",
                 "label": {"sv": "B"},
                 "group": "g",
-                "show_if": {"question": "a", "exists": True},
+                "show_if": {"question": "a", "exists": True},  # per repetition: fine
+            },
+            {
+                "key": "c",
+                "type": "short_text",
+                "label": {"sv": "C"},
+                "show_if": {"question": "a", "exists": True},  # which repetition?
             },
         ],
         "groups": [{"key": "g", "parent": None, "repeats": True}],
     }
-    with pytest.raises(forms.FormDefinitionError, match="skip logic on a question in a repeat"):
+    with pytest.raises(forms.FormDefinitionError, match="skip logic naming a question of a repe"):
         forms.validate_definition(definition, _registry(app))
-    del definition["questions"][1]["show_if"]
+    del definition["questions"][2]
     forms.validate_definition(definition, _registry(app))
     definition["results"] = [{"key": "sum", "method": "sum", "questions": ["a"]}]
     assert forms.repeating.problems(definition) == [("result", "sum")]
+    definition["questions"][0]["initial"] = "x"
+    assert ("initial", "a") in forms.repeating.problems(definition)
 
 
 @pytest.fixture()
@@ -310,3 +306,65 @@ def test_too_few_repetitions_are_refused(page: Any) -> None:
     refused = post("submit", 1, intro="Bra")
     assert refused.status_code == 422
     assert "Fyll i minst 1 ”Läkemedel”." in refused.get_data(as_text=True)
+
+
+CORPUS_FILE = Path(__file__).parent / "fhir_corpus" / "android-fhir-repeated-group.json"
+
+
+def test_skip_logic_inside_a_repeating_group_holds_per_repetition(
+    app: Any, client: Any, demo_data: Any
+) -> None:
+    """Android FHIR's repeating "Pregnancy Outcome - Baby": the sex of a live birth, the type of
+    a stillbirth, asked in each repetition by that repetition's own answer."""
+    registry = _registry(app)
+    version = fhir.import_questionnaire(
+        db.session, registry, CORPUS_FILE.read_bytes(), file_name=CORPUS_FILE.name
+    )
+    assert forms.repeating.repeated_questions(version.definition) == {
+        "12.6.1": "12.0",
+        "12.6.3.1": "12.0",
+        "12.6.4.1": "12.0",
+    }
+    citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == JOHN))
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.citizen_id == citizen.id))
+    tommy = db.session.scalar(select(Staff).where(Staff.hsa_id == TOMMY))
+    assignment = assignments.send_form(db.session, enrollment, version.form, tommy.id)
+    db.session.commit()
+    login_as(client, citizen)
+    url = f"/citizen/forms/{assignment.id}"
+    current = client.get(url).get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_from(current),
+        "submission_key": current.split('name="submission_key" value="')[1].split('"')[0],
+        "repetitions@12.0": "2",
+    }
+    two = client.post(url, data={**data, "action": "add:12.0"}).get_data(as_text=True)
+    # the page's skip logic names the repetition's own field (forms.js reads it by name)
+    assert "&#34;question&#34;: &#34;12.6.1@2&#34;" in two
+    sent = client.post(
+        url,
+        data={
+            **data,
+            "action": "submit",
+            "12.6.1@1": "live-birth",
+            "12.6.3.1@1": "male",
+            "12.6.4.1@1": "FSB",  # hidden in a live birth: not stored
+            "12.6.1@2": "still-birth",
+            "12.6.4.1@2": "MSB",
+        },
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    response = db.session.scalar(
+        select(FormResponse).where(FormResponse.assignment_id == assignment.id)
+    )
+    assert forms.payloads(response) == {
+        "12.6.1": ["live-birth", "still-birth"],
+        "12.6.3.1": ["male", None],
+        "12.6.4.1": [None, "MSB"],
+    }
+    resource = fhir.export_response(response, registry)
+    QuestionnaireResponse.model_validate(resource)
+    first, second = resource["item"]
+    assert first["linkId"] == second["linkId"] == "12.0"
+    assert [i["linkId"] for i in first["item"]] == ["12.6.1", "12.6.3.1"]
+    assert [i["linkId"] for i in second["item"]] == ["12.6.1", "12.6.4.1"]

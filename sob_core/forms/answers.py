@@ -46,16 +46,27 @@ def clean_answers(
     per_group: dict[str, dict[str, list[Any]]] = {}  # group -> question -> payload per repetition
     for question in version.definition["questions"]:
         key = question["key"]
+        if key in inside:  # skip logic holds per repetition (repeating.py)
+            qtype = registry.question_types.get(by_key[key].type)
+            earlier = per_group.setdefault(inside[key], {})
+            if qtype is not None:
+                earlier[key] = _clean_repetitions(
+                    by_key[key],
+                    qtype,
+                    form,
+                    lang,
+                    final,
+                    errors,
+                    question.get("show_if"),
+                    values,
+                    earlier,
+                )
+                if any(value is not _HIDDEN for value in earlier[key]):
+                    shown.append(key)
+            continue
         if not condition_holds(question.get("show_if"), values):
             continue  # hidden by skip logic: not asked, so not stored
         shown.append(key)
-        if key in inside:
-            qtype = registry.question_types.get(by_key[key].type)
-            if qtype is not None:
-                per_group.setdefault(inside[key], {})[key] = _clean_repetitions(
-                    by_key[key], qtype, form, lang, final, errors
-                )
-            continue
         if question.get("read_only"):
             # shown, not changed by the citizen: what is stored is the form's own value
             if question.get("initial") is not None:
@@ -86,25 +97,43 @@ def clean_answers(
 
 
 def _clean_repetitions(
-    spec: QuestionSpec, qtype: Any, form: Any, lang: str, final: bool, errors: dict[str, str]
+    spec: QuestionSpec,
+    qtype: Any,
+    form: Any,
+    lang: str,
+    final: bool,
+    errors: dict[str, str],
+    show_if: Any,
+    values: Mapping[str, Any],
+    earlier: Mapping[str, list[Any]],
 ) -> list[Any]:
     """One question of a repeating group cleaned in each repetition the form has (``<key>@<n>``):
-    its payloads (None when blank); an invalid answer's error goes under its field's name."""
+    its payloads (None when blank, ``_HIDDEN`` where its skip logic, read with that repetition's
+    earlier answers, hides it); an invalid answer's error goes under its field's name."""
     payloads: list[Any] = []
     number = 1
     optional = QuestionSpec(spec.key, spec.type, spec.label, spec.config, False, spec.help)
     while (field := getattr(form, repeating.field_name(spec.key, number), None)) is not None:
-        try:
-            payloads.append(qtype.clean(optional, field.data, lang))
-        except ValueError as error:
-            payloads.append(_INVALID)
-            if final or not _is_empty(field.data):
-                errors[field.name] = str(error)
+        row = {
+            k: v[number - 1]
+            for k, v in earlier.items()
+            if number <= len(v) and v[number - 1] not in (None, _INVALID, _HIDDEN)
+        }
+        if not condition_holds(show_if, {**values, **row}):
+            payloads.append(_HIDDEN)
+        else:
+            try:
+                payloads.append(qtype.clean(optional, field.data, lang))
+            except ValueError as error:
+                payloads.append(_INVALID)
+                if final or not _is_empty(field.data):
+                    errors[field.name] = str(error)
         number += 1
     return payloads
 
 
 _INVALID = object()  # a repetition's answer that did not clean: kept from being dropped as blank
+_HIDDEN = object()  # a repetition's question its skip logic hides: not asked, stored as None
 
 
 def _keep_repetitions(
@@ -123,11 +152,13 @@ def _keep_repetitions(
     group = repeating.repeating(version.definition)[group_key]
     count = max((len(v) for v in answered.values()), default=0)
     kept = [
-        n for n in range(count) if any(n < len(v) and v[n] is not None for v in answered.values())
+        n
+        for n in range(count)
+        if any(n < len(v) and v[n] not in (None, _HIDDEN) for v in answered.values())
     ]
     for key, payloads in answered.items():
         row = [payloads[n] if n < len(payloads) else None for n in kept]
-        row = [None if value is _INVALID else value for value in row]
+        row = [None if value is _INVALID or value is _HIDDEN else value for value in row]
         if any(value is not None for value in row):
             values[key] = row
     if not final:

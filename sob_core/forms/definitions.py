@@ -34,7 +34,7 @@ class NoQuestionTypeForItem(FormDefinitionError):
 #: what ``repeating.problems`` finds, as ``validate_definition`` says it
 REPEATING_PROBLEMS = {
     "nested": "a repeating group inside a repeating group is not supported",
-    "condition": "skip logic on a question in a repeating group, or naming one, is not supported",
+    "condition": "skip logic naming a question of a repeating group from outside it is not supported",
     "initial": "an initial value or read-only question in a repeating group is not supported",
     "result": "an own result reading a question in a repeating group is not supported",
     "scale": "a scale form cannot have a repeating group",

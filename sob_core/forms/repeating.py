@@ -14,9 +14,14 @@ a question that ``repeats`` itself (``sob_questions._repeats``) stores a list of
 The web form names a repetition's field ``<key>@<number>`` (``field_name``; ``@`` is not in a
 question key) and posts how many repetitions it shows as ``repetitions@<group key>``. What sob does
 not do inside a repeating group is refused by ``problems`` (on import, and by
-``validate_definition``): a repeating group inside another, skip logic on or naming its questions
-(it would have to hold per repetition), ``initial``/``read_only`` on them, own results reading
-them and scale forms with such a group.
+``validate_definition``): a repeating group inside another, skip logic naming its questions from
+outside it (which repetition would it read?), ``initial``/``read_only`` on them, own results
+reading them and scale forms with such a group.
+
+Skip logic inside a repeating group holds **per repetition**: a question's ``show_if`` naming a
+question of its own group reads that repetition's answer (``for_repetition`` renames it to the
+field, so ``forms.js`` evaluates it in the browser as well); one naming a question outside the
+group reads it as anywhere else.
 """
 
 from __future__ import annotations
@@ -87,10 +92,9 @@ def problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
     for question in definition.get("questions") or []:
         if not isinstance(question, Mapping):
             continue
+        own = inside.get(question["key"])
         named = sources(question.get("show_if"))
-        if (question["key"] in inside and question.get("show_if")) or any(
-            k in inside for k in named
-        ):
+        if any(k in inside and inside[k] != own for k in named):
             found.append(("condition", question["key"]))
         if question["key"] in inside and (
             question.get("initial") is not None or question.get("read_only")
@@ -111,6 +115,23 @@ def problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def field_name(key: str, number: int) -> str:
     return f"{key}{SEPARATOR}{number}"
+
+
+def for_repetition(condition: Any, keys: Iterable[str], number: int) -> Any:
+    """A ``show_if`` with the questions of ``keys`` (its own group's) named by their field in
+    repetition ``number``, for the page's skip logic."""
+    if not isinstance(condition, Mapping):
+        return condition
+    own = set(keys)
+    renamed: dict[str, Any] = {}
+    for name, value in condition.items():
+        if name == "question" and value in own:
+            renamed[name] = field_name(value, number)
+        elif name in ("all", "any") and isinstance(value, list):
+            renamed[name] = [for_repetition(c, own, number) for c in value]
+        else:
+            renamed[name] = value
+    return renamed
 
 
 def most(group: Mapping[str, Any]) -> int:

@@ -84,6 +84,7 @@ def rows(
             }
             laid.append(placed[group_key])
         block = placed[group_key]
+        own = [k for k, g in inside.items() if g == group_key]
         for number, members in enumerate(block["repetitions"], start=1):
             name = repeating.field_name(spec.key, number)
             members.append(
@@ -91,6 +92,10 @@ def rows(
                     **row,
                     "spec": dataclasses.replace(spec, key=name),
                     "field": getattr(form, name, None),
+                    "show_if": repeating.for_repetition(row["show_if"], own, number),
+                    "parent": repeating.field_name(row["parent"], number)
+                    if row["parent"] in own
+                    else row["parent"],
                 }
             )
     return laid

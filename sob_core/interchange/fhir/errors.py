@@ -83,8 +83,8 @@ IMPORT_MESSAGES: dict[str, str] = {
     ),
     "group_occurs": N_("group %(link)s: the extension %(url)s needs a usable whole number"),
     "repeated_condition": N_(
-        "item %(link)s: enableWhen on a question in a repeating group, or naming one, cannot be "
-        "represented in sob"
+        "item %(link)s: enableWhen naming a question of a repeating group from outside that group "
+        "cannot be represented in sob"
     ),
     "repeated_initial": N_(
         "item %(link)s: an initial value or readOnly inside a repeating group cannot be "
