@@ -5,8 +5,10 @@ repetition."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +119,57 @@ def test_a_repeating_group_adds_and_removes_repetitions(browser, live_server, ja
     finally:
         context.close()
     assert _stored(live_server.app, key) == {"name": ["Alvedon", "Ipren"], "dose": [None, 3]}
+
+
+def test_skip_logic_in_a_repeating_group_holds_per_repetition_in_the_browser(browser, live_server):
+    """Android FHIR's "Pregnancy Outcome - Baby": forms.js shows the sex of a live birth and the
+    type of a stillbirth in each repetition by that repetition's own answer."""
+    from sqlalchemy import select
+
+    from sob_core.enrollments import assignments
+    from sob_core.extensions import db
+    from sob_core.interchange import fhir
+    from sob_core.models import Citizen, Enrollment
+
+    path = Path(__file__).parents[1] / "fhir_corpus" / "android-fhir-repeated-group.json"
+    app = live_server.app
+    with app.app_context():
+        data = {**json.loads(path.read_bytes()), "title": "Förlossning"}
+        version = fhir.import_questionnaire(
+            db.session, app.extensions["sob"].registry, data, key="ancdelivery-browser"
+        )
+        enrollment = db.session.scalar(
+            select(Enrollment)
+            .join(Citizen)
+            .where(Citizen.personnummer == CITIZEN[0], Enrollment.status == "active")
+            .order_by(Enrollment.id)
+        )
+        assignments.send_form(db.session, enrollment, version.form, enrollment.therapist_id or 1)
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(base_url=live_server.url, locale="sv-SE")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        demo_sign_in(page, "sv", "citizen", CITIZEN)
+        page.get_by_role("link", name=re.compile("Förlossning")).first.click()
+        page.get_by_role("button", name=re.compile("^Lägg till")).click()
+        sex_1, type_1 = (
+            page.locator("#question-12\\.6\\.3\\.1\\@1"),
+            page.locator("#question-12\\.6\\.4\\.1\\@1"),
+        )
+        sex_2, type_2 = (
+            page.locator("#question-12\\.6\\.3\\.1\\@2"),
+            page.locator("#question-12\\.6\\.4\\.1\\@2"),
+        )
+        for hidden in (sex_1, type_1, sex_2, type_2):
+            expect(hidden).to_be_hidden()
+        page.locator('[name="12.6.1@1"][value="live-birth"]').check()
+        page.locator('[name="12.6.1@2"][value="still-birth"]').check()
+        expect(sex_1).to_be_visible()
+        expect(type_1).to_be_hidden()
+        expect(sex_2).to_be_hidden()
+        expect(type_2).to_be_visible()
+        assert_accessible(page)
+    finally:
+        context.close()
