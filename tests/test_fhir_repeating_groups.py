@@ -368,3 +368,55 @@ def test_skip_logic_inside_a_repeating_group_holds_per_repetition(
     assert first["linkId"] == second["linkId"] == "12.0"
     assert [i["linkId"] for i in first["item"]] == ["12.6.1", "12.6.3.1"]
     assert [i["linkId"] for i in second["item"]] == ["12.6.1", "12.6.4.1"]
+
+
+def test_a_score_total_over_a_repeating_group_is_refused(app: Any) -> None:
+    scored = {
+        "linkId": "often",
+        "text": "Hur ofta?",
+        "type": "choice",
+        "answerOption": [
+            {
+                "valueCoding": {"code": code, "display": code},
+                "extension": [{"url": SD + "ordinalValue", "valueDecimal": score}],
+            }
+            for code, score in (("aldrig", 0), ("ofta", 2))
+        ],
+    }
+    total = {
+        "linkId": "total",
+        "text": "Summa",
+        "type": "integer",
+        "readOnly": True,
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression",
+                "valueExpression": {
+                    "language": "text/fhirpath",
+                    "expression": "%resource.answers().value.ordinal().sum()",
+                },
+            }
+        ],
+    }
+    group = {**GROUP, "extension": [], "item": [scored]}
+    with pytest.raises(fhir.FhirImportError) as raised:
+        fhir.read_questionnaire(_registry(app), _questionnaire(group, total))
+    assert "item 'total': a score total over a question in a repeating group" in str(raised.value)
+    # the same form without the repetition imports, its total a result
+    once = {k: v for k, v in group.items() if k != "repeats"}
+    found = fhir.read_questionnaire(_registry(app), _questionnaire(once, total))
+    assert [r["key"] for r in found["results"]] == ["total"]
+
+
+def test_a_required_repeating_group_is_refused_once_when_nothing_is_answered(app: Any) -> None:
+    from sob_core.web.forms_rendering import build_form_class
+
+    required = {**GROUP, "required": True, "extension": []}
+    version = _import(app, required)
+    registry = _registry(app)
+    posted = {"intro": "Bra", "name@1": "", "repetitions@meds": "1"}
+    with app.test_request_context(method="POST", data=posted):
+        form = build_form_class(version, registry, "sv", {"meds": 1})(meta={"csrf": False})
+        outcome = forms.clean_answers(version, registry, form, "sv", final=True)
+    assert outcome.errors == {"name@1": "Fyll i minst 1 ”Läkemedel”."}
+    assert outcome.values == {"intro": "Bra"}

@@ -207,13 +207,15 @@ def group_problems(
         return False
 
     group_of = {q["key"]: q.get("group") for q in version.definition["questions"]}
+    inside = repeating.repeated_questions(version.definition)
     problems: dict[str, str] = {}
     for group in groups:
-        if not group.get("required"):
-            continue
+        if not group.get("required") or group.get("repeats") is True:
+            continue  # a repeating group counts its repetitions itself (_keep_repetitions)
         members = [key for key in shown if within(group_of.get(key), group.get("key"))]
         if members and not any(key in values for key in members):
-            problems.setdefault(members[0], _group_message(group.get("text"), lang))
+            first = repeating.field_name(members[0], 1) if members[0] in inside else members[0]
+            problems.setdefault(first, _group_message(group.get("text"), lang))
     return problems
 
 
