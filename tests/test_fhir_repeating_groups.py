@@ -264,7 +264,7 @@ def test_answers_are_stored_per_repetition_shown_and_exported(
     registry = _registry(app)
     dose = forms.specs(version)[2]
     assert forms.display_answer(dose, response.answers["dose"], registry, "sv", True) == (
-        "1: 2; 2: –"
+        "1: 2 | 2: –"
     )
     resource = fhir.export_response(response, registry)
     QuestionnaireResponse.model_validate(resource)
@@ -288,7 +288,7 @@ def test_answers_are_stored_per_repetition_shown_and_exported(
     login_as(client, tommy, unit_id=unit)
     staff_page = client.get(f"/staff/patients/{enrollment.id}/responses/{response.id}")
     assert staff_page.status_code == 200
-    assert "1: Alvedon; 2: Ipren" in staff_page.get_data(as_text=True)
+    assert "1: Alvedon | 2: Ipren" in staff_page.get_data(as_text=True)
 
 
 def test_a_draft_comes_back_with_its_repetitions(client: Any, page: Any) -> None:
@@ -420,3 +420,29 @@ def test_a_required_repeating_group_is_refused_once_when_nothing_is_answered(app
         outcome = forms.clean_answers(version, registry, form, "sv", final=True)
     assert outcome.errors == {"name@1": "Fyll i minst 1 ”Läkemedel”."}
     assert outcome.values == {"intro": "Bra"}
+
+
+def test_a_question_that_repeats_inside_a_repeating_group_stores_a_list_per_repetition(
+    app: Any,
+) -> None:
+    from sob_core.web.forms_rendering import build_form_class
+
+    several = {"linkId": "times", "text": "Klockslag", "type": "string", "repeats": True}
+    group = {**GROUP, "extension": [], "item": [GROUP["item"][0], several]}
+    version = _import(app, group)
+    registry = _registry(app)
+    posted = {
+        "name@1": "Alvedon",
+        "times@1:1": "08",
+        "times@1:2": "20",
+        "name@2": "Ipren",
+        "times@2:1": "12",
+    }
+    with app.test_request_context(method="POST", data=posted):
+        form = build_form_class(version, registry, "sv", {"meds": 2})(meta={"csrf": False})
+        outcome = forms.clean_answers(version, registry, form, "sv", final=True)
+    assert outcome.errors == {}
+    assert outcome.values == {"name": ["Alvedon", "Ipren"], "times": [["08", "20"], ["12"]]}
+    spec = forms.specs(version)[2]
+    stored = {"type": spec.type, "value": outcome.values["times"]}
+    assert forms.display_answer(spec, stored, registry, "sv", True) == "1: 08; 20 | 2: 12"

@@ -279,14 +279,14 @@ def display_answer(
     repeated: bool = False,
 ) -> str:
     """A stored answer as text; ``repeated``: the question is in a repeating group (its value a
-    list, one payload per repetition), shown as "1: …; 2: …" ("–" for one left blank)."""
+    list, one payload per repetition), shown as "1: … | 2: …" ("–" for one left blank)."""
     qtype = registry.question_types.get(stored.get("type", spec.type))
     if qtype is None:
         return local(UNKNOWN_TYPE, lang)
     value = stored.get("value")
     if repeated and isinstance(value, list):
         one = {**stored}
-        return "; ".join(
+        return " | ".join(
             f"{n}: "
             + (display_answer(spec, {**one, "value": v}, registry, lang) if v is not None else "–")
             for n, v in enumerate(value, start=1)

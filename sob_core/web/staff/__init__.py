@@ -241,7 +241,7 @@ def response(enrollment_id: int, response_id: int):
     inside = repeating.repeated_questions(answer.form_version.definition)
     for spec in specs(answer.form_version):
         stored = (answer.answers or {}).get(spec.key)
-        repeated = spec.key in inside  # in a repeating group: "1: …; 2: …"
+        repeated = spec.key in inside  # in a repeating group: "1: … | 2: …"
         shown = display_answer(spec, stored, registry, lang, repeated) if stored else "–"
         rows.append((local(spec.label, lang), shown))
     return render_template(
