@@ -366,8 +366,34 @@ def test_skip_logic_inside_a_repeating_group_holds_per_repetition(
     QuestionnaireResponse.model_validate(resource)
     first, second = resource["item"]
     assert first["linkId"] == second["linkId"] == "12.0"
-    assert [i["linkId"] for i in first["item"]] == ["12.6.1", "12.6.3.1"]
-    assert [i["linkId"] for i in second["item"]] == ["12.6.1", "12.6.4.1"]
+    # nested in the groups inside the repetition, as the Questionnaire has them (R4)
+    live = {"linkId": "12.6.1", "text": "Is it Live Birth/Stillbirth?"}
+    assert first["item"] == [
+        {
+            "linkId": "12.6",
+            "text": "Live Birth/Stillbirth",
+            "item": [
+                {
+                    **live,
+                    "answer": [{"valueCoding": {"code": "live-birth", "display": "Live Birth"}}],
+                },
+                {
+                    "linkId": "12.6.3",
+                    "text": "Baby Gender",
+                    "item": [
+                        {
+                            "linkId": "12.6.3.1",
+                            "text": "Sex of Baby",
+                            "answer": [{"valueCoding": {"code": "male", "display": "Male"}}],
+                        }
+                    ],
+                },
+            ],
+        }
+    ]
+    inner = second["item"][0]["item"]
+    assert [i["linkId"] for i in inner] == ["12.6.1", "12.6.4"]
+    assert inner[1]["item"][0]["linkId"] == "12.6.4.1"
 
 
 def test_a_score_total_over_a_repeating_group_is_refused(app: Any) -> None:

@@ -3,7 +3,8 @@ answer as its question type gives it (``fhir_answer``).
 
 A repeating group (``forms.repeating``) is written as R4 asks: one group item (the group's
 linkId) per repetition, in the place of the group's first question, holding that repetition's
-answered questions; a repetition with none answered is left out."""
+answered questions, nested in the groups inside it that hold them; a repetition with none
+answered is left out. (Outside repeating groups the answers are still one flat list.)"""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def export_response(
                 while len(repetitions[group]) <= number:
                     repetitions[group].append(_repetition(version, group))
                 if one is not None and (item := _answer_item(spec, qtype, one)) is not None:
-                    repetitions[group][number]["item"].append(item)
+                    _place(repetitions[group][number], _inner_path(version, spec.key, group), item)
             continue
         if (item := _answer_item(spec, qtype, stored.get("value"))) is not None:
             items.append(item)
@@ -106,6 +107,37 @@ def _answer_item(spec: Any, qtype: Any, payload: Any) -> dict[str, Any] | None:
     item: dict[str, Any] = {"linkId": spec.key, **({"text": label} if label else {})}
     item["answer"] = [dict(answer) for answer in answers]
     return item
+
+
+def _inner_path(version: Any, key: str, outer: str) -> list[Mapping[str, Any]]:
+    """The groups between the repeating group ``outer`` and the question ``key``, outermost
+    first (the question's item is nested in them inside a repetition, as R4 asks)."""
+    groups = forms_service.repeating.groups_of(version.definition)
+    question = next(q for q in version.definition["questions"] if q["key"] == key)
+    path: list[Mapping[str, Any]] = []
+    current = question.get("group")
+    while isinstance(current, str) and current != outer and current in groups:
+        if any(g["key"] == current for g in path):
+            break
+        path.insert(0, groups[current])
+        current = groups[current].get("parent")
+    return path
+
+
+def _place(container: dict[str, Any], path: list[Mapping[str, Any]], item: dict[str, Any]) -> None:
+    """``item`` appended inside ``container``, in the group items of ``path`` (reusing the last
+    one when it is that group, so the questions of a group stay together)."""
+    for group in path:
+        children = container["item"]
+        if not (
+            children and children[-1].get("linkId") == group["key"] and "answer" not in children[-1]
+        ):
+            text = local(group.get("text"), "sv") if group.get("text") else ""
+            children.append(
+                {"linkId": group["key"], **({"text": text} if text else {}), "item": []}
+            )
+        container = children[-1]
+    container["item"].append(item)
 
 
 def _repetition(version: Any, key: str) -> dict[str, Any]:
