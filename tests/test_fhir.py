@@ -744,14 +744,15 @@ def test_a_foreign_questionnaire_with_a_group_is_flattened(app):
     assert hours["show_if"] == condition
 
 
-def test_repeating_groups_are_refused(app):
-    """Nested groups import (tests/test_fhir_corpus.py); a repeating one cannot."""
+def test_a_repeating_group_inside_a_repeating_group_is_refused(app):
+    """A repeating group imports (tests/test_fhir_repeating_groups.py); one inside another cannot."""
     registry = app.extensions["sob"].registry
-    with pytest.raises(fhir.FhirImportError, match="'rep' repeats"):
+    inner = {"linkId": "in", "type": "group", "repeats": True, "item": [SIMPLE]}
+    with pytest.raises(fhir.FhirImportError, match="'in' repeats inside the repeating group 'rep'"):
         fhir.import_questionnaire(
             db.session,
             registry,
-            _questionnaire({"linkId": "rep", "type": "group", "repeats": True, "item": [SIMPLE]}),
+            _questionnaire({"linkId": "rep", "type": "group", "repeats": True, "item": [inner]}),
             "groups",
         )
     assert _counts() == (0, 0)

@@ -137,3 +137,39 @@ def test_editing_a_question_text_and_publishing_loses_nothing(
     assert {k: v for k, v in after.items() if k not in ("id", "date")} == {
         k: v for k, v in expected.items() if k not in ("id", "date")
     }
+
+
+def test_a_repeating_group_is_previewed_and_kept_on_publishing(app, client, login, demo_data):
+    """The design tool's preview shows a repeating group's first repetition (no add or remove
+    buttons: nothing is posted there), and publishing keeps ``repeats`` and max_occurs."""
+    registry = app.extensions["sob"].registry
+    unit = db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)).first()
+    data = copy.deepcopy(QUESTIONNAIRE)
+    data["item"][0]["repeats"] = True
+    data["item"][0]["extension"] = [
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-maxOccurs",
+            "valueInteger": 2,
+        }
+    ]
+    first = fhir.import_questionnaire(db.session, registry, data, "mood", care_unit_id=unit)
+    db.session.commit()
+    login("staff", SARA, unit_id=unit)
+    form_id = db.session.scalar(select(Form.id).where(Form.key == "mood"))
+    page = client.get(f"/design/forms/{form_id}").get_data(as_text=True)
+    client.post(f"/design/forms/{form_id}/edit", data={"csrf_token": csrf_from(page)})
+    draft = db.session.scalar(select(FormDraft).where(FormDraft.key == "mood"))
+    preview = client.get(f"/design/form-drafts/{draft.id}/preview")
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert 'id="group-g1-1">Humör 1</h2>' in html and 'name="coded@1"' in html
+    assert 'value="add:g1"' not in html
+    editor = client.get(f"/design/form-drafts/{draft.id}").get_data(as_text=True)
+    published = client.post(
+        f"/design/form-drafts/{draft.id}/publish",
+        data={"csrf_token": csrf_from(editor), "revision": _revision(editor)},
+    )
+    assert published.status_code == 302, published.get_data(as_text=True)
+    latest = db.session.scalar(select(Form).where(Form.key == "mood")).latest
+    assert latest.definition["groups"] == first.definition["groups"]
+    assert latest.definition["groups"][0]["repeats"] is True

@@ -2,7 +2,7 @@
 
 This package is a facade over modules with one job each: ``definitions`` (question specs,
 validation, creating forms, scale forms), ``skip_logic``, ``answers`` (cleaning and showing
-answers), ``submission`` (a citizen's draft answers, submitting) and ``drafts`` (the design
+answers; ``repeating``: groups answered several times), ``submission`` (a citizen's draft answers, submitting) and ``drafts`` (the design
 tool's form drafts, published as new versions). Scoring a response belongs to
 ``sob_core.results.pipeline``; rendering a form as a FlaskForm to ``sob_core.web.forms_rendering``.
 Nothing here imports Flask, and nothing here imports enrollments: a submission is announced with
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from . import exporting as exporting
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
+from . import repeating as repeating
 from .answers import UNKNOWN_TYPE as UNKNOWN_TYPE
 from .answers import Outcome as Outcome
 from .answers import check_response as check_response

@@ -16,6 +16,7 @@ from .. import results  # the module: results imports forms, names are read at c
 from ..models import FormResponse, FormVersion
 from ..plugins import Registry
 from ..types import QuestionSpec, local
+from . import repeating
 from .definitions import specs
 from .skip_logic import condition_holds
 
@@ -68,8 +69,28 @@ def clean_answers(
     errors: dict[str, str] = {}
     by_key = {spec.key: spec for spec in specs(version)}
     shown: list[str] = []
+    inside = repeating.repeated_questions(version.definition)
+    per_group: dict[str, dict[str, list[Any]]] = {}  # group -> question -> payload per repetition
     for question in version.definition["questions"]:
         key = question["key"]
+        if key in inside:  # skip logic holds per repetition (repeating.py)
+            qtype = registry.question_types.get(by_key[key].type)
+            earlier = per_group.setdefault(inside[key], {})
+            if qtype is not None:
+                earlier[key] = _clean_repetitions(
+                    by_key[key],
+                    qtype,
+                    form,
+                    lang,
+                    final,
+                    errors,
+                    question.get("show_if"),
+                    values,
+                    earlier,
+                )
+                if any(value is not _HIDDEN for value in earlier[key]):
+                    shown.append(key)
+            continue
         if not condition_holds(question.get("show_if"), values):
             continue  # hidden by skip logic: not asked, so not stored
         expression = enabled is not None and question.get("enable_expression")
@@ -102,6 +123,8 @@ def clean_answers(
             continue
         if payload is not None:
             values[key] = payload
+    for group, answered in per_group.items():
+        _keep_repetitions(version, group, answered, by_key, values, errors, final, lang)
     if compute is not None:  # again, now that every answer is known (one may name a later one)
         for question in version.definition["questions"]:
             if question["key"] in shown and computed(question):
@@ -114,6 +137,98 @@ def clean_answers(
         for key, message in group_problems(version, shown, values, lang).items():
             errors.setdefault(key, message)
     return Outcome(values, errors)
+
+
+def _clean_repetitions(
+    spec: QuestionSpec,
+    qtype: Any,
+    form: Any,
+    lang: str,
+    final: bool,
+    errors: dict[str, str],
+    show_if: Any,
+    values: Mapping[str, Any],
+    earlier: Mapping[str, list[Any]],
+) -> list[Any]:
+    """One question of a repeating group cleaned in each repetition the form has (``<key>@<n>``):
+    its payloads (None when blank, ``_HIDDEN`` where its skip logic, read with that repetition's
+    earlier answers, hides it); an invalid answer's error goes under its field's name."""
+    payloads: list[Any] = []
+    number = 1
+    optional = QuestionSpec(spec.key, spec.type, spec.label, spec.config, False, spec.help)
+    while (field := getattr(form, repeating.field_name(spec.key, number), None)) is not None:
+        row = {
+            k: v[number - 1]
+            for k, v in earlier.items()
+            if number <= len(v) and v[number - 1] not in (None, _INVALID, _HIDDEN)
+        }
+        if not condition_holds(show_if, {**values, **row}):
+            payloads.append(_HIDDEN)
+        else:
+            try:
+                payloads.append(qtype.clean(optional, field.data, lang))
+            except ValueError as error:
+                payloads.append(_INVALID)
+                if final or not _is_empty(field.data):
+                    errors[field.name] = str(error)
+        number += 1
+    return payloads
+
+
+_INVALID = object()  # a repetition's answer that did not clean: kept from being dropped as blank
+_HIDDEN = object()  # a repetition's question its skip logic hides: not asked, stored as None
+
+
+def _keep_repetitions(
+    version: FormVersion,
+    group_key: str,
+    answered: Mapping[str, list[Any]],
+    by_key: Mapping[str, QuestionSpec],
+    values: dict[str, Any],
+    errors: dict[str, str],
+    final: bool,
+    lang: str,
+) -> None:
+    """The repetitions of a group with anything in them go to ``values`` (a list per question,
+    None where one was left blank); on ``final`` a required question blank in a kept repetition
+    and too few repetitions are errors, each naming its repetition."""
+    group = repeating.repeating(version.definition)[group_key]
+    count = max((len(v) for v in answered.values()), default=0)
+    kept = [
+        n
+        for n in range(count)
+        if any(n < len(v) and v[n] not in (None, _HIDDEN) for v in answered.values())
+    ]
+    for key, payloads in answered.items():
+        row = [payloads[n] if n < len(payloads) else None for n in kept]
+        row = [None if value is _INVALID or value is _HIDDEN else value for value in row]
+        if any(value is not None for value in row):
+            values[key] = row
+    if not final:
+        return
+    for n in kept:  # named by its place on the page (a blank one before it is still shown)
+        for key, payloads in answered.items():
+            name = repeating.field_name(key, n + 1)
+            if by_key[key].required and n < len(payloads) and payloads[n] is None:
+                errors.setdefault(name, _repetition_message(group, n + 1, lang))
+    low = repeating.least(group)
+    if len(kept) < low and answered:
+        first = repeating.field_name(next(iter(answered)), 1)
+        errors.setdefault(first, _too_few_message(group, low, lang))
+
+
+def _repetition_message(group: Mapping[str, Any], number: int, lang: str) -> str:
+    where = repeating.heading(group, number, lang)
+    if lang == "sv":
+        return f"{where}: frågan måste besvaras."
+    return f"{where}: this question must be answered."
+
+
+def _too_few_message(group: Mapping[str, Any], low: int, lang: str) -> str:
+    heading = local(group.get("text"), lang) if group.get("text") else ""
+    if lang == "sv":
+        return f"Fyll i minst {low} ”{heading}”." if heading else f"Fyll i minst {low} gånger."
+    return f"Fill in at least {low} “{heading}”." if heading else f"Fill in at least {low} times."
 
 
 def group_problems(
@@ -135,13 +250,15 @@ def group_problems(
         return False
 
     group_of = {q["key"]: q.get("group") for q in version.definition["questions"]}
+    inside = repeating.repeated_questions(version.definition)
     problems: dict[str, str] = {}
     for group in groups:
-        if not group.get("required"):
-            continue
+        if not group.get("required") or group.get("repeats") is True:
+            continue  # a repeating group counts its repetitions itself (_keep_repetitions)
         members = [key for key in shown if within(group_of.get(key), group.get("key"))]
         if members and not any(key in values for key in members):
-            problems.setdefault(members[0], _group_message(group.get("text"), lang))
+            first = repeating.field_name(members[0], 1) if members[0] in inside else members[0]
+            problems.setdefault(first, _group_message(group.get("text"), lang))
     return problems
 
 
@@ -198,11 +315,25 @@ def _required_message(lang: str) -> str:
 
 
 def display_answer(
-    spec: QuestionSpec, stored: Mapping[str, Any], registry: Registry, lang: str
+    spec: QuestionSpec,
+    stored: Mapping[str, Any],
+    registry: Registry,
+    lang: str,
+    repeated: bool = False,
 ) -> str:
+    """A stored answer as text; ``repeated``: the question is in a repeating group (its value a
+    list, one payload per repetition), shown as "1: … | 2: …" ("–" for one left blank)."""
     qtype = registry.question_types.get(stored.get("type", spec.type))
     if qtype is None:
         return local(UNKNOWN_TYPE, lang)
+    value = stored.get("value")
+    if repeated and isinstance(value, list):
+        one = {**stored}
+        return " | ".join(
+            f"{n}: "
+            + (display_answer(spec, {**one, "value": v}, registry, lang) if v is not None else "–")
+            for n, v in enumerate(value, start=1)
+        )
     try:
         return qtype.display(spec, stored.get("value"), lang)
     except Exception:  # a broken display must not hide that an answer exists; logged, not lost
@@ -224,6 +355,7 @@ def prefilled(version: FormVersion, saved: Mapping[str, Any]) -> dict[str, Any]:
     read-only question's own value over anything (she cannot change it)."""
     questions = [q for q in version.definition.get("questions", []) if isinstance(q, Mapping)]
     initial = {q["key"]: q["initial"] for q in questions if q.get("initial") is not None}
+    # (a question in a repeating group has no initial value: repeating.problems refuses it)
     fixed = {
         k: v
         for k, v in initial.items()

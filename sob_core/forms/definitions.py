@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..models import Form, FormVersion, ScaleTextPack
 from ..plugins import Registry
 from ..types import LANGUAGES, FormInfo, QuestionSpec, Scale, local
-from . import own_results, skip_logic
+from . import own_results, repeating, skip_logic
 from .question_media import QuestionMediaError, clean_media, media_ids, media_kinds
 
 
@@ -29,6 +29,17 @@ class ScaleTextsMissing(FormDefinitionError):
 
 class NoQuestionTypeForItem(FormDefinitionError):
     """No installed question type serves one of the scale's items (e.g. sob-questions is absent)."""
+
+
+#: what ``repeating.problems`` finds, as ``validate_definition`` says it
+REPEATING_PROBLEMS = {
+    "nested": "a repeating group inside a repeating group is not supported",
+    "condition": "skip logic naming a question of a repeating group from outside it is not supported",
+    "initial": "an initial value or read-only question in a repeating group is not supported",
+    "expression": "a question with a FHIRPath expression in a repeating group is not supported",
+    "result": "an own result reading a question in a repeating group is not supported",
+    "scale": "a scale form cannot have a repeating group",
+}
 
 
 def specs(version: FormVersion) -> list[QuestionSpec]:
@@ -122,6 +133,10 @@ def validate_definition(
             except QuestionMediaError as error:
                 raise FormDefinitionError(str(error)) from error
         seen.append(key)
+    found = repeating.problems({**definition, "scale_id": "scale" if scale_form else None})
+    if found:
+        code, where = found[0]
+        raise FormDefinitionError(f"repeating group: {REPEATING_PROBLEMS[code]} ({where!r})")
     question_specs = [
         QuestionSpec(
             key=q["key"], type=q["type"], label=q.get("label", {}), config=q.get("config", {})

@@ -13,6 +13,7 @@ from ..plugins import Registry
 from ..types import QuestionSpec, local
 from .answers import display_answer
 from .definitions import specs
+from .repeating import repeated_questions
 
 EXPORTED_TABLES: tuple[str, ...] = ("form_assignment", "form_response")
 
@@ -67,11 +68,13 @@ def _response(response: FormResponse, lang: str, registry: Registry | None) -> d
     version = response.form_version
     stored = dict(response.answers or {})
     answers = []
+    inside = repeated_questions(version.definition)
     for spec in specs(version):
         answer = stored.pop(spec.key, None)
         if answer is None:
             continue
-        answers.append(_answer(spec.key, local(spec.label, lang), answer, spec, lang, registry))
+        label = local(spec.label, lang)
+        answers.append(_answer(spec.key, label, answer, spec, lang, registry, spec.key in inside))
     for key, answer in stored.items():  # answers to questions no longer in the definition
         answers.append(_answer(key, key, answer, None, lang, registry))
     return {
@@ -94,9 +97,10 @@ def _answer(
     spec: QuestionSpec | None,
     lang: str,
     registry: Registry | None,
+    repeated: bool = False,
 ) -> dict[str, Any]:
     value = stored.get("value") if isinstance(stored, dict) else stored
     out: dict[str, Any] = {"question": key, "label": label or key, "value": value}
     if registry is not None and spec is not None and isinstance(stored, dict):
-        out["text"] = display_answer(spec, stored, registry, lang)
+        out["text"] = display_answer(spec, stored, registry, lang, repeated)
     return out

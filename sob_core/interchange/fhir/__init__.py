@@ -33,7 +33,10 @@ core owns:
 - **Groups** (``groups.py``): nested groups keep their structure, heading (``text``) and
   ``required`` in ``definition["groups"]`` (a question names its group in ``"group"``) and are
   built again on export. A group's ``enableWhen`` passes to its questions, joined with ``all`` to
-  a question's own (refused only when one side needs ``any`` of several); a repeating group, or anything else on a group sob cannot keep, is an error naming it.
+  a question's own (refused only when one side needs ``any`` of several). A group that
+  ``repeats`` (with min/maxOccurs) is a repeating group (``sob_core.forms.repeating``: one payload
+  per repetition; a QuestionnaireResponse has one group item per repetition, ``response.py``); one
+  inside another, or anything else on a group sob cannot keep, is an error naming it.
 - **Nothing is dropped silently on import, nothing refused needlessly** (``kept.py``). An item
   key or a (non-modifier) extension that no question type and no part of the core maps (``code``,
   ``prefix``, ``definition``, presentational extensions such as ``entryFormat`` or

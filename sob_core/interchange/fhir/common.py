@@ -188,8 +188,21 @@ def group_element(group: Mapping[str, Any], lang: str) -> dict[str, Any]:
     }
     if group.get("required"):
         element["required"] = True
+    extension: list[Any] = []
+    if group.get("repeats"):  # a repeating group (sob_core.forms.repeating)
+        element["repeats"] = True
+        for name in ("min_occurs", "max_occurs"):
+            if isinstance(group.get(name), int):
+                extension.append(
+                    {
+                        "url": SD + "questionnaire-" + name.replace("_o", "O"),
+                        "valueInteger": group[name],
+                    }
+                )
     kept = group.get("kept")  # population-only extensions (kept.POPULATION), written back
     if isinstance(kept, Mapping) and kept.get("extension"):
-        element["extension"] = list(kept["extension"])
+        extension += list(kept["extension"])
+    if extension:
+        element["extension"] = extension
     element["item"] = []
     return element

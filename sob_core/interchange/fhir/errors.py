@@ -78,7 +78,26 @@ IMPORT_MESSAGES: dict[str, str] = {
     "items_list": N_("Questionnaire.item must be a list"),
     "no_link": N_("an item has no linkId"),
     "group_modifier": N_("group %(link)s has a modifier extension sob cannot honour: %(url)s"),
-    "group_repeats": N_("group %(link)s repeats, which sob cannot represent"),
+    "group_repeats_nested": N_(
+        "group %(link)s repeats inside the repeating group %(outer)s, which sob cannot represent"
+    ),
+    "group_occurs": N_("group %(link)s: the extension %(url)s needs a usable whole number"),
+    "repeated_condition": N_(
+        "item %(link)s: enableWhen naming a question of a repeating group from outside that group "
+        "cannot be represented in sob"
+    ),
+    "repeated_initial": N_(
+        "item %(link)s: an initial value or readOnly inside a repeating group cannot be "
+        "represented in sob"
+    ),
+    "repeated_expression": N_(
+        "item %(link)s: a question sob calculates, prefills or shows by a FHIRPath expression "
+        "inside a repeating group cannot be represented in sob"
+    ),
+    "repeated_score": N_(
+        "item %(link)s: a score total over a question in a repeating group cannot be "
+        "represented in sob"
+    ),
     "group_nested": N_(
         "group %(child)s is nested in group %(link)s: sob flattens only one level of groups"
     ),

@@ -4,12 +4,17 @@ On import every question item is read in document order with the key (``linkId``
 it is in; each group becomes an entry of ``definition["groups"]``: ``{"key", "parent", "text",
 "required"}`` (``parent`` the enclosing group's key or None). A question names its group in
 ``"group"``. A group's ``enableWhen`` passes to the questions inside it, joined with
-``all`` to a question's (or an inner group's) own (``conditions.combine``). What a group carries that sob cannot keep (``repeats``,
-``initial``, an extension that is not purely presentational ...) is a problem naming it; the
+``all`` to a question's (or an inner group's) own (``conditions.combine``). A group that
+``repeats`` gets ``"repeats": true`` and its ``questionnaire-minOccurs``/``-maxOccurs`` as
+``"min_occurs"``/``"max_occurs"`` (``sob_core.forms.repeating``: each question in it stores a list,
+one payload per repetition); a repeating group inside a repeating group is refused. What a group
+carries that sob cannot keep (``initial``, an extension that is not purely presentational ...) is a
+problem naming it; the
 population-only extensions (``kept.POPULATION``: ``variable``, ``itemPopulationContext``,
 ``shortText`` ...) are kept verbatim in the group's ``"kept"`` and exported again.
 
-On export the questions are nested again in their groups, in the same order. sob's pages do not
+On export the questions are nested again in their groups, in the same order (a repeating group
+with ``repeats: true`` and its min/maxOccurs again). sob's pages do not
 show group headings yet and do not enforce a group's ``required``; both are kept and exported.
 """
 
@@ -18,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .common import group_element, read_text
+from .common import extensions, group_element, read_text
 from .conditions import combine
 from .errors import FhirImportError
 from .followups import split
@@ -47,6 +52,11 @@ GROUP_KEYS = frozenset(
     }
 )
 Inherited = tuple[dict[str, Any], str] | None
+#: a repeating group's occurrence extensions: ``definition["groups"]`` name -> url
+OCCURS = {
+    "min_occurs": "http://hl7.org/fhir/StructureDefinition/questionnaire-minOccurs",
+    "max_occurs": "http://hl7.org/fhir/StructureDefinition/questionnaire-maxOccurs",
+}
 
 
 def walk(
@@ -57,11 +67,13 @@ def walk(
     inherited: Inherited = None,
     follows: str | None = None,
     in_question: bool = False,
+    repeating: str | None = None,
 ) -> list[tuple[Mapping[str, Any], str | None, str | None]]:
     """The question items in order, each with its group's key and the key of the question it
     follows up (``followups.py``), or None; the groups go to ``groups`` and what cannot be kept
     to ``problems``. ``in_question``: ``items`` are the children of the question ``follows``, so
-    a group among them is a group of follow-ups, which names that question in ``"question"``."""
+    a group among them is a group of follow-ups, which names that question in ``"question"``.
+    ``repeating``: the key of the repeating group ``items`` are in, if any."""
     if items is None:
         return []
     if not isinstance(items, list):
@@ -89,9 +101,12 @@ def walk(
         if item.get("type") != "group":
             asked, follow = split(item)
             flat.append(({**asked, **own} if own else asked, parent, follows))
-            flat += walk(follow, problems, groups, parent, inherited, link, in_question=True)
+            flat += walk(
+                follow, problems, groups, parent, inherited, link, True, repeating=repeating
+            )
             continue
         kept = _check_group(item, link, problems)
+        repeats = item.get("repeats") is True
         group: dict[str, Any] = {"key": link, "parent": parent}
         if in_question:
             group["question"] = follows
@@ -100,12 +115,36 @@ def walk(
             group["text"] = text
         if item.get("required") is True:
             group["required"] = True
+        if repeats:
+            if repeating is not None:
+                problems.append(
+                    FhirImportError("group_repeats_nested", link=repr(link), outer=repr(repeating))
+                )
+            group.update(_occurs(item, link, problems))
         if kept:  # population-only extensions (kept.POPULATION), written back on export
             group["kept"] = {"extension": kept}
         groups.append(group)
         passed = (own, link) if own.get("enableWhen") else inherited
-        flat += walk(item.get("item"), problems, groups, link, passed, follows)
+        inner = link if repeats and repeating is None else repeating
+        flat += walk(item.get("item"), problems, groups, link, passed, follows, repeating=inner)
     return flat
+
+
+def _occurs(item: Mapping[str, Any], link: str, problems: list[FhirImportError]) -> dict[str, Any]:
+    """A repeating group's settings: ``repeats`` and its min/maxOccurs, when given."""
+    found: dict[str, Any] = {"repeats": True}
+    for name, url in OCCURS.items():
+        for extension in extensions(item, url):
+            value = extension.get("valueInteger")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                problems.append(FhirImportError("group_occurs", link=repr(link), url=repr(url)))
+            else:
+                found[name] = value
+    if found.get("max_occurs") == 0 or found.get("min_occurs", 0) > found.get("max_occurs", 99):
+        problems.append(
+            FhirImportError("group_occurs", link=repr(link), url=repr(OCCURS["max_occurs"]))
+        )
+    return found
 
 
 def _check_group(
@@ -118,8 +157,6 @@ def _check_group(
     for extension in item.get("modifierExtension") or []:
         url = extension.get("url") if isinstance(extension, Mapping) else None
         problems.append(FhirImportError("group_modifier", **where, url=repr(url)))
-    if item.get("repeats") is True:
-        problems.append(FhirImportError("group_repeats", **where))
     dropped = [
         repr(name)
         for name, value in item.items()
@@ -131,6 +168,8 @@ def _check_group(
         problems.append(FhirImportError("group_key", **where, names=", ".join(dropped)))
     for extension in item.get("extension") or []:
         url = extension.get("url") if isinstance(extension, Mapping) else None
+        if url in OCCURS.values() and item.get("repeats") is True:
+            continue  # read by _occurs
         if url in POPULATION and url not in INITIAL_EXPRESSIONS:
             kept.append(dict(extension))
         elif url not in PRESENTATIONAL:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ... import forms as forms_service
+from ...forms import repeating
 from ...jsonio import TooDeep, loads_bounded
 from ...models import Form, FormVersion
 from ...plugins import Registry
@@ -86,6 +87,7 @@ def read_questionnaire(
     results = [_read_result(found) for found in extensions(resource, RESULT_EXTENSION)]
     taken = {str(result.get("key")) for result in results}
     results = merge_totals(results, read_totals(totals, questions, registry, taken, problems))
+    problems += _repeating_problems(questions, groups, results)
     if problems:
         raise FhirImportError.combined(problems)
     title = read_text(resource, "title")
@@ -118,6 +120,31 @@ def read_questionnaire(
         "results": results,
         "suggested_key": _suggested_key(resource),
     }
+
+
+#: what ``forms.repeating.problems`` finds (a nested repeating group is refused by groups.py)
+REPEATING_CODES = {
+    "condition": "repeated_condition",
+    "initial": "repeated_initial",
+    "expression": "repeated_expression",
+    "result": "repeated_score",
+}
+
+
+def _repeating_problems(
+    questions: list[dict[str, Any]], groups: list[dict[str, Any]], results: list[dict[str, Any]]
+) -> list[FhirImportError]:
+    """What sob does not do inside a repeating group, by item (``forms.repeating``)."""
+    found = []
+    linked = {
+        str(r.get("key")): (r.get("fhir_item") or {}).get("linkId", r.get("key")) for r in results
+    }
+    definition = {"questions": questions, "groups": groups, "results": results}
+    for code, where in repeating.problems(definition):
+        if code in REPEATING_CODES:
+            link = linked.get(where, where) if code == "result" else where
+            found.append(FhirImportError(REPEATING_CODES[code], link=repr(link)))
+    return found
 
 
 def import_questionnaire(

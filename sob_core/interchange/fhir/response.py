@@ -1,5 +1,10 @@
 """A response as a FHIR R4 QuestionnaireResponse: the citizen by personal identity number, each
-answer as its question type gives it (``fhir_answer``)."""
+answer as its question type gives it (``fhir_answer``).
+
+A repeating group (``forms.repeating``) is written as R4 asks: one group item (the group's
+linkId) per repetition, in the place of the group's first question, holding that repetition's
+answered questions, nested in the groups inside it that hold them; a repetition with none
+answered is left out. (Outside repeating groups the answers are still one flat list.)"""
 
 from __future__ import annotations
 
@@ -47,7 +52,9 @@ def export_response(
     if authored:
         resource["authored"] = authored
     stored_answers = dict(response.answers or {})
-    items = []
+    items: list[Any] = []  # answer items, and a repeating group's key where its repetitions go
+    inside = forms_service.repeating.repeated_questions(version.definition)
+    repetitions: dict[str, list[dict[str, Any]]] = {}
     for spec in forms_service.specs(version):
         stored = stored_answers.pop(spec.key, None)
         if stored is None:
@@ -58,19 +65,83 @@ def export_response(
             raise FhirExportError(
                 "answer_type_not_installed", key=repr(spec.key), type=repr(type_key)
             )
-        try:
-            answers = qtype.fhir_answer(spec, stored.get("value"))
-        except ValueError as error:
-            raise FhirExportError("answer", key=repr(spec.key), detail=error) from error
-        if answers:
-            label = local(spec.label, "sv")
-            item: dict[str, Any] = {"linkId": spec.key, **({"text": label} if label else {})}
-            item["answer"] = [dict(answer) for answer in answers]
+        if spec.key in inside:
+            group = inside[spec.key]
+            if group not in repetitions:
+                repetitions[group] = []
+                items.append(group)
+            value = stored.get("value")
+            for number, one in enumerate(value if isinstance(value, list) else []):
+                while len(repetitions[group]) <= number:
+                    repetitions[group].append(_repetition(version, group))
+                if one is not None and (item := _answer_item(spec, qtype, one)) is not None:
+                    _place(repetitions[group][number], _inner_path(version, spec.key, group), item)
+            continue
+        if (item := _answer_item(spec, qtype, stored.get("value"))) is not None:
             items.append(item)
     if stored_answers:
         raise FhirExportError(
             "extra_answers", id=response.id, keys=", ".join(sorted(map(str, stored_answers)))
         )
+    items = [
+        one
+        for entry in items
+        for one in (
+            [r for r in repetitions[entry] if r["item"]] if isinstance(entry, str) else [entry]
+        )
+    ]
     if items:
         resource["item"] = items
     return resource
+
+
+def _answer_item(spec: Any, qtype: Any, payload: Any) -> dict[str, Any] | None:
+    """The response item of one answer, or None when the type gives no answer for it."""
+    try:
+        answers = qtype.fhir_answer(spec, payload)
+    except ValueError as error:
+        raise FhirExportError("answer", key=repr(spec.key), detail=error) from error
+    if not answers:
+        return None
+    label = local(spec.label, "sv")
+    item: dict[str, Any] = {"linkId": spec.key, **({"text": label} if label else {})}
+    item["answer"] = [dict(answer) for answer in answers]
+    return item
+
+
+def _inner_path(version: Any, key: str, outer: str) -> list[Mapping[str, Any]]:
+    """The groups between the repeating group ``outer`` and the question ``key``, outermost
+    first (the question's item is nested in them inside a repetition, as R4 asks)."""
+    groups = forms_service.repeating.groups_of(version.definition)
+    question = next(q for q in version.definition["questions"] if q["key"] == key)
+    path: list[Mapping[str, Any]] = []
+    current = question.get("group")
+    while isinstance(current, str) and current != outer and current in groups:
+        if any(g["key"] == current for g in path):
+            break
+        path.insert(0, groups[current])
+        current = groups[current].get("parent")
+    return path
+
+
+def _place(container: dict[str, Any], path: list[Mapping[str, Any]], item: dict[str, Any]) -> None:
+    """``item`` appended inside ``container``, in the group items of ``path`` (reusing the last
+    one when it is that group, so the questions of a group stay together)."""
+    for group in path:
+        children = container["item"]
+        if not (
+            children and children[-1].get("linkId") == group["key"] and "answer" not in children[-1]
+        ):
+            text = local(group.get("text"), "sv") if group.get("text") else ""
+            children.append(
+                {"linkId": group["key"], **({"text": text} if text else {}), "item": []}
+            )
+        container = children[-1]
+    container["item"].append(item)
+
+
+def _repetition(version: Any, key: str) -> dict[str, Any]:
+    """One repetition's (still empty) group item."""
+    group = forms_service.repeating.repeating(version.definition)[key]
+    text = local(group.get("text"), "sv") if group.get("text") else ""
+    return {"linkId": key, **({"text": text} if text else {}), "item": []}

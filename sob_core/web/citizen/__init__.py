@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from ... import enrollments, forms
 from ...content import content_of
@@ -20,7 +21,7 @@ from ...notifications import inbox as notice_inbox
 from ...notifications.policy import local_time
 from ...types import local
 from ..access import require
-from ..forms_rendering import build_form_class
+from ..forms_rendering import build_form_class, rows
 from ..labels import tell_apart
 from ..results import render_series, series_list
 
@@ -110,10 +111,10 @@ def fill_in(assignment_id: int):
         return redirect(url_for("citizen.start"))
     version = response.form_version
     lang = current_language()
-    form_class = build_form_class(version, host.registry, lang)
     compute = _calculator(response)
     if request.method == "POST":
-        form = form_class()
+        counts = forms.repeating.posted_counts(version.definition, request.form)
+        form = build_form_class(version, host.registry, lang, counts)()
         # Only CSRF is decided by WTForms here; question fields are cleaned by their plugins.
         if not form.validate_on_submit() and form.csrf_token.errors:
             abort(400)
@@ -121,7 +122,10 @@ def fill_in(assignment_id: int):
             # A stale tab or a replay: the response it belonged to was handled already.
             flash(_("The form was already sent from another window."), "info")
             return redirect(url_for("citizen.start"))
-        final = request.form.get("action") == "submit"
+        action = str(request.form.get("action") or "")
+        if action.startswith(("add:", "remove:")):
+            return _change_repetitions(version, response, action, counts, lang)
+        final = action == "submit"
         outcome = forms.clean_answers(
             version,
             host.registry,
@@ -144,7 +148,7 @@ def fill_in(assignment_id: int):
             db.session.commit()
             hidden = _hidden(compute, outcome.values)
             return _render_form(
-                version, form, response, outcome.errors, outcome.values, hidden
+                version, form, response, outcome.errors, counts, outcome.values, hidden
             ), 422
         if final:
             # A programme's form goes back to the programme overview it belongs to.
@@ -164,8 +168,12 @@ def fill_in(assignment_id: int):
     data = forms.prefilled(version, forms.payloads(response))
     if compute is not None:  # prefilled when first shown: a value she cleared stays cleared
         data = compute.shown(data, prefill=not response.answers)
-    form = form_class(formdata=None, data=data)
-    return _render_form(version, form, response, {}, data, compute.hidden if compute else set())
+    counts = forms.repeating.stored_counts(version.definition, data)
+    form_class = build_form_class(version, host.registry, lang, counts)
+    form = form_class(formdata=None, data=forms.repeating.spread(version.definition, data))
+    return _render_form(
+        version, form, response, {}, counts, data, compute.hidden if compute else set()
+    )
 
 
 def _hidden(compute: Calculator | None, values) -> set[str]:
@@ -202,8 +210,36 @@ def _calculator(response: FormResponse) -> Calculator | None:
     return Calculator(version, current_app.extensions["sob"].registry, patient_resource(citizen))
 
 
+def _change_repetitions(version, response: FormResponse, action: str, counts, lang: str):
+    """ "Lägg till" / "Ta bort" in a repeating group: the page again with one repetition more
+    (or that one less), everything typed kept as posted (nothing is stored yet)."""
+    host = current_app.extensions["sob"]
+    groups = forms.repeating.repeating(version.definition)
+    posted = list(request.form.items(multi=True))
+    counts = dict(counts)
+    if action.startswith("add:"):
+        key = action.removeprefix("add:")
+        if key in groups:
+            counts[key] = min(counts[key] + 1, forms.repeating.most(groups[key]))
+    else:
+        number, _sep, key = action.removeprefix("remove:").partition(":")
+        if key in groups and number.isdigit() and 1 <= int(number) <= counts[key] > 1:
+            posted = forms.repeating.without(posted, version.definition, key, int(number))
+            counts[key] -= 1
+    formdata = MultiDict(posted)
+    form = build_form_class(version, host.registry, lang, counts)(formdata=formdata)
+    hidden = set(request.form.get("hidden_questions", "").split())  # as the page had them
+    return _render_form(version, form, response, {}, counts, None, hidden)
+
+
 def _render_form(
-    version, form, response: FormResponse, errors: dict[str, str], shown=None, hidden=frozenset()
+    version,
+    form,
+    response: FormResponse,
+    errors: dict[str, str],
+    counts=None,
+    shown=None,
+    hidden=frozenset(),
 ):
     host = current_app.extensions["sob"]
     general: list[str] = []  # problems of the whole response that name no field
@@ -213,26 +249,9 @@ def _render_form(
             field.errors = [message]
         else:
             general.append(message)
-    questions = []
-    for spec, question in zip(forms.specs(version), version.definition["questions"], strict=True):
-        field = getattr(form, spec.key, None)
-        if forms.computed(question) and field is not None:
-            field.data = (shown or {}).get(spec.key)  # computed by the form, not posted
-        elif question.get("read_only") and field is not None:
-            field.data = question.get("initial")  # not posted (disabled): shown as the form has it
-        questions.append(
-            {
-                "spec": spec,
-                "qtype": host.registry.question_types.get(spec.type),
-                "field": getattr(form, spec.key, None),
-                "show_if": question.get("show_if"),
-                "media": question.get("media"),
-                "read_only": bool(question.get("read_only") or forms.computed(question)),
-                "calculated": bool(question.get("calculated")),
-                "parent": question.get("parent"),
-                "hidden": spec.key in hidden,  # by its own expression, given the answers
-            }
-        )
+    questions = rows(
+        version, form, host.registry, counts or {}, current_language(), shown or {}, hidden
+    )
     return render_template(
         "sob_core/forms/fill_in.html",
         version=version,

@@ -299,7 +299,7 @@ def form_draft_discard(draft_id: int):
 @require("staff", roles=DESIGN_ROLES, unit_scoped=True)
 def form_draft_preview(draft_id: int):
     """The draft as a citizen sees it (the citizen's form rendering), in Swedish or English."""
-    from ..forms_rendering import build_form_class
+    from ..forms_rendering import build_form_class, rows
 
     draft = owned_form_draft(draft_id)
     lang = request.args.get("lang", "sv")
@@ -315,23 +315,7 @@ def form_draft_preview(draft_id: int):
     reg = registry()
     with force_locale(lang):
         form = build_form_class(version, reg, lang)(formdata=None, meta={"csrf": False})
-        questions = []
-        for q in version.definition.get("questions") or []:
-            from ...forms import specs
-
-            spec = next(s for s in specs(version) if s.key == q["key"])
-            questions.append(
-                {
-                    "spec": spec,
-                    "qtype": reg.question_types.get(spec.type),
-                    "field": getattr(form, spec.key, None),
-                    "show_if": q.get("show_if"),
-                    "media": q.get("media"),
-                    # computed questions show empty: a preview has no citizen and no answers
-                    "read_only": bool(q.get("read_only") or q.get("calculated")),
-                    "calculated": bool(q.get("calculated")),
-                }
-            )
+        questions = rows(version, form, reg, {}, lang)
         return render_template(
             "sob_core/design/form_preview.html",
             draft=draft,
@@ -339,4 +323,5 @@ def form_draft_preview(draft_id: int):
             form=form,
             questions=questions,
             lang=lang,
+            preview=True,
         )

@@ -32,7 +32,7 @@ from ... import audit
 from ...enrollments import assignments, staff_views
 from ...enrollments.clock import local_date
 from ...extensions import commit_keeping_loaded, db
-from ...forms import display_answer, specs
+from ...forms import display_answer, repeating, specs
 from ...i18n import current_language
 from ...models import (
     CareUnit,
@@ -238,9 +238,11 @@ def response(enrollment_id: int, response_id: int):
     registry = current_app.extensions["sob"].registry
     lang = current_language()
     rows = []
+    inside = repeating.repeated_questions(answer.form_version.definition)
     for spec in specs(answer.form_version):
         stored = (answer.answers or {}).get(spec.key)
-        shown = display_answer(spec, stored, registry, lang) if stored else "–"
+        repeated = spec.key in inside  # in a repeating group: "1: … | 2: …"
+        shown = display_answer(spec, stored, registry, lang, repeated) if stored else "–"
         rows.append((local(spec.label, lang), shown))
     return render_template(
         "sob_core/staff/response.html",
