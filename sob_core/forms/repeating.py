@@ -102,10 +102,11 @@ def problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
         ):
             found.append(("initial", question["key"]))
         if question["key"] in inside and any(
-            question.get(name)
-            for name in ("calculated", "initial_expression", "enable_expression")
+            question.get(name) for name in ("calculated", "initial_expression", "enable_expression")
         ):
-            found.append(("expression", question["key"]))  # evaluated once per form, not per repetition
+            found.append(
+                ("expression", question["key"])
+            )  # evaluated once per form, not per repetition
     for result in definition.get("results") or []:
         if not isinstance(result, Mapping):
             continue
