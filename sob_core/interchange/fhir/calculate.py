@@ -32,7 +32,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ...forms import skip_logic
+from ...forms import repeating, skip_logic
 from ...forms.definitions import specs
 from ...models import Citizen, FormVersion
 from ...plugins import Registry
@@ -108,6 +108,8 @@ class Calculator:
             for g in version.definition.get("groups") or []
             if isinstance(g, Mapping) and isinstance(g.get("key"), str)
         }
+        #: question key -> the repeating group it is answered in, once per repetition
+        self.repeated = repeating.repeated_questions(version.definition)
         self._questionnaire: dict[str, Any] | None = None
         #: the questions ``shown`` found hidden by their ``enable_expression``
         self.hidden: set[str] = set()
@@ -267,33 +269,49 @@ class Calculator:
         nodes: dict[tuple[str, str], dict[str, Any]] = {}
         for question in self.questions:
             key = question["key"]
-            spec = self.specs.get(key)
-            node: dict[str, Any] = {"linkId": key}
-            value = answers.get(key)
-            qtype = self.registry.question_types.get(spec.type) if spec is not None else None
-            if value is not None and qtype is not None and spec is not None:
-                with contextlib.suppress(ValueError, TypeError):
-                    node["answer"] = [dict(a) for a in qtype.fhir_answer(spec, value)]
-            nodes[("question", key)] = node
-            parent = nodes.get(("question", str(question.get("parent"))))
-            if question.get("parent") and parent is not None:
-                holder = parent["answer"][0] if parent.get("answer") else parent
-                holder.setdefault("item", []).append(node)
+            if key in self.repeated:
+                # one answer per repetition (forms.repeating), each in its repetition's group item
+                stored = answers.get(key)
+                for number, value in enumerate(stored if isinstance(stored, list) else [], 1):
+                    self._add(question, value, top, nodes, number)
                 continue
-            self._place(node, question, top, nodes)
+            self._add(question, answers.get(key), top, nodes, None)
         return {
             "resourceType": "QuestionnaireResponse",
             "status": "in-progress",
             "item": top,
         }, nodes
 
-    def _place(self, node, question, top, nodes) -> None:
+    def _add(self, question, value, top, nodes, number: int | None) -> None:
+        key = question["key"]
+        spec = self.specs.get(key)
+        node: dict[str, Any] = {"linkId": key}
+        qtype = self.registry.question_types.get(spec.type) if spec is not None else None
+        if value is not None and qtype is not None and spec is not None:
+            with contextlib.suppress(ValueError, TypeError):
+                node["answer"] = [dict(a) for a in qtype.fhir_answer(spec, value)]
+        suffix = "" if number is None else f"@{number}"
+        nodes[("question", key + suffix)] = node
+        parent = nodes.get(("question", f"{question.get('parent')}{suffix}"))
+        if question.get("parent") and parent is not None:
+            holder = parent["answer"][0] if parent.get("answer") else parent
+            holder.setdefault("item", []).append(node)
+            return
+        self._place(node, question, top, nodes, number)
+
+    def _place(self, node, question, top, nodes, number: int | None = None) -> None:
+        """Put ``node`` in its groups' items; in repetition ``number`` of its repeating group,
+        that group (and every group inside it) is the repetition's own item."""
         siblings = top
+        repeated = self.repeated.get(question["key"]) if number is not None else None
+        within = False
         for group in self._groups_around(question):
-            found = nodes.get(("group", group["key"]))
+            within = within or group["key"] == repeated
+            name = f"{group['key']}@{number}" if within else group["key"]
+            found = nodes.get(("group", name))
             if found is None:
                 found = {"linkId": group["key"], "item": []}
-                nodes[("group", group["key"])] = found
+                nodes[("group", name)] = found
                 siblings.append(found)
             siblings = found["item"]
         siblings.append(node)
