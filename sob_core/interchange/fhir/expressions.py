@@ -51,7 +51,8 @@ def _variables(node: Any) -> list[tuple[str, str]]:
         for extension in node.get("extension") or []:
             value = extension.get("valueExpression") if isinstance(extension, Mapping) else None
             if (
-                extension.get("url") == VARIABLE
+                isinstance(extension, Mapping)
+                and extension.get("url") == VARIABLE
                 and isinstance(value, Mapping)
                 and value.get("language") == FHIRPATH
                 and isinstance(value.get("name"), str)
@@ -64,15 +65,16 @@ def _variables(node: Any) -> list[tuple[str, str]]:
     return found
 
 
-def fhirpath_variables(node: Any) -> set[str]:
+def fhirpath_variables(node: Any, links: set[str] | None = None) -> set[str]:
     """The names of the ``variable`` extensions anywhere in ``node`` (a Questionnaire) that sob
     can evaluate: FHIRPath ones naming only the standard variables, ``%patient`` and other such
-    variables (one built on a FHIR query, say, gives nothing in sob, so it is not one)."""
+    variables (one built on a FHIR query, say, gives nothing in sob, so it is not one), and only
+    items of ``links`` (``linked_items``)."""
     pending = _variables(node)
     usable: set[str] = set()
     while True:
         allowed = set(STANDARD) | {"patient"} | usable
-        found = {name for name, text in pending if _problem(text, allowed) is None}
+        found = {name for name, text in pending if _problem(text, allowed, links) is None}
         if found <= usable:
             return usable
         usable |= found

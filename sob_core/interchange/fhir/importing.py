@@ -63,8 +63,8 @@ def read_questionnaire(
     names = value_set_names(resource)
     groups: list[dict[str, Any]] = []
     totals: list[tuple[Any, str | None, str | None]] = []
-    known = fhirpath_variables(resource)  # what expressions may name (expressions.py)
-    links = linked_items(resource, adds_up_scores)
+    links = linked_items(resource, adds_up_scores)  # what expressions may name (expressions.py)
+    known = fhirpath_variables(resource, links)
     for item, group, follows in walk(resource.get("item"), problems, groups):
         if adds_up_scores(item):  # a score total becomes a result (scores.py)
             totals.append((item, group, questions[-1]["key"] if questions else None))
