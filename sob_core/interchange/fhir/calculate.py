@@ -38,9 +38,8 @@ from ...models import Citizen, FormVersion
 from ...plugins import Registry
 from ...types import QuestionSpec, QuestionType
 from .common import PERSONNUMMER_SYSTEM, SAMORDNINGSNUMMER_SYSTEM, fhir_id
-from .expressions import FHIRPATH
+from .expressions import FHIRPATH, own_variables
 from .fhirpath import FhirPathError, evaluate
-from .kept import VARIABLE
 from .prefill import _payload
 
 log = logging.getLogger(__name__)
@@ -223,7 +222,7 @@ class Calculator:
         scopes.append((question.get("kept"), own))
         for kept, base in scopes:
             environment["context"] = base
-            for name, expression in _variables_of(kept):
+            for name, expression in own_variables(kept):
                 try:
                     environment[name] = evaluate(expression, base, environment)
                 except FhirPathError:
@@ -235,7 +234,7 @@ class Calculator:
         kept = [self.version.definition.get("kept"), question.get("kept")]
         kept += [g.get("kept") for g in self._groups_around(question)]
         return any(
-            "questionnaire" in expression for k in kept for _, expression in _variables_of(k)
+            "questionnaire" in expression for k in kept for _, expression in own_variables(k)
         )
 
     def _questionnaire_resource(self) -> dict[str, Any] | None:
@@ -361,20 +360,3 @@ def _piece(kind: str, value: Any, spec: QuestionSpec) -> Any:
         value = str(value)
     name = _KINDS.get(kind)
     return _payload(name, value) if name else None
-
-
-def _variables_of(kept: Any) -> list[tuple[str, str]]:
-    """``(name, expression)`` of the FHIRPath variables among kept extensions."""
-    found = []
-    for extension in (kept.get("extension") or []) if isinstance(kept, Mapping) else []:
-        value = extension.get("valueExpression") if isinstance(extension, Mapping) else None
-        if (
-            isinstance(extension, Mapping)
-            and extension.get("url") == VARIABLE
-            and isinstance(value, Mapping)
-            and value.get("language") == FHIRPATH
-            and isinstance(value.get("name"), str)
-            and isinstance(value.get("expression"), str)
-        ):
-            found.append((value["name"], value["expression"]))
-    return found

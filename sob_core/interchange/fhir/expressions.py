@@ -41,6 +41,23 @@ _LINK = re.compile(r"linkId\s*!?=\s*'((?:[^'\\]|\\.)*)'")
 CQL = frozenset({"text/cql", "text/cql.identifier", "text/cql-expression", "text/cql.name"})
 
 
+def own_variables(node: Any) -> list[tuple[str, str]]:
+    """``(name, expression)`` of the FHIRPath ``variable`` extensions on ``node`` itself."""
+    found = []
+    for extension in (node.get("extension") or []) if isinstance(node, Mapping) else []:
+        value = extension.get("valueExpression") if isinstance(extension, Mapping) else None
+        if (
+            isinstance(extension, Mapping)
+            and extension.get("url") == VARIABLE
+            and isinstance(value, Mapping)
+            and value.get("language") == FHIRPATH
+            and isinstance(value.get("name"), str)
+            and isinstance(value.get("expression"), str)
+        ):
+            found.append((value["name"], value["expression"]))
+    return found
+
+
 def _variables(node: Any) -> list[tuple[str, str]]:
     """``(name, expression)`` of the FHIRPath ``variable`` extensions anywhere in ``node``."""
     found: list[tuple[str, str]] = []
@@ -48,17 +65,7 @@ def _variables(node: Any) -> list[tuple[str, str]]:
         for value in node:
             found += _variables(value)
     elif isinstance(node, Mapping):
-        for extension in node.get("extension") or []:
-            value = extension.get("valueExpression") if isinstance(extension, Mapping) else None
-            if (
-                isinstance(extension, Mapping)
-                and extension.get("url") == VARIABLE
-                and isinstance(value, Mapping)
-                and value.get("language") == FHIRPATH
-                and isinstance(value.get("name"), str)
-                and isinstance(value.get("expression"), str)
-            ):
-                found.append((value["name"], value["expression"]))
+        found += own_variables(node)
         for key, value in node.items():
             if key != "extension":
                 found += _variables(value)
