@@ -576,7 +576,7 @@ def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
                             "display": "Ofta",
                             "extension": [
                                 {
-                                    "url": "http://hl7.org/fhir/StructureDefinition/itemWeight",
+                                    "url": "http://example.org/fhir/StructureDefinition/weight",
                                     "valueDecimal": 3,
                                 }
                             ],
@@ -584,7 +584,7 @@ def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
                     }
                 ],
             },
-            r"'weighted'.*itemWeight",
+            r"'weighted'.*example.org/fhir/StructureDefinition/weight",
         ),
     ],
 )

@@ -414,10 +414,10 @@ def test_a_contained_concepts_ordinal_value_is_read_too(app: Any) -> None:
 
 
 def test_an_unknown_option_extension_is_named(app: Any) -> None:
-    weight = "http://hl7.org/fhir/StructureDefinition/itemWeight"
+    weight = "http://example.org/fhir/StructureDefinition/weight"  # itemWeight is a score now
     option = {"extension": [{"url": weight, "valueDecimal": 1}], "valueCoding": {"code": "a"}}
     item = {"linkId": "q1", "text": "Vad?", "type": "choice", "answerOption": [option]}
-    with pytest.raises(fhir.FhirImportError, match="itemWeight"):
+    with pytest.raises(fhir.FhirImportError, match="example.org/fhir/StructureDefinition/weight"):
         fhir.read_questionnaire(_registry(app), _small(item))
 
 

@@ -103,12 +103,17 @@ def answer_kind(spec: QuestionSpec, registry: Any) -> str | None:
 
 #: the extension that carries an answer option's score (FHIR ``ordinalValue``)
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+#: its successor in SDC 3 and FHIR R5 (``itemWeight``), which the choice types write back when
+#: a form came with it
+ITEM_WEIGHT = "http://hl7.org/fhir/StructureDefinition/itemWeight"
+SCORE_EXTENSIONS = (ORDINAL_VALUE, ITEM_WEIGHT)
 
 
 def _option_score(option: Mapping[str, Any]) -> float | None:
-    """The score an answer option carries (``ordinalValue``, as the choice types write it)."""
+    """The score an answer option carries (``ordinalValue`` or ``itemWeight``, as the choice
+    types write it)."""
     for extension in option.get("extension") or []:
-        if isinstance(extension, Mapping) and extension.get("url") == ORDINAL_VALUE:
+        if isinstance(extension, Mapping) and extension.get("url") in SCORE_EXTENSIONS:
             for name in ("valueDecimal", "valueInteger"):
                 value = extension.get(name)
                 if isinstance(value, int | float) and not isinstance(value, bool):

@@ -229,6 +229,9 @@ class Option:
     value_type: str | None = None
     #: shown before the label, e.g. ``{"sv": "a)"}`` (FHIR's ``optionPrefix``)
     prefix: dict[str, str] | None = None
+    #: ``"itemWeight"`` when an imported score came as FHIR's ``itemWeight`` (exported so again),
+    #: else None (``ordinalValue``)
+    score_as: str | None = None
 
     def to_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"value": self.value, "label": dict(self.label)}
@@ -240,6 +243,8 @@ class Option:
             config["value_type"] = self.value_type
         if self.prefix:
             config["prefix"] = dict(self.prefix)
+        if self.score_as:
+            config["score_as"] = self.score_as
         return config
 
     def shown(self, lang: str) -> str:
@@ -248,6 +253,9 @@ class Option:
         prefix = local(self.prefix, lang) if self.prefix else ""
         return f"{prefix} {label}" if prefix else label
 
+
+#: how an option's score may be written in FHIR besides ``ordinalValue`` (``Option.score_as``)
+SCORE_AS = ("itemWeight",)
 
 #: the option values that are not Codings, and what their value must look like
 VALUE_TYPES = {
@@ -293,10 +301,13 @@ def parse_options(raw: Any, lang: str) -> tuple[Option, ...]:
             prefix = local_text(item.get("prefix"), "prefix", lang) or None
         except ValueError:
             raise invalid("cfg_option", lang, number=number) from None
+        score_as = item.get("score_as")
+        if score_as is not None and (score_as not in SCORE_AS or score is None):
+            raise invalid("cfg_option", lang, number=number)
         if value in seen:
             raise invalid("cfg_duplicate_value", lang, value=value)
         seen.add(value)
-        options.append(Option(value, label, system or None, score, value_type, prefix))
+        options.append(Option(value, label, system or None, score, value_type, prefix, score_as))
     return tuple(options)
 
 

@@ -30,6 +30,8 @@ MAX_OCCURS = SD + "questionnaire-maxOccurs"
 ENTRY_FORMAT = SD + "entryFormat"
 TRANSLATION = SD + "translation"
 ORDINAL_VALUE = SD + "ordinalValue"
+#: ``ordinalValue``'s successor (SDC 3, FHIR R5): an option's score kept as it came
+ITEM_WEIGHT = SD + "itemWeight"
 OPTION_PREFIX = SD + "questionnaire-optionPrefix"
 MAX_QUANTITY = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-maxQuantity"
 UCUM = "http://unitsofmeasure.org"

@@ -92,6 +92,11 @@ def options() -> dict[str, Any]:
                         "FHIR value type",
                     ),
                     "prefix": local_text("Prefix före etiketten", "Prefix before the label"),
+                    "score_as": titled(
+                        {"enum": ["itemWeight"]},
+                        "Poängen i FHIR som",
+                        "Score in FHIR as",
+                    ),
                 },
             },
         },

@@ -176,7 +176,8 @@ def option_extensions(option: Option, lang: str) -> dict[str, Any]:
     its answerOption."""
     found = []
     if option.score is not None:
-        found.append(_fhir.extension(_fhir.ORDINAL_VALUE, "Decimal", option.score))
+        url = _fhir.ITEM_WEIGHT if option.score_as == "itemWeight" else _fhir.ORDINAL_VALUE
+        found.append(_fhir.extension(url, "Decimal", option.score))
     if option.prefix:
         found.append(
             {"url": _fhir.OPTION_PREFIX, **_fhir.text_element("valueString", option.prefix, lang)}
@@ -193,13 +194,24 @@ def _read_prefix(option: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _read_score(option: Mapping[str, Any], coding: Any) -> int | float | None:
-    """The ``ordinalValue`` of an answer option, on the option or on its Coding."""
-    for element in (option, coding):
-        value = _fhir.extension_value(element, _fhir.ORDINAL_VALUE, "Decimal", "Integer")
-        if value is not None:
-            return _fhir.fhir_number(value, "ordinalValue")
-    return None
+def _read_score(option: Mapping[str, Any], coding: Any) -> dict[str, Any]:
+    """``{"score": ...}`` from the ``ordinalValue`` of an answer option, on the option or on its
+    Coding, or from its ``itemWeight`` (then ``"score_as": "itemWeight"``, so it is exported
+    as it came); nothing when it has neither."""
+    for url, name in ((_fhir.ORDINAL_VALUE, "ordinalValue"), (_fhir.ITEM_WEIGHT, "itemWeight")):
+        for element in (option, coding):
+            value = _fhir.extension_value(element, url, "Decimal", "Integer")
+            if value is not None:
+                score = _fhir.fhir_number(value, name)
+                return (
+                    {"score": score}
+                    if url == _fhir.ORDINAL_VALUE
+                    else {
+                        "score": score,
+                        "score_as": name,
+                    }
+                )
+    return {}
 
 
 def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
@@ -255,12 +267,8 @@ def _read_option(number: int, option: Any) -> dict[str, Any]:
             found: dict[str, Any] = {"value": coding["code"], "label": label}
             if isinstance(coding.get("system"), str):
                 found["system"] = coding["system"]
-            score = _read_score(option, coding)
-            if score is not None:
-                found["score"] = score
-            return {**found, **_read_prefix(option)}
-        score = _read_score(option, None)
-        extra = {**({} if score is None else {"score": score}), **_read_prefix(option)}
+            return {**found, **_read_score(option, coding), **_read_prefix(option)}
+        extra = {**_read_score(option, None), **_read_prefix(option)}
         if isinstance(option.get("valueString"), str):
             label = _fhir.read_text(option, "valueString")
             return {"value": option["valueString"], "label": label, "value_type": "string", **extra}
