@@ -62,6 +62,9 @@ class NumberSettings:
     min: int | float | None = None
     max: int | float | None = None
     unit: dict[str, str] = field(default_factory=dict)
+    #: False for a decimal imported from a FHIR item without ``maxDecimalPlaces``: it takes up
+    #: to the most decimals sob keeps (4), and the export adds no ``maxDecimalPlaces``
+    fhir_decimals: bool = True
 
     @property
     def whole(self) -> bool:
@@ -74,16 +77,25 @@ class NumberSettings:
                 config[name] = getattr(self, name)
         if self.unit:
             config["unit"] = dict(self.unit)
+        if not self.fhir_decimals:
+            config["fhir_decimals"] = False
         return config
+
+
+#: the most decimals a number keeps
+MOST_DECIMALS = 4
 
 
 def number_settings(config: Any, lang: str) -> NumberSettings:
     config = config_mapping(config, lang)
-    decimals = config_int(config, "decimals", 0, lang, 0, 4)
+    decimals = config_int(config, "decimals", 0, lang, 0, MOST_DECIMALS)
     low = config_number(config, "min", lang, decimals)
     high = config_number(config, "max", lang, decimals)
     check_order(low, high, "min", "max", lang, strict=False)
-    return NumberSettings(decimals, low, high, config_text(config, "unit", lang))
+    in_fhir = config.get("fhir_decimals", True)
+    if not isinstance(in_fhir, bool):
+        raise invalid("cfg_bool", lang, name="fhir_decimals")
+    return NumberSettings(decimals, low, high, config_text(config, "unit", lang), in_fhir)
 
 
 def clean_number(spec: QuestionSpec, data: Any, lang: str) -> int | float | None:
@@ -135,7 +147,7 @@ def number_for_scale_item(
 def number_fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
     found = number_settings(spec.config, lang)
     extensions = []
-    if not found.whole:
+    if not found.whole and found.fhir_decimals:
         extensions.append(_fhir.extension(_fhir.MAX_DECIMAL_PLACES, "Integer", found.decimals))
     for url, value in ((_fhir.MIN_VALUE, found.min), (_fhir.MAX_VALUE, found.max)):
         if value is not None:
@@ -175,7 +187,9 @@ def number_from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
     if not unit and isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
         unit = {"sv": coding["code"]}
     config = {
-        "decimals": 2 if decimals is None else decimals,
+        # no limit in the source: the most sob keeps, and none added to the export
+        "decimals": MOST_DECIMALS if decimals is None else decimals,
+        **({"fhir_decimals": False} if decimals is None and not whole else {}),
         "min": _min_max(item, _fhir.MIN_VALUE, "minValue"),
         "max": _min_max(item, _fhir.MAX_VALUE, "maxValue"),
         "unit": unit or None,

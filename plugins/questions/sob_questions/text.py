@@ -1,7 +1,8 @@
 """Text questions: short text (one line) and long text (a textarea).
 
 Configuration: ``max_length`` in characters (short text: default 200, at most 1000; long text:
-default 5000, at most 50000). The payload is the text, NFC-normalised, without outer whitespace,
+default 5000, at most 50000); ``fhir_max_length: false`` for a question imported from a FHIR
+item without ``maxLength`` (it takes up to the most and is exported without one). The payload is the text, NFC-normalised, without outer whitespace,
 with ``\\n`` line breaks; control characters other than line breaks and tabs are refused. With
 ``"repeats": true`` a question takes several texts, a list (``_repeats``).
 """
@@ -44,15 +45,24 @@ LONG = Kind("long_text", True, 5000, 50000, "text")
 @dataclass(frozen=True)
 class TextSettings:
     max_length: int
+    #: False for a question imported from a FHIR item without ``maxLength``: the page takes up
+    #: to the type's most (1000 / 50000 characters), and the export adds no ``maxLength``
+    fhir_max_length: bool = True
 
     def to_config(self) -> dict[str, Any]:
-        return {"max_length": self.max_length}
+        config: dict[str, Any] = {"max_length": self.max_length}
+        if not self.fhir_max_length:
+            config["fhir_max_length"] = False
+        return config
 
 
 def settings(kind: Kind, config: Any, lang: str) -> TextSettings:
     config = config_mapping(config, lang)
+    in_fhir = config.get("fhir_max_length", True)
+    if not isinstance(in_fhir, bool):
+        raise invalid("cfg_bool", lang, name="fhir_max_length")
     return TextSettings(
-        config_int(config, "max_length", kind.default_length, lang, 1, kind.max_length)
+        config_int(config, "max_length", kind.default_length, lang, 1, kind.max_length), in_fhir
     )
 
 
@@ -79,7 +89,8 @@ def _question_type(kind: Kind, label: dict[str, str]) -> QuestionType:
         return payload if isinstance(payload, str) else str(payload)
 
     def fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
-        return {"maxLength": settings(kind, spec.config, lang).max_length}
+        found = settings(kind, spec.config, lang)
+        return {"maxLength": found.max_length} if found.fhir_max_length else {}
 
     def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
         if payload is None:
@@ -92,7 +103,10 @@ def _question_type(kind: Kind, label: dict[str, str]) -> QuestionType:
 
     def from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
         item = _fhir.expect(item, kind.key)
-        config = {"max_length": item.get("maxLength")}
+        if item.get("maxLength") is None:  # no limit in the source: none added to it
+            config = {"max_length": kind.max_length, "fhir_max_length": False}
+        else:
+            config = {"max_length": item.get("maxLength")}
         return settings(kind, config, _fhir.IMPORTING).to_config()
 
     return repeatable(
@@ -112,7 +126,7 @@ def _question_type(kind: Kind, label: dict[str, str]) -> QuestionType:
                         1,
                         kind.max_length,
                         default=kind.default_length,
-                    )
+                    ),
                 }
             ),
             validate_config=config_validator(read),
