@@ -235,6 +235,7 @@ ALLOWED = {
     # a question's media kinds (image, audio, video) share the item kinds' names
     "templates/sob_core/forms/fill_in.html",
     "templates/sob_core/forms/_questions.html",
+    "templates/sob_core/forms/_question.html",
     "forms/question_media.py",
     "web/design/form_question_media.py",
     "templates/sob_core/design/form_question_media.html",
