@@ -238,8 +238,11 @@ def test_number_unit_per_language_round_trips():
         }
 
 
-def test_foreign_decimal_without_places_gets_two():
-    assert TYPES["number"].from_fhir({"type": "decimal"}) == {"decimals": 2}
+def test_foreign_decimal_without_places_takes_the_most_and_exports_none():
+    # no limit the source did not have is added (issue 16)
+    config = TYPES["number"].from_fhir({"type": "decimal"})
+    assert config == {"decimals": 4, "fhir_decimals": False}
+    assert "extension" not in TYPES["number"].fhir_item(make_spec("number", config), "sv")
     with pytest.raises(ValueError, match="decimals"):
         TYPES["number"].from_fhir(
             {

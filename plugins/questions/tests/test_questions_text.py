@@ -138,8 +138,10 @@ def test_fhir(spec, fhir_type):
     assert item["maxLength"] == spec.config["max_length"]
     assert fhir_answer(spec, "Hej") == [{"valueString": "Hej"}]
     assert TYPES[spec.type].from_fhir(item) == dict(spec.config)
+    # no limit the source did not have is added (issue 16): the type's most, none exported
     assert TYPES[spec.type].from_fhir({"type": fhir_type}) == {
-        "max_length": 200 if fhir_type == "string" else 5000
+        "max_length": 1000 if fhir_type == "string" else 50000,
+        "fhir_max_length": False,
     }
     with pytest.raises(ValueError):
         TYPES[spec.type].fhir_answer(spec, 5)
