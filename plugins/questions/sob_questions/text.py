@@ -103,6 +103,7 @@ def _question_type(kind: Kind, label: dict[str, str]) -> QuestionType:
 
     def from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
         item = _fhir.expect(item, kind.key)
+        config: dict[str, Any]
         if item.get("maxLength") is None:  # no limit in the source: none added to it
             config = {"max_length": kind.max_length, "fhir_max_length": False}
         else:
