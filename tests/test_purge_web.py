@@ -33,23 +33,24 @@ def _units() -> list[int]:
 
 @pytest.fixture
 def due(demo_data) -> int:
-    """Demo enrollment 1, ended 60 days ago, retention 30 days, told 15 days ago."""
+    """The demo's first enrollment, ended 60 days ago, retention 30 days, told 15 days ago (its
+    id is 1 only where the ids start afresh: on PostgreSQL an earlier test may have used it)."""
     now = utcnow()
     for other in db.session.scalars(select(Enrollment).where(Enrollment.status == "ended")):
         other.ended_at = now - timedelta(days=1)
-    enrollment = db.session.get(Enrollment, 1)
+    enrollment = db.session.scalars(select(Enrollment).order_by(Enrollment.id)).first()
     enrollment.status, enrollment.ended_at = "ended", now - timedelta(days=60)
     db.session.get(Program, enrollment.program_version.program_id).retention_days = 30
     db.session.add(
         PurgeNotice(
-            enrollment_id=1,
+            enrollment_id=enrollment.id,
             due_at=now - timedelta(days=30),
             noticed_at=now - timedelta(days=15),
             purge_after=now - timedelta(days=1),
         )
     )
     db.session.commit()
-    return 1
+    return enrollment.id
 
 
 def test_the_publisher_sets_the_retention_period(client, login, demo_data):
