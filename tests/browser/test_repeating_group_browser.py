@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
 from browser_helpers import CITIZEN, assert_accessible
+from fhir_form_helpers import send_imported, sign_in_citizen, stored_answers
 from test_pages import demo_sign_in
 
 pytestmark = pytest.mark.browser
@@ -37,48 +38,11 @@ GROUP = {
 
 
 def _send(app, key: str) -> None:
-    from sqlalchemy import select
-
-    from sob_core.enrollments import assignments
-    from sob_core.extensions import db
-    from sob_core.interchange import fhir
-    from sob_core.models import Citizen, Enrollment
-
-    data = {
-        "resourceType": "Questionnaire",
-        "status": "active",
-        "title": f"Läkemedelslista {key}",
-        "item": [GROUP],
-    }
-    with app.app_context():
-        version = fhir.import_questionnaire(
-            db.session, app.extensions["sob"].registry, data, key=key
-        )
-        enrollment = db.session.scalar(
-            select(Enrollment)
-            .join(Citizen)
-            .where(Citizen.personnummer == CITIZEN[0], Enrollment.status == "active")
-            .order_by(Enrollment.id)
-        )
-        assignments.send_form(db.session, enrollment, version.form, enrollment.therapist_id or 1)
-        db.session.commit()
-        db.session.remove()
+    send_imported(app, key, f"Läkemedelslista {key}", [GROUP])
 
 
 def _stored(app, key: str) -> dict:
-    from sqlalchemy import select
-
-    from sob_core import forms
-    from sob_core.extensions import db
-    from sob_core.models import Form, FormResponse, FormVersion
-
-    with app.app_context():
-        response = db.session.scalar(
-            select(FormResponse).join(FormVersion).join(Form).where(Form.key == key)
-        )
-        found = forms.payloads(response)
-        db.session.remove()
-    return found
+    return stored_answers(app, key)
 
 
 @pytest.mark.parametrize("javascript", [True, False])
@@ -91,14 +55,7 @@ def test_a_repeating_group_adds_and_removes_repetitions(browser, live_server, ja
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
-        if javascript:
-            demo_sign_in(page, "sv", "citizen", CITIZEN)
-        else:  # the demo sign-in helper waits with scripts; the pages need none
-            page.goto("/auth/demo/?audience=citizen")
-            page.locator(
-                f"main form:has(input[name=identifier][value='{CITIZEN[0]}'])"
-            ).get_by_role("button").click()
-            page.wait_for_load_state()
+        sign_in_citizen(page, javascript)
         page.get_by_role("link", name=re.compile(f"Läkemedelslista {key}")).first.click()
         expect(page.get_by_role("heading", name="Läkemedel 1")).to_be_visible()
         page.locator('[name="name@1"]').fill("Alvedon")
