@@ -12,6 +12,13 @@ from test_pages import demo_sign_in
 def send_imported(app: Any, key: str, title: str, items: list[dict[str, Any]]) -> None:
     """Import a Questionnaire of ``items`` as the form ``key`` and send it to the demo citizen's
     active enrollment."""
+    data = {"resourceType": "Questionnaire", "status": "active", "title": title, "item": items}
+    send_questionnaire(app, key, data)
+
+
+def send_questionnaire(app: Any, key: str, data: dict[str, Any]) -> None:
+    """Import the Questionnaire ``data`` as the form ``key`` and send it to the demo citizen's
+    active enrollment."""
     from sqlalchemy import select
 
     from sob_core.enrollments import assignments
@@ -19,7 +26,6 @@ def send_imported(app: Any, key: str, title: str, items: list[dict[str, Any]]) -
     from sob_core.interchange import fhir
     from sob_core.models import Citizen, Enrollment
 
-    data = {"resourceType": "Questionnaire", "status": "active", "title": title, "item": items}
     with app.app_context():
         version = fhir.import_questionnaire(
             db.session, app.extensions["sob"].registry, data, key=key

@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
 from browser_helpers import CITIZEN, assert_accessible
-from fhir_form_helpers import send_imported, sign_in_citizen, stored_answers
+from fhir_form_helpers import send_imported, send_questionnaire, sign_in_citizen, stored_answers
 from test_pages import demo_sign_in
 
 pytestmark = pytest.mark.browser
@@ -81,29 +81,10 @@ def test_a_repeating_group_adds_and_removes_repetitions(browser, live_server, ja
 def test_skip_logic_in_a_repeating_group_holds_per_repetition_in_the_browser(browser, live_server):
     """Android FHIR's "Pregnancy Outcome - Baby": forms.js shows the sex of a live birth and the
     type of a stillbirth in each repetition by that repetition's own answer."""
-    from sqlalchemy import select
-
-    from sob_core.enrollments import assignments
-    from sob_core.extensions import db
-    from sob_core.interchange import fhir
-    from sob_core.models import Citizen, Enrollment
 
     path = Path(__file__).parents[1] / "fhir_corpus" / "android-fhir-repeated-group.json"
-    app = live_server.app
-    with app.app_context():
-        data = {**json.loads(path.read_bytes()), "title": "Förlossning"}
-        version = fhir.import_questionnaire(
-            db.session, app.extensions["sob"].registry, data, key="ancdelivery-browser"
-        )
-        enrollment = db.session.scalar(
-            select(Enrollment)
-            .join(Citizen)
-            .where(Citizen.personnummer == CITIZEN[0], Enrollment.status == "active")
-            .order_by(Enrollment.id)
-        )
-        assignments.send_form(db.session, enrollment, version.form, enrollment.therapist_id or 1)
-        db.session.commit()
-        db.session.remove()
+    data = {**json.loads(path.read_bytes()), "title": "Förlossning"}
+    send_questionnaire(live_server.app, "ancdelivery-browser", data)
     context = browser.new_context(base_url=live_server.url, locale="sv-SE")
     context.set_default_timeout(10_000)
     page = context.new_page()
