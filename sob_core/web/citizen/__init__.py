@@ -223,7 +223,12 @@ def _change_repetitions(version, response: FormResponse, action: str, counts, la
             counts[key] = min(counts[key] + 1, forms.repeating.most(groups[key]))
     else:
         number, _sep, key = action.removeprefix("remove:").partition(":")
-        if key in groups and number.isdigit() and 1 <= int(number) <= counts[key] > 1:
+        if (
+            key in groups
+            and number.isdigit()
+            and counts[key] > 1
+            and 1 <= int(number) <= counts[key]
+        ):
             posted = forms.repeating.without(posted, version.definition, key, int(number))
             counts[key] -= 1
     formdata = MultiDict(posted)
