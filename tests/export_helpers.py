@@ -4,7 +4,8 @@ ended enrollment (Ahmed Karimi's at Psykiatrimottagning Centrum)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -139,11 +140,19 @@ def add_rich_response(
         status="submitted",
         submission_key=uuid.uuid4().hex,
         answers={key: {"type": types[key], "value": value} for key, value in stored.items()},
-        submitted_at=enrollment.started_at + timedelta(days=3, hours=2),
+        submitted_at=_noon_of_day(enrollment, 3),
     )
     db.session.add(response)
     db.session.commit()
     return response
+
+
+def _noon_of_day(enrollment: Enrollment, day: int) -> datetime:
+    """Noon, the unit's time, of the enrollment's ``day``: the same local day at any hour the
+    suite runs (a fixed offset from the start crosses midnight when started late in the evening)."""
+    zone = ZoneInfo("Europe/Stockholm")
+    first = enrollment.started_at.astimezone(zone).date()
+    return datetime.combine(first + timedelta(days=day), time(12), tzinfo=zone).astimezone(UTC)
 
 
 def staff(hsa_id: str) -> Staff:
