@@ -108,9 +108,11 @@ def request_translations() -> Any:
     cache key), about a tenth of rendering a page of some forty strings. ``force_locale`` sets a
     new locale object and its end puts the old one back, so keying on the object keeps both right.
     """
-    state = g.get("_flask_babel") if g else None
+    state: Any = g.get("_flask_babel") if g else None
     locale = getattr(state, "babel_locale", None)
-    if locale is None:  # the request's first string, or outside a request: Flask-Babel decides
+    if (
+        state is None or locale is None
+    ):  # the request's first string, or outside a request: Flask-Babel decides
         return get_translations()
     domain = getattr(state, "babel_domain", None)
     cached = getattr(state, "sob_translations", None)
@@ -123,7 +125,8 @@ def request_translations() -> Any:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.install_gettext_callables(
+    # jinja2.ext.i18n (which Flask-Babel adds) puts this method on the environment
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda text: request_translations().ugettext(text),
         ngettext=lambda text, plural, n: request_translations().ungettext(text, plural, n),
         pgettext=lambda context, text: request_translations().upgettext(context, text),

@@ -8,13 +8,14 @@ messages in grouped subqueries.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ...content.flag_rules import KINDS as FLAG_KINDS
@@ -130,32 +131,43 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _search_filter(search: str) -> ColumnElement[bool] | None:
-    """Match a name (any part) or a personnummer (any run of its digits, dash optional)."""
+def _search_patterns(search: str) -> tuple[str, tuple[str, ...]]:
+    """The LIKE patterns of a search: ("digits", one) for a personnummer (any run of its digits,
+    dash optional), ("name", the usual casings) for a name (any part), ("", ()) for none."""
     if not search:
-        return None
+        return "", ()
     digits = re.sub(r"[\s-]", "", search)
     if digits.isdigit():
-        return Citizen.personnummer.like(f"%{_like_escape(digits)}%", escape="\\")
+        return "digits", (f"%{_like_escape(digits)}%",)
     # SQLite folds case for ASCII letters only, so "åsa" would miss "Åsa": try the usual casings
     # too. PostgreSQL's ILIKE folds every letter and treats the extra patterns as duplicates.
     casings = {search, search.lower(), search.capitalize(), search.title()}
-    return or_(
-        *(Citizen.name.ilike(f"%{_like_escape(text)}%", escape="\\") for text in sorted(casings))
-    )
+    return "name", tuple(f"%{_like_escape(text)}%" for text in sorted(casings))
 
 
-def _filters(care_unit_id: int, staff_id: int | None, query: ListQuery) -> list[Any]:
-    filters: list[Any] = [Enrollment.care_unit_id == care_unit_id]
-    if query.view == "ended":
+def _search_filter(kind: str, patterns: int) -> ColumnElement[bool] | None:
+    """The search's condition, its patterns bound as ``pattern_0`` … ``pattern_<n-1>``."""
+    if kind == "digits":
+        return Citizen.personnummer.like(bindparam("pattern_0"), escape="\\")
+    if kind == "name":
+        return or_(
+            *(Citizen.name.ilike(bindparam(f"pattern_{n}"), escape="\\") for n in range(patterns))
+        )
+    return None
+
+
+def _filters(view: str, search: tuple[str, int]) -> list[Any]:
+    """The list's conditions; the unit and the staff member bound as ``unit`` and ``staff``."""
+    filters: list[Any] = [Enrollment.care_unit_id == bindparam("unit")]
+    if view == "ended":
         filters.append(Enrollment.status == "ended")
     else:
         filters.append(Enrollment.status.in_(ONGOING))
-    if query.view == "mine":
-        filters.append(Enrollment.therapist_id == staff_id)
-    search = _search_filter(query.search)
-    if search is not None:
-        filters.append(search)
+    if view == "mine":
+        filters.append(Enrollment.therapist_id == bindparam("staff"))
+    condition = _search_filter(*search)
+    if condition is not None:
+        filters.append(condition)
     return filters
 
 
@@ -171,23 +183,24 @@ def _order(query: ListQuery, name: Any, started_at: Any, last_active_at: Any, en
     return [direction(name), direction(enrollment_id)]
 
 
-def patient_page(
-    session: Session, *, care_unit_id: int, staff_id: int | None, query: ListQuery
-) -> PatientPage:
-    """One page of the unit's patients as ``query`` asks: a count and one page query."""
-    filters = _filters(care_unit_id, staff_id, query)
-    total = session.scalar(
+@functools.lru_cache(maxsize=128)
+def _statements(shape: ListQuery, search: tuple[str, int]) -> tuple[Select, Select]:
+    """The count and the page statement of one shape of list (which list, sorted how, what kind
+    of search), built once per process: what varies between requests of a shape (the unit, the
+    staff member, the search's patterns and the page's offset) is bound at execution.
+
+    Building these in Python cost more than running them; a shape is a handful of values, so
+    the cache stays small (3 lists x 3 sorts x 2 directions x the search kinds)."""
+    filters = _filters(shape.view, search)
+    order = _order(
+        shape, Citizen.name, Enrollment.started_at, Enrollment.last_active_at, Enrollment.id
+    )
+    count = (
         select(func.count(Enrollment.id))
         .select_from(Enrollment)
         .join(Citizen, Citizen.id == Enrollment.citizen_id)
         .where(and_(*filters))
     )
-    total = int(total or 0)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(query.page, pages)
-    if total == 0:
-        return PatientPage(query=query, rows=[], total=0, page=1, pages=1)
-
     chosen = (
         select(
             Enrollment.id.label("id"),
@@ -195,19 +208,15 @@ def patient_page(
         )
         .join(Citizen, Citizen.id == Enrollment.citizen_id)
         .where(and_(*filters))
-        .order_by(
-            *_order(
-                query, Citizen.name, Enrollment.started_at, Enrollment.last_active_at, Enrollment.id
-            )
-        )
+        .order_by(*order)
         .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(bindparam("offset", type_=Integer))
         .cte("page")
     )
     # The page's open flags (Flag cases), in total and per kind: one grouped subquery.
     flagged = open_counts(select(chosen.c.id)).subquery("flagged")
     unread = unread_by_enrollment("staff", 0, select(chosen.c.id)).subquery("unread")
-    statement = (
+    page = (
         select(
             Enrollment.id,
             Enrollment.citizen_id,
@@ -232,12 +241,26 @@ def patient_page(
         .outerjoin(Program, Program.id == ProgramVersion.program_id)
         .outerjoin(flagged, flagged.c.enrollment_id == Enrollment.id)
         .outerjoin(unread, unread.c.enrollment_id == Enrollment.id)
-        .order_by(
-            *_order(
-                query, Citizen.name, Enrollment.started_at, Enrollment.last_active_at, Enrollment.id
-            )
-        )
+        .order_by(*order)
     )
+    return count, page
+
+
+def patient_page(
+    session: Session, *, care_unit_id: int, staff_id: int | None, query: ListQuery
+) -> PatientPage:
+    """One page of the unit's patients as ``query`` asks: a count and one page query."""
+    kind, patterns = _search_patterns(query.search)
+    shape = ListQuery(view=query.view, sort=query.sort, descending=query.descending)
+    count, statement = _statements(shape, (kind, len(patterns)))
+    params: dict[str, Any] = {"unit": care_unit_id, "staff": staff_id}
+    params.update((f"pattern_{n}", pattern) for n, pattern in enumerate(patterns))
+    total = int(session.scalar(count, params) or 0)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(query.page, pages)
+    if total == 0:
+        return PatientPage(query=query, rows=[], total=0, page=1, pages=1)
+    params["offset"] = (page - 1) * PAGE_SIZE
     rows = [
         PatientRow(
             enrollment_id=row.id,
@@ -259,6 +282,6 @@ def patient_page(
             },
             unread_messages=int(row.unread_messages or 0),
         )
-        for row in session.execute(statement)
+        for row in session.execute(statement, params)
     ]
     return PatientPage(query=query, rows=rows, total=total, page=page, pages=pages)
