@@ -1,4 +1,4 @@
-"""Templates' strings follow the request's language, and a forced language inside it
+"""Templates' and Python's strings follow the request's language, and a forced language inside it
 (``force_locale``, as the design tool's preview in the other language uses), then the
 request's again: the translations the templates look up once per locale stay right."""
 
@@ -30,3 +30,14 @@ def test_a_language_switch_within_a_request_is_followed(app):
 def test_outside_a_request_templates_speak_the_default_language(app):
     with app.app_context():
         assert render_template_string(TEMPLATE).startswith("Patienter")
+
+
+def test_python_strings_follow_the_forced_language_too(app):
+    from flask_babel import gettext, lazy_gettext
+
+    with app.test_request_context("/"):
+        label = lazy_gettext("Patients")
+        assert gettext("Patients") == str(label) == "Patienter"
+        with force_locale("en"):
+            assert gettext("Patients") == str(label) == "Patients"
+        assert gettext("Patients") == "Patienter"
