@@ -7,12 +7,13 @@ offers no programme (``programs.available_versions`` returns nothing for it).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, select
+from sqlalchemy import Date, Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -205,11 +206,13 @@ class UnitState:
     region_admin: bool  # is the staff member regional administrator of some region
 
 
-def unit_state(session: Session, care_unit_id: int, today: date, staff_id: int) -> UnitState | None:
-    """Is the unit active, the region's information messages shown today, and is the staff
-    member a regional administrator (None: no such unit); one statement."""
-    admin = select(RegionAdmin.id).where(RegionAdmin.staff_id == staff_id).exists()
-    rows = session.execute(
+@functools.cache
+def _unit_state_statement() -> Select:
+    """``unit_state``'s statement, built once (building it cost more than running it); the
+    unit, the day and the staff member are bound at execution."""
+    admin = select(RegionAdmin.id).where(RegionAdmin.staff_id == bindparam("staff")).exists()
+    today = bindparam("today", type_=Date)
+    return (
         select(CareUnit.active, admin.label("region_admin"), InformationMessage)
         .select_from(CareUnit)
         .outerjoin(
@@ -220,8 +223,16 @@ def unit_state(session: Session, care_unit_id: int, today: date, staff_id: int) 
                 InformationMessage.ends_on >= today,
             ),
         )
-        .where(CareUnit.id == care_unit_id)
+        .where(CareUnit.id == bindparam("unit"))
         .order_by(InformationMessage.starts_on.desc(), InformationMessage.id.desc())
+    )
+
+
+def unit_state(session: Session, care_unit_id: int, today: date, staff_id: int) -> UnitState | None:
+    """Is the unit active, the region's information messages shown today, and is the staff
+    member a regional administrator (None: no such unit); one statement."""
+    rows = session.execute(
+        _unit_state_statement(), {"unit": care_unit_id, "today": today, "staff": staff_id}
     ).all()
     if not rows:
         return None
