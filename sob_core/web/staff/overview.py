@@ -16,6 +16,7 @@ the enrollment holds, so the tab's query count stays flat (``tests/test_query_co
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from wtforms import TextAreaField
 from wtforms.validators import Optional
@@ -69,6 +70,25 @@ class UnreadForms:
         return self.count - len(self.rows)
 
 
+@functools.cache
+def _unread_forms_statement() -> Select:
+    """``unread_forms``'s statement, built once; the citizen, enrollment and limit are bound."""
+    total = func.count(FormResponse.id).over().label("total")
+    return (
+        select(FormResponse.id, FormVersion.title, FormResponse.submitted_at, total)
+        .join(FormAssignment, FormAssignment.id == FormResponse.assignment_id)
+        .join(FormVersion, FormVersion.id == FormResponse.form_version_id)
+        .where(
+            FormResponse.citizen_id == bindparam("citizen"),
+            FormAssignment.enrollment_id == bindparam("enrollment"),
+            FormResponse.status == "submitted",
+            FormResponse.staff_read_at.is_(None),
+        )
+        .order_by(FormResponse.submitted_at.desc(), FormResponse.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
 def unread_forms(
     session: Session, enrollment: Enrollment, care_unit_id: int, limit: int = UNREAD_SHOWN
 ) -> UnreadForms:
@@ -79,19 +99,9 @@ def unread_forms(
     (a window count), so the tab makes the same query whether there are none or thousands.
     """
     _check_unit(enrollment, care_unit_id)
-    total = func.count(FormResponse.id).over().label("total")
     rows = session.execute(
-        select(FormResponse.id, FormVersion.title, FormResponse.submitted_at, total)
-        .join(FormAssignment, FormAssignment.id == FormResponse.assignment_id)
-        .join(FormVersion, FormVersion.id == FormResponse.form_version_id)
-        .where(
-            FormResponse.citizen_id == enrollment.citizen_id,
-            FormAssignment.enrollment_id == enrollment.id,
-            FormResponse.status == "submitted",
-            FormResponse.staff_read_at.is_(None),
-        )
-        .order_by(FormResponse.submitted_at.desc(), FormResponse.id.desc())
-        .limit(limit)
+        _unread_forms_statement(),
+        {"citizen": enrollment.citizen_id, "enrollment": enrollment.id, "limit": limit},
     ).all()
     return UnreadForms(
         count=rows[0].total if rows else 0,
@@ -131,6 +141,22 @@ class LinkedEnrollment:
     therapist: str | None
 
 
+@functools.cache
+def _linked_statement() -> Select:
+    """``linked_enrollments``'s statement, built once; the citizen, unit and enrollment are bound."""
+    return (
+        select(Enrollment, ProgramVersion, Staff.name)
+        .outerjoin(ProgramVersion, ProgramVersion.id == Enrollment.program_version_id)
+        .outerjoin(Staff, Staff.id == Enrollment.therapist_id)
+        .where(
+            Enrollment.citizen_id == bindparam("citizen"),
+            Enrollment.care_unit_id == bindparam("unit"),
+            Enrollment.id != bindparam("enrollment"),
+        )
+        .order_by(Enrollment.started_at.desc(), Enrollment.id.desc())
+    )
+
+
 def linked_enrollments(
     session: Session, enrollment: Enrollment, care_unit_id: int
 ) -> list[LinkedEnrollment]:
@@ -140,15 +166,8 @@ def linked_enrollments(
     """
     _check_unit(enrollment, care_unit_id)
     rows = session.execute(
-        select(Enrollment, ProgramVersion, Staff.name)
-        .outerjoin(ProgramVersion, ProgramVersion.id == Enrollment.program_version_id)
-        .outerjoin(Staff, Staff.id == Enrollment.therapist_id)
-        .where(
-            Enrollment.citizen_id == enrollment.citizen_id,
-            Enrollment.care_unit_id == care_unit_id,
-            Enrollment.id != enrollment.id,
-        )
-        .order_by(Enrollment.started_at.desc(), Enrollment.id.desc())
+        _linked_statement(),
+        {"citizen": enrollment.citizen_id, "unit": care_unit_id, "enrollment": enrollment.id},
     ).all()
     linked = []
     for other, version, therapist in rows:
