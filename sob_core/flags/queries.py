@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BindParameter, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from ..content.flag_rules import KINDS
@@ -18,20 +19,31 @@ CLOSED_SHOWN = 20
 UNIT_LIMIT = 200
 
 
-def enrollment_flags(session: Session, enrollment_id: int) -> list[Flag]:
-    """Open flags (most serious, newest first), then the latest closed ones: two queries."""
+@functools.cache
+def _enrollment_flags_statements() -> tuple[Select, Select]:
+    """``enrollment_flags``'s two statements, built once; the enrollment is bound at execution."""
+    enrollment: BindParameter[int] = bindparam("enrollment")
     ordered = (Flag.severity.desc(), Flag.raised_at.desc(), Flag.id.desc())
-    open_rows = session.scalars(
+    open_rows = (
         select(Flag)
-        .where(Flag.enrollment_id == enrollment_id, Flag.status.in_(OPEN))
+        .where(Flag.enrollment_id == enrollment, Flag.status.in_(OPEN))
         .order_by(*ordered)
-    ).all()
-    closed = session.scalars(
+    )
+    closed = (
         select(Flag)
-        .where(Flag.enrollment_id == enrollment_id, Flag.status.not_in(OPEN))
+        .where(Flag.enrollment_id == enrollment, Flag.status.not_in(OPEN))
         .order_by(Flag.closed_at.desc(), Flag.id.desc())
         .limit(CLOSED_SHOWN)
-    ).all()
+    )
+    return open_rows, closed
+
+
+def enrollment_flags(session: Session, enrollment_id: int) -> list[Flag]:
+    """Open flags (most serious, newest first), then the latest closed ones: two queries."""
+    open_statement, closed_statement = _enrollment_flags_statements()
+    params = {"enrollment": enrollment_id}
+    open_rows = session.scalars(open_statement, params).all()
+    closed = session.scalars(closed_statement, params).all()
     return [*open_rows, *closed]
 
 
