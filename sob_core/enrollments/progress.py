@@ -7,11 +7,12 @@ forms never import enrollments.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from .. import events
@@ -107,28 +108,15 @@ def _module_opened(session: Session, enrollment: Enrollment, module_key: str, at
     )
 
 
-def load_state(
-    session: Session, enrollment: Enrollment
-) -> tuple[dict[str, ModuleState], dict[str, ItemState], set[str], dict[str, dict[str, str]]]:
-    """Module states, item progress, hidden keys and form titles, in three queries."""
-    modules = _module_rows(session, enrollment)
-    states = {key: _state(row) for key, row in modules.items()}
-    hidden = {key for key, row in modules.items() if row.hidden}
-    progress: dict[str, dict[str, Any]] = {}
-    for row in session.scalars(
-        select(ItemProgress).where(ItemProgress.enrollment_id == enrollment.id)
-    ):
-        progress[row.item_key] = {
-            "opened": row.first_opened_at is not None,
-            "done": row.done_at is not None,
-        }
-        if row.hidden:
-            hidden.add(row.item_key)
-    titles: dict[str, dict[str, str]] = {}
+@functools.cache
+def _load_state_statements() -> tuple[Select, Select]:
+    """``load_state``'s item progress and form statements, built once; the enrollment is bound."""
+    enrollment: BindParameter[int] = bindparam("enrollment")
+    progress = select(ItemProgress).where(ItemProgress.enrollment_id == enrollment)
     started = (
         select(FormResponse.id).where(FormResponse.assignment_id == FormAssignment.id).exists()
     )
-    forms = session.execute(
+    forms = (
         select(
             FormAssignment.id,
             FormAssignment.item_key,
@@ -137,9 +125,31 @@ def load_state(
             started,
         )
         .join(FormVersion, FormAssignment.form_version_id == FormVersion.id)
-        .where(FormAssignment.enrollment_id == enrollment.id, FormAssignment.item_key.is_not(None))
+        .where(FormAssignment.enrollment_id == enrollment, FormAssignment.item_key.is_not(None))
         .order_by(FormAssignment.id)
-    ).all()
+    )
+    return progress, forms
+
+
+def load_state(
+    session: Session, enrollment: Enrollment
+) -> tuple[dict[str, ModuleState], dict[str, ItemState], set[str], dict[str, dict[str, str]]]:
+    """Module states, item progress, hidden keys and form titles, in three queries."""
+    modules = _module_rows(session, enrollment)
+    states = {key: _state(row) for key, row in modules.items()}
+    hidden = {key for key, row in modules.items() if row.hidden}
+    progress: dict[str, dict[str, Any]] = {}
+    progress_statement, forms_statement = _load_state_statements()
+    params = {"enrollment": enrollment.id}
+    for row in session.scalars(progress_statement, params):
+        progress[row.item_key] = {
+            "opened": row.first_opened_at is not None,
+            "done": row.done_at is not None,
+        }
+        if row.hidden:
+            hidden.add(row.item_key)
+    titles: dict[str, dict[str, str]] = {}
+    forms = session.execute(forms_statement, params).all()
     for assignment_id, item_key, status, title, has_response in forms:
         entry = progress.setdefault(item_key, {"opened": False, "done": False})
         entry["assignment_id"] = assignment_id
