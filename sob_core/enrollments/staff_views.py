@@ -12,11 +12,12 @@ results or its events takes the care unit's id and goes through ``unit_enrollmen
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import BindParameter, Select, bindparam, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
@@ -70,6 +71,23 @@ def given_at_unit(citizen_id: int, care_unit_id: int) -> Select[int]:
             FormResponse.citizen_id == citizen_id,
             Enrollment.citizen_id == citizen_id,
             Enrollment.care_unit_id == care_unit_id,
+        )
+    )
+
+
+@functools.cache
+def given_at_unit_bound() -> Select[int]:
+    """``given_at_unit`` built once, with the citizen bound as ``given_citizen`` and the care unit
+    as ``given_unit`` (the caller passes both at execution)."""
+    citizen: BindParameter[int] = bindparam("given_citizen")
+    return (
+        select(FormResponse.id)
+        .join(FormAssignment, FormAssignment.id == FormResponse.assignment_id)
+        .join(Enrollment, Enrollment.id == FormAssignment.enrollment_id)
+        .where(
+            FormResponse.citizen_id == citizen,
+            Enrollment.citizen_id == citizen,
+            Enrollment.care_unit_id == bindparam("given_unit"),
         )
     )
 
@@ -130,30 +148,40 @@ def staff_overview(session: Session, enrollment: Enrollment, at: datetime) -> St
     return StaffOverview(overview=overview, hidden=hidden)
 
 
+@functools.cache
+def _assigned_forms_statements() -> tuple[Select, Select]:
+    """``assigned_forms``'s two statements, built once; the citizen, the enrollment and the
+    assignments' ids (an expanding IN) are bound at execution."""
+    assignments = (
+        select(FormAssignment)
+        .options(selectinload(FormAssignment.form_version))
+        .where(
+            FormAssignment.citizen_id == bindparam("citizen"),  # the indexed column first
+            FormAssignment.enrollment_id == bindparam("enrollment"),
+        )
+        .order_by(FormAssignment.assigned_at.desc(), FormAssignment.id.desc())
+    )
+    responses = select(FormResponse).where(
+        FormResponse.assignment_id.in_(bindparam("ids", expanding=True)),
+        FormResponse.status == "submitted",
+    )
+    return assignments, responses
+
+
 def assigned_forms(session: Session, enrollment: Enrollment, care_unit_id: int) -> AssignedForms:
     """Every form assignment of the unit's enrollment, with submitted responses, in two queries."""
     _check_unit(enrollment, care_unit_id)
+    assignments_statement, responses_statement = _assigned_forms_statements()
     assignments = list(
         session.scalars(
-            select(FormAssignment)
-            .options(selectinload(FormAssignment.form_version))
-            .where(
-                FormAssignment.citizen_id == enrollment.citizen_id,  # the indexed column first
-                FormAssignment.enrollment_id == enrollment.id,
-            )
-            .order_by(FormAssignment.assigned_at.desc(), FormAssignment.id.desc())
+            assignments_statement, {"citizen": enrollment.citizen_id, "enrollment": enrollment.id}
         ).all()
     )
     responses: dict[int, FormResponse] = {}
     if assignments:
         responses = {
             r.assignment_id: r
-            for r in session.scalars(
-                select(FormResponse).where(
-                    FormResponse.assignment_id.in_([a.id for a in assignments]),
-                    FormResponse.status == "submitted",
-                )
-            )
+            for r in session.scalars(responses_statement, {"ids": [a.id for a in assignments]})
             if r.assignment_id is not None
         }
     return AssignedForms(assignments=assignments, responses=responses)

@@ -10,14 +10,15 @@ read without a care unit is refused, so no caller can forget the boundary.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..enrollments.staff_views import given_at_unit
+from ..enrollments.staff_views import given_at_unit_bound
 from ..forms import own_results
 from ..models import Citizen, Form, FormResponse, FormVersion, Result
 from ..palette import resolve_colour
@@ -124,18 +125,38 @@ def scale_label(registry: Registry, key: str) -> dict[str, str] | None:
     return {lang: f"{local(scale.name, lang)}: {local(sub.label, lang)}" for lang in LANGUAGES}
 
 
-def _readable(
+def _readable_params(
     citizen_id: int, citizen_view: bool, care_unit_id: int | None
-) -> list[ColumnElement[bool]]:
-    """The conditions that narrow a citizen's results to what their reader may see."""
-    mine = Result.citizen_id == citizen_id
+) -> dict[str, int]:
+    """The values ``_readable``'s conditions bind for this reader (refusing a mixed-up reader)."""
     if citizen_view:
         if care_unit_id is not None:
             raise ValueError("the citizen's own view is not scoped to a care unit")
-        return [mine, Result.citizen_visible.is_(True)]
+        return {"citizen": citizen_id}
     if care_unit_id is None:
         raise ValueError("a staff read of results is scoped to the staff member's care unit")
-    return [mine, Result.response_id.in_(given_at_unit(citizen_id, care_unit_id))]
+    return {"citizen": citizen_id, "given_citizen": citizen_id, "given_unit": care_unit_id}
+
+
+def _readable(citizen_view: bool) -> list[ColumnElement[bool]]:
+    """The conditions that narrow a citizen's results to what their reader may see, with the
+    citizen (and for staff the care unit) bound: see ``_readable_params``."""
+    mine = Result.citizen_id == bindparam("citizen")
+    if citizen_view:
+        return [mine, Result.citizen_visible.is_(True)]
+    return [mine, Result.response_id.in_(given_at_unit_bound())]
+
+
+@functools.lru_cache(maxsize=2)
+def _series_keys_statement(citizen_view: bool) -> Select:
+    """``series_keys``'s statement, built once per kind of reader; the citizen (and for staff
+    the care unit) are bound at execution."""
+    return (
+        select(Result.key, func.count(Result.id))
+        .where(*_readable(citizen_view))
+        .group_by(Result.key)
+        .order_by(Result.key)
+    )
 
 
 def series_keys(
@@ -145,10 +166,20 @@ def series_keys(
 
     The citizen's own view (``citizen_view``) or staff at ``care_unit_id`` (see the module).
     """
-    query = select(Result.key, func.count(Result.id)).where(
-        *_readable(citizen_id, citizen_view, care_unit_id)
+    params = _readable_params(citizen_id, citizen_view, care_unit_id)
+    statement = _series_keys_statement(bool(citizen_view))
+    return [(k, n) for k, n in session.execute(statement, params)]
+
+
+@functools.lru_cache(maxsize=2)
+def _series_statement(citizen_view: bool) -> Select:
+    """``load_series``'s points statement, built once per kind of reader; the key and the
+    citizen (and for staff the care unit) are bound at execution."""
+    return (
+        select(Result)
+        .where(Result.key == bindparam("key"), *_readable(citizen_view))
+        .order_by(Result.at.desc())
     )
-    return [(k, n) for k, n in session.execute(query.group_by(Result.key).order_by(Result.key))]
 
 
 def load_series(
@@ -161,10 +192,9 @@ def load_series(
     care_unit_id: int | None = None,
 ) -> Series | None:
     """A citizen's series of ``key`` as its reader sees it (see the module), or None if empty."""
-    query = select(Result).where(
-        Result.key == key, *_readable(citizen.id, citizen_view, care_unit_id)
-    )
-    points = list(session.scalars(query.order_by(Result.at.desc())))
+    params = _readable_params(citizen.id, citizen_view, care_unit_id)
+    statement = _series_statement(bool(citizen_view))
+    points = list(session.scalars(statement, {**params, "key": key}))
     if not points:
         return None
     sub = subscale_for(registry, key)
