@@ -6,6 +6,7 @@ The patient lists, starting an enrollment and the patient page live in modules o
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
@@ -161,6 +162,26 @@ def assignable_forms(registry) -> list[tuple[int, str]]:
     return [(form_id, label) for form_id, _key, label in assignable_form_rows(registry)]
 
 
+@functools.cache
+def _assignable_forms_statement() -> Select:
+    """``assignable_form_rows``'s statement, built once; the active care unit is bound."""
+    latest = (
+        select(FormVersion.form_id, func.max(FormVersion.version).label("version"))
+        .group_by(FormVersion.form_id)
+        .subquery()
+    )
+    return (
+        select(Form.id, Form.key, FormVersion.title, FormVersion.scale_id)
+        .join(latest, latest.c.form_id == Form.id)
+        .join(
+            FormVersion,
+            (FormVersion.form_id == Form.id) & (FormVersion.version == latest.c.version),
+        )
+        .where((Form.care_unit_id == bindparam("unit")) | Form.care_unit_id.is_(None))
+        .order_by(Form.key)
+    )
+
+
 def assignable_form_rows(registry) -> list[tuple[int, str, str]]:
     """(id, key, label) of the forms staff may send, read once a request: one statement for the
     forms' latest titles (not every version's whole definition), shared by the page's panels.
@@ -171,20 +192,8 @@ def assignable_form_rows(registry) -> list[tuple[int, str, str]]:
     if cached is not None:
         return cached
     lang = current_language()
-    latest = (
-        select(FormVersion.form_id, func.max(FormVersion.version).label("version"))
-        .group_by(FormVersion.form_id)
-        .subquery()
-    )
     rows = db.session.execute(
-        select(Form.id, Form.key, FormVersion.title, FormVersion.scale_id)
-        .join(latest, latest.c.form_id == Form.id)
-        .join(
-            FormVersion,
-            (FormVersion.form_id == Form.id) & (FormVersion.version == latest.c.version),
-        )
-        .where((Form.care_unit_id == session["care_unit_id"]) | Form.care_unit_id.is_(None))
-        .order_by(Form.key)
+        _assignable_forms_statement(), {"unit": session["care_unit_id"]}
     ).all()
     # a form whose scale's plugin is not installed cannot be filled in
     usable = [r for r in rows if not r.scale_id or r.scale_id in registry.scales]
