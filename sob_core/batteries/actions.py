@@ -6,11 +6,12 @@ rows and send the signals. ``now`` is timezone-aware UTC.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..content import content_of
@@ -188,23 +189,36 @@ def reschedule(
     return plan_from(session, schedule, first_wall(schedule), now)
 
 
-def running(session: Session, enrollment: Enrollment) -> list[tuple[BatterySchedule, list]]:
-    """The enrollment's active schedules with their planned and open occurrences, oldest first."""
-    schedules = session.scalars(
+@functools.cache
+def _running_statements() -> tuple[Select, Select]:
+    """``running``'s two statements, built once; the enrollment and the schedules' ids (an
+    expanding IN) are bound at execution."""
+    schedules = (
         select(BatterySchedule)
-        .where(BatterySchedule.enrollment_id == enrollment.id, BatterySchedule.status == "active")
+        .where(
+            BatterySchedule.enrollment_id == bindparam("enrollment"),
+            BatterySchedule.status == "active",
+        )
         .order_by(BatterySchedule.id)
-    ).all()
-    if not schedules:
-        return []
-    occurrences: dict[int, list[BatteryOccurrence]] = {s.id: [] for s in schedules}
-    for occurrence in session.scalars(
+    )
+    occurrences = (
         select(BatteryOccurrence)
         .where(
-            BatteryOccurrence.schedule_id.in_(list(occurrences)),
+            BatteryOccurrence.schedule_id.in_(bindparam("ids", expanding=True)),
             BatteryOccurrence.status.in_(("planned", "open")),
         )
         .order_by(BatteryOccurrence.opens_at)
-    ):
+    )
+    return schedules, occurrences
+
+
+def running(session: Session, enrollment: Enrollment) -> list[tuple[BatterySchedule, list]]:
+    """The enrollment's active schedules with their planned and open occurrences, oldest first."""
+    schedules_statement, occurrences_statement = _running_statements()
+    schedules = session.scalars(schedules_statement, {"enrollment": enrollment.id}).all()
+    if not schedules:
+        return []
+    occurrences: dict[int, list[BatteryOccurrence]] = {s.id: [] for s in schedules}
+    for occurrence in session.scalars(occurrences_statement, {"ids": list(occurrences)}):
         occurrences[occurrence.schedule_id].append(occurrence)
     return [(s, occurrences[s.id]) for s in schedules]
