@@ -9,12 +9,13 @@ The note itself never leaves the service.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import events
@@ -108,28 +109,38 @@ class StaffReminderRow:
     created_by: str
 
 
+@functools.cache
+def _of_enrollment_statements() -> tuple[Select, Select]:
+    """``of_enrollment``'s two statements, built once; the enrollment, the earliest raised time
+    shown and the creators' ids (an expanding IN) are bound at execution."""
+    since = bindparam("since", type_=StaffReminder.raised_at.type)
+    reminders = (
+        select(StaffReminder)
+        .where(
+            StaffReminder.enrollment_id == bindparam("enrollment"),
+            or_(
+                StaffReminder.status == "planned",
+                (StaffReminder.status == "raised") & (StaffReminder.raised_at >= since),
+            ),
+        )
+        .order_by(StaffReminder.on_date, StaffReminder.id)
+    )
+    names = select(Staff.id, Staff.name).where(Staff.id.in_(bindparam("ids", expanding=True)))
+    return reminders, names
+
+
 def of_enrollment(session: Session, enrollment_id: int, now: datetime) -> list[StaffReminderRow]:
     """The enrollment's planned reminders and those raised lately, by day; two queries."""
+    reminders_statement, names_statement = _of_enrollment_statements()
     rows = list(
         session.scalars(
-            select(StaffReminder)
-            .where(
-                StaffReminder.enrollment_id == enrollment_id,
-                or_(
-                    StaffReminder.status == "planned",
-                    (StaffReminder.status == "raised")
-                    & (StaffReminder.raised_at >= now - RAISED_SHOWN),
-                ),
-            )
-            .order_by(StaffReminder.on_date, StaffReminder.id)
+            reminders_statement, {"enrollment": enrollment_id, "since": now - RAISED_SHOWN}
         )
     )
     ids = {row.created_by_id for row in rows}
     names: dict[int, str] = {}
     if ids:
-        for staff_id, name in session.execute(
-            select(Staff.id, Staff.name).where(Staff.id.in_(ids))
-        ):
+        for staff_id, name in session.execute(names_statement, {"ids": sorted(ids)}):
             names[staff_id] = name
     return [StaffReminderRow(row, names.get(row.created_by_id, "")) for row in rows]
 
