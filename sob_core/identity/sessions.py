@@ -10,12 +10,13 @@ roles or deleting them ends all their sessions through the ORM events registered
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, event, inspect, select
+from sqlalchemy import Connection, Select, bindparam, delete, event, inspect, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Mapper, Session
 
@@ -54,11 +55,17 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@functools.cache
+def _load_statement() -> Select:
+    """``load``'s statement, built once; the token's hash is bound at execution."""
+    return select(UserSession).where(UserSession.token_hash == bindparam("hash"))
+
+
 def load(db: Session, token: str, now: datetime) -> UserSession | None:
     """The live session for a cookie's id (one indexed SELECT), or None when unknown or expired."""
     if not token or len(token) > 128:
         return None
-    row = db.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    row = db.scalar(_load_statement(), {"hash": token_hash(token)})
     if row is None or row.expires_at <= now:
         return None
     return row
