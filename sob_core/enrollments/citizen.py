@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, delete, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..content import filled
@@ -72,20 +73,44 @@ class CitizenStart:
     region_unknown: bool = False
 
 
+@functools.cache
+def _ongoing_statement() -> Select:
+    """``ongoing``'s statement, built once; the citizen is bound at execution."""
+    return (
+        select(Enrollment)
+        .options(joinedload(Enrollment.program_version))
+        .where(
+            Enrollment.citizen_id == bindparam("citizen"),
+            Enrollment.status.in_(ONGOING),
+            Enrollment.program_version_id.is_not(None),
+        )
+        .order_by(Enrollment.started_at.desc(), Enrollment.id.desc())
+    )
+
+
+@functools.cache
+def _start_statements() -> tuple[Select, Select, Select]:
+    """``citizen_start``'s hidden modules, hidden items and bookmarks statements, built once;
+    the enrollments' ids are bound at execution (an expanding IN)."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    hidden_modules = select(EnrollmentModule.enrollment_id, EnrollmentModule.module_key).where(
+        EnrollmentModule.enrollment_id.in_(ids),
+        or_(EnrollmentModule.hidden.is_(True), EnrollmentModule.state == "locked"),
+    )
+    hidden_items = select(ItemProgress.enrollment_id, ItemProgress.item_key).where(
+        ItemProgress.enrollment_id.in_(ids), ItemProgress.hidden.is_(True)
+    )
+    bookmarks = (
+        select(Bookmark)
+        .where(Bookmark.enrollment_id.in_(ids))
+        .order_by(Bookmark.created_at, Bookmark.id)
+    )
+    return hidden_modules, hidden_items, bookmarks
+
+
 def ongoing(session: Session, citizen_id: int) -> list[Enrollment]:
     """The citizen's active and maintenance enrollments of a program, newest first."""
-    return list(
-        session.scalars(
-            select(Enrollment)
-            .options(joinedload(Enrollment.program_version))
-            .where(
-                Enrollment.citizen_id == citizen_id,
-                Enrollment.status.in_(ONGOING),
-                Enrollment.program_version_id.is_not(None),
-            )
-            .order_by(Enrollment.started_at.desc(), Enrollment.id.desc())
-        )
-    )
+    return list(session.scalars(_ongoing_statement(), {"citizen": citizen_id}))
 
 
 def citizen_start(session: Session, citizen: Citizen, now: datetime) -> CitizenStart:
@@ -93,32 +118,19 @@ def citizen_start(session: Session, citizen: Citizen, now: datetime) -> CitizenS
     enrollments = ongoing(session, citizen.id)
     by_id = {e.id: e for e in enrollments}
     hidden: set[tuple[int, str]] = set()
+    modules_statement, items_statement, bookmarks_statement = _start_statements()
+    params = {"ids": list(by_id)}
     if by_id:
         # Modules staff hid, and modules still locked: nothing of theirs is the citizen's yet.
-        hidden_modules = session.execute(
-            select(EnrollmentModule.enrollment_id, EnrollmentModule.module_key).where(
-                EnrollmentModule.enrollment_id.in_(list(by_id)),
-                or_(EnrollmentModule.hidden.is_(True), EnrollmentModule.state == "locked"),
-            )
-        ).all()
+        hidden_modules = session.execute(modules_statement, params).all()
         for enrollment_id, module_key in hidden_modules:
             for module in _content(by_id[enrollment_id]).modules:
                 if module.key == module_key:
                     hidden.update((enrollment_id, i.key) for i in module.items)
-        hidden.update(
-            session.execute(
-                select(ItemProgress.enrollment_id, ItemProgress.item_key).where(
-                    ItemProgress.enrollment_id.in_(list(by_id)), ItemProgress.hidden.is_(True)
-                )
-            ).all()
-        )
+        hidden.update(session.execute(items_statement, params).all())
     marks: list[BookmarkView] = []
     if by_id:
-        for mark in session.scalars(
-            select(Bookmark)
-            .where(Bookmark.enrollment_id.in_(list(by_id)))
-            .order_by(Bookmark.created_at, Bookmark.id)
-        ):
+        for mark in session.scalars(bookmarks_statement, params):
             if (mark.enrollment_id, mark.item_key) in hidden:
                 continue
             content = _content(by_id[mark.enrollment_id])
