@@ -3,12 +3,13 @@ a change of therapist and the end; and who may start an open programme themselve
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from .. import events
@@ -292,8 +293,14 @@ def citizen_region_codes(session: Session, citizen_id: int) -> set[str]:
     where she has been treated. An open program limited to regions is offered only to a citizen
     registered in one of them; one without a region list is offered to everyone.
     """
-    code = session.scalar(select(Citizen.home_region_code).where(Citizen.id == citizen_id))
+    code = session.scalar(_region_code_statement(), {"citizen": citizen_id})
     return {code} if code else set()
+
+
+@functools.cache
+def _region_code_statement() -> Select:
+    """``citizen_region_codes``'s statement, built once; the citizen is bound at execution."""
+    return select(Citizen.home_region_code).where(Citizen.id == bindparam("citizen"))
 
 
 def set_home_region(session: Session, citizen: Citizen, code: str | None) -> bool:
@@ -311,19 +318,35 @@ def set_home_region(session: Session, citizen: Citizen, code: str | None) -> boo
     return True
 
 
-def _open_candidates(session: Session) -> list[ProgramVersion]:
-    """The latest published version of each program, when that version is open."""
+@functools.cache
+def _open_candidates_statement() -> Select:
+    """``_open_candidates``'s statement, built once (nothing in it varies per request)."""
     open_programs = select(ProgramVersion.program_id).where(
         ProgramVersion.status == "published", ProgramVersion.is_open.is_(True)
     )
-    versions = session.scalars(
+    return (
         select(ProgramVersion)
         .join(Program, Program.id == ProgramVersion.program_id)
         .join(CareUnit, CareUnit.id == Program.owner_care_unit_id)
         .where(ProgramVersion.status == "published", ProgramVersion.program_id.in_(open_programs))
         .where(CareUnit.active.is_(True))  # a deactivated owner unit offers nothing
         .order_by(ProgramVersion.program_id, ProgramVersion.major, ProgramVersion.minor)
-    ).all()
+    )
+
+
+@functools.cache
+def _enrolled_programs_statement() -> Select:
+    """The programmes a citizen is enrolled in (not ended), built once; the citizen is bound."""
+    return (
+        select(ProgramVersion.program_id)
+        .join(Enrollment, Enrollment.program_version_id == ProgramVersion.id)
+        .where(Enrollment.citizen_id == bindparam("citizen"), Enrollment.status != "ended")
+    )
+
+
+def _open_candidates(session: Session) -> list[ProgramVersion]:
+    """The latest published version of each program, when that version is open."""
+    versions = session.scalars(_open_candidates_statement()).all()
     latest: dict[int, ProgramVersion] = {}
     for version in versions:
         latest[version.program_id] = version  # ordered: the last one is the newest
@@ -344,13 +367,7 @@ def eligible_open_programs(
         return []
     enrolled: set[int] = set()
     if not include_enrolled:
-        enrolled = set(
-            session.scalars(
-                select(ProgramVersion.program_id)
-                .join(Enrollment, Enrollment.program_version_id == ProgramVersion.id)
-                .where(Enrollment.citizen_id == citizen.id, Enrollment.status != "ended")
-            )
-        )
+        enrolled = set(session.scalars(_enrolled_programs_statement(), {"citizen": citizen.id}))
     regions = citizen_region_codes(session, citizen.id)
     age = age_on(citizen.birth_date, local_date(now))
     return [
