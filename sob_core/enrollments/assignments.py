@@ -3,12 +3,13 @@ and the forms staff send a patient themselves."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..content import ProgramContent, as_content
@@ -119,6 +120,17 @@ def send_form(
     return assignment
 
 
+@functools.cache
+def _open_for_citizen_statement() -> Select:
+    """``open_for_citizen``'s statement, built once; the citizen is bound at execution."""
+    return (
+        select(FormAssignment)
+        .options(selectinload(FormAssignment.form_version))
+        .where(FormAssignment.citizen_id == bindparam("citizen"), FormAssignment.status == "open")
+        .order_by(FormAssignment.assigned_at)
+    )
+
+
 def open_for_citizen(
     session: Session, citizen_id: int, hidden_items: Iterable[tuple[int, str]] = ()
 ) -> list[FormAssignment]:
@@ -129,12 +141,7 @@ def open_for_citizen(
     hidden = set(hidden_items)
     return [
         assignment
-        for assignment in session.scalars(
-            select(FormAssignment)
-            .options(selectinload(FormAssignment.form_version))
-            .where(FormAssignment.citizen_id == citizen_id, FormAssignment.status == "open")
-            .order_by(FormAssignment.assigned_at)
-        )
+        for assignment in session.scalars(_open_for_citizen_statement(), {"citizen": citizen_id})
         # A form staff hid for this citizen is not theirs to fill in just now.
         if (assignment.enrollment_id, assignment.item_key) not in hidden
     ]
