@@ -8,11 +8,13 @@ statement whatever the number of enrollments, conversations or messages.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, literal, select
+from sqlalchemy import BindParameter, and_, bindparam, case, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
@@ -24,7 +26,7 @@ def _other(viewer_kind: str) -> str:
     return "staff" if viewer_kind == "citizen" else "citizen"
 
 
-def unread_condition(viewer_kind: str, viewer_id: int):
+def unread_condition(viewer_kind: str, viewer_id: Any):
     """SQL: ``Message`` is unread for the viewer (see the module's docstring)."""
     read = select(MessageRead.id).where(
         MessageRead.message_id == Message.id, MessageRead.reader_kind == viewer_kind
@@ -64,15 +66,22 @@ def unread_counts(
     return {row.enrollment_id: int(row.unread) for row in rows}
 
 
-def citizen_unread_total(session: Session, citizen_id: int) -> int:
-    """All the citizen's unread messages, in every enrollment (one statement)."""
-    count = session.scalar(
+@functools.cache
+def _citizen_unread_total_statement() -> Select:
+    """``citizen_unread_total``'s statement, built once; the citizen is bound at execution."""
+    citizen: BindParameter[int] = bindparam("citizen")
+    return (
         select(func.count(Message.id))
         .select_from(Message)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .join(Enrollment, Enrollment.id == Conversation.enrollment_id)
-        .where(Enrollment.citizen_id == citizen_id, unread_condition("citizen", citizen_id))
+        .where(Enrollment.citizen_id == citizen, unread_condition("citizen", citizen))
     )
+
+
+def citizen_unread_total(session: Session, citizen_id: int) -> int:
+    """All the citizen's unread messages, in every enrollment (one statement)."""
+    count = session.scalar(_citizen_unread_total_statement(), {"citizen": citizen_id})
     return int(count or 0)
 
 
