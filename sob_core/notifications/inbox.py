@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Notification
@@ -14,7 +16,7 @@ INBOX = "inbox"
 VISIBLE = ("pending", "sending", "sent")
 
 
-def _own(citizen_id: int):
+def _own(citizen_id: Any):
     return (
         Notification.recipient_kind == "citizen",
         Notification.recipient_id == citizen_id,
@@ -23,26 +25,30 @@ def _own(citizen_id: int):
     )
 
 
-def inbox_for(session: Session, citizen_id: int, limit: int = 10) -> list[Notification]:
-    return list(
-        session.scalars(
-            select(Notification)
-            .where(*_own(citizen_id))
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
-        )
+@functools.cache
+def _inbox_statements() -> tuple[Select, Select]:
+    """``inbox_for``'s and ``unread_count``'s statements, built once; the citizen (and the
+    limit) are bound at execution."""
+    own = _own(bindparam("citizen"))
+    notices = (
+        select(Notification)
+        .where(*own)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(bindparam("limit", type_=Integer))
     )
+    unread = (
+        select(func.count()).select_from(Notification).where(*own, Notification.read_at.is_(None))
+    )
+    return notices, unread
+
+
+def inbox_for(session: Session, citizen_id: int, limit: int = 10) -> list[Notification]:
+    statement = _inbox_statements()[0]
+    return list(session.scalars(statement, {"citizen": citizen_id, "limit": limit}))
 
 
 def unread_count(session: Session, citizen_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(*_own(citizen_id), Notification.read_at.is_(None))
-        )
-        or 0
-    )
+    return int(session.scalar(_inbox_statements()[1], {"citizen": citizen_id}) or 0)
 
 
 def mark_read(session: Session, citizen_id: int, notification_id: int | None, now: datetime) -> int:
