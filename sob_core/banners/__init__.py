@@ -8,13 +8,14 @@ change is an audit event (``banner``) in the caller's transaction; the caller co
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -163,6 +164,24 @@ def state(banner: Banner, today: date) -> str:
     return "showing" if today <= banner.ends_on else "over"
 
 
+@functools.cache
+def _showing_statements() -> tuple[Select, Select]:
+    """``showing``'s units and candidates statements, built once; the units' ids (an expanding
+    IN) and the candidates' day window are bound at execution."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    units = select(CareUnit).where(CareUnit.id.in_(ids))
+    candidates = (
+        select(Banner)
+        .where(
+            Banner.care_unit_id.in_(ids),
+            Banner.ends_on >= bindparam("ends_from", type_=Banner.ends_on.type),
+            Banner.starts_on <= bindparam("starts_until", type_=Banner.starts_on.type),
+        )
+        .order_by(Banner.starts_on, Banner.id)
+    )
+    return units, candidates
+
+
 def showing(
     session: Session, care_unit_ids: Iterable[int], now: datetime, *, hidden: Iterable[int] = ()
 ) -> list[Banner]:
@@ -175,18 +194,18 @@ def showing(
     if not ids:
         return []
     skip = set(hidden)
+    units_statement, candidates_statement = _showing_statements()
     units: Mapping[int, CareUnit] = {
-        u.id: u for u in session.scalars(select(CareUnit).where(CareUnit.id.in_(ids)))
+        u.id: u for u in session.scalars(units_statement, {"ids": ids})
     }
     utc_today = now.astimezone(UTC).date()
     candidates = session.scalars(
-        select(Banner)
-        .where(
-            Banner.care_unit_id.in_(ids),
-            Banner.ends_on >= date.fromordinal(utc_today.toordinal() - 1),
-            Banner.starts_on <= date.fromordinal(utc_today.toordinal() + 1),
-        )
-        .order_by(Banner.starts_on, Banner.id)
+        candidates_statement,
+        {
+            "ids": ids,
+            "ends_from": date.fromordinal(utc_today.toordinal() - 1),
+            "starts_until": date.fromordinal(utc_today.toordinal() + 1),
+        },
     )
     return [
         banner

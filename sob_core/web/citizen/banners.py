@@ -8,13 +8,14 @@ her session, so a banner comes back at her next sign-in while it is still shown.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from ... import banners, enrollments
 from ...extensions import db
@@ -35,15 +36,19 @@ def _unit_ids() -> list[int]:
         if enrollment is not None and enrollment.citizen_id == current_user.id:
             return [enrollment.care_unit_id]
         return []
-    return list(
-        db.session.scalars(
-            select(Enrollment.care_unit_id)
-            .where(
-                Enrollment.citizen_id == current_user.id,
-                Enrollment.status.in_(enrollments.ONGOING),
-            )
-            .distinct()
+    return list(db.session.scalars(_unit_ids_statement(), {"citizen": current_user.id}))
+
+
+@functools.cache
+def _unit_ids_statement() -> Select:
+    """The units of the citizen's ongoing enrollments, built once; the citizen is bound."""
+    return (
+        select(Enrollment.care_unit_id)
+        .where(
+            Enrollment.citizen_id == bindparam("citizen"),
+            Enrollment.status.in_(enrollments.ONGOING),
         )
+        .distinct()
     )
 
 
