@@ -102,6 +102,10 @@ IMPORT_MESSAGES: dict[str, str] = {
         "group %(child)s is nested in group %(link)s: sob flattens only one level of groups"
     ),
     "group_key": N_("group %(link)s: %(names)s cannot be represented in sob"),
+    "repeated_hidden": N_(
+        "item %(link)s: a hidden item (questionnaire-hidden) inside a repeating group cannot be "
+        "represented in sob"
+    ),
     "group_extension": N_("group %(link)s: the extension %(url)s cannot be represented in sob"),
     "form_extension": N_("the Questionnaire's extension %(url)s cannot be represented in sob"),
     "group_condition": N_(
