@@ -301,9 +301,9 @@ CATALOGUE: dict[str, _SV_EN] = {
     ),
     "fhir_bad_option": (
         "Svarsalternativ {number} i FHIR-frågan saknar ett användbart värde "
-        "(valueCoding med code, valueString eller valueInteger).",
+        "(valueCoding med code eller bara display, valueString eller valueInteger).",
         "Option {number} of the FHIR item has no usable value "
-        "(valueCoding with code, valueString or valueInteger).",
+        "(valueCoding with a code or only a display, valueString or valueInteger).",
     ),
     "fhir_bad_value": (
         "FHIR-frågans {name} har ett ogiltigt värde.",

@@ -201,6 +201,8 @@ def read_question(
     read_prefill(item, question, qtype, link)
     if helps:
         question["help"] = read_text(helps[0], "text")
+        if link_of(helps[0]) != f"{link}.help":  # its own linkId, exported again
+            question["help_link"] = helps[0]["linkId"]
     media = _read_media(item, link)
     if media:
         question["media"] = media

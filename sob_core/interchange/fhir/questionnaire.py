@@ -216,7 +216,7 @@ def _export_item(
     if own_help:
         children.append(
             {
-                "linkId": f"{spec.key}.help",
+                "linkId": str(question.get("help_link") or f"{spec.key}.help"),
                 **text_element("text", own_help, lang),
                 "type": "display",
                 "extension": [item_control("help")],
