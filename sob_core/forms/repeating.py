@@ -126,7 +126,8 @@ def problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
         ):
             found.append(("initial", question["key"]))
         if question["key"] in inside and any(
-            question.get(name) for name in ("calculated", "initial_expression", "enable_expression")
+            question.get(name)
+            for name in ("calculated", "initial_expression", "enable_expression", "constraints")
         ):
             found.append(
                 ("expression", question["key"])

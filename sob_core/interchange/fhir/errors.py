@@ -102,6 +102,9 @@ IMPORT_MESSAGES: dict[str, str] = {
         "group %(child)s is nested in group %(link)s: sob flattens only one level of groups"
     ),
     "group_key": N_("group %(link)s: %(names)s cannot be represented in sob"),
+    "constraint": N_(
+        "item %(link)s: its questionnaire-constraint %(key)s cannot be checked by sob: %(detail)s"
+    ),
     "repeated_hidden": N_(
         "item %(link)s: a hidden item (questionnaire-hidden) inside a repeating group cannot be "
         "represented in sob"
