@@ -74,6 +74,8 @@ def clean_answers(
     per_group: dict[str, dict[str, list[Any]]] = {}  # group -> question -> payload per repetition
     for question in version.definition["questions"]:
         key = question["key"]
+        if key in inside and key in never:
+            continue  # never shown, and no value of the form's own in a repeating group
         if key in inside:  # skip logic holds per repetition (repeating.py)
             qtype = registry.question_types.get(by_key[key].type)
             earlier = per_group.setdefault(inside[key], {})

@@ -36,7 +36,6 @@ REPEATING_PROBLEMS = {
     "nested": "a repeating group inside a repeating group is not supported",
     "condition": "skip logic naming a question of a repeating group from outside it is not supported",
     "initial": "an initial value or read-only question in a repeating group is not supported",
-    "hidden": "a hidden question in a repeating group is not supported",
     "expression": "a question with a FHIRPath expression in a repeating group is not supported",
     "result": "an own result reading a question in a repeating group is not supported",
     "scale": "a scale form cannot have a repeating group",

@@ -47,7 +47,8 @@ def hidden_questions(definition: Mapping[str, Any]) -> set[str]:
     """The questions never shown to the citizen (FHIR's ``questionnaire-hidden``): those with
     ``"hidden": true`` and those in a group (or a group within one) with ``"hidden": true``. The
     form keeps them like read-only questions: what is stored is the form's own value (its
-    initial or calculated one), never anything posted."""
+    initial or calculated one), never anything posted; in a repeating group, where a question
+    has neither (``problems``), nothing."""
     groups = groups_of(definition)
     found: set[str] = set()
     for question in definition.get("questions") or []:
@@ -97,7 +98,7 @@ def repeated_questions(definition: Mapping[str, Any]) -> dict[str, str]:
 
 def problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
     """What sob cannot do with the definition's repeating groups: ``(code, key)`` pairs, the code
-    one of ``nested`` (a group key), ``condition``, ``initial``, ``hidden``, ``expression`` (question keys), ``result`` (a
+    one of ``nested`` (a group key), ``condition``, ``initial``, ``expression`` (question keys), ``result`` (a
     result key), ``scale`` (a group key)."""
     groups = groups_of(definition)
     found: list[tuple[str, str]] = []
@@ -111,7 +112,6 @@ def problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
         found += [("scale", key) for key in dict.fromkeys(inside.values())]
     from .skip_logic import sources
 
-    hidden = hidden_questions(definition)
     for question in definition.get("questions") or []:
         if not isinstance(question, Mapping):
             continue
@@ -119,9 +119,7 @@ def problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
         named = sources(question.get("show_if"))
         if any(k in inside and inside[k] != own for k in named):
             found.append(("condition", question["key"]))
-        if question["key"] in inside and question["key"] in hidden:
-            found.append(("hidden", question["key"]))
-        elif question["key"] in inside and (
+        if question["key"] in inside and (
             question.get("initial") is not None or question.get("read_only")
         ):
             found.append(("initial", question["key"]))

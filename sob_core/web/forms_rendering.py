@@ -93,6 +93,8 @@ def rows(
                 "can_remove": count > 1,
                 "headings": [repeating.heading(group, n, lang) for n in range(1, count + 1)],
                 "repetitions": [[] for _ in range(count)],
+                # a group none of whose questions is ever shown (questionnaire-hidden)
+                "hidden": all(k in never for k, g in inside.items() if g == group_key),
             }
             laid.append(placed[group_key])
         block = placed[group_key]

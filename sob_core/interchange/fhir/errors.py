@@ -105,10 +105,6 @@ IMPORT_MESSAGES: dict[str, str] = {
     "constraint": N_(
         "item %(link)s: its questionnaire-constraint %(key)s cannot be checked by sob: %(detail)s"
     ),
-    "repeated_hidden": N_(
-        "item %(link)s: a hidden item (questionnaire-hidden) inside a repeating group cannot be "
-        "represented in sob"
-    ),
     "group_extension": N_("group %(link)s: the extension %(url)s cannot be represented in sob"),
     "form_extension": N_("the Questionnaire's extension %(url)s cannot be represented in sob"),
     "group_condition": N_(

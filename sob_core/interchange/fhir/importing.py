@@ -126,7 +126,6 @@ def read_questionnaire(
 REPEATING_CODES = {
     "condition": "repeated_condition",
     "initial": "repeated_initial",
-    "hidden": "repeated_hidden",
     "expression": "repeated_expression",
     "result": "repeated_score",
 }
