@@ -116,6 +116,21 @@ def test_a_constraint_on_a_group_is_still_refused(app: Any) -> None:
     assert caught.value.code == "group_extension"
 
 
+def test_a_constraint_in_a_repeating_group_is_refused(app: Any) -> None:
+    resource = _form()
+    resource["item"] = [{"linkId": "g", "type": "group", "repeats": True, "item": resource["item"]}]
+    with pytest.raises(fhir.FhirImportError) as caught:
+        fhir.read_questionnaire(_registry(app), resource)
+    assert str(caught.value) == (
+        "item 'again': a question sob calculates, prefills, shows or checks by a FHIRPath "
+        "expression inside a repeating group cannot be represented in sob"
+    )
+    with app.test_request_context(), force_locale("sv"):
+        assert "visar eller kontrollerar utifrån ett FHIRPath-uttryck" in translate_error(
+            caught.value
+        )
+
+
 def _assigned(app: Any, client: Any, resource: dict[str, Any]) -> Any:
     version = _import(app, resource)
     citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == JOHN))

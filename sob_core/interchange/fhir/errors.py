@@ -91,8 +91,8 @@ IMPORT_MESSAGES: dict[str, str] = {
         "represented in sob"
     ),
     "repeated_expression": N_(
-        "item %(link)s: a question sob calculates, prefills or shows by a FHIRPath expression "
-        "inside a repeating group cannot be represented in sob"
+        "item %(link)s: a question sob calculates, prefills, shows or checks by a FHIRPath "
+        "expression inside a repeating group cannot be represented in sob"
     ),
     "repeated_score": N_(
         "item %(link)s: a score total over a question in a repeating group cannot be "
