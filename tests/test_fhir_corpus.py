@@ -27,6 +27,9 @@ FILES = sorted(CORPUS.glob("*.json"))
 #: docs/fhir.md for why LHC-Forms' targetConstraint form is refused)
 IMPORTS = {
     "android-fhir-behavior-skip-logic.json",  # its display children kept as notes (issue 16)
+    "android-fhir-behavior-questionnaire-constraint.json",  # checked at submission (issue 16)
+    "android-fhir-component-help.json",  # options that are only a display (issue 16)
+    "android-fhir-component-initial-value.json",  # a quantity's unit from its initial value
     "android-fhir-repeated-group.json",  # a repeating group, skip logic per repetition (issue 16)
     "medplum-sick-note-bundle.json",
     "r4-questionnaire-example-f201-lifelines.json",
@@ -188,7 +191,7 @@ def _compared(answer: Any) -> Any:
 
 def test_every_corpus_file_has_its_source_and_licence() -> None:
     sources = (CORPUS / "SOURCES.md").read_text(encoding="utf-8")
-    assert len(FILES) == 16
+    assert len(FILES) == 19
     for path in FILES:
         rows = [line for line in sources.splitlines() if line.startswith(f"| {path.name} |")]
         assert len(rows) == 1, path.name

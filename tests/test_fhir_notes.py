@@ -7,7 +7,6 @@ import copy
 import json
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from sob_core.extensions import db
@@ -123,12 +122,21 @@ def test_the_notes_are_shown_under_the_question_in_each_language(app: Any) -> No
     assert form["weight"] is not None
 
 
-def test_a_display_child_with_a_condition_of_its_own_is_still_refused(app: Any) -> None:
+def test_a_display_child_with_a_condition_of_its_own_is_a_follow_up_not_a_note(app: Any) -> None:
+    """Not a note (shown whenever its question is) but a text of its own shown on its condition,
+    right after the question (``followups.py``; ``test_fhir_display_followups.py``)."""
     item = copy.deepcopy(WEIGHT)
-    item["item"][0]["enableWhen"] = [{"question": "x", "operator": "exists", "answerBoolean": True}]
-    with pytest.raises(fhir.FhirImportError) as refused:
-        fhir.read_questionnaire(app.extensions["sob"].registry, _questionnaire(item))
-    assert "'weight.prompt' nested in item 'weight'" in str(refused.value)
+    when = [{"question": "weight", "operator": "exists", "answerBoolean": True}]
+    item["item"][0]["enableWhen"] = when
+    found = fhir.read_questionnaire(app.extensions["sob"].registry, _questionnaire(item))
+    weight, prompt = found["questions"]
+    assert [n["fhir"]["linkId"] for n in weight["notes"]] == ["weight.unit", "weight.instructions"]
+    assert (prompt["key"], prompt["type"], prompt["parent"]) == (
+        "weight.prompt",
+        "information",
+        "weight",
+    )
+    assert prompt["show_if"] == {"question": "weight", "exists": True}
 
 
 def test_option_prefixes_are_shown_before_the_labels_and_exported_again(app: Any) -> None:

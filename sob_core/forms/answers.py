@@ -68,11 +68,14 @@ def clean_answers(
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     by_key = {spec.key: spec for spec in specs(version)}
+    never = repeating.hidden_questions(version.definition)
     shown: list[str] = []
     inside = repeating.repeated_questions(version.definition)
     per_group: dict[str, dict[str, list[Any]]] = {}  # group -> question -> payload per repetition
     for question in version.definition["questions"]:
         key = question["key"]
+        if key in inside and key in never:
+            continue  # never shown, and no value of the form's own in a repeating group
         if key in inside:  # skip logic holds per repetition (repeating.py)
             qtype = registry.question_types.get(by_key[key].type)
             earlier = per_group.setdefault(inside[key], {})
@@ -102,8 +105,9 @@ def clean_answers(
             if value is not None:
                 values[key] = value
             continue
-        if question.get("read_only"):
-            # shown, not changed by the citizen: what is stored is the form's own value
+        if question.get("read_only") or key in never:
+            # not changed by the citizen (shown read-only, or never shown): what is stored is
+            # the form's own value
             if question.get("initial") is not None:
                 values[key] = question["initial"]
             continue
@@ -251,11 +255,14 @@ def group_problems(
 
     group_of = {q["key"]: q.get("group") for q in version.definition["questions"]}
     inside = repeating.repeated_questions(version.definition)
+    never = repeating.hidden_questions(version.definition)  # not asked, so not required
     problems: dict[str, str] = {}
     for group in groups:
         if not group.get("required") or group.get("repeats") is True:
             continue  # a repeating group counts its repetitions itself (_keep_repetitions)
-        members = [key for key in shown if within(group_of.get(key), group.get("key"))]
+        members = [
+            key for key in shown if key not in never and within(group_of.get(key), group.get("key"))
+        ]
         if members and not any(key in values for key in members):
             first = repeating.field_name(members[0], 1) if members[0] in inside else members[0]
             problems.setdefault(first, _group_message(group.get("text"), lang))
@@ -352,13 +359,14 @@ def payloads(response: FormResponse) -> dict[str, Any]:
 
 def prefilled(version: FormVersion, saved: Mapping[str, Any]) -> dict[str, Any]:
     """What a form shows: the questions' ``initial`` values, then what the citizen saved, and a
-    read-only question's own value over anything (she cannot change it)."""
+    read-only (or never shown) question's own value over anything (she cannot change it)."""
     questions = [q for q in version.definition.get("questions", []) if isinstance(q, Mapping)]
     initial = {q["key"]: q["initial"] for q in questions if q.get("initial") is not None}
+    never = repeating.hidden_questions(version.definition)  # not shown, so not changed
     # (a question in a repeating group has no initial value: repeating.problems refuses it)
     fixed = {
         k: v
         for k, v in initial.items()
-        if any(q["key"] == k and q.get("read_only") for q in questions)
+        if any(q["key"] == k and q.get("read_only") for q in questions) or k in never
     }
     return {**initial, **saved, **fixed}

@@ -43,6 +43,28 @@ def groups_of(definition: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {g["key"]: g for g in groups if isinstance(g, Mapping) and isinstance(g.get("key"), str)}
 
 
+def hidden_questions(definition: Mapping[str, Any]) -> set[str]:
+    """The questions never shown to the citizen (FHIR's ``questionnaire-hidden``): those with
+    ``"hidden": true`` and those in a group (or a group within one) with ``"hidden": true``. The
+    form keeps them like read-only questions: what is stored is the form's own value (its
+    initial or calculated one), never anything posted; in a repeating group, where a question
+    has neither (``problems``), nothing."""
+    groups = groups_of(definition)
+    found: set[str] = set()
+    for question in definition.get("questions") or []:
+        if not isinstance(question, Mapping):
+            continue
+        key, seen = question.get("group"), set()
+        hidden = question.get("hidden") is True
+        while not hidden and isinstance(key, str) and key in groups and key not in seen:
+            seen.add(key)
+            hidden = groups[key].get("hidden") is True
+            key = groups[key].get("parent")
+        if hidden:
+            found.add(str(question.get("key")))
+    return found
+
+
 def repeating(definition: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """The repeating groups of a definition by key."""
     return {k: g for k, g in groups_of(definition).items() if g.get("repeats") is True}
@@ -102,7 +124,8 @@ def problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
         ):
             found.append(("initial", question["key"]))
         if question["key"] in inside and any(
-            question.get(name) for name in ("calculated", "initial_expression", "enable_expression")
+            question.get(name)
+            for name in ("calculated", "initial_expression", "enable_expression", "constraints")
         ):
             found.append(
                 ("expression", question["key"])

@@ -53,8 +53,11 @@ def rows(
     """The questions as the page shows them, in order: a question, or a repeating group (its
     first question's place) with its ``repetitions``, each a list of its questions' rows.
     ``shown`` holds the values the form computes (not posted), ``hidden`` the questions their
-    own expression hides given the answers (``interchange.fhir.calculate``)."""
+    own expression hides given the answers (``interchange.fhir.calculate``). A question the form
+    never shows (``repeating.hidden_questions``) is laid out hidden and read-only: nothing of it
+    is posted, and what is stored is the form's own value."""
     inside = repeating.repeated_questions(version.definition)
+    never = repeating.hidden_questions(version.definition)
     groups = repeating.repeating(version.definition)
     laid: list[dict[str, Any]] = []
     placed: dict[str, dict[str, Any]] = {}
@@ -65,10 +68,11 @@ def rows(
             "field": getattr(form, spec.key, None),
             "show_if": question.get("show_if"),
             "media": question.get("media"),
-            "read_only": bool(question.get("read_only") or computed(question)),
+            "read_only": bool(question.get("read_only") or computed(question) or spec.key in never),
             "calculated": bool(question.get("calculated")),
             "parent": question.get("parent"),
-            "hidden": spec.key in hidden,  # by its own expression, given the answers
+            # by its own expression, given the answers, or always (FHIR's questionnaire-hidden)
+            "hidden": spec.key in hidden or spec.key in never,
         }
         group_key = inside.get(spec.key)
         if group_key is None:
@@ -89,6 +93,8 @@ def rows(
                 "can_remove": count > 1,
                 "headings": [repeating.heading(group, n, lang) for n in range(1, count + 1)],
                 "repetitions": [[] for _ in range(count)],
+                # a group none of whose questions is ever shown (questionnaire-hidden)
+                "hidden": all(k in never for k, g in inside.items() if g == group_key),
             }
             laid.append(placed[group_key])
         block = placed[group_key]

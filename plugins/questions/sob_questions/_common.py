@@ -261,6 +261,8 @@ SCORE_AS = ("itemWeight",)
 VALUE_TYPES = {
     "integer": re.compile(r"-?\d{1,10}"),
     "string": re.compile(r".+", re.DOTALL),
+    # a FHIR Coding with a display and no code (Android FHIR's catalog): the display is the value
+    "display": re.compile(r".+", re.DOTALL),
     "date": re.compile(r"\d{4}(-\d{2}(-\d{2})?)?"),
     "time": re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),
 }

@@ -301,9 +301,9 @@ CATALOGUE: dict[str, _SV_EN] = {
     ),
     "fhir_bad_option": (
         "Svarsalternativ {number} i FHIR-frågan saknar ett användbart värde "
-        "(valueCoding med code, valueString eller valueInteger).",
+        "(valueCoding med code eller bara display, valueString eller valueInteger).",
         "Option {number} of the FHIR item has no usable value "
-        "(valueCoding with code, valueString or valueInteger).",
+        "(valueCoding with a code or only a display, valueString or valueInteger).",
     ),
     "fhir_bad_value": (
         "FHIR-frågans {name} har ett ogiltigt värde.",
@@ -316,6 +316,16 @@ CATALOGUE: dict[str, _SV_EN] = {
     "fhir_bad_unit": (
         "FHIR-frågans enhet {number} är ingen Coding med en kod.",
         "Unit {number} of the FHIR item is not a Coding with a code.",
+    ),
+    "fhir_initial_unit": (
+        "FHIR-frågans startvärde har enheten {unit}, som inte är någon av frågans enheter "
+        "({units}).",
+        "The initial value of the FHIR item is in the unit {unit}, which is not one of the item's "
+        "units ({units}).",
+    ),
+    "cfg_unit_source": (
+        'unit_source kan bara vara "initial", med en enda fast enhet.',
+        'unit_source can only be "initial", with one fixed unit.',
     ),
     "fhir_unit_and_options": (
         "FHIR-frågan anger både en fast enhet (questionnaire-unit) och enheter att välja bland "

@@ -87,7 +87,7 @@ def options() -> dict[str, Any]:
                     ),
                     "score": titled({"type": "number"}, "Poäng", "Score"),
                     "value_type": titled(
-                        {"enum": ["integer", "string", "date", "time"]},
+                        {"enum": ["integer", "string", "display", "date", "time"]},
                         "FHIR-värdetyp",
                         "FHIR value type",
                     ),

@@ -2,7 +2,9 @@
 
 Configuration: ``options``, a list of ``{"value": "a", "label": {"sv": "...", "en": "..."}}`` with
 unique values (an option may also name its code ``system``, carry a ``score``, FHIR's
-``ordinalValue``, and a ``prefix`` shown before its label, FHIR's ``optionPrefix``); ``fhir_type`` (``integer``, ``string``, ``date`` or ``time``), set by a FHIR
+``ordinalValue``, and a ``prefix`` shown before its label, FHIR's ``optionPrefix``; an imported
+Coding with only a display has that display as its value, ``value_type`` ``display``, and is
+exported so again); ``fhir_type`` (``integer``, ``string``, ``date`` or ``time``), set by a FHIR
 import, is the type of an item that was not a ``choice`` but gave its answers as ``answerOption``
 (R4 allows that: the answer must be one of them), each option then of that value type; the item
 is exported again with that type. Multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
@@ -157,9 +159,11 @@ def _option_value(option: Option, lang: str) -> dict[str, Any]:
     kind = option.value_type
     if kind == "integer":
         return {"valueInteger": int(option.value)}
-    if kind == "string":
+    if kind in ("string", "display"):
         others = {k: v for k, v in option.label.items() if v != option.value}
         texts = {"sv": option.value, **others} if others else {"sv": option.value}
+        if kind == "display":  # a Coding that has only its display, as it came
+            return {"valueCoding": _fhir.text_element("display", texts, "sv")}
         return _fhir.text_element("valueString", texts, "sv")
     if kind in ("date", "time"):
         return {f"value{kind.title()}": option.value}
@@ -268,6 +272,11 @@ def _read_option(number: int, option: Any) -> dict[str, Any]:
             if isinstance(coding.get("system"), str):
                 found["system"] = coding["system"]
             return {**found, **_read_score(option, coding), **_read_prefix(option)}
+        if _display_only(coding):  # the display is its value (``value_type`` "display")
+            label = _fhir.read_text(coding, "display")
+            value = coding["display"]  # type: ignore[index]
+            extra = {**_read_score(option, coding), **_read_prefix(option)}
+            return {"value": value, "label": label, "value_type": "display", **extra}
         extra = {**_read_score(option, None), **_read_prefix(option)}
         if isinstance(option.get("valueString"), str):
             label = _fhir.read_text(option, "valueString")
@@ -281,6 +290,16 @@ def _read_option(number: int, option: Any) -> dict[str, Any]:
             if isinstance(given, str):
                 return {"value": given, "label": {"sv": given}, "value_type": kind, **extra}
     raise invalid("fhir_bad_option", _fhir.BASE_LANGUAGE, number=number)
+
+
+def _display_only(coding: Any) -> bool:
+    """A Coding with a display and nothing else that names a value (no code, system, version)."""
+    return (
+        isinstance(coding, Mapping)
+        and isinstance(coding.get("display"), str)
+        and bool(coding["display"].strip())
+        and not set(coding) - {"display", "_display", "extension"}
+    )
 
 
 # --- the types -----------------------------------------------------------------------------------

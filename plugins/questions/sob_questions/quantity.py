@@ -78,6 +78,8 @@ class QuantitySettings:
     decimals: int | None = None
     min: int | float | None = None
     max: int | float | None = None
+    #: ``"initial"``: the item named no unit and its one unit is its initial value's (FHIR)
+    unit_source: str | None = None
 
     def unit(self, code: Any) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)
@@ -90,7 +92,7 @@ class QuantitySettings:
         config: dict[str, Any] = {"units": [u.to_config() for u in self.units]}
         if self.choose_unit:
             config["choose_unit"] = True
-        for name in ("decimals", "min", "max"):
+        for name in ("decimals", "min", "max", "unit_source"):
             if getattr(self, name) is not None:
                 config[name] = getattr(self, name)
         return config
@@ -131,7 +133,10 @@ def settings(config: Any, lang: str) -> QuantitySettings:
     low = config_number(config, "min", lang, places)
     high = config_number(config, "max", lang, places)
     check_order(low, high, "min", "max", lang, strict=False)
-    return QuantitySettings(units, choose, decimals, low, high)
+    source = config.get("unit_source")
+    if source is not None and (source != "initial" or choose or len(units) != 1):
+        raise invalid("cfg_unit_source", lang)
+    return QuantitySettings(units, choose, decimals, low, high, source)
 
 
 # --- answers -------------------------------------------------------------------------------------
@@ -202,12 +207,29 @@ def fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
     found = settings(spec.config, lang)
     url = _fhir.UNIT_OPTION if found.choose_unit else _fhir.UNIT
     extensions = [_fhir.extension(url, "Coding", unit.coding(lang)) for unit in found.units]
+    extra: dict[str, Any] = {}
+    if found.unit_source == "initial" and found.fixed:
+        # the unit came with the initial value, not as questionnaire-unit: written there again
+        # (the host's initial value, when the question has one, takes this one's place)
+        extensions = []
+        extra["initial"] = [{"valueQuantity": _quantity(found.fixed)}]
     if found.decimals is not None:
         extensions.append(_fhir.extension(_fhir.MAX_DECIMAL_PLACES, "Integer", found.decimals))
     for bound, value in ((_fhir.MIN_VALUE, found.min), (_fhir.MAX_VALUE, found.max)):
         if value is not None:
             extensions.append(_fhir.extension(bound, "Decimal", value))
-    return {"extension": extensions} if extensions else {}
+    return {**extra, "extension": extensions} if extensions else extra
+
+
+def _quantity(unit: Unit) -> dict[str, Any]:
+    """A valueQuantity's unit, system and code for ``unit`` (no value)."""
+    quantity: dict[str, Any] = {
+        "unit": local(unit.display, _fhir.BASE_LANGUAGE) if unit.display else unit.code
+    }
+    if unit.system:
+        quantity["system"] = unit.system
+    quantity["code"] = unit.code
+    return quantity
 
 
 def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
@@ -229,10 +251,7 @@ def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
     quantity: dict[str, Any] = {"value": value}
     unit = found.unit(code) if found else None
     if unit:
-        quantity["unit"] = local(unit.display, _fhir.BASE_LANGUAGE) if unit.display else unit.code
-        if unit.system:
-            quantity["system"] = unit.system
-        quantity["code"] = unit.code
+        quantity.update(_quantity(unit))
     elif code:
         quantity.update(unit=code, code=code)
     return [{"valueQuantity": quantity}]
@@ -245,14 +264,41 @@ def from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
     if fixed and options:
         raise invalid("fhir_unit_and_options", _fhir.BASE_LANGUAGE)
     units = [_read_unit(number, c) for number, c in enumerate(options or fixed, 1)]
+    initial = _initial_unit(item)
+    source = None
+    if initial is not None and not units:  # the unit the item's initial value is given in
+        units, source = [_read_unit(1, initial)], "initial"
+    elif initial is not None and initial.get("code") not in {u["code"] for u in units}:
+        raise invalid(
+            "fhir_initial_unit",
+            _fhir.BASE_LANGUAGE,
+            unit=repr(initial.get("code")),
+            units=", ".join(repr(u["code"]) for u in units),
+        )
     config: dict[str, Any] = {
         "units": units,
+        "unit_source": source,
         "choose_unit": bool(options),
         "decimals": _fhir.extension_value(item, _fhir.MAX_DECIMAL_PLACES, "Integer"),
         "min": _bound(item, _fhir.MIN_VALUE, "minValue"),
         "max": _bound(item, _fhir.MAX_VALUE, "maxValue"),
     }
     return settings(config, _fhir.IMPORTING).to_config()
+
+
+def _initial_unit(item: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The unit of the item's one initial valueQuantity, as a Coding (its ``unit`` the
+    display), or None when it has none with a code (the host judges the initial value)."""
+    initial = item.get("initial")
+    if not isinstance(initial, list) or len(initial) != 1 or not isinstance(initial[0], Mapping):
+        return None
+    quantity = initial[0].get("valueQuantity")
+    if not isinstance(quantity, Mapping) or not isinstance(quantity.get("code"), str):
+        return None
+    coding = {k: quantity[k] for k in ("system", "code") if k in quantity}
+    if isinstance(quantity.get("unit"), str) and quantity["unit"] != quantity["code"]:
+        coding["display"] = quantity["unit"]
+    return coding
 
 
 def _bound(item: Mapping[str, Any], url: str, name: str) -> int | float | None:
@@ -306,6 +352,11 @@ QUANTITY = repeatable(
                 ),
                 "min": _schema.number("Minsta värde", "Lowest value"),
                 "max": _schema.number("Högsta värde", "Highest value"),
+                "unit_source": _schema.titled(
+                    {"type": "string", "enum": ["initial"]},
+                    "Enheten kommer från startvärdet (FHIR)",
+                    "The unit comes from the initial value (FHIR)",
+                ),
             }
         ),
         validate_config=config_validator(settings),

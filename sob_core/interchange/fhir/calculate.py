@@ -37,8 +37,8 @@ from ...forms.definitions import specs
 from ...models import Citizen, FormVersion
 from ...plugins import Registry
 from ...types import QuestionSpec, QuestionType
-from .common import PERSONNUMMER_SYSTEM, SAMORDNINGSNUMMER_SYSTEM, fhir_id
-from .expressions import FHIRPATH, own_variables
+from .common import PERSONNUMMER_SYSTEM, SAMORDNINGSNUMMER_SYSTEM, fhir_id, read_text
+from .expressions import FHIRPATH, constraint_parts, own_variables
 from .fhirpath import FhirPathError, evaluate
 from .prefill import _payload
 
@@ -81,7 +81,12 @@ def patient_resource(citizen: Citizen) -> dict[str, Any]:
 def has_expressions(version: FormVersion) -> bool:
     return any(
         isinstance(q, Mapping)
-        and (q.get("calculated") or q.get("initial_expression") or q.get("enable_expression"))
+        and (
+            q.get("calculated")
+            or q.get("initial_expression")
+            or q.get("enable_expression")
+            or q.get("constraints")
+        )
         for q in version.definition.get("questions") or []
     )
 
@@ -148,6 +153,39 @@ class Calculator:
             )
             return True
         return bool(found and found[0])
+
+    def violations(self, answers: Mapping[str, Any], lang: str) -> list[tuple[str, str, str]]:
+        """The ``questionnaire-constraint``s the ``answers`` (those submitted: the questions
+        asked) break: ``(question key, severity, its human message in lang)``, in form order. A
+        constraint is broken when its expression gives false; empty or true keeps it, and one that
+        fails is logged and kept (no answer is refused for sob's own failure)."""
+        found = []
+        for question in self.questions:
+            if question.get("constraints") and not (
+                skip_logic.condition_holds(question.get("show_if"), answers)
+                and self.enabled(question, answers)
+            ):
+                continue  # not asked: nothing of it to check
+            for constraint in question.get("constraints") or []:
+                parts = constraint_parts(constraint) if isinstance(constraint, Mapping) else {}
+                try:
+                    result = self._evaluate(question, str(parts.get("expression")), answers)
+                    if len(result) > 1 or (result and not isinstance(result[0], bool)):
+                        raise FhirPathError("not one boolean")
+                except Exception as error:  # whatever fails, the submission stays possible
+                    log.warning(
+                        "form version %s, question %s: its constraint %s failed (%s)",
+                        self.version.id,
+                        question.get("key"),
+                        parts.get("key"),
+                        type(error).__name__,
+                    )
+                    continue
+                if result == [False]:
+                    human = read_text(parts.get("human"), "valueString")
+                    text = human.get(lang) or next(iter(human.values()), "")
+                    found.append((str(question["key"]), str(parts.get("severity")), text))
+        return found
 
     def shown(self, data: Mapping[str, Any], prefill: bool = True) -> dict[str, Any]:
         """What the form shows: ``data`` (``forms.prefilled``) with every computed question's
@@ -224,11 +262,12 @@ class Calculator:
             environment["context"] = base
             for name, expression in own_variables(kept):
                 try:
-                    environment[name] = evaluate(expression, base, environment)
+                    path = None if base is response else "QuestionnaireResponse.item"
+                    environment[name] = evaluate(expression, base, environment, path)
                 except FhirPathError:
                     environment[name] = []  # a variable that fails is empty, as SDC renderers do
         environment["context"] = own
-        return evaluate(text, response, environment)
+        return evaluate(text, response, environment, "QuestionnaireResponse.item")
 
     def _mentions_questionnaire(self, question: Mapping[str, Any]) -> bool:
         kept = [self.version.definition.get("kept"), question.get("kept")]

@@ -14,6 +14,8 @@ from ...types import LANGUAGES
 SD = "http://hl7.org/fhir/StructureDefinition/"
 TRANSLATION = SD + "translation"
 ITEM_CONTROL = SD + "questionnaire-itemControl"
+#: an item (a question or a group, and so every item in it) never shown: ``"hidden": true``
+HIDDEN = SD + "questionnaire-hidden"
 ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
 PERSONNUMMER_SYSTEM = "http://electronichealth.se/identifier/personnummer"
 SAMORDNINGSNUMMER_SYSTEM = "http://electronichealth.se/identifier/samordningsnummer"
@@ -179,6 +181,31 @@ def controls(item: Any) -> frozenset[str]:
     return frozenset(codes)
 
 
+def hidden_extension() -> dict[str, Any]:
+    return {"url": HIDDEN, "valueBoolean": True}
+
+
+def is_hidden(element: Mapping[str, Any]) -> bool:
+    """Whether an item says ``questionnaire-hidden`` true (once: twice is not read)."""
+    found = extensions(element, HIDDEN)
+    return len(found) == 1 and found[0].get("valueBoolean") is True
+
+
+def without_hidden(element: Mapping[str, Any]) -> dict[str, Any]:
+    """The item without its ``questionnaire-hidden`` extension (read as ``"hidden"``)."""
+    rest = dict(element)
+    others = [
+        e
+        for e in element.get("extension") or []
+        if not (isinstance(e, Mapping) and e.get("url") == HIDDEN)
+    ]
+    if others:
+        rest["extension"] = others
+    else:
+        rest.pop("extension", None)
+    return rest
+
+
 def group_element(group: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """The (still empty) group item of an entry of ``definition["groups"]``."""
     element: dict[str, Any] = {
@@ -199,6 +226,8 @@ def group_element(group: Mapping[str, Any], lang: str) -> dict[str, Any]:
                         "valueInteger": group[name],
                     }
                 )
+    if group.get("hidden") is True:
+        extension.append(hidden_extension())
     kept = group.get("kept")  # population-only extensions (kept.POPULATION), written back
     if isinstance(kept, Mapping) and kept.get("extension"):
         extension += list(kept["extension"])

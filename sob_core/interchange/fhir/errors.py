@@ -91,8 +91,8 @@ IMPORT_MESSAGES: dict[str, str] = {
         "represented in sob"
     ),
     "repeated_expression": N_(
-        "item %(link)s: a question sob calculates, prefills or shows by a FHIRPath expression "
-        "inside a repeating group cannot be represented in sob"
+        "item %(link)s: a question sob calculates, prefills, shows or checks by a FHIRPath "
+        "expression inside a repeating group cannot be represented in sob"
     ),
     "repeated_score": N_(
         "item %(link)s: a score total over a question in a repeating group cannot be "
@@ -102,6 +102,9 @@ IMPORT_MESSAGES: dict[str, str] = {
         "group %(child)s is nested in group %(link)s: sob flattens only one level of groups"
     ),
     "group_key": N_("group %(link)s: %(names)s cannot be represented in sob"),
+    "constraint": N_(
+        "item %(link)s: its questionnaire-constraint %(key)s cannot be checked by sob: %(detail)s"
+    ),
     "group_extension": N_("group %(link)s: the extension %(url)s cannot be represented in sob"),
     "form_extension": N_("the Questionnaire's extension %(url)s cannot be represented in sob"),
     "group_condition": N_(

@@ -18,6 +18,12 @@ function sob's evaluator does not have, or one naming a variable that is not a F
 ``variable`` of the Questionnaire (a FHIR query, a launch context other than ``patient``). An
 ``initialExpression`` sob cannot evaluate stays kept unused as before (``kept.py``): the
 question starts empty (a read-only one is refused).
+
+R4's ``questionnaire-constraint`` on a question item (its ``expression`` a FHIRPath boolean over
+the answers, ``human`` the message, ``severity`` error or warning) goes to ``"constraints"``
+verbatim, checked by the server at submission (``calculate.Calculator.violations``); one sob
+cannot check as meant is refused, naming its key (on a group or the Questionnaire it stays
+refused, ``kept.REFUSED_EXTENSIONS``).
 """
 
 from __future__ import annotations
@@ -28,10 +34,16 @@ from typing import Any
 
 from .errors import FhirImportError
 from .fhirpath import STANDARD, FhirPathError, functions, parse, variables
-from .kept import INITIAL_EXPRESSIONS, SDC, VARIABLE
+from .kept import INITIAL_EXPRESSIONS, SD, SDC, VARIABLE
 
 CALCULATED = SDC + "sdc-questionnaire-calculatedExpression"
 ENABLE_WHEN = SDC + "sdc-questionnaire-enableWhenExpression"
+#: a rule the answers must keep, checked when the form is submitted (``calculate.violations``)
+CONSTRAINT = SD + "questionnaire-constraint"
+SEVERITIES = ("error", "warning")
+_CONSTRAINT_PARTS = frozenset(
+    {"key", "severity", "expression", "human", "requirements", "location"}
+)
 
 FHIRPATH = "text/fhirpath"
 #: ``%questionnaire`` is sob's export, which has no ``contained`` (value sets become options)
@@ -139,6 +151,10 @@ def read_expressions(
     for extension in item.get("extension") or []:
         url = extension.get("url") if isinstance(extension, Mapping) else None
         value = extension.get("valueExpression") if isinstance(extension, Mapping) else None
+        if url == CONSTRAINT and item.get("type") not in ("group", "display"):
+            _check_constraint(extension, link, allowed, links)
+            found.setdefault("constraints", []).append(dict(extension))
+            continue
         if url not in (CALCULATED, ENABLE_WHEN, *INITIAL_EXPRESSIONS) or not isinstance(
             value, Mapping
         ):
@@ -182,9 +198,54 @@ def read_expressions(
     return core, found
 
 
+def constraint_parts(extension: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``questionnaire-constraint``'s parts by name (``key``, ``severity``, ``expression``,
+    ``human``, ``requirements``, ``location``): each the part's one value, or the part itself
+    for ``human`` (its translations are in ``_valueString``)."""
+    found: dict[str, Any] = {}
+    for part in extension.get("extension") or []:
+        if not isinstance(part, Mapping) or not isinstance(part.get("url"), str):
+            continue
+        name = part["url"]
+        values = [v for k, v in part.items() if k.startswith("value")]
+        if name in found or len(values) != 1:
+            found[name] = None  # given twice, or not one value: not usable
+        else:
+            found[name] = part if name == "human" else values[0]
+    return found
+
+
+def _check_constraint(
+    extension: Mapping[str, Any], link: str, allowed: set[str], links: set[str] | None
+) -> None:
+    """Refuse a constraint sob cannot check as its source means it, naming why."""
+    parts = constraint_parts(extension)
+    key = parts.get("key")
+    where = {"link": repr(link), "key": repr(key)}
+    expression = parts.get("expression")
+    human = parts.get("human")
+    problem = None
+    if set(parts) - _CONSTRAINT_PARTS:
+        problem = "it has parts R4 does not define: " + ", ".join(
+            sorted(repr(n) for n in set(parts) - _CONSTRAINT_PARTS)
+        )
+    elif not isinstance(key, str) or not key:
+        problem = "it has no key"
+    elif parts.get("severity") not in SEVERITIES:
+        problem = f"its severity {parts.get('severity')!r} is neither 'error' nor 'warning'"
+    elif not isinstance(human, Mapping) or not isinstance(human.get("valueString"), str):
+        problem = "it has no human message to show"
+    elif not isinstance(expression, str) or not expression:
+        problem = "it has no expression"
+    else:
+        problem = _problem(expression, allowed, links)
+    if problem is not None:
+        raise FhirImportError("constraint", **where, detail=problem)
+
+
 def write_expressions(question: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The item's extensions of the question's expressions, as they came in."""
-    written = []
+    written = [dict(c) for c in question.get("constraints") or [] if isinstance(c, Mapping)]
     calculated = question.get("calculated")
     if isinstance(calculated, Mapping):
         written.append({"url": CALCULATED, "valueExpression": dict(calculated)})

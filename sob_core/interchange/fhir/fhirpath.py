@@ -28,6 +28,7 @@ from antlr4 import CommonTokenStream, InputStream, ParseTreeWalker, Token
 from antlr4.error.ErrorListener import ErrorListener
 from fhirpathpy import apply_parsed_path
 from fhirpathpy.engine import base_invocation_registry
+from fhirpathpy.engine.nodes import ResourceNode
 from fhirpathpy.models import models
 from fhirpathpy.parser.ASTPathListener import ASTPathListener
 from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
@@ -145,14 +146,21 @@ def functions(expression: str) -> set[str]:
 
 
 def evaluate(
-    expression: str, resource: Any, environment: Mapping[str, Any] | None = None
+    expression: str,
+    resource: Any,
+    environment: Mapping[str, Any] | None = None,
+    context_path: str | None = None,
 ) -> list[Any]:
     """The collection ``expression`` gives over ``resource`` (plain JSON, copied: fhirpathpy
     writes into what it reads), with the variables of ``environment`` (``{"resource": ...}``
-    without the ``%``). Any failure is a ``FhirPathError``."""
+    without the ``%``). ``context_path``: what ``%context`` is when it is part of a resource
+    (``QuestionnaireResponse.item``), so that its ``answer.value`` finds ``valueString`` and the
+    other choice types as from the resource. Any failure is a ``FhirPathError``."""
     tree = parse(expression)
     data = copy.deepcopy(resource)
     names = copy.deepcopy(dict(environment or {}))
+    if context_path and isinstance(names.get("context"), Mapping):
+        names["context"] = ResourceNode.create_node(names["context"], context_path)
     try:
         found = apply_parsed_path(data, tree, names, models["r4"], {"userInvocationTable": _OWN})
     except FhirPathError:

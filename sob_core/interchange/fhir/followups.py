@@ -11,7 +11,11 @@ A **group** nested in a question (the R4 bluebook's ``vitaminKgivenDoses`` under
 (``groups.py``) that names the question in ``"question"`` (its ``"parent"`` is the group the
 question is in); the questions in it are follow-ups of the question (``"parent"``) in that
 group (``"group"``). On export the group item is built again inside the question's item.
-``display`` children stay with their question: they are its help, its end labels ... (``items.py``).
+``display`` children stay with their question: they are its help, its end labels ... (``items.py``),
+except one with a condition of its own (``enableWhen``, or SDC's ``enableWhenExpression``: Android
+FHIR's "Text when yes is selected"): it is a follow-up like a question, a text (the
+``information`` type) shown right after its question when its condition holds, nested in the
+question's item again on export.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .common import group_element
+from .common import extensions, group_element
+from .expressions import ENABLE_WHEN
 
 
 def split(item: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Any]]:
@@ -27,7 +32,11 @@ def split(item: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Any]]:
     children = item.get("item")
     if not isinstance(children, list):
         return item, []
-    follow = [c for c in children if not (isinstance(c, Mapping) and c.get("type") == "display")]
+    follow = [
+        c
+        for c in children
+        if not (isinstance(c, Mapping) and c.get("type") == "display") or _conditional(c)
+    ]
     if not follow:
         return item, []
     own = [c for c in children if c not in follow]
@@ -35,6 +44,11 @@ def split(item: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Any]]:
     if own:
         rest["item"] = own
     return rest, follow
+
+
+def _conditional(child: Mapping[str, Any]) -> bool:
+    """Whether a display child is shown on a condition of its own (a follow-up, not a note)."""
+    return bool(child.get("enableWhen") or extensions(child, ENABLE_WHEN))
 
 
 def attach(

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .common import extensions, group_element, read_text
+from .common import HIDDEN, extensions, group_element, is_hidden, read_text
 from .conditions import combine
 from .errors import FhirImportError
 from .followups import split
@@ -115,6 +115,8 @@ def walk(
             group["text"] = text
         if item.get("required") is True:
             group["required"] = True
+        if is_hidden(item):  # its questions are never shown (forms.repeating.hidden_questions)
+            group["hidden"] = True
         if repeats:
             if repeating is not None:
                 problems.append(
@@ -170,6 +172,8 @@ def _check_group(
         url = extension.get("url") if isinstance(extension, Mapping) else None
         if url in OCCURS.values() and item.get("repeats") is True:
             continue  # read by _occurs
+        if url == HIDDEN and is_hidden(item):
+            continue  # read by walk: ``"hidden": true``
         if url in POPULATION and url not in INITIAL_EXPRESSIONS:
             kept.append(dict(extension))
         elif url not in PRESENTATIONAL:

@@ -18,8 +18,10 @@ from .common import (
     SD,
     controls,
     extensions,
+    is_hidden,
     read_local_parts,
     read_text,
+    without_hidden,
 )
 from .conditions import read_condition
 from .errors import FhirImportError
@@ -159,8 +161,10 @@ def read_question(
     helps = [child for child in children if _is_help(child)]
     if len(helps) > 1:
         raise FhirImportError("many_helps", **where)
+    hidden = is_hidden(item)  # ``"hidden"``: never shown, kept as a read-only question is
+    own = {k: v for k, v in item.items() if k != "item"}
     core, computed = read_expressions(
-        {k: v for k, v in item.items() if k != "item"}, link, variables or set(), links
+        without_hidden(own) if hidden else own, link, variables or set(), links
     )
     reference = core.get("answerValueSet")
     if (
@@ -191,10 +195,14 @@ def read_question(
     }
     if label_from:
         question["label_from"] = label_from
+    if hidden:
+        question["hidden"] = True
     question.update(computed)
     read_prefill(item, question, qtype, link)
     if helps:
         question["help"] = read_text(helps[0], "text")
+        if link_of(helps[0]) != f"{link}.help":  # its own linkId, exported again
+            question["help_link"] = helps[0]["linkId"]
     media = _read_media(item, link)
     if media:
         question["media"] = media

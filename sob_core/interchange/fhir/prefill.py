@@ -11,6 +11,10 @@ An answer option marked ``initialSelected`` (R4's way to preselect an option: an
 ``answerOption`` may not have ``initial``) is the question's ``"initial"`` too, the option's value
 (a list of them for a question that ``repeats``), and ``"initial_selected": true`` says it came so:
 the export marks the options ``initialSelected`` again instead of writing ``initial``.
+
+An ``initial`` the question type writes again itself from its settings (``fhir_item``) is part
+of them, not an answer: a quantity item that names no unit but whose initial value does (Android
+FHIR's "unit only") takes that unit as its one unit, ``sob_questions.quantity``.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ def read_prefill(
     if _read_selected(item, question, qtype, link):
         return
     initial = item.get("initial")
-    if not initial:
+    if not initial or _carried(initial, question, qtype):
         return
     if not isinstance(initial, list) or not all(isinstance(v, Mapping) for v in initial):
         raise FhirImportError("initial_value", **where)
@@ -73,6 +77,22 @@ def read_prefill(
     if not all(_same([one], name, value) for one, (name, value) in zip(again, given, strict=True)):
         raise FhirImportError("initial_value", **where)
     question["initial"] = payload
+
+
+def _carried(initial: Any, question: Mapping[str, Any], qtype: QuestionType) -> bool:
+    """Whether the question type writes the item's ``initial`` itself, as it came (a part of its
+    settings, not an answer: a quantity's unit given with no value, ``sob_questions.quantity``)."""
+    spec = QuestionSpec(
+        key=question["key"],
+        type=question["type"],
+        label=question["label"],
+        config=question["config"],
+    )
+    try:
+        again = qtype.fhir_item(spec, "sv")
+    except ValueError:
+        return False
+    return isinstance(again, Mapping) and again.get("initial") == initial
 
 
 def _piece(name: str, value: Any, question: Mapping[str, Any], qtype: QuestionType) -> Any:

@@ -16,6 +16,7 @@ from .common import (
     RESULT_EXTENSION,
     SCALE_SYSTEM,
     fhir_id,
+    hidden_extension,
     iso,
     item_control,
     local_parts,
@@ -201,6 +202,8 @@ def _export_item(
     if media:
         extensions.append(_media_extension(spec.key, media, base_url))
     extensions += write_expressions(question)  # calculated and prefilled (expressions.py)
+    if question.get("hidden") is True:
+        extensions.append(hidden_extension())
     if extensions:
         item["extension"] = extensions
     if qtype.fhir_type == "display":
@@ -213,7 +216,7 @@ def _export_item(
     if own_help:
         children.append(
             {
-                "linkId": f"{spec.key}.help",
+                "linkId": str(question.get("help_link") or f"{spec.key}.help"),
                 **text_element("text", own_help, lang),
                 "type": "display",
                 "extension": [item_control("help")],

@@ -137,6 +137,7 @@ def fill_in(assignment_id: int):
         )
         if final and compute is not None:
             _newly_asked(compute, outcome)
+            _check_constraints(compute, outcome, lang)
         if final and not outcome.errors:
             # Answers each fine on its own may still be impossible together (more sleep than
             # time in bed): refused like an invalid answer, with everything she wrote kept.
@@ -196,6 +197,17 @@ def _newly_asked(compute: Calculator, outcome) -> None:
                 "submit again."
             ),
         )
+
+
+def _check_constraints(compute: Calculator, outcome, lang: str) -> None:
+    """An imported form's rules on the answers (FHIR ``questionnaire-constraint``), checked on
+    the server at submission: a broken ``error`` is refused at its question with the form's own
+    message; a ``warning`` is told and does not hold the submission back."""
+    for key, severity, text in compute.violations(outcome.values, lang):
+        if severity == "error":
+            outcome.errors.setdefault(key, text)
+        else:
+            flash(_("Please note: %(text)s", text=text), "info")
 
 
 def _calculator(response: FormResponse) -> Calculator | None:
