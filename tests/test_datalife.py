@@ -67,6 +67,16 @@ def fk_app(app):
         yield app
 
 
+def _another(enrollment: Enrollment) -> Enrollment:
+    """The demo's next enrollment after ``enrollment`` (by id: ids follow the sequences on
+    PostgreSQL, so an earlier test in the process decides where they start)."""
+    found = db.session.scalars(
+        select(Enrollment).where(Enrollment.id > enrollment.id).order_by(Enrollment.id)
+    ).first()
+    assert found is not None
+    return found
+
+
 @pytest.fixture
 def ended(fk_app, demo_data) -> Enrollment:
     """Demo enrollment 1 (John Doe, with responses and results), ended 60 days ago, every
@@ -136,7 +146,7 @@ def test_every_purged_table_has_a_row_in_the_test_enrollment(full):
 
 
 def test_after_a_purge_no_row_anywhere_references_the_enrollment(full):
-    other = db.session.get(Enrollment, 2)
+    other = _another(full)
     other_rows = owned_rows(other.id)
     enrollment_id, citizen_id = full.id, full.citizen_id
     rows = owned_rows(enrollment_id)
@@ -219,7 +229,7 @@ def test_media_only_the_enrollment_used_are_deleted_and_shared_ones_stay(ended, 
         "photo": {"type": "file", "value": {"media_id": own.id}},
         "other": {"type": "file", "value": {"media_id": shared.id}},
     }
-    later = db.session.get(Enrollment, 2)
+    later = _another(ended)
     later.welcome = {"sv": "Hej", "media": [{"media_id": shared.id}]}
     db.session.commit()
     own_id, own_key, shared_id = own.id, own.storage_key, shared.id
@@ -406,7 +416,9 @@ def test_holds_need_a_reason_and_the_units_enrollment(ended):
 
 
 def test_ongoing_enrollments_and_programmes_without_a_rule_are_never_due(fk_app, demo_data):
-    ongoing = db.session.get(Enrollment, 2)
+    ongoing = db.session.scalars(
+        select(Enrollment).where(Enrollment.status == "active").order_by(Enrollment.id)
+    ).first()
     program = db.session.get(Program, ongoing.program_version.program_id)
     program.retention_days = 1
     db.session.commit()

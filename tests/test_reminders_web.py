@@ -4,7 +4,7 @@ with 422 by the field, audit-logged, unit-bound) and the design tool's reminder 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +18,10 @@ from sob_core.extensions import db
 from sob_core.models import AuditEvent, ProgramVersion, StaffReminder
 from sob_core.testing import csrf_from
 
-TODAY = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+
+def today() -> date:
+    """The unit's day now (not at import: a run that passes local midnight would see it past)."""
+    return datetime.now(ZoneInfo("Europe/Stockholm")).date()
 
 
 def _audits(what: str) -> list[AuditEvent]:
@@ -53,12 +56,12 @@ def test_the_patient_page_has_the_panel_with_a_labelled_form(client, patient):
     assert f'action="/staff/patients/{patient.id}/staff-reminders"' in panel
     for name in ("on_date", "note", "in_digest"):
         assert f'<label for="staff_reminder-{name}"' in panel
-    assert 'type="date"' in panel and f'value="{TODAY.isoformat()}"' in panel
+    assert 'type="date"' in panel and f'value="{today().isoformat()}"' in panel
     assert "Ta med i mitt dagliga sammanfattningsmejl" in panel
 
 
 def test_set_listed_and_cancelled_each_audit_logged(client, patient):
-    day = TODAY + timedelta(days=14)
+    day = today() + timedelta(days=14)
     response = _set(
         client,
         patient,
@@ -106,11 +109,11 @@ def test_set_listed_and_cancelled_each_audit_logged(client, patient):
 @pytest.mark.parametrize(
     ("day", "note", "field", "message"),
     [
-        (TODAY - timedelta(days=1), "x", "on_date", "Dagen har passerat"),
+        (-1, "x", "on_date", "Dagen har passerat"),  # days from today
         ("31/12/2026", "x", "on_date", "Ange påminnelsens dag som ÅÅÅÅ-MM-DD."),
         ("", "x", "on_date", "Ange påminnelsens dag som ÅÅÅÅ-MM-DD."),
-        (TODAY, "", "note", "Skriv vad påminnelsen gäller."),
-        (TODAY, "x" * 501, "note", "högst 500 tecken"),
+        (0, "", "note", "Skriv vad påminnelsen gäller."),
+        (0, "x" * 501, "note", "högst 500 tecken"),
     ],
 )
 def test_bad_input_comes_back_422_with_the_message_by_its_field(
@@ -119,7 +122,12 @@ def test_bad_input_comes_back_422_with_the_message_by_its_field(
     response = _set(
         client,
         patient,
-        **{"staff_reminder-on_date": str(day), "staff_reminder-note": note},
+        **{
+            "staff_reminder-on_date": str(today() + timedelta(days=day))
+            if isinstance(day, int)
+            else day,
+            "staff_reminder-note": note,
+        },
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -137,13 +145,13 @@ def test_today_is_fine_and_csrf_is_required(client, patient):
         _set(
             client,
             patient,
-            **{"staff_reminder-on_date": TODAY.isoformat(), "staff_reminder-note": "Ring"},
+            **{"staff_reminder-on_date": today().isoformat(), "staff_reminder-note": "Ring"},
         ).status_code
         == 302
     )
     bare = client.post(
         f"/staff/patients/{patient.id}/staff-reminders",
-        data={"staff_reminder-on_date": TODAY.isoformat(), "staff_reminder-note": "x"},
+        data={"staff_reminder-on_date": today().isoformat(), "staff_reminder-note": "x"},
     )
     assert bare.status_code == 400
     assert len(db.session.scalars(select(StaffReminder)).all()) == 1
@@ -166,7 +174,7 @@ def test_another_unit_sees_nothing_and_an_ended_enrollment_takes_none(client, lo
         f"/staff/patients/{patient.id}/staff-reminders",
         data={
             "staff_reminder-csrf_token": token,
-            "staff_reminder-on_date": TODAY.isoformat(),
+            "staff_reminder-on_date": today().isoformat(),
             "staff_reminder-note": "x",
         },
     )
@@ -291,7 +299,7 @@ def test_a_raised_reminder_is_shown_as_due_and_cannot_be_cancelled(client, patie
         db.session,
         patient,
         staff_id=_staff(TOMMY).id,
-        on_date=TODAY,
+        on_date=today(),
         note="Ring i dag",
         in_digest=False,
         now=datetime.now(UTC),
