@@ -7,24 +7,16 @@ exported again; what sob cannot check as its source means it is refused, naming 
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import pytest
+from fhir_helpers import assigned, import_resource, post_page, registry, stored
 from flask_babel import force_locale
-from sqlalchemy import select
 
-from sob_core import forms
-from sob_core.enrollments import assignments
-from sob_core.extensions import db
 from sob_core.i18n import translate_error
 from sob_core.interchange import fhir
-from sob_core.models import Citizen, Enrollment, FormResponse, Staff
-from sob_core.testing import csrf_from, login_as
 
 CONSTRAINT = "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint"
-JOHN = "198503142393"
-TOMMY = "SE2321000131-P000000000011"
 
 
 def _constraint(severity: str = "error", expression: str | None = None) -> dict[str, Any]:
@@ -61,24 +53,12 @@ def _form(constraint: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-def _registry(app: Any) -> Any:
-    return app.extensions["sob"].registry
-
-
-def _import(app: Any, resource: dict[str, Any]) -> Any:
-    version = fhir.import_questionnaire(
-        db.session, _registry(app), json.loads(json.dumps(resource))
-    )
-    db.session.commit()
-    return version
-
-
 def test_the_constraint_is_kept_and_exported_again_verbatim(app: Any) -> None:
-    version = _import(app, _form())
+    version = import_resource(app, _form())
     again_question = version.definition["questions"][1]
     assert again_question["constraints"] == [_constraint()]
     assert "kept" not in again_question  # read, not kept unused
-    exported = fhir.export_questionnaire(version, _registry(app))["item"][1]
+    exported = fhir.export_questionnaire(version, registry(app))["item"][1]
     assert exported["extension"] == [_constraint()]
 
 
@@ -94,7 +74,7 @@ def test_a_constraint_sob_cannot_check_is_refused_in_swedish_and_english(
     app: Any, constraint: dict[str, Any], detail: str
 ) -> None:
     with pytest.raises(fhir.FhirImportError) as caught:
-        fhir.read_questionnaire(_registry(app), _form(constraint))
+        fhir.read_questionnaire(registry(app), _form(constraint))
     assert caught.value.code == "constraint"
     text = str(caught.value)
     assert text.startswith("item 'again': its questionnaire-constraint 'same-code' cannot be ")
@@ -112,7 +92,7 @@ def test_a_constraint_on_a_group_is_still_refused(app: Any) -> None:
     ]
     resource["item"][0]["extension"] = [_constraint()]
     with pytest.raises(fhir.FhirImportError) as caught:
-        fhir.read_questionnaire(_registry(app), resource)
+        fhir.read_questionnaire(registry(app), resource)
     assert caught.value.code == "group_extension"
 
 
@@ -120,7 +100,7 @@ def test_a_constraint_in_a_repeating_group_is_refused(app: Any) -> None:
     resource = _form()
     resource["item"] = [{"linkId": "g", "type": "group", "repeats": True, "item": resource["item"]}]
     with pytest.raises(fhir.FhirImportError) as caught:
-        fhir.read_questionnaire(_registry(app), resource)
+        fhir.read_questionnaire(registry(app), resource)
     assert str(caught.value) == (
         "item 'again': a question sob calculates, prefills, shows or checks by a FHIRPath "
         "expression inside a repeating group cannot be represented in sob"
@@ -131,40 +111,20 @@ def test_a_constraint_in_a_repeating_group_is_refused(app: Any) -> None:
         )
 
 
-def _assigned(app: Any, client: Any, resource: dict[str, Any]) -> Any:
-    version = _import(app, resource)
-    citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == JOHN))
-    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.citizen_id == citizen.id))
-    tommy = db.session.scalar(select(Staff).where(Staff.hsa_id == TOMMY))
-    assignment = assignments.send_form(db.session, enrollment, version.form, tommy.id)
-    db.session.commit()
-    login_as(client, citizen)
-    return assignment
-
-
 def _submit(client: Any, assignment: Any, **answers: str) -> Any:
     page = client.get(f"/citizen/forms/{assignment.id}").get_data(as_text=True)
-    data = {
-        "csrf_token": csrf_from(page),
-        "submission_key": page.split('name="submission_key" value="')[1].split('"')[0],
-        "action": "submit",
-        **answers,
-    }
-    return client.post(f"/citizen/forms/{assignment.id}", data=data)
+    return post_page(client, assignment, page, **answers)
 
 
 def _payloads(assignment: Any) -> dict[str, Any]:
-    response = db.session.scalar(
-        select(FormResponse).where(FormResponse.assignment_id == assignment.id)
-    )
-    db.session.refresh(response)
-    return {"status": response.status, **forms.payloads(response)}
+    status, answers = stored(assignment)
+    return {"status": status, **answers}
 
 
 def test_an_error_holds_the_submission_back_with_the_forms_message(
     app: Any, client: Any, demo_data: Any
 ) -> None:
-    assignment = _assigned(app, client, _form())
+    assignment = assigned(app, client, _form())
     refused = _submit(client, assignment, code="1234", again="4321")
     assert refused.status_code == 422
     assert "Koderna är inte lika." in refused.get_data(as_text=True)
@@ -177,7 +137,7 @@ def test_an_error_holds_the_submission_back_with_the_forms_message(
 def test_a_warning_is_told_and_does_not_hold_the_submission_back(
     app: Any, client: Any, demo_data: Any
 ) -> None:
-    assignment = _assigned(app, client, _form(copy.deepcopy(_constraint("warning"))))
+    assignment = assigned(app, client, _form(copy.deepcopy(_constraint("warning"))))
     sent = _submit(client, assignment, code="1234", again="4321")
     assert sent.status_code == 302, sent.get_data(as_text=True)
     assert _payloads(assignment) == {"status": "submitted", "code": "1234", "again": "4321"}

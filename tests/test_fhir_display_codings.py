@@ -4,13 +4,12 @@ as they came, so the export gives the same item back."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
+from fhir_helpers import import_resource, registry
 
 from sob_core import forms
-from sob_core.extensions import db
 from sob_core.interchange import fhir
 
 CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
@@ -47,16 +46,9 @@ def _form(item: dict[str, Any]) -> dict[str, Any]:
     return {"resourceType": "Questionnaire", "status": "active", "id": "codings", "item": [item]}
 
 
-def _registry(app: Any) -> Any:
-    return app.extensions["sob"].registry
-
-
 def test_a_coding_with_only_a_display_is_an_option_exported_as_it_came(app: Any) -> None:
     source = _item()
-    version = fhir.import_questionnaire(
-        db.session, _registry(app), _form(json.loads(json.dumps(source)))
-    )
-    db.session.commit()
+    version = import_resource(app, _form(source))
     (question,) = version.definition["questions"]
     assert question["config"]["options"] == [
         {"value": "Ja", "label": {"sv": "Ja"}, "value_type": "display"},
@@ -64,12 +56,12 @@ def test_a_coding_with_only_a_display_is_an_option_exported_as_it_came(app: Any)
         {"value": "Vet inte", "label": {"sv": "Vet inte"}, "value_type": "display"},
     ]
     assert question["help"] == {"sv": "Välj ett svar."}
-    (again,) = fhir.export_questionnaire(version, _registry(app))["item"]
+    (again,) = fhir.export_questionnaire(version, registry(app))["item"]
     assert again["answerOption"] == source["answerOption"]
     (help_item,) = again["item"]
     assert help_item == source["item"][0]  # its own linkId, not '1.help'
     (spec,) = forms.specs(version)
-    qtype = _registry(app).question_types[spec.type]
+    qtype = registry(app).question_types[spec.type]
     assert qtype.fhir_answer(spec, "Nej") == [{"valueCoding": {"display": "Nej"}}]
     assert qtype.display(spec, "Nej", "sv") == "Nej"
 
@@ -78,5 +70,5 @@ def test_a_coding_with_a_system_but_no_code_is_still_refused(app: Any) -> None:
     item = _item()
     item["answerOption"][0]["valueCoding"]["system"] = "http://example.org/svar"
     with pytest.raises(fhir.FhirImportError) as caught:
-        fhir.read_questionnaire(_registry(app), _form(item))
+        fhir.read_questionnaire(registry(app), _form(item))
     assert "Option 1 of the FHIR item has no usable value" in str(caught.value)

@@ -5,20 +5,13 @@ nested in the question's item again on export (``followups.py``)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sqlalchemy import select
+from fhir_helpers import assigned, import_resource, post_page, question_block, registry
 
-from sob_core.enrollments import assignments
-from sob_core.extensions import db
 from sob_core.interchange import fhir
-from sob_core.models import Citizen, Enrollment, Staff
-from sob_core.testing import csrf_from, login_as
 
 ENABLE = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
-JOHN = "198503142393"
-TOMMY = "SE2321000131-P000000000011"
 
 
 def _when(answer: bool) -> dict[str, Any]:
@@ -74,18 +67,8 @@ def _form() -> dict[str, Any]:
     }
 
 
-def _registry(app: Any) -> Any:
-    return app.extensions["sob"].registry
-
-
-def _import(app: Any) -> Any:
-    version = fhir.import_questionnaire(db.session, _registry(app), json.loads(json.dumps(_form())))
-    db.session.commit()
-    return version
-
-
 def test_a_display_child_with_a_condition_is_a_follow_up_text(app: Any) -> None:
-    version = _import(app)
+    version = import_resource(app, _form())
     by_key = {q["key"]: q for q in version.definition["questions"]}
     assert list(by_key) == ["smoke", "smoke.no", "smoke.yes", "smoke.when"]
     for key in ("smoke.no", "smoke.yes", "smoke.when"):
@@ -98,8 +81,8 @@ def test_a_display_child_with_a_condition_is_a_follow_up_text(app: Any) -> None:
 
 
 def test_they_are_nested_in_the_question_again_on_export(app: Any) -> None:
-    version = _import(app)
-    (item,) = fhir.export_questionnaire(version, _registry(app))["item"]
+    version = import_resource(app, _form())
+    (item,) = fhir.export_questionnaire(version, registry(app))["item"]
     children = {child["linkId"]: child for child in item["item"]}
     assert set(children) == {"smoke.no", "smoke.yes", "smoke.always", "smoke.when"}
     source = {child["linkId"]: child for child in _form()["item"][0]["item"]}
@@ -109,33 +92,14 @@ def test_they_are_nested_in_the_question_again_on_export(app: Any) -> None:
         assert child.get("enableWhen") == source[link].get("enableWhen"), link
 
 
-def _block(page: str, key: str) -> str:
-    start = page.index(f'id="question-{key}"')
-    return page[start : page.index(">", start) + 1]
-
-
 def test_the_page_shows_the_text_its_answer_asks_for(app: Any, client: Any, demo_data: Any) -> None:
-    version = _import(app)
-    citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == JOHN))
-    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.citizen_id == citizen.id))
-    tommy = db.session.scalar(select(Staff).where(Staff.hsa_id == TOMMY))
-    assignment = assignments.send_form(db.session, enrollment, version.form, tommy.id)
-    db.session.commit()
-    login_as(client, citizen)
+    assignment = assigned(app, client, _form())
     page = client.get(f"/citizen/forms/{assignment.id}").get_data(as_text=True)
-    assert _block(page, "smoke.no").endswith("hidden>")
-    assert _block(page, "smoke.yes").endswith("hidden>")
-    saved = client.post(
-        f"/citizen/forms/{assignment.id}",
-        data={
-            "csrf_token": csrf_from(page),
-            "submission_key": page.split('name="submission_key" value="')[1].split('"')[0],
-            "action": "save",
-            "smoke": "true",
-        },
-    )
+    assert question_block(page, "smoke.no").endswith("hidden>")
+    assert question_block(page, "smoke.yes").endswith("hidden>")
+    saved = post_page(client, assignment, page, "save", smoke="true")
     assert saved.status_code == 302
     page = client.get(f"/citizen/forms/{assignment.id}").get_data(as_text=True)
-    assert not _block(page, "smoke.yes").endswith("hidden>")
-    assert _block(page, "smoke.no").endswith("hidden>")
+    assert not question_block(page, "smoke.yes").endswith("hidden>")
+    assert question_block(page, "smoke.no").endswith("hidden>")
     assert "Vi kan hjälpa dig att sluta." in page

@@ -4,25 +4,18 @@ one) is, and the flag is exported again where it was (``forms.repeating.hidden_q
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from fhir_helpers import assigned, import_resource, post_page, question_block, registry, stored
 
 from sob_core import forms
-from sob_core.enrollments import assignments
-from sob_core.extensions import db
 from sob_core.interchange import fhir
-from sob_core.models import Citizen, Enrollment, FormResponse, Staff
-from sob_core.testing import csrf_from, login_as
 
 HIDDEN = {
     "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden",
     "valueBoolean": True,
 }
-JOHN = "198503142393"
-TOMMY = "SE2321000131-P000000000011"
 
 
 def _form() -> dict[str, Any]:
@@ -65,20 +58,8 @@ def _form() -> dict[str, Any]:
     }
 
 
-def _registry(app: Any) -> Any:
-    return app.extensions["sob"].registry
-
-
-def _import(app: Any, resource: dict[str, Any] | None = None) -> Any:
-    version = fhir.import_questionnaire(
-        db.session, _registry(app), json.loads(json.dumps(resource or _form()))
-    )
-    db.session.commit()
-    return version
-
-
 def test_hidden_is_read_on_questions_and_groups_and_exported_again(app: Any) -> None:
-    version = _import(app)
+    version = import_resource(app, _form())
     definition = version.definition
     by_key = {q["key"]: q for q in definition["questions"]}
     assert by_key["own"]["hidden"] is True and "kept" not in by_key["own"]
@@ -88,7 +69,7 @@ def test_hidden_is_read_on_questions_and_groups_and_exported_again(app: Any) -> 
     assert "hidden" not in groups["inner"]
     assert forms.repeating.hidden_questions(definition) == {"own", "deep", "code"}
     assert fhir.import_report(definition) == []  # read, not kept unused
-    again = fhir.export_questionnaire(version, _registry(app))
+    again = fhir.export_questionnaire(version, registry(app))
     items = {i["linkId"]: i for i in again["item"]}
     assert items["own"]["extension"] == [HIDDEN]
     assert items["outer"]["extension"] == [HIDDEN]
@@ -101,7 +82,7 @@ def test_hidden_is_read_on_questions_and_groups_and_exported_again(app: Any) -> 
 def test_hidden_false_is_kept_as_it_came(app: Any) -> None:
     resource = _form()
     resource["item"][0]["extension"] = [{**HIDDEN, "valueBoolean": False}]
-    version = _import(app, resource)
+    version = import_resource(app, resource)
     shown = version.definition["questions"][0]
     assert "hidden" not in shown
     assert shown["kept"] == {"extension": [{**HIDDEN, "valueBoolean": False}]}
@@ -116,69 +97,36 @@ def test_a_hidden_question_in_a_repeating_group_is_never_shown_nor_stored(
     outer = resource["item"][2]
     outer["repeats"] = True
     del outer["item"][1]["initial"]  # (refused in a repeating group, hidden or not)
-    assignment = _assigned(app, client, resource)
+    assignment = assigned(app, client, resource)
     page = client.get(f"/citizen/forms/{assignment.id}").get_data(as_text=True)
-    assert _block(page, "deep@1").endswith("hidden>")
-    assert _block(page, "code@1").endswith("hidden>")
+    assert question_block(page, "deep@1").endswith("hidden>")
+    assert question_block(page, "code@1").endswith("hidden>")
     assert 'id="group-outer" hidden>' in page  # its legend and buttons too
-    data = {
-        "csrf_token": csrf_from(page),
-        "submission_key": page.split('name="submission_key" value="')[1].split('"')[0],
-        "action": "submit",
-        "shown": "Anna",
-        "repetitions@outer": "1",
-        "deep@1": "3",  # not hers to give: never stored
-    }
-    sent = client.post(f"/citizen/forms/{assignment.id}", data=data)
+    fields = {"shown": "Anna", "repetitions@outer": "1", "deep@1": "3"}  # deep: never stored
+    sent = post_page(client, assignment, page, **fields)
     assert sent.status_code == 302, sent.get_data(as_text=True)
     assert _payloads(assignment) == {"shown": "Anna", "own": "webb"}
     with_initial = _form()
     with_initial["item"][2]["repeats"] = True
     with pytest.raises(fhir.FhirImportError, match="an initial value or readOnly inside"):
-        fhir.read_questionnaire(_registry(app), with_initial)
-
-
-def _assigned(app: Any, client: Any, resource: dict[str, Any] | None = None) -> Any:
-    version = _import(app, resource)
-    citizen = db.session.scalar(select(Citizen).where(Citizen.personnummer == JOHN))
-    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.citizen_id == citizen.id))
-    tommy = db.session.scalar(select(Staff).where(Staff.hsa_id == TOMMY))
-    assignment = assignments.send_form(db.session, enrollment, version.form, tommy.id)
-    db.session.commit()
-    login_as(client, citizen)
-    return assignment
-
-
-def _block(page: str, key: str) -> str:
-    start = page.index(f'id="question-{key}"')
-    return page[start : page.index(">", start) + 1]
+        fhir.read_questionnaire(registry(app), with_initial)
 
 
 def test_the_citizen_never_sees_them_and_the_form_stores_its_own_values(
     app: Any, client: Any, demo_data: Any
 ) -> None:
-    assignment = _assigned(app, client)
+    assignment = assigned(app, client, _form())
     page = client.get(f"/citizen/forms/{assignment.id}").get_data(as_text=True)
     for key in ("own", "deep", "code"):
-        assert _block(page, key).endswith("hidden>"), key
-    assert not _block(page, "shown").endswith("hidden>")
-    data = {
-        "csrf_token": csrf_from(page),
-        "submission_key": page.split('name="submission_key" value="')[1].split('"')[0],
-        "action": "submit",
-        "shown": "Anna",
-        "own": "posted",  # not hers to give: never stored
-        "deep": "3",
-    }
+        assert question_block(page, key).endswith("hidden>"), key
+    assert not question_block(page, "shown").endswith("hidden>")
+    # own and deep are not hers to give: never stored
+    fields = {"shown": "Anna", "own": "posted", "deep": "3"}
     # the required hidden question and the required hidden group do not hold the form back
-    sent = client.post(f"/citizen/forms/{assignment.id}", data=data)
+    sent = post_page(client, assignment, page, **fields)
     assert sent.status_code == 302, sent.get_data(as_text=True)
     assert _payloads(assignment) == {"shown": "Anna", "own": "webb", "code": 7}
 
 
 def _payloads(assignment: Any) -> dict[str, Any]:
-    response = db.session.scalar(
-        select(FormResponse).where(FormResponse.assignment_id == assignment.id)
-    )
-    db.session.refresh(response)
-    return forms.payloads(response)
+    return stored(assignment)[1]

@@ -5,13 +5,12 @@ does not offer is refused, naming both."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
+from fhir_helpers import import_resource, registry
 from flask_babel import force_locale
 
-from sob_core.extensions import db
 from sob_core.i18n import translate_error
 from sob_core.interchange import fhir
 
@@ -23,17 +22,10 @@ def _form(*items: dict[str, Any]) -> dict[str, Any]:
     return {"resourceType": "Questionnaire", "status": "active", "id": "qty", "item": list(items)}
 
 
-def _registry(app: Any) -> Any:
-    return app.extensions["sob"].registry
-
-
 def _round_trip(app: Any, item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    version = fhir.import_questionnaire(
-        db.session, _registry(app), _form(json.loads(json.dumps(item)))
-    )
-    db.session.commit()
+    version = import_resource(app, _form(item))
     (question,) = version.definition["questions"]
-    (again,) = fhir.export_questionnaire(version, _registry(app))["item"]
+    (again,) = fhir.export_questionnaire(version, registry(app))["item"]
     return question, again
 
 
@@ -96,7 +88,7 @@ def test_an_initial_value_in_a_unit_the_item_does_not_offer_is_refused(app: Any)
         ],
     }
     with pytest.raises(fhir.FhirImportError) as caught:
-        fhir.read_questionnaire(_registry(app), _form(item))
+        fhir.read_questionnaire(registry(app), _form(item))
     assert str(caught.value) == (
         "item '/body-height' of type 'quantity': The initial value of the FHIR item is in the "
         "unit 'm', which is not one of the item's units ('cm', 'mm')."
