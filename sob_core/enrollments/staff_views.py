@@ -16,6 +16,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, func, literal, select
 from sqlalchemy.orm import Session, selectinload
@@ -63,16 +64,7 @@ def given_at_unit(citizen_id: int, care_unit_id: int) -> Select[int]:
     response outside every enrollment, or in another unit's, is not among them. Used as a
     subquery (``FormResponse.id.in_(...)``, ``Result.response_id.in_(...)``).
     """
-    return (
-        select(FormResponse.id)
-        .join(FormAssignment, FormAssignment.id == FormResponse.assignment_id)
-        .join(Enrollment, Enrollment.id == FormAssignment.enrollment_id)
-        .where(
-            FormResponse.citizen_id == citizen_id,
-            Enrollment.citizen_id == citizen_id,
-            Enrollment.care_unit_id == care_unit_id,
-        )
-    )
+    return _given_at(citizen_id, care_unit_id)
 
 
 @functools.cache
@@ -80,6 +72,11 @@ def given_at_unit_bound() -> Select[int]:
     """``given_at_unit`` built once, with the citizen bound as ``given_citizen`` and the care unit
     as ``given_unit`` (the caller passes both at execution)."""
     citizen: BindParameter[int] = bindparam("given_citizen")
+    return _given_at(citizen, bindparam("given_unit"))
+
+
+def _given_at(citizen: Any, care_unit: Any) -> Select[int]:
+    """``given_at_unit``'s statement over values or bound parameters alike."""
     return (
         select(FormResponse.id)
         .join(FormAssignment, FormAssignment.id == FormResponse.assignment_id)
@@ -87,7 +84,7 @@ def given_at_unit_bound() -> Select[int]:
         .where(
             FormResponse.citizen_id == citizen,
             Enrollment.citizen_id == citizen,
-            Enrollment.care_unit_id == bindparam("given_unit"),
+            Enrollment.care_unit_id == care_unit,
         )
     )
 
