@@ -62,12 +62,7 @@ def read_prefill(
         # several answers, an own text, or a question that takes several answers (a text or
         # number question that repeats stores a list, one value too)
         payload = pieces
-    spec = QuestionSpec(
-        key=question["key"],
-        type=question["type"],
-        label=question["label"],
-        config=question["config"],
-    )
+    spec = _spec(question)
     try:
         again = qtype.fhir_answer(spec, payload)
     except (ValueError, TypeError) as error:
@@ -82,12 +77,7 @@ def read_prefill(
 def _carried(initial: Any, question: Mapping[str, Any], qtype: QuestionType) -> bool:
     """Whether the question type writes the item's ``initial`` itself, as it came (a part of its
     settings, not an answer: a quantity's unit given with no value, ``sob_questions.quantity``)."""
-    spec = QuestionSpec(
-        key=question["key"],
-        type=question["type"],
-        label=question["label"],
-        config=question["config"],
-    )
+    spec = _spec(question)
     try:
         again = qtype.fhir_item(spec, "sv")
     except ValueError:
@@ -126,12 +116,7 @@ def _read_selected(
     if len(values) != len(options) or (len(marked) > 1 and not many):
         raise FhirImportError("preselected", link=repr(link))
     payload: Any = [values[n] for n in marked] if many else values[marked[0]]
-    spec = QuestionSpec(
-        key=question["key"],
-        type=question["type"],
-        label=question["label"],
-        config=question["config"],
-    )
+    spec = _spec(question)
     try:
         again = qtype.fhir_answer(spec, payload)
     except (ValueError, TypeError) as error:
@@ -220,3 +205,13 @@ def _same(answers: Any, name: str, value: Any) -> bool:
         except ValueError:
             return False
     return bool(again == value)
+
+
+def _spec(question: Mapping[str, Any]) -> QuestionSpec:
+    """What a question type's functions are given of an imported question."""
+    return QuestionSpec(
+        key=question["key"],
+        type=question["type"],
+        label=question["label"],
+        config=question["config"],
+    )
