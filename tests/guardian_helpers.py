@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from sob_core import enrollments
+from sob_core.enrollments.clock import local_date
 from sob_core.extensions import db
 from sob_core.identity.personnummer import luhn_digit
 from sob_core.models import (
@@ -32,7 +33,9 @@ def number_born(born: date, serial: str = "238") -> str:
 
 
 def years_ago(years: int, days: int = 0) -> date:
-    today = date.today()
+    """The day ``years`` (and ``days``) before today, Swedish time as the service counts ages
+    (the machine's date is a day behind between midnight in Stockholm and midnight UTC)."""
+    today = local_date(datetime.now(UTC))
     try:
         day = today.replace(year=today.year - years)
     except ValueError:  # 29 February
