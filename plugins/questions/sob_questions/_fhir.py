@@ -249,5 +249,11 @@ def classify(item: Any) -> str | None:
         return "slider" if "slider" in controls else "number"
     if kind == "quantity":
         return "duration" if unit_codes(item) == {"min"} else "quantity"
-    simple = {"string": "short_text", "text": "long_text", "date": "date", "time": "time"}
+    simple = {
+        "string": "short_text",
+        "url": "short_text",  # ``format: url`` (``text.py``)
+        "text": "long_text",
+        "date": "date",
+        "time": "time",
+    }
     return {**simple, "dateTime": "date_time"}.get(kind if isinstance(kind, str) else "")

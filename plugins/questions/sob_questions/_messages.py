@@ -115,6 +115,20 @@ CATALOGUE: dict[str, _SV_EN] = {
         "Du kan skriva högst {max} tecken.",
         "You can write at most {max} characters.",
     ),
+    "not_url": (
+        "Ange en fullständig webbadress som börjar med https:// (eller http://), till exempel "
+        "https://www.1177.se.",
+        "Enter a full web address starting with https:// (or http://), for example "
+        "https://www.1177.se.",
+    ),
+    "hint_url": (
+        "En fullständig webbadress som börjar med https://, högst {max} tecken.",
+        "A full web address starting with https://, at most {max} characters.",
+    ),
+    "cfg_text_format": (
+        'format kan bara vara "url", och bara för en kort text.',
+        'format can only be "url", and only for a short text.',
+    ),
     # --- quantities -----------------------------------------------------------------------------
     "unit": ("Enhet", "Unit"),
     "choose_unit": ("Välj en enhet.", "Choose a unit."),
