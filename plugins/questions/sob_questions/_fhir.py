@@ -177,6 +177,13 @@ def fhir_number(value: Any, name: str) -> int | float | None:
     return float(value)
 
 
+def has_no_option_source(item: Mapping[str, Any]) -> bool:
+    """Whether the item names no answer options at all: no ``answerOption`` (or an empty list),
+    no ``answerValueSet``. (The core refuses the extensions that give options some other way,
+    ``answerExpression`` and the like, before a type reads the item.)"""
+    return not item.get("answerOption") and item.get("answerValueSet") is None
+
+
 def answer_options(item: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     options = item.get("answerOption")
     if not isinstance(options, list) or not options:

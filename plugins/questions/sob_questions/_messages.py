@@ -125,6 +125,10 @@ CATALOGUE: dict[str, _SV_EN] = {
         "En fullständig webbadress som börjar med https://, högst {max} tecken.",
         "A full web address starting with https://, at most {max} characters.",
     ),
+    "cfg_free_text_options": (
+        "Ett val med bara eget svar (free_text) har inga svarsalternativ.",
+        "A choice with own answer only (free_text) has no options.",
+    ),
     "cfg_text_format": (
         'format kan bara vara "url", och bara för en kort text.',
         'format can only be "url", and only for a short text.',
@@ -308,10 +312,16 @@ CATALOGUE: dict[str, _SV_EN] = {
         "The FHIR item ({type}) cannot become a question of type {key}.",
     ),
     "fhir_no_options": (
-        "FHIR-frågan saknar svarsalternativ: sob läser answerOption, eller en answerValueSet "
-        "som pekar på ett ValueSet i Questionnaire.contained.",
-        "The FHIR item has no options: sob reads answerOption, or an answerValueSet naming a "
-        "ValueSet in Questionnaire.contained.",
+        "FHIR-frågan saknar svarsalternativ: sob läser answerOption, en answerValueSet (ett "
+        "ValueSet i Questionnaire.contained, ett som följer med importen eller ett ur "
+        "FHIR-specifikationen) eller, för en choice-fråga, dess startvärden (initial valueCoding).",
+        "The FHIR item has no options: sob reads answerOption, an answerValueSet (a ValueSet in "
+        "Questionnaire.contained, one supplied with the import or one of the FHIR "
+        "specification) or, for a choice item, its initial values (initial valueCoding).",
+    ),
+    "cfg_option_source": (
+        'option_source kan bara vara "initial".',
+        'option_source can only be "initial".',
     ),
     "fhir_bad_option": (
         "Svarsalternativ {number} i FHIR-frågan saknar ett användbart värde "
