@@ -247,6 +247,8 @@ def test_a_choice_with_only_initial_codings_takes_them_as_its_options(app: Any) 
     assert symptom["initial"] == "386661006"
     assert secret["hidden"] is True and secret["initial"] == "386661006"
     assert both["type"] == "multiple_choice" and both["initial"] == ["386661006", "49727002"]
+    assert {k: v for k, v in exported[0].items() if k != "required"} == SYMPTOM  # as it came
+    assert exported[1]["extension"] == [HIDDEN]  # no radio buttons added to a hidden item
     for source, again in zip((SYMPTOM, hidden, many), exported, strict=True):
         assert "answerOption" not in again  # the options were the initial values: not added
         assert again["initial"] == source["initial"]

@@ -153,12 +153,16 @@ def fhir_item(key: str) -> Any:
                 {**option_extensions(o, lang), **_option_value(o, lang)} for o in found.options
             ]
         control = {SINGLE: "radio-button", MULTIPLE: "check-box", DROPDOWN: "drop-down"}[key]
-        extensions = [_fhir.item_control(control)]
+        # options from the initial values (often a hidden item for extraction): no radio buttons
+        # to ask for; a drop-down or check-box control says the type and stays
+        bare = key == SINGLE and found.option_source == "initial"
+        extensions = [] if bare else [_fhir.item_control(control)]
         if found.multiple:
             extra["repeats"] = True
             extensions.append(_fhir.extension(_fhir.MIN_OCCURS, "Integer", found.min_choices))
             extensions.append(_fhir.extension(_fhir.MAX_OCCURS, "Integer", found.max_choices))
-        extra["extension"] = extensions
+        if extensions:
+            extra["extension"] = extensions
         return extra
 
     return item
