@@ -154,6 +154,28 @@ def test_a_calculated_free_text_open_choice_stores_its_values_as_own_answers(
     ]
 
 
+def test_skip_logic_on_a_free_text_open_choice_compares_its_text(
+    app: Any, client: Any, demo_data: Any
+) -> None:
+    """FHIR compares an open-choice's valueString with answerString: the own text counts."""
+    why = {
+        "linkId": "why",
+        "text": "Varför en katt?",
+        "type": "string",
+        "enableWhen": [{"question": "pet", "operator": "=", "answerString": "Katt"}],
+    }
+    assignment = assigned(app, client, _form(PET, why))
+    page = client.get(f"/citizen/forms/{assignment.id}").get_data(as_text=True)
+    sent = post_page(client, assignment, page, **{"pet:other": "Hund", "why": "för att"})
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    assert stored(assignment)[1] == {"pet": [{"other": "Hund"}]}  # not asked: not stored
+    again = assigned(app, client, {**_form(PET, why), "id": "free-2"})
+    page = client.get(f"/citizen/forms/{again.id}").get_data(as_text=True)
+    sent = post_page(client, again, page, **{"pet:other": "Katt", "why": "för att"})
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    assert stored(again)[1] == {"pet": [{"other": "Katt"}], "why": "för att"}
+
+
 @pytest.mark.parametrize(
     ("extension", "shown"),
     [
