@@ -239,3 +239,19 @@ def test_a_web_address_field_asks_for_one(make_app):
     assert page.by_id(f"{URL.key}:error").text.startswith(
         "Fel: Ange en fullständig webbadress som börjar med https://"
     )
+
+
+def test_several_web_addresses_are_each_checked_and_answered_as_value_uri():
+    many = make_spec("short_text", {**URL.config, "repeats": True, "max_answers": 3})
+    assert clean(many, ["https://a.example", "", "http://b.example/x"]) == [
+        "https://a.example",
+        "http://b.example/x",
+    ]
+    assert "Ange en fullständig webbadress" in error(many, ["https://a.example", "b"], "sv")
+    item = fhir_item(many)
+    assert (item["type"], item["repeats"]) == ("url", True)
+    assert fhir_answer(many, ["https://a.example", "http://b.example/x"]) == [
+        {"valueUri": "https://a.example"},
+        {"valueUri": "http://b.example/x"},
+    ]
+    assert TYPES["short_text"].from_fhir(item) == dict(many.config)
