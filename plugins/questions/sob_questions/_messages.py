@@ -319,6 +319,12 @@ CATALOGUE: dict[str, _SV_EN] = {
         "Questionnaire.contained, one supplied with the import or one of the FHIR "
         "specification) or, for a choice item, its initial values (initial valueCoding).",
     ),
+    "fhir_free_text_coding": (
+        "FHIR-frågan saknar svarsalternativ men har en Coding som startvärde: sob läser en "
+        "open-choice utan svarsalternativ som fri text (valueString).",
+        "The FHIR item has no options but a Coding as its initial value: sob reads an "
+        "open-choice without options as a free text (valueString).",
+    ),
     "cfg_option_source": (
         'option_source kan bara vara "initial".',
         'option_source can only be "initial".',

@@ -214,6 +214,11 @@ def from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
     item = _fhir.expect(item, KEY)
     config: dict[str, Any]
     if _fhir.has_no_option_source(item):  # every answer a string of one's own (R4)
+        initial = item.get("initial")
+        if isinstance(initial, list) and any(
+            isinstance(v, Mapping) and "valueCoding" in v for v in initial
+        ):  # a coded answer where there are no codes: not a free text, and not ours to invent
+            raise invalid("fhir_free_text_coding", _fhir.BASE_LANGUAGE)
         config = {"free_text": True}
     else:
         options = _fhir.answer_options(item)

@@ -222,6 +222,9 @@ def test_a_free_text_open_choice_round_trips_through_fhir():
     assert fhir_answer(FREE, [{"other": "Häst"}]) == [{"valueString": "Häst"}]
     with pytest.raises(ValueError, match="no options"):  # a value set is no free text
         _import("open_choice", {**item, "answerValueSet": "http://example.org/vs"})
+    coded = {**item, "initial": [{"valueCoding": {"code": "1", "display": "X"}}]}
+    with pytest.raises(ValueError, match="but a Coding as its initial value"):
+        _import("open_choice", coded)
 
 
 def test_the_free_text_open_choice_field_is_one_text_input(make_app):
