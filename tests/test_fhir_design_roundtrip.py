@@ -83,26 +83,8 @@ def _revision(page: str) -> str:
     return page.split('name="revision"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
 
 
-@pytest.mark.parametrize("question", ["coded", "count", "web", "pet", "symptom"])
-def test_editing_a_question_text_and_publishing_loses_nothing(
-    app, client, login, demo_data, question
-):
-    registry = app.extensions["sob"].registry
-    unit = db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)).first()
-    first = fhir.import_questionnaire(
-        db.session, registry, copy.deepcopy(QUESTIONNAIRE), "mood", care_unit_id=unit
-    )
-    db.session.commit()
-    before = fhir.export_questionnaire(first, registry, "sv")
-    login("staff", SARA, unit_id=unit)
-    form_id = db.session.scalar(select(Form.id).where(Form.key == "mood"))
-    page = client.get(f"/design/forms/{form_id}").get_data(as_text=True)
-    opened = client.post(f"/design/forms/{form_id}/edit", data={"csrf_token": csrf_from(page)})
-    assert opened.status_code == 302
-    draft = db.session.scalar(select(FormDraft).where(FormDraft.key == "mood"))
-    url = f"/design/form-drafts/{draft.id}/questions/{question}"
-    page = client.get(url).get_data(as_text=True)
-    # the page as the browser sends it: every field with its shown value, the text changed
+def _shown_fields(page: str) -> dict[str, str]:
+    """The question page's fields as the browser sends them, each with its shown value."""
     from html.parser import HTMLParser
 
     fields: dict[str, str] = {}
@@ -136,8 +118,28 @@ def test_editing_a_question_text_and_publishing_loses_nothing(
                 self.textarea = None
 
     Reader().feed(page)
-    fields = {k: v.lstrip("\n") for k, v in fields.items()}
-    fields["label_sv"] = "Ny text"
+    return {k: v.lstrip("\n") for k, v in fields.items()}
+
+
+def _edit_and_publish(app, client, login, question, change):
+    """Import QUESTIONNAIRE, edit ``question`` in the design tool (``change`` alters the posted
+    fields) and publish: the export before and after, and the published version."""
+    registry = app.extensions["sob"].registry
+    unit = db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)).first()
+    first = fhir.import_questionnaire(
+        db.session, registry, copy.deepcopy(QUESTIONNAIRE), "mood", care_unit_id=unit
+    )
+    db.session.commit()
+    before = fhir.export_questionnaire(first, registry, "sv")
+    login("staff", SARA, unit_id=unit)
+    form_id = db.session.scalar(select(Form.id).where(Form.key == "mood"))
+    page = client.get(f"/design/forms/{form_id}").get_data(as_text=True)
+    opened = client.post(f"/design/forms/{form_id}/edit", data={"csrf_token": csrf_from(page)})
+    assert opened.status_code == 302
+    draft = db.session.scalar(select(FormDraft).where(FormDraft.key == "mood"))
+    url = f"/design/form-drafts/{draft.id}/questions/{question}"
+    fields = _shown_fields(client.get(url).get_data(as_text=True))
+    change(fields)
     sent = client.post(url, data=fields)
     assert sent.status_code == 302, sent.get_data(as_text=True)
     editor = client.get(f"/design/form-drafts/{draft.id}").get_data(as_text=True)
@@ -148,13 +150,64 @@ def test_editing_a_question_text_and_publishing_loses_nothing(
     assert published.status_code == 302, published.get_data(as_text=True)
     latest = db.session.scalar(select(Form).where(Form.key == "mood")).latest
     assert latest.version == first.version + 1
-    after = fhir.export_questionnaire(latest, registry, "sv")
+    return before, fhir.export_questionnaire(latest, registry, "sv"), latest
+
+
+@pytest.mark.parametrize("question", ["coded", "count", "web", "pet", "symptom"])
+def test_editing_a_question_text_and_publishing_loses_nothing(
+    app, client, login, demo_data, question
+):
+    def new_text(fields):
+        fields["label_sv"] = "Ny text"
+
+    before, after, _latest = _edit_and_publish(app, client, login, question, new_text)
     expected = copy.deepcopy(before)
     items = expected["item"][0]["item"]
     next(i for i in items if i["linkId"] == question)["text"] = "Ny text"
     assert {k: v for k, v in after.items() if k not in ("id", "date")} == {
         k: v for k, v in expected.items() if k not in ("id", "date")
     }
+    if question == "symptom":  # options still its initial value: none written (free answers)
+        assert "answerOption" not in next(i for i in items if i["linkId"] == "symptom")
+
+
+def test_an_option_added_to_a_choice_from_its_initial_value_is_exported(
+    app, client, login, demo_data
+):
+    """A designer adds an option to a choice whose options came from its initial Codings
+    (``option_source`` "initial" left as it is): the export writes every option as
+    answerOption, with the radio buttons of any single choice, instead of leaving the new one
+    out; imported again it is an ordinary choice with both."""
+
+    def add_cough(fields):
+        assert fields["config_options"].split() == ["386661006", "|", "Fever"]
+        assert fields["config_option_source"] == "initial"  # the designer leaves it
+        fields["config_options"] += "\n49727002 | Hosta | Cough"
+
+    before, after, latest = _edit_and_publish(app, client, login, "symptom", add_cough)
+    fever = {"system": "http://snomed.info/sct", "code": "386661006", "display": "Fever"}
+    old = next(i for i in before["item"][0]["item"] if i["linkId"] == "symptom")
+    assert "answerOption" not in old
+    item = next(i for i in after["item"][0]["item"] if i["linkId"] == "symptom")
+    assert item["answerOption"] == [
+        {"valueCoding": fever},
+        {
+            "valueCoding": {
+                "code": "49727002",
+                "display": "Hosta",
+                "_display": item["answerOption"][1]["valueCoding"]["_display"],
+            }
+        },
+    ]
+    assert "Cough" in str(item["answerOption"][1]["valueCoding"]["_display"])
+    assert item["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "radio-button"
+    assert item["initial"] == [{"valueCoding": fever}]  # the question's initial answer stays
+    registry = app.extensions["sob"].registry
+    again = fhir.read_questionnaire(registry, after)["questions"]
+    symptom = next(q for q in again if q["key"] == "symptom")
+    assert [o["value"] for o in symptom["config"]["options"]] == ["386661006", "49727002"]
+    assert "option_source" not in symptom["config"] and symptom["initial"] == "386661006"
+    assert latest.definition["questions"]  # (published)
 
 
 def test_a_repeating_group_is_previewed_and_kept_on_publishing(app, client, login, demo_data):

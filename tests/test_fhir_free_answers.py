@@ -265,6 +265,7 @@ def test_a_choice_with_only_initial_codings_takes_them_as_its_options(app: Any) 
             {"value": "386661006", "label": {"sv": "Fever"}, "system": "http://snomed.info/sct"}
         ],
         "option_source": "initial",
+        "initial_values": ["386661006"],  # what they came as, so an edit can be told
     }
     assert symptom["initial"] == "386661006"
     assert secret["hidden"] is True and secret["initial"] == "386661006"

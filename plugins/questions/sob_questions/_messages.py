@@ -329,6 +329,10 @@ CATALOGUE: dict[str, _SV_EN] = {
         'option_source kan bara vara "initial".',
         'option_source can only be "initial".',
     ),
+    "cfg_initial_values": (
+        "initial_values ska vara en lista med svarsalternativens värden.",
+        "initial_values must be a list of the options' values.",
+    ),
     "fhir_bad_option": (
         "Svarsalternativ {number} i FHIR-frågan saknar ett användbart värde "
         "(valueCoding med code eller bara display, valueString eller valueInteger).",

@@ -10,10 +10,15 @@ import, is the type of an item that was not a ``choice`` but gave its answers as
 is exported again with that type. ``option_source: "initial"``, set by a FHIR import, says the
 options are the item's ``initial`` values: a ``choice`` item with no ``answerOption`` and no
 ``answerValueSet`` but initial Codings (Android FHIR writes such items, often hidden, for
-extraction), whose only possible answers they are; it is exported without ``answerOption``, the
-question's initial answer written again as the item's ``initial``. Multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
-every option). The payload is the chosen option's value, or for multiple choice the list of chosen
-values in the options' order.
+extraction), whose only possible answers they are; ``initial_values``, set with it, lists the
+values of those options as they came. While the options are still those (the same values in the
+same order, each one the item's initial Coding carries whole: a code, its system and a Swedish
+display) it is exported without ``answerOption``, the question's initial answer written again as
+the item's ``initial``; once a designer has added, removed or changed one (a new value, an English
+label, a score ...), or without ``initial_values``, every option is exported as ``answerOption``,
+as for any choice, so nothing is left out. Multiple choice also takes ``min_choices`` (default 1)
+and ``max_choices`` (default: every option). The payload is the chosen option's value, or for
+multiple choice the list of chosen values in the options' order.
 """
 
 from __future__ import annotations
@@ -53,10 +58,23 @@ class ChoiceSettings:
     fhir_type: str | None = None
     #: ``"initial"``: the options are the FHIR item's initial values (see the module's notes)
     option_source: str | None = None
+    #: with ``option_source``: the values of the options as imported from the initial values
+    initial_values: tuple[str, ...] | None = None
 
     @property
     def values(self) -> frozenset[str]:
         return frozenset(option.value for option in self.options)
+
+    @property
+    def from_initial(self) -> bool:
+        """Whether the options are still the ones the item's initial Codings gave, each of them
+        carried whole by the Coding the question's initial answer is exported as: then the
+        export writes no ``answerOption`` (see the module's notes)."""
+        return (
+            self.option_source == "initial"
+            and self.initial_values == tuple(option.value for option in self.options)
+            and all(_carried_by_coding(option) for option in self.options)
+        )
 
     def to_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"options": [option.to_config() for option in self.options]}
@@ -64,6 +82,8 @@ class ChoiceSettings:
             config["fhir_type"] = self.fhir_type
         if self.option_source:
             config["option_source"] = self.option_source
+            if self.initial_values is not None:
+                config["initial_values"] = list(self.initial_values)
         if self.multiple:
             config.update(min_choices=self.min_choices, max_choices=self.max_choices)
         return config
@@ -80,14 +100,28 @@ def settings(config: Any, lang: str, multiple: bool = False) -> ChoiceSettings:
     source = config.get("option_source")
     if source is not None and source != "initial":
         raise invalid("cfg_option_source", lang)
+    initial = _initial_values(config, lang) if source else None
     if not multiple:
-        return ChoiceSettings(options, fhir_type=fhir_type, option_source=source)
+        return ChoiceSettings(
+            options, fhir_type=fhir_type, option_source=source, initial_values=initial
+        )
     count = len(options)
     low = config_int(config, "min_choices", 1, lang, 1, count)
     high = config_int(config, "max_choices", count, lang, 1, count)
     if low > high:
         raise invalid("cfg_not_above", lang, low_name="min_choices", high_name="max_choices")
-    return ChoiceSettings(options, True, low, high, fhir_type, source)
+    return ChoiceSettings(options, True, low, high, fhir_type, source, initial)
+
+
+def _initial_values(config: Mapping[str, Any], lang: str) -> tuple[str, ...] | None:
+    """``initial_values``: a list of option values, or None when not given. (Without
+    ``option_source`` it is not read: a designer who clears that leaves it behind unused.)"""
+    given = config.get("initial_values")
+    if given is None:
+        return None
+    if not isinstance(given, list) or not all(isinstance(v, str) and v for v in given):
+        raise invalid("cfg_initial_values", lang)
+    return tuple(given)
 
 
 def count_message(key: str, low: int, high: int, lang: str) -> str:
@@ -148,14 +182,14 @@ def fhir_item(key: str) -> Any:
     def item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
         found = settings(spec.config, lang, multiple=key == MULTIPLE)
         extra: dict[str, Any] = {"type": found.fhir_type} if found.fhir_type else {}
-        if found.option_source != "initial":  # (else the question's initial answer says them)
+        if not found.from_initial:  # (else the question's initial answer says them)
             extra["answerOption"] = [
                 {**option_extensions(o, lang), **_option_value(o, lang)} for o in found.options
             ]
         control = {SINGLE: "radio-button", MULTIPLE: "check-box", DROPDOWN: "drop-down"}[key]
-        # options from the initial values (often a hidden item for extraction): no radio buttons
-        # to ask for; a drop-down or check-box control says the type and stays
-        bare = key == SINGLE and found.option_source == "initial"
+        # options still the initial values (often a hidden item for extraction): no radio
+        # buttons to ask for; a drop-down or check-box control says the type and stays
+        bare = key == SINGLE and found.from_initial
         extensions = [] if bare else [_fhir.item_control(control)]
         if found.multiple:
             extra["repeats"] = True
@@ -251,13 +285,28 @@ def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
         if value in known and known[value].value_type:
             answers.append(_option_value(known[value], _fhir.BASE_LANGUAGE))
             continue
-        coding = {"code": value}
-        if value in known:
-            if known[value].system:
-                coding = {"system": str(known[value].system), **coding}
-            coding["display"] = local(known[value].label, _fhir.BASE_LANGUAGE)
-        answers.append({"valueCoding": coding})
+        answers.append(
+            {"valueCoding": _answer_coding(known[value]) if value in known else {"code": value}}
+        )
     return answers
+
+
+def _answer_coding(option: Option) -> dict[str, Any]:
+    """The Coding an answer (and an initial answer) that is the option is given as."""
+    return {
+        **({"system": str(option.system)} if option.system else {}),
+        "code": option.value,
+        "display": local(option.label, _fhir.BASE_LANGUAGE),
+    }
+
+
+def _carried_by_coding(option: Option) -> bool:
+    """Whether the Coding an answer is given as (``_answer_coding``) says all of the option: read
+    as an initial Coding on import, it gives the option back (no English label, score, prefix
+    or value type lost)."""
+    if option.value_type:
+        return False
+    return _read_option(1, {"valueCoding": _answer_coding(option)}) == option.to_config()
 
 
 def from_fhir(key: str) -> Any:
@@ -270,6 +319,8 @@ def from_fhir(key: str) -> Any:
         else:
             given = _fhir.answer_options(item)
         config["options"] = [_read_option(number, o) for number, o in enumerate(given, 1)]
+        if "option_source" in config:  # what the options were, so an edit can be told
+            config["initial_values"] = [option["value"] for option in config["options"]]
         if item.get("type") in _fhir.TYPED_OPTIONS:
             config["fhir_type"] = item["type"]
         if key == MULTIPLE:
@@ -379,8 +430,9 @@ def _question_type(
     )
 
 
-#: set by a FHIR import (see the module's notes); shown, so a designer who changes the options
-#: can clear it and have them exported as ``answerOption``
+#: set by a FHIR import (see the module's notes); shown, so a designer sees where the options
+#: came from. Changing the options needs no clearing of it: changed options are exported as
+#: ``answerOption`` (``ChoiceSettings.from_initial``); ``initial_values`` is not shown (kept)
 _OPTION_SOURCE = _schema.titled(
     {"type": "string", "enum": ["initial"]},
     "Svarsalternativen är frågans startvärden (FHIR initial)",

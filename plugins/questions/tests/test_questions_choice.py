@@ -287,6 +287,7 @@ def test_a_choice_item_with_only_initial_codings_takes_them_as_options():
             {"value": "386661006", "label": {"sv": "Fever"}, "system": "http://snomed.info/sct"}
         ],
         "option_source": "initial",
+        "initial_values": ["386661006"],
     }
     spec = make_spec("single_choice", config)
     exported = TYPES["single_choice"].fhir_item(spec, "sv")
@@ -313,4 +314,107 @@ def test_option_source_can_only_be_initial():
     assert config_error("single_choice", config, "sv") == 'option_source kan bara vara "initial".'
     assert "answerOption" in TYPES["dropdown"].fhir_item(
         make_spec("dropdown", {"options": OPTIONS}), "sv"
+    )
+
+
+def _from_initial(key="single_choice"):
+    """The config a FHIR import gives a choice item whose options are its initial Codings."""
+    item = {"linkId": "s", "type": "choice", "initial": [{"valueCoding": FEVER}]}
+    if key == "multiple_choice":
+        item.update(repeats=True, initial=[{"valueCoding": FEVER}, {"valueCoding": COUGH}])
+    return TYPES[key].from_fhir(item)
+
+
+def _exported_codes(key, config):
+    exported = TYPES[key].fhir_item(make_spec(key, config), "sv")
+    found = exported.get("answerOption")
+    return None if found is None else [o["valueCoding"].get("code") for o in found], exported
+
+
+def _added(config):
+    extra = {"value": "49727002", "label": {"sv": "Hosta"}}
+    return {**config, "options": [*config["options"], extra]}
+
+
+def _relabelled_in_english(config):
+    first = config["options"][0]
+    return {**config, "options": [{**first, "label": {**first["label"], "en": "Fever"}}]}
+
+
+def _scored(config):
+    return {**config, "options": [{**config["options"][0], "score": 2}]}
+
+
+def _recoded(config):
+    return {**config, "options": [{**config["options"][0], "value": "T1"}]}
+
+
+@pytest.mark.parametrize(
+    "change, codes",
+    [
+        (_added, ["386661006", "49727002"]),
+        (_relabelled_in_english, ["386661006"]),
+        (_scored, ["386661006"]),
+        (_recoded, ["T1"]),
+    ],
+)
+def test_options_changed_after_an_import_from_initial_are_all_exported(change, codes):
+    """A designer changes the options of a choice whose options were its initial Codings and
+    leaves ``option_source`` as it is: every option is exported as answerOption, with the radio
+    buttons of a single choice, nothing left out (the initial answer could not say it)."""
+    config = change(_from_initial())
+    assert config["option_source"] == "initial"
+    found, exported = _exported_codes("single_choice", config)
+    assert found == codes
+    assert exported["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "radio-button"
+    again = TYPES["single_choice"].from_fhir(fhir_item(make_spec("single_choice", config)))
+    assert [o["value"] for o in again["options"]] == codes and "option_source" not in again
+
+
+def test_an_option_removed_from_a_multiple_choice_from_initial_exports_the_rest():
+    config = _from_initial("multiple_choice")
+    assert config["initial_values"] == ["386661006", "49727002"]
+    assert _exported_codes("multiple_choice", config)[0] is None  # as imported
+    fewer = {**config, "options": config["options"][1:], "max_choices": 1}
+    found, exported = _exported_codes("multiple_choice", fewer)
+    assert found == ["49727002"]
+    assert exported["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "check-box"
+    turned = {**config, "options": config["options"][::-1]}  # another order is a change too
+    assert _exported_codes("multiple_choice", turned)[0] == ["49727002", "386661006"]
+
+
+def test_options_from_initial_unchanged_or_renamed_in_swedish_export_no_answer_option():
+    """The options as imported, or with a Swedish label changed (the initial answer's display
+    says it), still need no answerOption: the question's initial answer carries them whole."""
+    config = _from_initial()
+    found, exported = _exported_codes("single_choice", config)
+    assert found is None and "extension" not in exported
+    renamed = {**config, "options": [{**config["options"][0], "label": {"sv": "Feber"}}]}
+    assert _exported_codes("single_choice", renamed)[0] is None
+    spec = make_spec("single_choice", renamed)
+    assert TYPES["single_choice"].fhir_answer(spec, "386661006") == [
+        {"valueCoding": {**FEVER, "display": "Feber"}}
+    ]
+
+
+def test_option_source_without_initial_values_exports_the_options():
+    """A choice marked ``option_source`` "initial" with no record of what the options came as
+    (or with ``option_source`` cleared, ``initial_values`` left behind) exports its options."""
+    config = {k: v for k, v in _from_initial().items() if k != "initial_values"}
+    assert _exported_codes("dropdown", config)[0] == ["386661006"]
+    cleared = {k: v for k, v in _from_initial().items() if k != "option_source"}
+    assert _exported_codes("single_choice", cleared)[0] == ["386661006"]
+    assert "initial_values" not in TYPES["single_choice"].from_fhir(
+        fhir_item(make_spec("single_choice", cleared))
+    )
+
+
+@pytest.mark.parametrize("given", ["386661006", [1], [""], {"a": 1}])
+def test_initial_values_must_be_a_list_of_values(given):
+    config = {**_from_initial(), "initial_values": given}
+    assert config_error("single_choice", config, "sv") == (
+        "initial_values ska vara en lista med svarsalternativens värden."
+    )
+    assert config_error("single_choice", config, "en") == (
+        "initial_values must be a list of the options' values."
     )
