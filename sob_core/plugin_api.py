@@ -30,10 +30,12 @@ from .scoring import (
     simple_sum_scale,
 )
 from .types import (
+    ANSWER_FILE_TYPES,
     AnswerProblem,
     Band,
     ComputedResult,
     Credential,
+    FileRules,
     FormInfo,
     InvalidAnswers,
     LocalText,
@@ -50,6 +52,7 @@ from .types import (
     Subscale,
     TranslatedError,
     VerifiedIdentity,
+    content_type_matches,
     local,
 )
 
@@ -121,11 +124,13 @@ def demo_people(audience: str) -> list[tuple[str, str, str]]:
 
 
 __all__ = [
+    "ANSWER_FILE_TYPES",
     "PALETTE",
     "AnswerProblem",
     "Band",
     "ComputedResult",
     "Credential",
+    "FileRules",
     "FormInfo",
     "GuardianshipSource",
     "InvalidAnswers",
@@ -151,6 +156,7 @@ __all__ = [
     "check_colour",
     "check_number_answers",
     "complete_login",
+    "content_type_matches",
     "contrast_ratio",
     "context_sex",
     "demo_people",

@@ -163,6 +163,8 @@ MEDIA_TYPES: tuple[MediaType, ...] = (
     MediaType("video/mp4", "video", (".mp4", ".m4v")),
     MediaType("video/webm", "video", (".webm",)),
     MediaType("text/vtt", "captions", (".vtt",)),
+    # a citizen's answer file (``types.ANSWER_FILE_TYPES``), never programme content
+    MediaType("application/pdf", "document", (".pdf",)),
 )
 BY_CONTENT_TYPE = {t.content_type: t for t in MEDIA_TYPES}
 KINDS = ("image", "audio", "video", "captions")
@@ -206,6 +208,7 @@ MAGIC = {
     "video/mp4": _is_iso_media,
     "video/webm": lambda d: d.startswith(b"\x1a\x45\xdf\xa3"),
     "text/vtt": _is_vtt,
+    "application/pdf": lambda d: d.startswith(b"%PDF-"),
 }
 
 
@@ -222,12 +225,19 @@ def clean_filename(filename: str | None) -> str:
 
 def check_upload(data: bytes, filename: str, kind: str | None, max_bytes: int) -> MediaType:
     """The media type of an upload, or ``UploadError``: extension and first bytes must agree."""
+    allowed = [t for t in MEDIA_TYPES if kind is None or t.kind == kind]
+    return check_upload_as(data, filename, allowed, max_bytes)
+
+
+def check_upload_as(
+    data: bytes, filename: str, allowed: list[MediaType], max_bytes: int
+) -> MediaType:
+    """Like ``check_upload``, for the media types ``allowed`` (a question's answer file)."""
     if not data:
         raise UploadError("the file is empty", "empty")
     if len(data) > max_bytes:
         raise UploadError(f"the file is larger than {max_bytes} bytes", "size", max_bytes=max_bytes)
     extension = os.path.splitext(filename.lower())[1]
-    allowed = [t for t in MEDIA_TYPES if kind is None or t.kind == kind]
     candidates = [t for t in allowed if extension in t.extensions]
     if not candidates:
         raise UploadError(
@@ -271,12 +281,19 @@ def store_media(
     media_type: MediaType,
     care_unit_id: int | None = None,
     uploaded_by_id: int | None = None,
+    answer_file: bool = False,
 ) -> MediaFile:
-    """Keep checked bytes and describe them in a ``MediaFile``; identical bytes share one row."""
+    """Keep checked bytes and describe them in a ``MediaFile``; identical bytes share one row.
+
+    ``answer_file``: a citizen's answer to a question, never served as content (``web/media``).
+    Staff storing the same bytes as content make the row content: they hold those bytes
+    already, and content must be shown."""
     digest = hashlib.sha256(data).hexdigest()
     key = storage.put(data, media_type.content_type)
     existing = session.scalar(select(MediaFile).where(MediaFile.storage_key == key))
     if existing is not None:
+        if existing.answer_file and not answer_file:
+            existing.answer_file = False
         return existing
     media = MediaFile(
         sha256=digest,
@@ -286,6 +303,7 @@ def store_media(
         storage_key=key,
         care_unit_id=care_unit_id,
         uploaded_by_id=uploaded_by_id,
+        answer_file=answer_file,
     )
     session.add(media)
     session.flush()

@@ -249,5 +249,7 @@ def classify(item: Any) -> str | None:
         return "slider" if "slider" in controls else "number"
     if kind == "quantity":
         return "duration" if unit_codes(item) == {"min"} else "quantity"
+    if kind == "attachment":
+        return "attachment"
     simple = {"string": "short_text", "text": "long_text", "date": "date", "time": "time"}
     return {**simple, "dateTime": "date_time"}.get(kind if isinstance(kind, str) else "")

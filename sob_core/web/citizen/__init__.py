@@ -21,6 +21,7 @@ from ...notifications import inbox as notice_inbox
 from ...notifications.policy import local_time
 from ...types import local
 from ..access import require
+from ..answer_files import send_answer_file, show_files, take_uploads
 from ..forms_rendering import build_form_class, rows
 from ..labels import tell_apart
 from ..results import render_series, series_list
@@ -126,6 +127,7 @@ def fill_in(assignment_id: int):
         if action.startswith(("add:", "remove:")):
             return _change_repetitions(version, response, action, counts, lang)
         final = action == "submit"
+        upload_errors, removed = take_uploads(version, host.registry, form, response, counts)
         outcome = forms.clean_answers(
             version,
             host.registry,
@@ -144,8 +146,10 @@ def fill_in(assignment_id: int):
             outcome.errors.update(
                 forms.check_response(version, host.registry, outcome.values, lang)
             )
+        outcome.errors.update(upload_errors)  # her file refused: that, not "must be answered"
         if outcome.errors:
-            forms.store_answers(response, version, {**forms.payloads(response), **outcome.values})
+            kept = {k: v for k, v in forms.payloads(response).items() if k not in removed}
+            forms.store_answers(response, version, {**kept, **outcome.values})
             db.session.commit()
             hidden = _hidden(compute, outcome.values)
             return _render_form(
@@ -266,11 +270,13 @@ def _render_form(
             field.errors = [message]
         else:
             general.append(message)
+    show_files(version, host.registry, form, response, counts or {})
     questions = rows(
         version, form, host.registry, counts or {}, current_language(), shown or {}, hidden
     )
     return render_template(
         "sob_core/forms/fill_in.html",
+        multipart=forms.answer_files.takes_files(version, host.registry),
         version=version,
         form=form,
         response=response,
@@ -279,6 +285,16 @@ def _render_form(
         general_errors=general,
         hidden_questions=" ".join(sorted(hidden)),
     )
+
+
+@bp.route("/responses/<id:response_id>/files/<id:media_id>")
+@require("citizen")
+def answer_file(response_id: int, media_id: int):
+    """A file she gave as an answer, in a response of her own (a draft too); else 404."""
+    response = db.session.get(FormResponse, response_id)
+    if response is None or response.citizen_id != current_user.id:
+        abort(404)
+    return send_answer_file(response, media_id)
 
 
 @bp.route("/results")
