@@ -186,6 +186,39 @@ def test_a_removed_file_is_gone_and_a_required_question_then_blocks_submission(
     assert status == "draft" and "photo" not in answers
 
 
+def test_a_replaced_or_removed_file_is_deleted_with_its_bytes(app, client, demo_data):
+    assignment = assigned(app, client, RESOURCE)
+    storage = media.get_storage(app)
+    _post(client, assignment, "save", photo=_upload(PDF, "intyg.pdf"))
+    first = db.session.get(MediaFile, stored(assignment)[1]["photo"]["media_id"])
+    first_id, first_key = first.id, first.storage_key
+    _post(client, assignment, "save", photo=_upload(PNG, "utslag.png"))
+    second = stored(assignment)[1]["photo"]
+    assert second["filename"] == "utslag.png"
+    db.session.expire_all()
+    assert db.session.get(MediaFile, first_id) is None
+    with pytest.raises(KeyError):
+        storage.open(first_key)
+    _post(client, assignment, "save", **{"photo:remove": "1"})
+    assert "photo" not in stored(assignment)[1]
+    db.session.expire_all()
+    assert db.session.get(MediaFile, second["media_id"]) is None
+
+
+def test_a_file_another_response_names_too_is_kept_when_one_removes_it(app, client, demo_data):
+    assignment = assigned(app, client, RESOURCE)
+    _post(client, assignment, "save", photo=_upload(PDF, "intyg.pdf"))
+    photo = stored(assignment)[1]["photo"]
+    other = db.session.scalars(
+        select(FormResponse).where(FormResponse.assignment_id != assignment.id)
+    ).first()
+    other.answers = {**(other.answers or {}), "x": {"type": "attachment", "value": photo}}
+    db.session.commit()
+    _post(client, assignment, "save", **{"photo:remove": "1"})
+    db.session.expire_all()
+    assert db.session.get(MediaFile, photo["media_id"]) is not None
+
+
 def test_a_required_attachment_blocks_submission_when_missing(app, client, demo_data):
     assignment = assigned(app, client, RESOURCE)
     answer = _post(client, assignment, "submit")

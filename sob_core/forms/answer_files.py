@@ -16,9 +16,11 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..media import storage as media_storage
+from ..media.purging import named_media
 from ..models import FormResponse, FormVersion, MediaFile
 from ..plugins import Registry
 from ..types import FileRules, QuestionSpec
@@ -132,3 +134,29 @@ def files_of(stored: Any) -> list[Mapping[str, Any]]:
         and isinstance(v.get("media_id"), int)
         and isinstance(v.get("filename"), str)
     ]
+
+
+def discard(session: Session, media_ids: set[int]) -> list[str]:
+    """Delete the answer files no response names any more (a draft's file replaced or removed);
+    their storage keys, for the caller to remove after the commit. A file some response still
+    names (the very same bytes given elsewhere) or that is content (``answer_file`` false) stays.
+    Every response is read (in batches), so this runs only when a file was replaced or removed."""
+    rows = [
+        row
+        for row in session.scalars(select(MediaFile).where(MediaFile.id.in_(media_ids)))
+        if row.answer_file
+    ]
+    left = {row.id for row in rows}
+    if not left:
+        return []
+    statement = select(FormResponse.answers).execution_options(yield_per=500)
+    with session.execute(statement) as result:
+        for (answers,) in result:
+            left -= named_media(answers)
+            if not left:
+                return []
+    keys = [row.storage_key for row in rows if row.id in left]
+    session.execute(
+        delete(MediaFile).where(MediaFile.id.in_(left)).execution_options(synchronize_session=False)
+    )
+    return keys

@@ -9,6 +9,7 @@ cached by a shared cache, and anyone else gets 404, as if the file did not exist
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,19 +56,29 @@ def upload_message(error: UploadError, rules: FileRules, max_bytes: int) -> str:
     return _("This type of file is not allowed here. Use %(types)s.", types=_names(rules))
 
 
+@dataclasses.dataclass
+class Uploads:
+    """What ``take_uploads`` did: refusals by field name, the question keys whose file was
+    removed (the draft must not bring it back) and the ids of the files replaced or removed
+    (``drop_files`` deletes them once the response no longer names them)."""
+
+    errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    removed: set[str] = dataclasses.field(default_factory=set)
+    dropped: set[int] = dataclasses.field(default_factory=set)
+
+
 def take_uploads(
     version: FormVersion,
     registry: Registry,
     form: Any,
     response: FormResponse,
     counts: Mapping[str, int],
-) -> tuple[dict[str, str], set[str]]:
+) -> Uploads:
     """Give each file question's field its answer before the answers are cleaned: a new file
     posted under its name (checked and stored), else none when ``<name>:remove`` is posted, else
-    the file the draft already has. Returns the refusals by field name, and the question keys
-    whose file was removed (the draft must not bring them back)."""
-    errors: dict[str, str] = {}
-    removed: set[str] = set()
+    the file the draft already has."""
+    done = Uploads()
+    errors, removed = done.errors, done.removed
     saved = response.answers or {}
     drafts = {key: stored.get("value") for key, stored in saved.items()}
     host_max = current_max_upload_bytes()
@@ -87,12 +98,29 @@ def take_uploads(
             except UploadError as error:
                 errors[name] = upload_message(error, rules, most)
                 field.data = previous
+                continue
         elif request.form.get(name + REMOVE_SUFFIX):
             field.data = None
             removed.add(spec.key)
         else:
             field.data = previous
-    return errors, removed
+            continue
+        old_id = previous.get("media_id") if isinstance(previous, Mapping) else None
+        if isinstance(old_id, int):
+            done.dropped.add(old_id)
+    return done
+
+
+def drop_files(uploads: Uploads) -> None:
+    """After the response is committed: delete the files it replaced or removed that nothing
+    names any more, their rows and then their bytes (a file must not outlive its answer)."""
+    if not uploads.dropped:
+        return
+    keys = answer_files.discard(db.session, uploads.dropped)
+    db.session.commit()
+    storage = current_storage()
+    for key in keys:
+        storage.delete(key)
 
 
 def show_files(

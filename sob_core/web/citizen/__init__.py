@@ -21,7 +21,7 @@ from ...notifications import inbox as notice_inbox
 from ...notifications.policy import local_time
 from ...types import local
 from ..access import require
-from ..answer_files import send_answer_file, show_files, take_uploads
+from ..answer_files import drop_files, send_answer_file, show_files, take_uploads
 from ..forms_rendering import build_form_class, rows
 from ..labels import tell_apart
 from ..results import render_series, series_list
@@ -127,7 +127,7 @@ def fill_in(assignment_id: int):
         if action.startswith(("add:", "remove:")):
             return _change_repetitions(version, response, action, counts, lang)
         final = action == "submit"
-        upload_errors, removed = take_uploads(version, host.registry, form, response, counts)
+        uploads = take_uploads(version, host.registry, form, response, counts)
         outcome = forms.clean_answers(
             version,
             host.registry,
@@ -146,11 +146,12 @@ def fill_in(assignment_id: int):
             outcome.errors.update(
                 forms.check_response(version, host.registry, outcome.values, lang)
             )
-        outcome.errors.update(upload_errors)  # her file refused: that, not "must be answered"
+        outcome.errors.update(uploads.errors)  # her file refused: that, not "must be answered"
         if outcome.errors:
-            kept = {k: v for k, v in forms.payloads(response).items() if k not in removed}
+            kept = {k: v for k, v in forms.payloads(response).items() if k not in uploads.removed}
             forms.store_answers(response, version, {**kept, **outcome.values})
             db.session.commit()
+            drop_files(uploads)
             hidden = _hidden(compute, outcome.values)
             return _render_form(
                 version, form, response, outcome.errors, counts, outcome.values, hidden
@@ -164,10 +165,12 @@ def fill_in(assignment_id: int):
             )
             forms.submit(db.session, host, response, outcome.values)
             db.session.commit()
+            drop_files(uploads)
             flash(_("Thank you! Your answers are saved."), "info")
             return redirect(back)
         forms.store_answers(response, version, outcome.values)
         db.session.commit()
+        drop_files(uploads)
         flash(_("Your answers are saved as a draft. You can continue later."), "info")
         return redirect(url_for("citizen.fill_in", assignment_id=assignment.id))
     data = forms.prefilled(version, forms.payloads(response))
