@@ -90,6 +90,7 @@ def test_an_attachment_item_imports_with_its_types_and_size_and_exports_as_it_ca
     Questionnaire.model_validate(again)
     (item,) = again["item"]
     assert item["type"] == "attachment" and item["extension"] == ITEM["extension"]
+    assert json.dumps(item["extension"]) == json.dumps(ITEM["extension"])  # 1000, not 1000.0
     assert item.get("required") is True
 
 

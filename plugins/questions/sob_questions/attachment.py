@@ -199,7 +199,9 @@ def _from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
     if patterns:
         config["content_types"] = patterns
     limit = _fhir.extension_value(item, MAX_SIZE, "Decimal")
-    if limit is not None:
+    if isinstance(limit, int) and not isinstance(limit, bool):
+        config["max_bytes"] = limit  # kept as written (fhir_number gives a float for an int)
+    elif limit is not None:
         config["max_bytes"] = _fhir.fhir_number(limit, "maxSize")
     _settings(config, _fhir.IMPORTING)  # refused, naming why, when it cannot be answered
     return config
