@@ -17,7 +17,7 @@ from datalife_helpers import NOW, end_enrollment
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir_helpers import TOMMY, assigned, import_resource, registry, stored
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sob_core import datalife, media
 from sob_core.extensions import db
@@ -362,3 +362,27 @@ def test_the_questionnaire_response_gives_the_file_as_a_value_attachment(app, cl
         f"{response.id}/files/{photo['media_id']}",
     }
     assert "data" not in answer["valueAttachment"]
+
+
+def test_her_own_data_page_names_the_file_with_a_download_link(app, client, demo_data):
+    _assignment, response, photo = _submitted(app, client)
+    page = client.get("/citizen/settings/my-data").get_data(as_text=True)
+    url = f"/citizen/responses/{response.id}/files/{photo['media_id']}"
+    assert f'<a href="{url}" download>utslag.png</a>' in page
+
+
+def test_a_file_posted_for_a_question_skip_logic_hides_is_not_kept(app, client, demo_data):
+    asked = {"linkId": "has", "text": "Har du ett intyg?", "type": "boolean", "required": True}
+    photo = {
+        **ITEM,
+        "required": False,
+        "enableWhen": [{"question": "has", "operator": "=", "answerBoolean": True}],
+    }
+    assignment = assigned(app, client, {**RESOURCE, "id": "skip", "item": [asked, photo]})
+    before = db.session.scalar(select(func.count()).select_from(MediaFile))
+    answer = _post(client, assignment, "submit", has="false", photo=_upload(PNG, "utslag.png"))
+    assert answer.status_code == 302
+    status, answers = stored(assignment)
+    assert status == "submitted" and answers == {"has": False}
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(MediaFile)) == before

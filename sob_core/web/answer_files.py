@@ -20,6 +20,7 @@ from ..extensions import db
 from ..forms import answer_files
 from ..i18n import current_language
 from ..media import UploadError
+from ..media.purging import named_media
 from ..models import FormResponse, FormVersion, MediaFile
 from ..plugins import Registry
 from ..types import ANSWER_FILE_TYPES, FileRules
@@ -65,6 +66,9 @@ class Uploads:
     errors: dict[str, str] = dataclasses.field(default_factory=dict)
     removed: set[str] = dataclasses.field(default_factory=set)
     dropped: set[int] = dataclasses.field(default_factory=set)
+    #: the files received in this post (one the answers do not keep, e.g. of a question skip
+    #: logic hides, is dropped as well)
+    received: set[int] = dataclasses.field(default_factory=set)
 
 
 def take_uploads(
@@ -95,6 +99,7 @@ def take_uploads(
                 field.data = answer_files.receive(
                     db.session, current_storage(), data, upload.filename, rules, host_max
                 )
+                done.received.add(field.data["media_id"])
             except UploadError as error:
                 errors[name] = upload_message(error, rules, most)
                 field.data = previous
@@ -111,12 +116,14 @@ def take_uploads(
     return done
 
 
-def drop_files(uploads: Uploads) -> None:
-    """After the response is committed: delete the files it replaced or removed that nothing
-    names any more, their rows and then their bytes (a file must not outlive its answer)."""
-    if not uploads.dropped:
+def drop_files(uploads: Uploads, response: FormResponse) -> None:
+    """After the response is committed: delete the files it replaced or removed, or received
+    and did not keep, that nothing names any more, their rows and then their bytes (a file must
+    not outlive its answer). Nothing is read when the response names them all."""
+    candidates = (uploads.dropped | uploads.received) - named_media(response.answers or {})
+    if not candidates:
         return
-    keys = answer_files.discard(db.session, uploads.dropped)
+    keys = answer_files.discard(db.session, candidates)
     db.session.commit()
     storage = current_storage()
     for key in keys:

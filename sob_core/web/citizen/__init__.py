@@ -151,7 +151,7 @@ def fill_in(assignment_id: int):
             kept = {k: v for k, v in forms.payloads(response).items() if k not in uploads.removed}
             forms.store_answers(response, version, {**kept, **outcome.values})
             db.session.commit()
-            drop_files(uploads)
+            drop_files(uploads, response)
             hidden = _hidden(compute, outcome.values)
             return _render_form(
                 version, form, response, outcome.errors, counts, outcome.values, hidden
@@ -165,12 +165,12 @@ def fill_in(assignment_id: int):
             )
             forms.submit(db.session, host, response, outcome.values)
             db.session.commit()
-            drop_files(uploads)
+            drop_files(uploads, response)
             flash(_("Thank you! Your answers are saved."), "info")
             return redirect(back)
         forms.store_answers(response, version, outcome.values)
         db.session.commit()
-        drop_files(uploads)
+        drop_files(uploads, response)
         flash(_("Your answers are saved as a draft. You can continue later."), "info")
         return redirect(url_for("citizen.fill_in", assignment_id=assignment.id))
     data = forms.prefilled(version, forms.payloads(response))
