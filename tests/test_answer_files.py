@@ -386,3 +386,11 @@ def test_a_file_posted_for_a_question_skip_logic_hides_is_not_kept(app, client, 
     assert status == "submitted" and answers == {"has": False}
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(MediaFile)) == before
+
+
+def test_a_pseudonymised_export_leaves_the_file_out(app):
+    from sob_core.exports import tabular
+
+    version = import_resource(app, RESOURCE)
+    assert tabular.questions(version, registry(app), pseudonymised=False)[0][1] is True
+    assert tabular.questions(version, registry(app), pseudonymised=True)[0][1] is False
