@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from .access_rules import public, require
+from .answer_file_types import ANSWER_FILE_TYPES, FileRules, content_type_matches
 from .guardian_types import GuardianshipSource, Ward
 from .palette import PALETTE, check_colour, contrast_ratio
 from .scoring import (
@@ -30,12 +31,10 @@ from .scoring import (
     simple_sum_scale,
 )
 from .types import (
-    ANSWER_FILE_TYPES,
     AnswerProblem,
     Band,
     ComputedResult,
     Credential,
-    FileRules,
     FormInfo,
     InvalidAnswers,
     LocalText,
@@ -52,7 +51,6 @@ from .types import (
     Subscale,
     TranslatedError,
     VerifiedIdentity,
-    content_type_matches,
     local,
 )
 

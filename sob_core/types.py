@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from .answer_file_types import FileRules
 from .palette import resolve_colour
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -93,49 +94,6 @@ class QuestionSpec:
     help: LocalText = field(default_factory=dict)
 
 
-#: The content types the host receives as answer files (a question type with ``file_rules``),
-#: with the file name extensions each goes by. The host checks an upload's extension and first
-#: bytes against these (``sob_core.media``), whatever else the question allows.
-ANSWER_FILE_TYPES: Mapping[str, tuple[str, ...]] = {
-    "image/jpeg": (".jpg", ".jpeg"),
-    "image/png": (".png",),
-    "image/webp": (".webp",),
-    "application/pdf": (".pdf",),
-}
-
-
-def content_type_matches(content_type: str, pattern: str) -> bool:
-    """Whether ``content_type`` is what ``pattern`` names: ``image/png``, or ``image/*``."""
-    kind, _, sub = pattern.lower().partition("/")
-    have_kind, _, have_sub = content_type.lower().partition("/")
-    return kind == have_kind and sub in ("*", have_sub)
-
-
-@dataclass(frozen=True)
-class FileRules:
-    """What a question whose answer is a file accepts (``QuestionType.file_rules``).
-
-    ``content_types`` are patterns (``image/png``, ``image/*``); empty allows every type of
-    ``ANSWER_FILE_TYPES``. ``max_bytes`` is the question's size limit; the host also applies its
-    own (``SOB_MAX_UPLOAD_MB``), whichever is smaller.
-    """
-
-    content_types: tuple[str, ...] = ()
-    max_bytes: int | None = None
-
-    def accepted(self) -> tuple[str, ...]:
-        """The content types of ``ANSWER_FILE_TYPES`` the question takes, in that order."""
-        return tuple(
-            known
-            for known in ANSWER_FILE_TYPES
-            if not self.content_types
-            or any(content_type_matches(known, p) for p in self.content_types)
-        )
-
-    def extensions(self) -> tuple[str, ...]:
-        return tuple(ext for known in self.accepted() for ext in ANSWER_FILE_TYPES[known])
-
-
 @dataclass(frozen=True)
 class QuestionType:
     """A kind of question (single choice, number, duration ...).
@@ -149,14 +107,6 @@ class QuestionType:
     ``display(spec, payload, lang)`` renders a stored payload as plain text.
     ``template`` names a Jinja template (``<package>/<name>.html``) that renders the field; it is
     rendered with ``field`` (bound WTForms field), ``spec``, ``lang`` and ``qtype``.
-    ``file_rules(spec)``, set only by a type whose answer is a file, returns the question's
-    ``FileRules``. The host then receives the file itself (the type never sees bytes): it reads
-    the upload posted under the field's name (the form is posted as multipart), checks it
-    against the rules, stores it as a media file, and sets the field's ``data`` to the answer
-    file's description, ``{"media_id", "filename", "content_type", "size", "sha256", "sha1"}``
-    (``sha1`` base64, as FHIR's ``Attachment.hash``), before ``clean`` is called. Posted without
-    a new file, ``data`` is the file the draft already has; with ``<name>:remove`` posted, None.
-    On the page the host also sets the field's ``file_url`` (where that file is downloaded).
     ``fhir_type`` is the FHIR R4 ``Questionnaire.item.type``; ``fhir_item(spec, lang)`` returns extra
     keys for the exported item (``answerOption``, extensions ...); ``fhir_answer(spec, payload)``
     returns the ``answer`` list of a ``QuestionnaireResponse`` item; ``from_fhir(item)`` returns
@@ -185,8 +135,7 @@ class QuestionType:
     for_scale_item: Callable[[ScaleItem, Sequence[LocalText]], Mapping[str, Any] | None] | None = (
         None
     )
-    #: set by a type whose answer is a file: the question's ``FileRules`` (see the docstring)
-    file_rules: Callable[[QuestionSpec], FileRules] | None = None
+    file_rules: Callable[[QuestionSpec], FileRules] | None = None  # see answer_file_types
 
     def validate(self) -> None:
         _check_key("question type", self.key)
@@ -203,12 +152,9 @@ class QuestionType:
                 raise PluginContractError(f"question type {self.key!r}: {name} must be callable")
         if not self.fhir_type:
             raise PluginContractError(f"question type {self.key!r} needs a FHIR item type")
-        if self.file_rules is not None and not callable(self.file_rules):
-            raise PluginContractError(f"question type {self.key!r}: file_rules must be callable")
-        if self.for_scale_item is not None and not callable(self.for_scale_item):
-            raise PluginContractError(
-                f"question type {self.key!r}: for_scale_item must be callable"
-            )
+        for name in ("for_scale_item", "file_rules"):  # optional, but callable when given
+            if getattr(self, name) is not None and not callable(getattr(self, name)):
+                raise PluginContractError(f"question type {self.key!r}: {name} must be callable")
 
 
 # --- rating scales -------------------------------------------------------------------------------

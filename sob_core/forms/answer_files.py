@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..answer_file_types import FileRules
 from ..media import storage as media_storage
 from ..media.purging import named_media
 from ..models import FormResponse, FormVersion, MediaFile
 from ..plugins import Registry
-from ..types import FileRules, QuestionSpec
+from ..types import QuestionSpec
 from . import repeating
 from .definitions import specs
 

@@ -16,6 +16,7 @@ from typing import Any
 from flask import abort, request, url_for
 from flask_babel import gettext as _
 
+from ..answer_file_types import ANSWER_FILE_TYPES, FileRules
 from ..extensions import db
 from ..forms import answer_files
 from ..i18n import current_language
@@ -23,7 +24,6 @@ from ..media import UploadError
 from ..media.purging import named_media
 from ..models import FormResponse, FormVersion, MediaFile
 from ..plugins import Registry
-from ..types import ANSWER_FILE_TYPES, FileRules
 from .media import current_max_upload_bytes, current_storage, send_media
 
 REMOVE_SUFFIX = ":remove"
