@@ -7,7 +7,8 @@ the upload posted under the field's name (the form is posted as multipart), chec
 against the rules, stores it as a media file, and sets the field's ``data`` to the answer
 file's description, ``{"media_id", "filename", "content_type", "size", "sha256", "sha1"}``
 (``sha1`` base64, as FHIR's ``Attachment.hash``), before ``clean`` is called. Posted without
-a new file, ``data`` is the file the draft already has; with ``<name>:remove`` posted, None.
+a new file, ``data`` is the draft's file the page showed (the host's hidden ``<name>:kept``
+names it); with ``<name>:remove`` posted, None.
 On the page the host also sets the field's ``file_url`` (where that file is downloaded).
 """
 

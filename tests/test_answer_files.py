@@ -9,6 +9,7 @@ import base64
 import hashlib
 import io
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -56,6 +57,8 @@ def _post(client: Any, assignment: Any, action: str = "submit", **fields: Any) -
         "csrf_token": csrf_from(page),
         "submission_key": page.split('name="submission_key" value="')[1].split('"')[0],
         "action": action,
+        # what the browser posts back: the hidden input naming the file the page shows
+        **dict(re.findall(r'<input type="hidden" name="([^"]+:kept)" value="(\d+)">', page)),
         **fields,
     }
     return client.post(
@@ -173,6 +176,21 @@ def test_the_file_is_kept_when_the_page_is_posted_again_without_one(app, client,
     assert answer.status_code == 302
     status, answers = stored(assignment)
     assert status == "submitted" and answers["photo"] == first
+
+
+def test_only_a_file_of_her_own_draft_can_be_kept_by_naming_it(app, client, demo_data):
+    assignment = assigned(app, client, RESOURCE)
+    content = media.store_media(
+        db.session,
+        media.get_storage(app),
+        PDF,
+        filename="annan.pdf",
+        media_type=media.BY_CONTENT_TYPE["application/pdf"],
+    )
+    db.session.commit()
+    answer = _post(client, assignment, "save", **{"photo:kept": str(content.id)})
+    assert answer.status_code == 302
+    assert "photo" not in stored(assignment)[1]
 
 
 def test_a_removed_file_is_gone_and_a_required_question_then_blocks_submission(
@@ -394,3 +412,51 @@ def test_a_pseudonymised_export_leaves_the_file_out(app):
     version = import_resource(app, RESOURCE)
     assert tabular.questions(version, registry(app), pseudonymised=False)[0][1] is True
     assert tabular.questions(version, registry(app), pseudonymised=True)[0][1] is False
+
+
+def test_in_a_repeating_group_each_file_stays_with_its_repetition(app, client, demo_data):
+    group = {
+        "linkId": "docs",
+        "text": "Intyg",
+        "type": "group",
+        "repeats": True,
+        "item": [{**ITEM, "required": False}],
+    }
+    assignment = assigned(app, client, {**RESOURCE, "id": "many", "item": [group]})
+    fields = {"repetitions@docs": "2"}
+    _post(client, assignment, "add:docs", **fields)  # nothing stored, the page has two
+    _post(
+        client,
+        assignment,
+        "save",
+        **fields,
+        **{"photo@1": _upload(PDF, "forsta.pdf"), "photo@2": _upload(PNG, "andra.png")},
+    )
+    assert [f["filename"] for f in stored(assignment)[1]["photo"]] == ["forsta.pdf", "andra.png"]
+    page = _page(client, assignment)
+    kept = dict(re.findall(r'<input type="hidden" name="([^"]+:kept)" value="(\d+)">', page))
+    removed = client.post(
+        f"/citizen/forms/{assignment.id}",
+        data={
+            "csrf_token": csrf_from(page),
+            "submission_key": page.split('name="submission_key" value="')[1].split('"')[0],
+            "action": "remove:1:docs",
+            **fields,
+            **kept,
+        },
+    )
+    shown = removed.get_data(as_text=True)
+    assert "andra.png" in shown and "forsta.pdf" not in shown
+    # the page after the removal is posted as it is: the one repetition keeps "andra.png"
+    again = dict(re.findall(r'<input type="hidden" name="([^"]+:kept)" value="(\d+)">', shown))
+    client.post(
+        f"/citizen/forms/{assignment.id}",
+        data={
+            "csrf_token": csrf_from(shown),
+            "submission_key": shown.split('name="submission_key" value="')[1].split('"')[0],
+            "action": "save",
+            "repetitions@docs": "1",
+            **again,
+        },
+    )
+    assert [f["filename"] for f in stored(assignment)[1]["photo"]] == ["andra.png"]

@@ -27,6 +27,23 @@ from ..plugins import Registry
 from .media import current_max_upload_bytes, current_storage, send_media
 
 REMOVE_SUFFIX = ":remove"
+#: the hidden input naming the file the page showed (``forms/_question.html``)
+KEPT_SUFFIX = ":kept"
+
+
+def _shown_file(drafts: Mapping[str, Any], name: str, posted: Any = None) -> Any:
+    """The draft's file the posted page showed at field ``name`` (named by ``<name>:kept``), or
+    None. Only a file of this question in her own draft can be named, so a tampered id names
+    nothing; a repetition removed on the page moved the later ones' inputs down, and their
+    files with them."""
+    kept = (request.form if posted is None else posted).get(name + KEPT_SUFFIX, "")
+    if not kept.isdigit():
+        return None
+    key = name.partition("@")[0]
+    for one in answer_files.files_of({"value": drafts.get(key)}):
+        if one["media_id"] == int(kept):
+            return one
+    return None
 
 
 def _names(rules: FileRules) -> str:
@@ -80,7 +97,7 @@ def take_uploads(
 ) -> Uploads:
     """Give each file question's field its answer before the answers are cleaned: a new file
     posted under its name (checked and stored), else none when ``<name>:remove`` is posted, else
-    the file the draft already has."""
+    the draft's file the page showed (``<name>:kept``)."""
     done = Uploads()
     errors, removed = done.errors, done.removed
     saved = response.answers or {}
@@ -90,7 +107,7 @@ def take_uploads(
         field = getattr(form, name, None)
         if field is None:
             continue
-        previous = answer_files.stored_file(drafts, name)
+        previous = _shown_file(drafts, name)
         upload = request.files.get(name)
         if upload is not None and upload.filename:
             most = answer_files.limit(rules, host_max)
@@ -136,16 +153,21 @@ def show_files(
     form: Any,
     response: FormResponse,
     counts: Mapping[str, int],
+    posted: Any = None,
 ) -> None:
-    """Before a page is drawn: each file question's field shows its file (the draft's, unless
-    this post removed it) and where the citizen downloads it."""
+    """Before a page is drawn: each file question's field shows its file (the draft's; on a
+    post the one the page showed, unless removed: ``posted`` is the form as the page is drawn
+    again, the request's by default) and where the citizen downloads it."""
+    posted = request.form if posted is None else posted
     drafts = {key: stored.get("value") for key, stored in (response.answers or {}).items()}
     for name in answer_files.field_names(version, registry, counts):
         field = getattr(form, name, None)
         if field is None:
             continue
-        if field.data is None and not request.form.get(name + REMOVE_SUFFIX):
+        if field.data is None and request.method != "POST":
             field.data = answer_files.stored_file(drafts, name)
+        elif field.data is None and not posted.get(name + REMOVE_SUFFIX):
+            field.data = _shown_file(drafts, name, posted)  # as the posted page had it
         data = field.data
         if isinstance(data, Mapping) and isinstance(data.get("media_id"), int):
             field.file_url = url_for(

@@ -253,7 +253,7 @@ def _change_repetitions(version, response: FormResponse, action: str, counts, la
     formdata = MultiDict(posted)
     form = build_form_class(version, host.registry, lang, counts)(formdata=formdata)
     hidden = set(request.form.get("hidden_questions", "").split())  # as the page had them
-    return _render_form(version, form, response, {}, counts, None, hidden)
+    return _render_form(version, form, response, {}, counts, None, hidden, formdata)
 
 
 def _render_form(
@@ -264,6 +264,7 @@ def _render_form(
     counts=None,
     shown=None,
     hidden=frozenset(),
+    posted=None,
 ):
     host = current_app.extensions["sob"]
     general: list[str] = []  # problems of the whole response that name no field
@@ -273,7 +274,7 @@ def _render_form(
             field.errors = [message]
         else:
             general.append(message)
-    show_files(version, host.registry, form, response, counts or {})
+    show_files(version, host.registry, form, response, counts or {}, posted)
     questions = rows(
         version, form, host.registry, counts or {}, current_language(), shown or {}, hidden
     )
