@@ -137,6 +137,8 @@ def drop_files(uploads: Uploads, response: FormResponse) -> None:
     """After the response is committed: delete the files it replaced or removed, or received
     and did not keep, that nothing names any more, their rows and then their bytes (a file must
     not outlive its answer). Nothing is read when the response names them all."""
+    if not (uploads.dropped or uploads.received):
+        return  # (before reading the response: after the commit that is a query)
     candidates = (uploads.dropped | uploads.received) - named_media(response.answers or {})
     if not candidates:
         return
