@@ -5,7 +5,7 @@ the content kind that leads there, and the FHIR Goal/Observation export."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sob_core import activity, events
 from sob_core.activity import ActivityError, RegistrationSpec
 from sob_core.content.kinds import KINDS
+from sob_core.enrollments.clock import local_date
 from sob_core.extensions import db
 from sob_core.models import (
     ActivityRegistration,
@@ -217,7 +218,7 @@ def test_a_bad_submission_key_is_refused(app, demo_data):
             activity.record(
                 db.session,
                 enrollment=enrollment,
-                on_date=date.today(),
+                on_date=local_date(datetime.now(UTC)),
                 values={walk.id: 1.0},
                 submission_key=key,
                 now=_now(),

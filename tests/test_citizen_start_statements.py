@@ -4,13 +4,14 @@ citizen's programmes, forms, messages, notices or banners to another."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from sob_core import banners
 from sob_core.enrollments import assignments, lifecycle
 from sob_core.enrollments import citizen as citizen_start
+from sob_core.enrollments.clock import local_date
 from sob_core.extensions import db
 from sob_core.messaging import reading
 from sob_core.models import (
@@ -144,7 +145,7 @@ def test_unread_messages_and_notices_are_each_citizens_own(app, demo_data):
 
 def test_banners_are_each_units_own_on_their_days(app, demo_data):
     units = list(db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)))[:2]
-    today = date.today()
+    today = local_date(datetime.now(UTC))
     ids = {}
     for unit in units:
         shown = Banner(

@@ -55,6 +55,24 @@ QUESTIONNAIRE = {
                     "type": "choice",
                     "answerOption": [{"valueInteger": 0}, {"valueInteger": 3}],
                 },
+                # a web address, a free-text open choice and a choice whose one option is its
+                # initial value (test_fhir_free_answers.py): their settings survive an edit too
+                {"linkId": "web", "text": "Webbplats", "type": "url"},
+                {"linkId": "pet", "text": "Husdjur", "type": "open-choice"},
+                {
+                    "linkId": "symptom",
+                    "text": "Symtom",
+                    "type": "choice",
+                    "initial": [
+                        {
+                            "valueCoding": {
+                                "system": "http://snomed.info/sct",
+                                "code": "386661006",
+                                "display": "Fever",
+                            }
+                        }
+                    ],
+                },
             ],
         }
     ],
@@ -65,7 +83,7 @@ def _revision(page: str) -> str:
     return page.split('name="revision"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
 
 
-@pytest.mark.parametrize("question", ["coded", "count"])
+@pytest.mark.parametrize("question", ["coded", "count", "web", "pet", "symptom"])
 def test_editing_a_question_text_and_publishing_loses_nothing(
     app, client, login, demo_data, question
 ):
@@ -146,6 +164,8 @@ def test_a_repeating_group_is_previewed_and_kept_on_publishing(app, client, logi
     unit = db.session.scalars(select(CareUnit.id).order_by(CareUnit.id)).first()
     data = copy.deepcopy(QUESTIONNAIRE)
     data["item"][0]["repeats"] = True
+    # (an initial value inside a repeating group is refused: the choice from its initial goes)
+    data["item"][0]["item"] = [i for i in data["item"][0]["item"] if i["linkId"] != "symptom"]
     data["item"][0]["extension"] = [
         {
             "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-maxOccurs",

@@ -4,7 +4,7 @@ the hook, and the citizen administrator's pages."""
 from __future__ import annotations
 
 import types
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from guardian_helpers import (
@@ -23,6 +23,7 @@ from guardian_helpers import (
 from sqlalchemy import select
 
 from sob_core import GuardianshipSource, PluginContractError, Ward, guardians, hookimpl
+from sob_core.enrollments.clock import local_date
 from sob_core.extensions import db
 from sob_core.models import AuditEvent, Guardianship
 from sob_core.plugins import PluginLoadError, current_host
@@ -91,11 +92,16 @@ def test_may_act_for_needs_a_source_naming_the_child_and_the_age(app):
 def test_the_table_source_reads_the_guardianships(app, demo_data):
     kid = child("Lisa Doe", years_ago(7))
     guardianship(JOHN, kid)
-    wards = guardians.children_of(db.session, sources(), JOHN, date.today(), {})
+    wards = guardians.children_of(db.session, sources(), JOHN, local_date(datetime.now(UTC)), {})
     assert [(c.personnummer, c.name, c.sources) for c in wards.children] == [
         (kid.personnummer, "Lisa Doe", ("table",))
     ]
-    assert guardians.children_of(db.session, sources(), ELIN, date.today(), {}).children == ()
+    assert (
+        guardians.children_of(
+            db.session, sources(), ELIN, local_date(datetime.now(UTC)), {}
+        ).children
+        == ()
+    )
 
 
 @pytest.mark.parametrize(
@@ -123,7 +129,7 @@ def test_adding_a_guardianship_is_checked(app, demo_data, guardian, kid, name, c
             child_name=name,
             care_unit_id=units()[0].id,
             actor_id=staff(ANNA).id,
-            today=date.today(),
+            today=local_date(datetime.now(UTC)),
         )
     assert caught.value.code == code
 
@@ -138,7 +144,7 @@ def test_adding_registers_a_new_child_refuses_a_double_and_is_audited(app, demo_
         child_name="  Mini   Doe ",
         care_unit_id=unit.id,
         actor_id=anna.id,
-        today=date.today(),
+        today=local_date(datetime.now(UTC)),
     )
     db.session.commit()
     assert row.guardian_personnummer == JOHN and citizen(number).name == "Mini Doe"
@@ -150,7 +156,7 @@ def test_adding_registers_a_new_child_refuses_a_double_and_is_audited(app, demo_
             child_name="",
             care_unit_id=unit.id,
             actor_id=anna.id,
-            today=date.today(),
+            today=local_date(datetime.now(UTC)),
         )
     assert caught.value.code == "already"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.what == "guardianship"))
@@ -173,7 +179,7 @@ def test_hook_sob_guardianship_sources(app, demo_data, register_plugin):
     register_plugin(plugin, "population_register")
     assert set(current_host().registry.guardianship_sources) == {"table", "register"}
     assert current_host().owner("guardianship source", "table") == "sob_core"
-    wards = guardians.children_of(db.session, sources(), ELIN, date.today(), {})
+    wards = guardians.children_of(db.session, sources(), ELIN, local_date(datetime.now(UTC)), {})
     assert [c.sources for c in wards.children] == [("register",)]
 
 

@@ -4,7 +4,7 @@ never shows one enrollment's, citizen's or unit's rows for another's."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import g
@@ -25,6 +25,7 @@ from test_therapist import (
 
 from sob_core.batteries import actions as battery_actions
 from sob_core.enrollments import progress, staff_views
+from sob_core.enrollments.clock import local_date
 from sob_core.extensions import db
 from sob_core.flags import queries as flag_queries
 from sob_core.identity import sessions
@@ -226,12 +227,15 @@ def test_reminders_and_batteries_serve_each_enrollment_its_own(program):
     rows = {}
     for enrollment, raised_days_ago in ((john, 1), (elin, 40)):
         planned = StaffReminder(
-            enrollment_id=enrollment.id, created_by_id=tommy.id, on_date=date.today(), note="p"
+            enrollment_id=enrollment.id,
+            created_by_id=tommy.id,
+            on_date=local_date(datetime.now(UTC)),
+            note="p",
         )
         raised = StaffReminder(
             enrollment_id=enrollment.id,
             created_by_id=tommy.id,
-            on_date=date.today() - timedelta(days=raised_days_ago),
+            on_date=local_date(datetime.now(UTC)) - timedelta(days=raised_days_ago),
             note="r",
             status="raised",
             raised_at=now - timedelta(days=raised_days_ago),

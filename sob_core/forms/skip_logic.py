@@ -12,7 +12,8 @@ one holds); the combined conditions may name different earlier questions.
 The value is of the earlier question's kind (its type's ``fhir_type``): a number for numbers and
 durations, ``YYYY-MM-DD`` for dates, an ISO date-time for date-times, ``HH:MM[:SS]`` for times,
 ``true``/``false`` for yes/no, an option's value for choices (ordered only when the options are
-numbers) and a text for texts (never ordered). ``condition_problem`` checks this, so the
+numbers) and a text for texts (never ordered); an open choice's own answer (``{"other": text}``)
+is compared as its text. ``condition_problem`` checks this, so the
 evaluator reads both sides as the value's kind. ``forms.js`` evaluates the same rules in the
 browser; the server decides on every submit.
 """
@@ -89,6 +90,9 @@ def _one_holds(condition: Mapping[str, Any], answers: Mapping[str, Any]) -> bool
     if operator == "exists":
         return _answered(value) == (target is True)
     given = value if isinstance(value, list) else [value] if _answered(value) else []
+    # an answer of one's own to an open choice (``{"other": text}``) is compared as its text, as
+    # FHIR compares an open-choice's valueString with answerString
+    given = [v.get("other") if isinstance(v, Mapping) and "other" in v else v for v in given]
     if operator == "not_equals":
         return not any(_same(v, target) for v in given)
     if operator == "equals":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -19,6 +19,8 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
 
 from browser_helpers import CITIZEN, THERAPIST
 from test_messages_browser import checked, click, sign_in
+
+from sob_core.enrollments.clock import local_date
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +40,7 @@ def test_schedule_preview_save_extra_and_stop(page):
     form_choice = what.locator("option[value^='f:']").first.get_attribute("value")
     what.select_option(form_choice)
     schedule.get_by_label("Återkommande").check()
-    start = (date.today() + timedelta(days=1)).isoformat()
+    start = (local_date(datetime.now(UTC)) + timedelta(days=1)).isoformat()
     schedule.get_by_label("Startdatum").fill(start)
     schedule.get_by_label("Intervall i dagar").fill("7")
     schedule.get_by_label("Tid", exact=True).fill("07:45")

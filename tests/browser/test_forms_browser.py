@@ -4,7 +4,7 @@ score), with skip logic enhanced by JavaScript and zero axe violations on every 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,6 +13,8 @@ expect = playwright.expect
 
 from browser_helpers import assert_accessible, csp_violations  # noqa: E402
 from test_pages import demo_sign_in  # noqa: E402
+
+from sob_core.enrollments.clock import local_date  # noqa: E402
 
 pytestmark = pytest.mark.browser
 LINNEA = ("200102112687", "Linnea Johansson")
@@ -48,7 +50,7 @@ def test_citizen_fills_in_the_sleep_diary_and_sees_the_chart(page):
     ).first.click()
     table = page.locator("main table")
     expect(table.locator("caption")).to_have_text(re.compile(r"Mina värden \(\d+\)"))
-    today = date.today().isoformat()
+    today = local_date(datetime.now(UTC)).isoformat()
     row = table.locator("tbody tr", has_text=today).filter(has_text="75")
     expect(row.first).to_contain_text("Låg")
     # plotly.js (served by the app, not a CDN) drew the chart, under the strict CSP.

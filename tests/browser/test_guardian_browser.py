@@ -6,7 +6,7 @@ Every page gets the structure, CSP and axe-core checks."""
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
 
 from browser_helpers import CITIZEN, FIRST_UNIT, check_page, csp_violations
 
+from sob_core.enrollments.clock import local_date
 from sob_core.identity.personnummer import luhn_digit
 
 pytestmark = pytest.mark.browser
@@ -27,7 +28,7 @@ CHILD_NAME = "Lisa Webbläsarsdotter"
 
 
 def child_number() -> str:
-    today = date.today()
+    today = local_date(datetime.now(UTC))
     born = date(today.year - 8, 1, 15)
     check = luhn_digit(born.strftime("%y%m%d") + "382")
     return f"{born:%Y%m%d}-382{check}"

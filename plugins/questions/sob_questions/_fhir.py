@@ -177,6 +177,13 @@ def fhir_number(value: Any, name: str) -> int | float | None:
     return float(value)
 
 
+def has_no_option_source(item: Mapping[str, Any]) -> bool:
+    """Whether the item names no answer options at all: no ``answerOption`` (or an empty list),
+    no ``answerValueSet``. (The core refuses the extensions that give options some other way,
+    ``answerExpression`` and the like, before a type reads the item.)"""
+    return not item.get("answerOption") and item.get("answerValueSet") is None
+
+
 def answer_options(item: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     options = item.get("answerOption")
     if not isinstance(options, list) or not options:
@@ -251,5 +258,11 @@ def classify(item: Any) -> str | None:
         return "duration" if unit_codes(item) == {"min"} else "quantity"
     if kind == "attachment":
         return "attachment"
-    simple = {"string": "short_text", "text": "long_text", "date": "date", "time": "time"}
+    simple = {
+        "string": "short_text",
+        "url": "short_text",  # ``format: url`` (``text.py``)
+        "text": "long_text",
+        "date": "date",
+        "time": "time",
+    }
     return {**simple, "dateTime": "date_time"}.get(kind if isinstance(kind, str) else "")

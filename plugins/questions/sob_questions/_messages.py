@@ -115,6 +115,24 @@ CATALOGUE: dict[str, _SV_EN] = {
         "Du kan skriva högst {max} tecken.",
         "You can write at most {max} characters.",
     ),
+    "not_url": (
+        "Ange en fullständig webbadress som börjar med https:// (eller http://), till exempel "
+        "https://www.1177.se.",
+        "Enter a full web address starting with https:// (or http://), for example "
+        "https://www.1177.se.",
+    ),
+    "hint_url": (
+        "En fullständig webbadress som börjar med https://, högst {max} tecken.",
+        "A full web address starting with https://, at most {max} characters.",
+    ),
+    "cfg_free_text_options": (
+        "Ett val med bara eget svar (free_text) har inga svarsalternativ.",
+        "A choice with own answer only (free_text) has no options.",
+    ),
+    "cfg_text_format": (
+        'format kan bara vara "url", och bara för en kort text.',
+        'format can only be "url", and only for a short text.',
+    ),
     # --- quantities -----------------------------------------------------------------------------
     "unit": ("Enhet", "Unit"),
     "choose_unit": ("Välj en enhet.", "Choose a unit."),
@@ -325,10 +343,22 @@ CATALOGUE: dict[str, _SV_EN] = {
         "The FHIR item ({type}) cannot become a question of type {key}.",
     ),
     "fhir_no_options": (
-        "FHIR-frågan saknar svarsalternativ: sob läser answerOption, eller en answerValueSet "
-        "som pekar på ett ValueSet i Questionnaire.contained.",
-        "The FHIR item has no options: sob reads answerOption, or an answerValueSet naming a "
-        "ValueSet in Questionnaire.contained.",
+        "FHIR-frågan saknar svarsalternativ: sob läser answerOption, en answerValueSet (ett "
+        "ValueSet i Questionnaire.contained, ett som följer med importen eller ett ur "
+        "FHIR-specifikationen) eller, för en choice-fråga, dess startvärden (initial valueCoding).",
+        "The FHIR item has no options: sob reads answerOption, an answerValueSet (a ValueSet in "
+        "Questionnaire.contained, one supplied with the import or one of the FHIR "
+        "specification) or, for a choice item, its initial values (initial valueCoding).",
+    ),
+    "fhir_free_text_coding": (
+        "FHIR-frågan saknar svarsalternativ men har en Coding som startvärde: sob läser en "
+        "open-choice utan svarsalternativ som fri text (valueString).",
+        "The FHIR item has no options but a Coding as its initial value: sob reads an "
+        "open-choice without options as a free text (valueString).",
+    ),
+    "cfg_option_source": (
+        'option_source kan bara vara "initial".',
+        'option_source can only be "initial".',
     ),
     "fhir_bad_option": (
         "Svarsalternativ {number} i FHIR-frågan saknar ett användbart värde "

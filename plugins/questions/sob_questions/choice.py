@@ -7,7 +7,11 @@ Coding with only a display has that display as its value, ``value_type`` ``displ
 exported so again); ``fhir_type`` (``integer``, ``string``, ``date`` or ``time``), set by a FHIR
 import, is the type of an item that was not a ``choice`` but gave its answers as ``answerOption``
 (R4 allows that: the answer must be one of them), each option then of that value type; the item
-is exported again with that type. Multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
+is exported again with that type. ``option_source: "initial"``, set by a FHIR import, says the
+options are the item's ``initial`` values: a ``choice`` item with no ``answerOption`` and no
+``answerValueSet`` but initial Codings (Android FHIR writes such items, often hidden, for
+extraction), whose only possible answers they are; it is exported without ``answerOption``, the
+question's initial answer written again as the item's ``initial``. Multiple choice also takes ``min_choices`` (default 1) and ``max_choices`` (default:
 every option). The payload is the chosen option's value, or for multiple choice the list of chosen
 values in the options' order.
 """
@@ -47,6 +51,8 @@ class ChoiceSettings:
     max_choices: int = 1
     #: the FHIR item type it was imported from when not ``choice`` (see the module's notes)
     fhir_type: str | None = None
+    #: ``"initial"``: the options are the FHIR item's initial values (see the module's notes)
+    option_source: str | None = None
 
     @property
     def values(self) -> frozenset[str]:
@@ -56,6 +62,8 @@ class ChoiceSettings:
         config: dict[str, Any] = {"options": [option.to_config() for option in self.options]}
         if self.fhir_type:
             config["fhir_type"] = self.fhir_type
+        if self.option_source:
+            config["option_source"] = self.option_source
         if self.multiple:
             config.update(min_choices=self.min_choices, max_choices=self.max_choices)
         return config
@@ -69,14 +77,17 @@ def settings(config: Any, lang: str, multiple: bool = False) -> ChoiceSettings:
         fhir_type not in _fhir.TYPED_OPTIONS or any(o.value_type != fhir_type for o in options)
     ):
         raise invalid("cfg_fhir_type", lang, type=repr(fhir_type)[:40])
+    source = config.get("option_source")
+    if source is not None and source != "initial":
+        raise invalid("cfg_option_source", lang)
     if not multiple:
-        return ChoiceSettings(options, fhir_type=fhir_type)
+        return ChoiceSettings(options, fhir_type=fhir_type, option_source=source)
     count = len(options)
     low = config_int(config, "min_choices", 1, lang, 1, count)
     high = config_int(config, "max_choices", count, lang, 1, count)
     if low > high:
         raise invalid("cfg_not_above", lang, low_name="min_choices", high_name="max_choices")
-    return ChoiceSettings(options, True, low, high, fhir_type)
+    return ChoiceSettings(options, True, low, high, fhir_type, source)
 
 
 def count_message(key: str, low: int, high: int, lang: str) -> str:
@@ -136,19 +147,22 @@ def display(spec: QuestionSpec, payload: Any, lang: str) -> str:
 def fhir_item(key: str) -> Any:
     def item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
         found = settings(spec.config, lang, multiple=key == MULTIPLE)
-        extra: dict[str, Any] = {
-            **({"type": found.fhir_type} if found.fhir_type else {}),
-            "answerOption": [
+        extra: dict[str, Any] = {"type": found.fhir_type} if found.fhir_type else {}
+        if found.option_source != "initial":  # (else the question's initial answer says them)
+            extra["answerOption"] = [
                 {**option_extensions(o, lang), **_option_value(o, lang)} for o in found.options
-            ],
-        }
+            ]
         control = {SINGLE: "radio-button", MULTIPLE: "check-box", DROPDOWN: "drop-down"}[key]
-        extensions = [_fhir.item_control(control)]
+        # options from the initial values (often a hidden item for extraction): no radio buttons
+        # to ask for; a drop-down or check-box control says the type and stays
+        bare = key == SINGLE and found.option_source == "initial"
+        extensions = [] if bare else [_fhir.item_control(control)]
         if found.multiple:
             extra["repeats"] = True
             extensions.append(_fhir.extension(_fhir.MIN_OCCURS, "Integer", found.min_choices))
             extensions.append(_fhir.extension(_fhir.MAX_OCCURS, "Integer", found.max_choices))
-        extra["extension"] = extensions
+        if extensions:
+            extra["extension"] = extensions
         return extra
 
     return item
@@ -249,10 +263,13 @@ def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
 def from_fhir(key: str) -> Any:
     def read(item: Mapping[str, Any]) -> dict[str, Any]:
         item = _fhir.expect(item, key)
-        options = [
-            _read_option(number, o) for number, o in enumerate(_fhir.answer_options(item), 1)
-        ]
-        config: dict[str, Any] = {"options": options}
+        config: dict[str, Any] = {}
+        if _fhir.has_no_option_source(item) and item.get("initial"):
+            given = _initial_options(item)
+            config["option_source"] = "initial"
+        else:
+            given = _fhir.answer_options(item)
+        config["options"] = [_read_option(number, o) for number, o in enumerate(given, 1)]
         if item.get("type") in _fhir.TYPED_OPTIONS:
             config["fhir_type"] = item["type"]
         if key == MULTIPLE:
@@ -261,6 +278,18 @@ def from_fhir(key: str) -> Any:
         return settings(config, _fhir.IMPORTING, multiple=key == MULTIPLE).to_config()
 
     return read
+
+
+def _initial_options(item: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A choice item's initial Codings as its answer options (``option_source`` "initial"):
+    each must be a Coding with a code, the answer the item stores."""
+    options: list[Mapping[str, Any]] = []
+    for entry in item.get("initial") or []:
+        coding = entry.get("valueCoding") if isinstance(entry, Mapping) else None
+        if not isinstance(coding, Mapping) or not isinstance(coding.get("code"), str):
+            raise invalid("fhir_no_options", _fhir.BASE_LANGUAGE)
+        options.append({"valueCoding": coding})
+    return options
 
 
 def _read_option(number: int, option: Any) -> dict[str, Any]:
@@ -350,7 +379,16 @@ def _question_type(
     )
 
 
-_OPTIONS_ONLY = _schema.config_schema({"options": _schema.options()}, required=("options",))
+#: set by a FHIR import (see the module's notes); shown, so a designer who changes the options
+#: can clear it and have them exported as ``answerOption``
+_OPTION_SOURCE = _schema.titled(
+    {"type": "string", "enum": ["initial"]},
+    "Svarsalternativen är frågans startvärden (FHIR initial)",
+    "The options are the question's initial values (FHIR initial)",
+)
+_OPTIONS_ONLY = _schema.config_schema(
+    {"options": _schema.options(), "option_source": _OPTION_SOURCE}, required=("options",)
+)
 
 SINGLE_CHOICE = _question_type(
     SINGLE, {"sv": "Envalsfråga", "en": "Single choice"}, _OPTIONS_ONLY, serves_scales=True
@@ -364,6 +402,7 @@ MULTIPLE_CHOICE = _question_type(
             "options": _schema.options(),
             "min_choices": _schema.integer("Minsta antal val", "Fewest choices", 1, default=1),
             "max_choices": _schema.integer("Högsta antal val", "Most choices", 1, None),
+            "option_source": _OPTION_SOURCE,
         },
         required=("options",),
     ),

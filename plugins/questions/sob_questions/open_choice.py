@@ -6,6 +6,12 @@ any number of options and the own answer, FHIR's ``repeats``).
 The payload is a list of answers in the options' order, each an option's value or
 ``{"other": "the citizen's own text"}`` last: ``["a"]``, ``[{"other": "Marsvin"}]``,
 ``["a", "c", {"other": "Marsvin"}]``. Skip logic compares the option values as for multiple choice.
+
+``"free_text": true`` (and no options) is an open choice whose every answer is the citizen's own
+text: a FHIR ``open-choice`` item with no ``answerOption`` and no ``answerValueSet`` (R4 lets an
+open-choice answer be a free string). It is shown as one text input, stored as
+``[{"other": text}]``, answered with ``valueString`` and exported as an ``open-choice`` item with
+no ``answerOption``. Without ``free_text`` an open choice needs its options, as before.
 """
 
 from __future__ import annotations
@@ -43,13 +49,19 @@ MAX_OTHER = 1000
 class OpenChoiceSettings:
     options: tuple[Option, ...]
     multiple: bool = False
+    #: no options: every answer is the citizen's own text (see the module's notes)
+    free_text: bool = False
 
     @property
     def values(self) -> frozenset[str]:
         return frozenset(option.value for option in self.options)
 
     def to_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"options": [option.to_config() for option in self.options]}
+        config: dict[str, Any] = (
+            {"free_text": True}
+            if self.free_text
+            else {"options": [option.to_config() for option in self.options]}
+        )
         if self.multiple:
             config["multiple"] = True
         return config
@@ -57,12 +69,19 @@ class OpenChoiceSettings:
 
 def settings(config: Any, lang: str) -> OpenChoiceSettings:
     config = config_mapping(config, lang)
-    options = parse_options(config.get("options"), lang)
-    if OTHER in {option.value for option in options}:
-        raise invalid("cfg_duplicate_value", lang, value=OTHER)
+    free_text = config.get("free_text", False)
+    if not isinstance(free_text, bool):
+        raise invalid("cfg_bool", lang, name="free_text")
     multiple = config.get("multiple", False)
     if not isinstance(multiple, bool):
         raise invalid("cfg_bool", lang, name="multiple")
+    if free_text:
+        if config.get("options"):
+            raise invalid("cfg_free_text_options", lang)
+        return OpenChoiceSettings((), multiple, True)
+    options = parse_options(config.get("options"), lang)
+    if OTHER in {option.value for option in options}:
+        raise invalid("cfg_duplicate_value", lang, value=OTHER)
     return OpenChoiceSettings(options, multiple)
 
 
@@ -134,7 +153,9 @@ def display(spec: QuestionSpec, payload: Any, lang: str) -> str:
     found = settings(spec.config, lang)
     shown = []
     for value in payload if isinstance(payload, list) else [payload]:
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and found.free_text:  # there is nothing else to tell
+            shown.append(str(value.get("other")))
+        elif isinstance(value, Mapping):
             shown.append(f"{message('other', lang)}: {value.get('other')}")
         else:
             shown.append(option_label(found.options, value, lang))
@@ -146,11 +167,11 @@ def display(spec: QuestionSpec, payload: Any, lang: str) -> str:
 
 def fhir_item(spec: QuestionSpec, lang: str) -> dict[str, Any]:
     found = settings(spec.config, lang)
-    item: dict[str, Any] = {
-        "answerOption": [
+    item: dict[str, Any] = {}
+    if not found.free_text:  # (R4 lets an open-choice item have no options: a free string)
+        item["answerOption"] = [
             {**option_extensions(o, lang), **_option_value(o, lang)} for o in found.options
         ]
-    }
     if found.multiple:
         item["repeats"] = True
     return item
@@ -191,11 +212,26 @@ def fhir_answer(spec: QuestionSpec, payload: Any) -> list[dict[str, Any]]:
 
 def from_fhir(item: Mapping[str, Any]) -> dict[str, Any]:
     item = _fhir.expect(item, KEY)
-    options = [_read_option(number, o) for number, o in enumerate(_fhir.answer_options(item), 1)]
-    config: dict[str, Any] = {"options": options}
+    config: dict[str, Any]
+    if _fhir.has_no_option_source(item):  # every answer a string of one's own (R4)
+        initial = item.get("initial")
+        if isinstance(initial, list) and any(
+            isinstance(v, Mapping) and "valueCoding" in v for v in initial
+        ):  # a coded answer where there are no codes: not a free text, and not ours to invent
+            raise invalid("fhir_free_text_coding", _fhir.BASE_LANGUAGE)
+        config = {"free_text": True}
+    else:
+        options = _fhir.answer_options(item)
+        config = {"options": [_read_option(number, o) for number, o in enumerate(options, 1)]}
     if item.get("repeats") is True:
         config["multiple"] = True
     return settings(config, _fhir.IMPORTING).to_config()
+
+
+def _hint(found: OpenChoiceSettings, lang: str) -> str:
+    if found.free_text:  # a text input: nothing to choose, nothing to explain
+        return ""
+    return message("hint_open_many" if found.multiple else "hint_open_one", lang)
 
 
 OPEN_CHOICE = QuestionType(
@@ -204,7 +240,7 @@ OPEN_CHOICE = QuestionType(
     make_field=field_factory(
         OpenChoiceQuestionField,
         settings,
-        lambda found, lang: message("hint_open_many" if found.multiple else "hint_open_one", lang),
+        _hint,
     ),
     clean=clean,
     fhir_type="open-choice",
@@ -214,8 +250,16 @@ OPEN_CHOICE = QuestionType(
             "multiple": _schema.titled(
                 {"type": "boolean", "default": False}, "Flera svar", "Several answers"
             ),
+            "free_text": _schema.titled(
+                {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Inga svarsalternativ: svaret är en egen text.",
+                },
+                "Bara eget svar",
+                "Own answer only",
+            ),
         },
-        required=("options",),
     ),
     validate_config=config_validator(settings),
     display=display,

@@ -123,6 +123,7 @@ ANSWER_KEYS = {
     "decimal": {"valueDecimal"},
     "string": {"valueString"},
     "text": {"valueString"},
+    "url": {"valueUri"},
     "date": {"valueDate"},
     "time": {"valueTime"},
     "dateTime": {"valueDateTime"},

@@ -271,3 +271,46 @@ def _swedish(error: ValueError) -> str:
     Swedish by ``in_language`` (``sob_core.TranslatedError``)."""
     in_language = getattr(error, "in_language", None)
     return in_language("sv") if in_language else str(error)
+
+
+# --- options from the item's initial values (FHIR) -----------------------------------------------
+
+FEVER = {"system": "http://snomed.info/sct", "code": "386661006", "display": "Fever"}
+COUGH = {"system": "http://snomed.info/sct", "code": "49727002", "display": "Cough"}
+
+
+def test_a_choice_item_with_only_initial_codings_takes_them_as_options():
+    item = {"linkId": "1.2.1", "type": "choice", "initial": [{"valueCoding": FEVER}]}
+    config = TYPES["single_choice"].from_fhir(item)
+    assert config == {
+        "options": [
+            {"value": "386661006", "label": {"sv": "Fever"}, "system": "http://snomed.info/sct"}
+        ],
+        "option_source": "initial",
+    }
+    spec = make_spec("single_choice", config)
+    exported = TYPES["single_choice"].fhir_item(spec, "sv")
+    assert "answerOption" not in exported  # the question's initial answer says them
+    assert TYPES["single_choice"].fhir_answer(spec, "386661006") == [{"valueCoding": FEVER}]
+    both = {**item, "repeats": True, "initial": [{"valueCoding": FEVER}, {"valueCoding": COUGH}]}
+    config = TYPES["multiple_choice"].from_fhir(both)
+    assert [o["value"] for o in config["options"]] == ["386661006", "49727002"]
+    assert config["option_source"] == "initial"
+
+
+@pytest.mark.parametrize(
+    "initial",
+    [[], [{"valueString": "T1"}], [{"valueCoding": {"display": "Fever"}}], ["x"]],
+)
+def test_a_choice_item_without_options_or_initial_codings_is_refused(initial):
+    item = {"linkId": "2.1.2", "type": "choice", "initial": initial}
+    with pytest.raises(ValueError, match="The FHIR item has no options"):
+        TYPES["single_choice"].from_fhir(item)
+
+
+def test_option_source_can_only_be_initial():
+    config = {"options": OPTIONS, "option_source": "answerValueSet"}
+    assert config_error("single_choice", config, "sv") == 'option_source kan bara vara "initial".'
+    assert "answerOption" in TYPES["dropdown"].fhir_item(
+        make_spec("dropdown", {"options": OPTIONS}), "sv"
+    )

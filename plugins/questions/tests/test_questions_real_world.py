@@ -187,6 +187,56 @@ def test_the_open_choice_field_has_an_other_radio_and_keeps_the_text(make_app):
     assert "inte båda" in again.text
 
 
+FREE = make_spec("open_choice", {"free_text": True})
+
+
+def test_an_open_choice_without_options_takes_an_own_text_only():
+    assert clean(FREE, {"chosen": [], "other": "  Marsvin  "}) == [{"other": "Marsvin"}]
+    assert clean(FREE, [{"other": "Häst"}]) == [{"other": "Häst"}]
+    assert clean(optional(FREE), {"chosen": [], "other": " "}) is None
+    assert error(FREE, {"chosen": ["dog"], "other": ""}, "en") == "Choose from the options given."
+    assert TYPES["open_choice"].display(FREE, [{"other": "Häst"}], "sv") == "Häst"
+
+
+def test_free_text_takes_no_options():
+    assert (
+        config_error(
+            "open_choice",
+            {"free_text": True, "options": [{"value": "a", "label": {"sv": "A"}}]},
+            "sv",
+        )
+        == "Ett val med bara eget svar (free_text) har inga svarsalternativ."
+    )
+    assert config_error("open_choice", {"free_text": "ja"}, "en")
+    assert config_error("open_choice", {}, "en")  # without free_text the options are needed
+
+
+def test_a_free_text_open_choice_round_trips_through_fhir():
+    item = fhir_item(FREE)
+    assert item["type"] == "open-choice" and "answerOption" not in item
+    assert _import("open_choice", item) == {"free_text": True}
+    assert _import("open_choice", {**item, "repeats": True}) == {
+        "free_text": True,
+        "multiple": True,
+    }
+    assert fhir_answer(FREE, [{"other": "Häst"}]) == [{"valueString": "Häst"}]
+    with pytest.raises(ValueError, match="no options"):  # a value set is no free text
+        _import("open_choice", {**item, "answerValueSet": "http://example.org/vs"})
+    coded = {**item, "initial": [{"valueCoding": {"code": "1", "display": "X"}}]}
+    with pytest.raises(ValueError, match="but a Coding as its initial value"):
+        _import("open_choice", coded)
+
+
+def test_the_free_text_open_choice_field_is_one_text_input(make_app):
+    client = make_app([FREE]).test_client()
+    page = parse_html(client.get("/form").get_data(as_text=True))
+    assert page.find_all("input", type="radio") == []
+    field = page.by_id("open-choice")
+    assert (field["type"], field["name"]) == ("text", "open-choice:other")
+    post = MultiDict([("open-choice:other", "Marsvin")])
+    assert client.post("/form", data=post).get_json() == {"open-choice": [{"other": "Marsvin"}]}
+
+
 # --- quantity ------------------------------------------------------------------------------------
 
 

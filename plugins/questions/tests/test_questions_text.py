@@ -145,3 +145,113 @@ def test_fhir(spec, fhir_type):
     }
     with pytest.raises(ValueError):
         TYPES[spec.type].fhir_answer(spec, 5)
+
+
+# --- web addresses (FHIR url) --------------------------------------------------------------------
+
+URL = make_spec("short_text", {"max_length": 1000, "fhir_max_length": False, "format": "url"})
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://www.1177.se",
+        "https://www.1177.se/Stockholm/liv--halsa/?q=sömn#a",
+        "http://example.org:8080/x",
+        "HTTPS://EXAMPLE.ORG/",
+        "https://[2001:db8::1]/",
+    ],
+)
+def test_a_web_address_is_taken_as_written(address):
+    assert clean(URL, f"  {address} ") == address
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "www.1177.se",  # not absolute
+        "1177.se/sömn",
+        "ftp://example.org/fil",
+        "javascript:alert(1)",
+        "mailto:a@example.org",
+        "https://",
+        "https:///sökväg",
+        "https://exa mple.org",
+        "https://example.org:port/",
+        "http://[::1/",
+    ],
+)
+def test_anything_but_an_absolute_http_address_is_refused_with_a_clear_message(address):
+    assert error(URL, address, "sv") == (
+        "Ange en fullständig webbadress som börjar med https:// (eller http://), till exempel "
+        "https://www.1177.se."
+    )
+    assert error(URL, address, "en").startswith("Enter a full web address starting with https://")
+
+
+def test_a_web_address_keeps_the_length_limit_and_says_what_it_wants():
+    short = make_spec("short_text", {"max_length": 25, "format": "url"})
+    assert error(short, "https://example.org/" + "x" * 10, "en") == (
+        "The answer may be at most 25 characters long; it is 30."
+    )
+    assert clean(optional(URL), "  ") is None
+
+
+def test_format_is_url_or_nothing_and_only_for_a_short_text():
+    for key, config in (
+        ("short_text", {"format": "email"}),
+        ("short_text", {"format": 1}),
+        ("long_text", {"format": "url"}),
+    ):
+        assert config_error(key, config, "sv") == (
+            'format kan bara vara "url", och bara för en kort text.'
+        )
+
+
+def test_a_web_address_is_a_fhir_url_item_answered_with_value_uri():
+    item = fhir_item(URL)
+    assert item["type"] == "url"
+    assert "maxLength" not in item  # none in the source, none added
+    assert fhir_answer(URL, "https://www.1177.se") == [{"valueUri": "https://www.1177.se"}]
+    assert TYPES["short_text"].from_fhir({"type": "url", "linkId": "u"}) == dict(URL.config)
+    assert TYPES["short_text"].from_fhir({"type": "url", "maxLength": 300}) == {
+        "max_length": 300,
+        "format": "url",
+    }
+    assert TYPES["short_text"].fhir_matches({"type": "url"})
+    assert not TYPES["long_text"].fhir_matches({"type": "url"})
+
+
+def test_a_web_address_field_asks_for_one(make_app):
+    from questions_testkit import parse_html
+
+    app = make_app([URL], "sv")
+    page = parse_html(app.test_client().get("/form").get_data(as_text=True))
+    control = page.by_id(URL.key)
+    assert control["inputmode"] == "url"
+    assert control["type"] == "text"  # the server judges the address, in words
+    assert page.by_id(f"{URL.key}:hint").text == (
+        "En fullständig webbadress som börjar med https://, högst 1000 tecken."
+    )
+    page = parse_html(
+        app.test_client().post("/form", data={URL.key: "www.1177.se"}).get_data(as_text=True)
+    )
+    assert page.by_id(f"{URL.key}:error").text.startswith(
+        "Fel: Ange en fullständig webbadress som börjar med https://"
+    )
+
+
+def test_several_web_addresses_are_each_checked_and_answered_as_value_uri():
+    many = make_spec("short_text", {**URL.config, "repeats": True, "max_answers": 3})
+    assert clean(many, ["https://a.example", "", "http://b.example/x"]) == [
+        "https://a.example",
+        "http://b.example/x",
+    ]
+    assert "Ange en fullständig webbadress" in error(many, ["https://a.example", "b"], "sv")
+    item = fhir_item(many)
+    assert (item["type"], item["repeats"]) == ("url", True)
+    assert fhir_answer(many, ["https://a.example", "http://b.example/x"]) == [
+        {"valueUri": "https://a.example"},
+        {"valueUri": "http://b.example/x"},
+    ]
+    assert TYPES["short_text"].from_fhir(item) == dict(many.config)

@@ -360,13 +360,16 @@ class Calculator:
         if qtype is None or not found:
             return None
         kind = _item_type(spec, qtype)
-        many = isinstance(spec.config, Mapping) and spec.config.get("repeats") is True
+        config = spec.config if isinstance(spec.config, Mapping) else {}
+        # an open choice takes several answers by ``multiple``, and its payload is always a list
+        listed = kind == "open-choice"
+        many = config.get("multiple" if listed else "repeats") is True
         if len(found) > 1 and not many:
             raise FhirPathError("several values for one answer")
         pieces = [_piece(kind, value, spec) for value in found]
         if any(piece is None for piece in pieces):
             raise FhirPathError("a value of another type")
-        payload = pieces if many else pieces[0]
+        payload = pieces if many or listed else pieces[0]
         qtype.fhir_answer(spec, payload)  # the type refuses what it cannot store (ValueError)
         return payload
 

@@ -122,6 +122,10 @@ IMPORT_MESSAGES: dict[str, str] = {
     "item_key": N_("item %(link)s: %(name)s cannot be represented in sob"),
     "type_changes": N_("item %(link)s of type %(type)s would become %(again)s"),
     "extension": N_("item %(link)s: the extension %(url)s cannot be represented in sob"),
+    "option_source": N_(
+        "item %(link)s: its answer options come from the extension %(url)s (%(value)s), which "
+        "sob cannot evaluate: sob reads answer options from answerOption or an answerValueSet"
+    ),
     "read_only_prefill": N_(
         "item %(link)s is read-only and filled from the patient record (SDC initialExpression), "
         "which sob does not have: it would stay empty"

@@ -26,7 +26,7 @@ from .common import (
 from .conditions import read_condition
 from .errors import FhirImportError
 from .expressions import read_expressions
-from .kept import INITIAL_EXPRESSIONS, keep
+from .kept import INITIAL_EXPRESSIONS, OPTION_SOURCES, keep
 from .labels import made_up_label
 from .notes import is_note, keep_notes
 from .prefill import read_prefill
@@ -177,6 +177,7 @@ def read_question(
     others = [child for child in children if not _is_help(child)]
     if others:
         core["item"] = others
+    refuse_option_sources(core, link)  # before a type reads it as having no options
     qtype = _claimant(core, registry, link)
     assert qtype.from_fhir is not None
     try:
@@ -211,6 +212,26 @@ def read_question(
         question["show_if"] = condition
     _check_nothing_dropped(core, question, qtype, link)
     return question
+
+
+def refuse_option_sources(item: Mapping[str, Any], link: str) -> None:
+    """Refuse an item whose answer options come from an extension sob cannot evaluate
+    (``kept.OPTION_SOURCES``), naming it and what it says: without it the item would seem to
+    have no options, and an open choice would become a free text, a wrong form in silence."""
+    for extension in item.get("extension") or []:
+        if not isinstance(extension, Mapping) or extension.get("url") not in OPTION_SOURCES:
+            continue
+        expression = extension.get("valueExpression")
+        if isinstance(expression, Mapping):
+            shown = f"{expression.get('language')} {expression.get('expression')!r}"
+        else:
+            given = [v for k, v in extension.items() if k.startswith("value")]
+            shown = repr(given[0]) if given else "no value"
+        if len(shown) > 160:
+            shown = shown[:157] + "..."
+        raise FhirImportError(
+            "option_source", link=repr(link), url=repr(extension["url"]), value=shown
+        )
 
 
 def _claimant(item: Mapping[str, Any], registry: Registry, link: str) -> QuestionType:

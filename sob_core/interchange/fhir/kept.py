@@ -24,6 +24,19 @@ from .errors import N_
 
 SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
 SD = "http://hl7.org/fhir/StructureDefinition/"
+LHC = "http://lhcforms.nlm.nih.gov/"
+#: extensions that give an item its answer options some way sob cannot follow: computed (SDC
+#: answerExpression, FHIRPath or an x-fhir-query), looked up at a web service (LHC-Forms'
+#: externallydefined) or taken from another answer's data (LHC-Forms' dataControl). An item
+#: carrying one is refused naming it (``items.refuse_option_sources``), also when it has no
+#: options otherwise: it is not an open choice of free text, nor a choice without options
+OPTION_SOURCES = frozenset(
+    {
+        SDC + "sdc-questionnaire-answerExpression",
+        LHC + "fhir/StructureDefinition/questionnaire-externallydefined",
+        LHC + "fhirExt/dataControl",
+    }
+)
 #: extensions that compute answers or decide what is shown: sob would show a form that behaves
 #: differently, so an import refuses them (a module mapping one takes it off this list; an item's
 #: FHIRPath ``calculatedExpression`` is read off the item before, by ``expressions.py``)
@@ -31,8 +44,10 @@ REFUSED_EXTENSIONS = frozenset(
     {
         SDC + "sdc-questionnaire-calculatedExpression",
         SDC + "sdc-questionnaire-enableWhenExpression",
-        SDC + "sdc-questionnaire-answerExpression",
+        *OPTION_SOURCES,
         SDC + "sdc-questionnaire-candidateExpression",
+        # SDC 3: which of the options are offered, by an expression
+        SDC + "sdc-questionnaire-answerOptionsToggleExpression",
         "http://hl7.org/fhir/StructureDefinition/targetConstraint",
         "http://hl7.org/fhir/StructureDefinition/cqf-expression",
         "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint",

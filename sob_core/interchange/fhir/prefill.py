@@ -169,7 +169,7 @@ def _payload(kind: str, value: Any) -> Any:
         if isinstance(value, bool):
             return None
         return int(value) if float(value).is_integer() else value
-    if kind in ("String", "Date", "DateTime") and isinstance(value, str):
+    if kind in ("String", "Uri", "Date", "DateTime") and isinstance(value, str):
         return value
     if kind == "Quantity" and isinstance(value, Mapping) and isinstance(value.get("code"), str):
         number = value.get("value")

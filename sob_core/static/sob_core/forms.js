@@ -7,6 +7,8 @@
 
   function valuesOf(key) {
     var inputs = Array.prototype.slice.call(form.querySelectorAll('[name="' + key + '"]'));
+    // an open choice's own answer: its text box (its "Other" radio button says nothing itself)
+    form.querySelectorAll('[name="' + key + ':other"]').forEach(function (input) { inputs.push(input); });
     // a question with several answers: its inputs are named key:1, key:2 ... in its fieldset
     form.querySelectorAll('[data-answers="' + key + '"] [name^="' + key + ':"]').forEach(function (input) {
       if (/^\d+$/.test(input.name.slice(key.length + 1))) { inputs.push(input); }
@@ -15,7 +17,9 @@
     inputs.forEach(function (input) {
       if (input.disabled) { return; }  // a hidden question's answer does not count
       if ((input.type === "radio" || input.type === "checkbox") && !input.checked) { return; }
-      if (input.value !== "") { values.push(input.value); }
+      if (input.value === ":other" && input.type === "radio") { return; }
+      var value = input.name === key + ":other" ? input.value.trim() : input.value;
+      if (value !== "") { values.push(value); }
     });
     return values;
   }
