@@ -21,9 +21,10 @@ from fhir_helpers import TOMMY, assigned, import_resource, registry, stored
 from sqlalchemy import func, select
 
 from sob_core import datalife, media
+from sob_core.enrollments import assignments
 from sob_core.extensions import db
 from sob_core.interchange import fhir
-from sob_core.models import AuditEvent, Citizen, FormResponse, MediaFile, Staff
+from sob_core.models import AuditEvent, Citizen, Enrollment, FormResponse, MediaFile, Staff
 from sob_core.testing import csrf_from, login_as
 
 SECRET = "test-secret-key-not-for-production"
@@ -224,18 +225,52 @@ def test_a_replaced_or_removed_file_is_deleted_with_its_bytes(app, client, demo_
     assert db.session.get(MediaFile, second["media_id"]) is None
 
 
-def test_a_file_another_response_names_too_is_kept_when_one_removes_it(app, client, demo_data):
+def test_a_file_another_of_her_responses_names_too_is_kept_when_one_removes_it(
+    app, client, demo_data
+):
     assignment = assigned(app, client, RESOURCE)
     _post(client, assignment, "save", photo=_upload(PDF, "intyg.pdf"))
     photo = stored(assignment)[1]["photo"]
     other = db.session.scalars(
-        select(FormResponse).where(FormResponse.assignment_id != assignment.id)
+        select(FormResponse).where(
+            FormResponse.assignment_id != assignment.id,
+            FormResponse.citizen_id == assignment.citizen_id,
+        )
     ).first()
+    assert other is not None
     other.answers = {**(other.answers or {}), "x": {"type": "attachment", "value": photo}}
     db.session.commit()
     _post(client, assignment, "save", **{"photo:remove": "1"})
     db.session.expire_all()
     assert db.session.get(MediaFile, photo["media_id"]) is not None
+
+
+def test_the_same_bytes_from_two_citizens_are_two_files_and_one_removing_hers_keeps_the_other(
+    app, client, demo_data
+):
+    john_assignment = assigned(app, client, RESOURCE)
+    _post(client, john_assignment, "save", photo=_upload(PNG, "utslag.png"))
+    johns = stored(john_assignment)[1]["photo"]
+    elin = db.session.scalar(select(Citizen).where(Citizen.personnummer == ELIN))
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.citizen_id == elin.id))
+    tommy = _staff(TOMMY)
+    elins_assignment = assignments.send_form(
+        db.session, enrollment, john_assignment.form_version.form, tommy.id
+    )
+    db.session.commit()
+    login_as(client, elin)
+    _post(client, elins_assignment, "save", photo=_upload(PNG, "samma.png"))
+    elins = stored(elins_assignment)[1]["photo"]
+    # one row and one key each: her upload cannot tell that someone gave these bytes before
+    assert elins["media_id"] != johns["media_id"] and elins["sha256"] == johns["sha256"]
+    rows = {m: db.session.get(MediaFile, m) for m in (johns["media_id"], elins["media_id"])}
+    assert len({row.storage_key for row in rows.values()}) == 2
+    assert all(hashlib.sha256(PNG).hexdigest() not in row.storage_key for row in rows.values())
+    _post(client, elins_assignment, "save", **{"photo:remove": "1"})
+    db.session.expire_all()
+    assert db.session.get(MediaFile, elins["media_id"]) is None
+    kept = db.session.get(MediaFile, johns["media_id"])
+    assert kept is not None and media.read_media(media.get_storage(app), kept) == PNG
 
 
 def test_a_required_attachment_blocks_submission_when_missing(app, client, demo_data):

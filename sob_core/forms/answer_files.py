@@ -95,8 +95,7 @@ def receive(
 
 
 def describe(media: MediaFile, data: bytes, filename: str) -> dict[str, Any]:
-    """What the answer stores of a file. The name is the one of this upload (two identical
-    files share one row, which keeps the first name)."""
+    """What the answer stores of a file (each upload has a row of its own, ``store_media``)."""
     return {
         "media_id": media.id,
         "filename": media_storage.clean_filename(filename),
@@ -137,11 +136,11 @@ def files_of(stored: Any) -> list[Mapping[str, Any]]:
     ]
 
 
-def discard(session: Session, media_ids: set[int]) -> list[str]:
-    """Delete the answer files no response names any more (a draft's file replaced or removed);
-    their storage keys, for the caller to remove after the commit. A file some response still
-    names (the very same bytes given elsewhere) or that is content (``answer_file`` false) stays.
-    Every response is read (in batches), so this runs only when a file was replaced or removed."""
+def discard(session: Session, media_ids: set[int], citizen_id: int) -> list[str]:
+    """Delete the answer files none of the citizen's responses names any more (a draft's file
+    replaced or removed); their storage keys, for the caller to remove after the commit. An
+    answer file is hers alone (stored privately, ``store_media``), so only her responses are
+    read; one of them still naming it, or a content file (``answer_file`` false), stays."""
     rows = [
         row
         for row in session.scalars(select(MediaFile).where(MediaFile.id.in_(media_ids)))
@@ -150,7 +149,11 @@ def discard(session: Session, media_ids: set[int]) -> list[str]:
     left = {row.id for row in rows}
     if not left:
         return []
-    statement = select(FormResponse.answers).execution_options(yield_per=500)
+    statement = (
+        select(FormResponse.answers)
+        .where(FormResponse.citizen_id == citizen_id)
+        .execution_options(yield_per=500)
+    )
     with session.execute(statement) as result:
         for (answers,) in result:
             left -= named_media(answers)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 import tempfile
 import unicodedata
 from collections.abc import Mapping
@@ -44,8 +45,10 @@ class UploadError(ValueError):
 class Storage(Protocol):
     """Where uploaded bytes are kept."""
 
-    def put(self, data: bytes, content_type: str) -> str:
-        """Store ``data`` and return its key (at most 255 characters)."""
+    def put(self, data: bytes, content_type: str, *, private: bool = False) -> str:
+        """Store ``data`` and return its key (at most 255 characters). Identical bytes may
+        share a key; ``private`` ones (a citizen's answer file) get a key of their own that
+        says nothing of the bytes, never shared with an earlier or a later upload."""
 
     def open(self, key: str) -> BinaryIO:
         """A readable binary stream of the stored bytes; ``KeyError`` when there are none."""
@@ -58,7 +61,8 @@ _KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}$")
 
 
 class LocalStorage:
-    """Files in a local folder, named by the SHA-256 of their bytes: ``ab/abcdef...``."""
+    """Files in a local folder, named by the SHA-256 of their bytes: ``ab/abcdef...`` (a
+    private file by the SHA-256 of a random salt and its bytes: the same shape, its own key)."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).resolve()
@@ -72,8 +76,9 @@ class LocalStorage:
             raise KeyError(key)
         return path
 
-    def put(self, data: bytes, content_type: str) -> str:
-        digest = hashlib.sha256(data).hexdigest()
+    def put(self, data: bytes, content_type: str, *, private: bool = False) -> str:
+        salt = secrets.token_bytes(32) if private else b""
+        digest = hashlib.sha256(salt + data).hexdigest()
         key = f"{digest[:2]}/{digest}"
         path = self.path(key)
         if path.exists():
@@ -283,17 +288,20 @@ def store_media(
     uploaded_by_id: int | None = None,
     answer_file: bool = False,
 ) -> MediaFile:
-    """Keep checked bytes and describe them in a ``MediaFile``; identical bytes share one row.
+    """Keep checked bytes and describe them in a ``MediaFile``; identical content shares one row.
 
     ``answer_file``: a citizen's answer to a question, never served as content (``web/media``).
-    Staff storing the same bytes as content make the row content: they hold those bytes
-    already, and content must be shown."""
+    It is stored privately (``Storage.put``): a row and bytes of its own, whatever was uploaded
+    before, so no upload can tell whether someone else gave the same file, and removing one
+    citizen's file never touches another's."""
     digest = hashlib.sha256(data).hexdigest()
-    key = storage.put(data, media_type.content_type)
-    existing = session.scalar(select(MediaFile).where(MediaFile.storage_key == key))
+    key = storage.put(data, media_type.content_type, private=answer_file)
+    existing = (
+        None
+        if answer_file
+        else session.scalar(select(MediaFile).where(MediaFile.storage_key == key))
+    )
     if existing is not None:
-        if existing.answer_file and not answer_file:
-            existing.answer_file = False
         return existing
     media = MediaFile(
         sha256=digest,

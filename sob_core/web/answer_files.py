@@ -142,7 +142,7 @@ def drop_files(uploads: Uploads, response: FormResponse) -> None:
     candidates = (uploads.dropped | uploads.received) - named_media(response.answers or {})
     if not candidates:
         return
-    keys = answer_files.discard(db.session, candidates)
+    keys = answer_files.discard(db.session, candidates, response.citizen_id)
     db.session.commit()
     storage = current_storage()
     for key in keys:
