@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from .access_rules import public, require
+from .answer_file_types import ANSWER_FILE_TYPES, FileRules, content_type_matches
 from .guardian_types import GuardianshipSource, Ward
 from .palette import PALETTE, check_colour, contrast_ratio
 from .scoring import (
@@ -121,11 +122,13 @@ def demo_people(audience: str) -> list[tuple[str, str, str]]:
 
 
 __all__ = [
+    "ANSWER_FILE_TYPES",
     "PALETTE",
     "AnswerProblem",
     "Band",
     "ComputedResult",
     "Credential",
+    "FileRules",
     "FormInfo",
     "GuardianshipSource",
     "InvalidAnswers",
@@ -151,6 +154,7 @@ __all__ = [
     "check_colour",
     "check_number_answers",
     "complete_login",
+    "content_type_matches",
     "contrast_ratio",
     "context_sex",
     "demo_people",

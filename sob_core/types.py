@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from .answer_file_types import FileRules
 from .palette import resolve_colour
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -134,6 +135,7 @@ class QuestionType:
     for_scale_item: Callable[[ScaleItem, Sequence[LocalText]], Mapping[str, Any] | None] | None = (
         None
     )
+    file_rules: Callable[[QuestionSpec], FileRules] | None = None  # see answer_file_types
 
     def validate(self) -> None:
         _check_key("question type", self.key)
@@ -150,10 +152,9 @@ class QuestionType:
                 raise PluginContractError(f"question type {self.key!r}: {name} must be callable")
         if not self.fhir_type:
             raise PluginContractError(f"question type {self.key!r} needs a FHIR item type")
-        if self.for_scale_item is not None and not callable(self.for_scale_item):
-            raise PluginContractError(
-                f"question type {self.key!r}: for_scale_item must be callable"
-            )
+        for name in ("for_scale_item", "file_rules"):  # optional, but callable when given
+            if getattr(self, name) is not None and not callable(getattr(self, name)):
+                raise PluginContractError(f"question type {self.key!r}: {name} must be callable")
 
 
 # --- rating scales -------------------------------------------------------------------------------

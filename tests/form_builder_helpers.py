@@ -92,6 +92,12 @@ EVERY_TYPE: dict[str, dict[str, str]] = {
         "config_units": '[{"code": "kg", "system": "http://unitsofmeasure.org"}]',
         "config_decimals": "1",
     },
+    "attachment": {
+        "key": "certificate",
+        "label_sv": "Bifoga ditt intyg",
+        "config_content_types": '["application/pdf", "image/*"]',
+        "config_max_bytes": "2000000",
+    },
 }
 
 

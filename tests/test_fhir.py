@@ -525,8 +525,9 @@ REPEATING_SLIDER = {
 }
 
 
-# (a url item and an open-choice without options import now: test_fhir_free_answers.py)
-@pytest.mark.parametrize("kind", ["attachment", "reference"])
+# (a url item and an open-choice without options import now: test_fhir_free_answers.py; an
+# attachment item too: test_answer_files.py)
+@pytest.mark.parametrize("kind", ["reference"])
 def test_an_unsupported_item_type_fails_naming_the_link_id(app, kind):
     registry = app.extensions["sob"].registry
     before = _counts()
@@ -930,7 +931,7 @@ def test_cli_errors_exit_2_with_one_line(app, runner, tmp_path, args, message):
     bad.write_text("{", encoding="utf-8")
     attachment = tmp_path / "attachment.json"
     attachment.write_text(
-        json.dumps(_questionnaire({"linkId": "upload", "text": "Fil", "type": "attachment"})),
+        json.dumps(_questionnaire({"linkId": "upload", "text": "Fil", "type": "reference"})),
         encoding="utf-8",
     )
     paths = {"missing": tmp_path / "missing.json", "bad": bad, "attachment": attachment}
@@ -978,10 +979,10 @@ def test_cli_import_errors_are_in_the_cli_language(app, runner, tmp_path, env, m
 
 def test_cli_import_refusal_and_success_in_swedish(app, runner, tmp_path):
     path = tmp_path / "q.json"
-    path.write_text(json.dumps(_questionnaire({"linkId": "upload", "type": "attachment"})))
+    path.write_text(json.dumps(_questionnaire({"linkId": "upload", "type": "reference"})))
     refused = runner.invoke(forms_group, ["import", str(path)], env={"SOB_DEFAULT_LOCALE": "sv"})
     assert refused.exit_code == 2
-    assert "item 'upload' av typen 'attachment'" in refused.stderr
+    assert "item 'upload' av typen 'reference'" in refused.stderr
     path.write_text(json.dumps(_questionnaire(SIMPLE)), encoding="utf-8")
     args = ["import", str(path), "--key", "enkel"]
     done = runner.invoke(forms_group, args, env={"SOB_DEFAULT_LOCALE": "sv"})

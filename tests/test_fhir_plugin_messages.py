@@ -19,7 +19,7 @@ from sob_core.i18n import translate_error
 from sob_core.interchange import fhir
 
 NO_OPTIONS = {"linkId": "mood", "text": "Hur mår du?", "type": "choice"}
-OTHER = {"linkId": "upload", "text": "Bifoga", "type": "attachment"}
+OTHER = {"linkId": "upload", "text": "Bifoga", "type": "reference"}
 SWEDISH = "FHIR-frågan saknar svarsalternativ"
 ENGLISH = "The FHIR item has no options"
 
@@ -54,7 +54,7 @@ def test_a_plugin_message_is_english_by_str_and_translated_by_the_web(app):
             english = translate_error(error)
     assert SWEDISH in swedish and ENGLISH not in swedish
     assert "item 'mood' av typen 'choice'" in swedish
-    assert "item 'upload' av typen 'attachment'" in swedish
+    assert "item 'upload' av typen 'reference'" in swedish
     assert english == str(error)
 
 

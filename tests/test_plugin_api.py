@@ -38,6 +38,10 @@ CONTRACT = {
     "TranslatedError",
     "VerifiedIdentity",
     "local",
+    # answer files (a question type with file_rules)
+    "ANSWER_FILE_TYPES",
+    "FileRules",
+    "content_type_matches",
     # where guardianships come from (sob_guardianship_sources)
     "GuardianshipSource",
     "Ward",

@@ -826,7 +826,7 @@ def test_a_failure_while_writing_rolls_everything_back(app, units, sara, registr
     before = _counts()
 
     class BrokenStorage:
-        def put(self, data, content_type):
+        def put(self, data, content_type, *, private=False):
             raise OSError("disk full")
 
     with pytest.raises(ProgramImportError, match="nothing was imported: disk full"):

@@ -44,7 +44,14 @@ NEW_PERSON = "199001010017"  # valid, nobody registered
 PHQ9 = {str(n): "1" for n in range(1, 10)}
 
 #: the parameters of a staff view that name citizen data; a view with any of them is walked
-DATA_PARAMETERS = {"enrollment_id", "response_id", "key", "conversation_id", "flag_id"}
+DATA_PARAMETERS = {
+    "enrollment_id",
+    "response_id",
+    "key",
+    "conversation_id",
+    "flag_id",
+    "media_id",  # a file given as an answer, reached through its response
+}
 #: the views the walk must meet (a renamed or dropped one fails here, not silently)
 EXPECTED_VIEWS = {
     "staff.patient",
@@ -53,6 +60,7 @@ EXPECTED_VIEWS = {
     "staff.patient_timeline",
     "staff.patient_events",
     "staff.response",
+    "staff.answer_file",
     "staff.end_enrollment",
     "staff.maintenance_enrollment",
     "fhir.questionnaire_response",
@@ -246,6 +254,8 @@ def walk(app, client, enrollment: Enrollment, other: Given, own_keys: set[str]) 
                 url = _url(app, rule.endpoint, **base, flag_id=flag_id)
                 assert client.get(url).status_code == 404, url
         elif "response_id" in rule.arguments:
+            if "media_id" in rule.arguments:
+                base["media_id"] = 1  # whatever file: the response is another unit's
             for response_id in other.responses:
                 url = _url(app, rule.endpoint, **base, response_id=response_id)
                 assert client.get(url).status_code == 404, url
@@ -290,6 +300,8 @@ def test_unit_b_reaches_nothing_of_unit_a_through_its_own_enrollment(app, client
                 values["conversation_id"] = 1
             if "flag_id" in rule.arguments:
                 values["flag_id"] = 1
+            if "media_id" in rule.arguments:
+                values["media_id"] = 1
             assert client.get(_url(app, rule.endpoint, **values)).status_code == 404
 
 

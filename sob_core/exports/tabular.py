@@ -28,8 +28,9 @@ from ..plugins import Registry
 from ..types import local
 
 COLUMNS = ("person", "enrollment", "response", "submitted", "day", "skipped")
-#: FHIR item types of free text: left out of a pseudonymised export
-FREE_TEXT = frozenset({"string", "text"})
+#: FHIR item types of free text, and of files (a photo, a file's name may say who it is): left
+#: out of a pseudonymised export
+FREE_TEXT = frozenset({"string", "text", "attachment"})
 DATES = frozenset({"date"})
 #: how a cell a spreadsheet reads as a formula starts
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -55,7 +56,8 @@ def fhir_type_of(registry: Registry, type_key: str) -> str | None:
 
 
 def is_free_text(registry: Registry, type_key: str) -> bool:
-    """A question whose answer is written text (or whose type is no longer installed)."""
+    """A question whose answer is written text or a file (or whose type is no longer
+    installed)."""
     kind = fhir_type_of(registry, type_key)
     return kind is None or kind in FREE_TEXT
 

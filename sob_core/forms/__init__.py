@@ -11,6 +11,7 @@ Nothing here imports Flask, and nothing here imports enrollments: a submission i
 
 from __future__ import annotations
 
+from . import answer_files as answer_files  # a question answered by a file (file_rules)
 from . import exporting as exporting
 from . import purging as purging  # purge_enrollment, PURGED_TABLES (sob_core.datalife)
 from . import repeating as repeating

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 import tempfile
 import unicodedata
 from collections.abc import Mapping
@@ -44,8 +45,10 @@ class UploadError(ValueError):
 class Storage(Protocol):
     """Where uploaded bytes are kept."""
 
-    def put(self, data: bytes, content_type: str) -> str:
-        """Store ``data`` and return its key (at most 255 characters)."""
+    def put(self, data: bytes, content_type: str, *, private: bool = False) -> str:
+        """Store ``data`` and return its key (at most 255 characters). Identical bytes may
+        share a key; ``private`` ones (a citizen's answer file) get a key of their own that
+        says nothing of the bytes, never shared with an earlier or a later upload."""
 
     def open(self, key: str) -> BinaryIO:
         """A readable binary stream of the stored bytes; ``KeyError`` when there are none."""
@@ -58,7 +61,8 @@ _KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}$")
 
 
 class LocalStorage:
-    """Files in a local folder, named by the SHA-256 of their bytes: ``ab/abcdef...``."""
+    """Files in a local folder, named by the SHA-256 of their bytes: ``ab/abcdef...`` (a
+    private file by the SHA-256 of a random salt and its bytes: the same shape, its own key)."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).resolve()
@@ -72,8 +76,9 @@ class LocalStorage:
             raise KeyError(key)
         return path
 
-    def put(self, data: bytes, content_type: str) -> str:
-        digest = hashlib.sha256(data).hexdigest()
+    def put(self, data: bytes, content_type: str, *, private: bool = False) -> str:
+        salt = secrets.token_bytes(32) if private else b""
+        digest = hashlib.sha256(salt + data).hexdigest()
         key = f"{digest[:2]}/{digest}"
         path = self.path(key)
         if path.exists():
@@ -163,6 +168,8 @@ MEDIA_TYPES: tuple[MediaType, ...] = (
     MediaType("video/mp4", "video", (".mp4", ".m4v")),
     MediaType("video/webm", "video", (".webm",)),
     MediaType("text/vtt", "captions", (".vtt",)),
+    # a citizen's answer file (``types.ANSWER_FILE_TYPES``), never programme content
+    MediaType("application/pdf", "document", (".pdf",)),
 )
 BY_CONTENT_TYPE = {t.content_type: t for t in MEDIA_TYPES}
 KINDS = ("image", "audio", "video", "captions")
@@ -206,6 +213,7 @@ MAGIC = {
     "video/mp4": _is_iso_media,
     "video/webm": lambda d: d.startswith(b"\x1a\x45\xdf\xa3"),
     "text/vtt": _is_vtt,
+    "application/pdf": lambda d: d.startswith(b"%PDF-"),
 }
 
 
@@ -222,12 +230,19 @@ def clean_filename(filename: str | None) -> str:
 
 def check_upload(data: bytes, filename: str, kind: str | None, max_bytes: int) -> MediaType:
     """The media type of an upload, or ``UploadError``: extension and first bytes must agree."""
+    allowed = [t for t in MEDIA_TYPES if kind is None or t.kind == kind]
+    return check_upload_as(data, filename, allowed, max_bytes)
+
+
+def check_upload_as(
+    data: bytes, filename: str, allowed: list[MediaType], max_bytes: int
+) -> MediaType:
+    """Like ``check_upload``, for the media types ``allowed`` (a question's answer file)."""
     if not data:
         raise UploadError("the file is empty", "empty")
     if len(data) > max_bytes:
         raise UploadError(f"the file is larger than {max_bytes} bytes", "size", max_bytes=max_bytes)
     extension = os.path.splitext(filename.lower())[1]
-    allowed = [t for t in MEDIA_TYPES if kind is None or t.kind == kind]
     candidates = [t for t in allowed if extension in t.extensions]
     if not candidates:
         raise UploadError(
@@ -271,11 +286,21 @@ def store_media(
     media_type: MediaType,
     care_unit_id: int | None = None,
     uploaded_by_id: int | None = None,
+    answer_file: bool = False,
 ) -> MediaFile:
-    """Keep checked bytes and describe them in a ``MediaFile``; identical bytes share one row."""
+    """Keep checked bytes and describe them in a ``MediaFile``; identical content shares one row.
+
+    ``answer_file``: a citizen's answer to a question, never served as content (``web/media``).
+    It is stored privately (``Storage.put``): a row and bytes of its own, whatever was uploaded
+    before, so no upload can tell whether someone else gave the same file, and removing one
+    citizen's file never touches another's."""
     digest = hashlib.sha256(data).hexdigest()
-    key = storage.put(data, media_type.content_type)
-    existing = session.scalar(select(MediaFile).where(MediaFile.storage_key == key))
+    key = storage.put(data, media_type.content_type, private=answer_file)
+    existing = (
+        None
+        if answer_file
+        else session.scalar(select(MediaFile).where(MediaFile.storage_key == key))
+    )
     if existing is not None:
         return existing
     media = MediaFile(
@@ -286,6 +311,7 @@ def store_media(
         storage_key=key,
         care_unit_id=care_unit_id,
         uploaded_by_id=uploaded_by_id,
+        answer_file=answer_file,
     )
     session.add(media)
     session.flush()

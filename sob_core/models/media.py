@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Base
@@ -25,3 +25,8 @@ class MediaFile(Base):
     care_unit_id: Mapped[int | None] = mapped_column(ForeignKey("care_unit.id"))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: a citizen's answer to a question (a photo, a PDF): health data, served only through the
+    #: response it answers (``web/answer_files``), never as content (``web/media``)
+    answer_file: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )

@@ -3,7 +3,8 @@
 Staff see a file when they hold designer, publisher, therapist or citizen administrator at any of
 their care units (media carry no health data: they are program content). A citizen sees a file only
 when one of their own enrollments runs a program version that uses it, or a form version she was
-given shows it on a question. Everyone else gets 404, as if the file did not exist.
+given shows it on a question. Everyone else gets 404, as if the file did not exist. A citizen's answer file (``answer_file``)
+is never served here, to anyone: ``web/answer_files`` serves it with the response it answers.
 """
 
 from __future__ import annotations
@@ -70,8 +71,15 @@ def may_see(media_id: int) -> bool:
 @require("any")
 def file(media_id: int):
     media = db.session.get(MediaFile, media_id)
-    if media is None or not may_see(media_id):
+    # a citizen's answer file is health data: served only with its response (answer_files)
+    if media is None or media.answer_file or not may_see(media_id):
         abort(404)
+    return send_media(media, as_attachment=False)
+
+
+def send_media(media: MediaFile, *, as_attachment: bool, filename: str | None = None):
+    """The stored bytes of ``media`` as a response (404 when the storage has lost them),
+    named ``filename`` (the file's own name by default)."""
     storage = current_storage()
     source: Path | BinaryIO
     try:
@@ -86,8 +94,8 @@ def file(media_id: int):
     response = send_file(
         source,
         mimetype=media.content_type,
-        download_name=media.filename,
-        as_attachment=False,
+        download_name=filename or media.filename,
+        as_attachment=as_attachment,
         conditional=True,
         etag=media.sha256,
         max_age=3600,

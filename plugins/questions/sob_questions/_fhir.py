@@ -256,6 +256,8 @@ def classify(item: Any) -> str | None:
         return "slider" if "slider" in controls else "number"
     if kind == "quantity":
         return "duration" if unit_codes(item) == {"min"} else "quantity"
+    if kind == "attachment":
+        return "attachment"
     simple = {
         "string": "short_text",
         "url": "short_text",  # ``format: url`` (``text.py``)

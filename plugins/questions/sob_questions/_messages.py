@@ -203,6 +203,37 @@ CATALOGUE: dict[str, _SV_EN] = {
         "Du kan ge upp till {max} svar, ett i varje ruta.",
         "You can give up to {max} answers, one in each box.",
     ),
+    # --- attachment -----------------------------------------------------------------------------
+    "hint_file": (
+        "Tillåtna filtyper: {types}. Filen får vara högst {size}.",
+        "Allowed file types: {types}. The file may be at most {size}.",
+    ),
+    "attach_file": ("Bifoga fil", "Attach a file"),
+    "attached_file": ("Bifogad fil:", "Attached file:"),
+    "remove_file": ("Ta bort filen", "Remove the file"),
+    "replace_file": (
+        "Välj en ny fil om du vill byta ut den bifogade.",
+        "Choose a new file if you want to replace the attached one.",
+    ),
+    "not_file": ("Svaret måste vara en bifogad fil.", "The answer must be an attached file."),
+    "file_type": (
+        "Filtypen är inte tillåten här. Använd {types}.",
+        "This type of file is not allowed here. Use {types}.",
+    ),
+    "file_too_large": (
+        "Filen är för stor. Den får vara högst {size}.",
+        "The file is too large. It may be at most {size}.",
+    ),
+    "cfg_file_types": (
+        "Inställningen content_types måste vara en lista med 1-{max} filtyper, till exempel "
+        '"image/*" eller "application/pdf".',
+        'The setting content_types must be a list of 1–{max} file types, for example "image/*" '
+        'or "application/pdf".',
+    ),
+    "cfg_file_types_none": (
+        "Ingen av filtyperna kan tas emot som svar; sob tar emot {types}.",
+        "None of the file types can be received as an answer; sob receives {types}.",
+    ),
     # --- designer configuration -----------------------------------------------------------------
     "cfg_mapping": ("Inställningarna måste vara ett objekt.", "The settings must be an object."),
     "cfg_unit": (

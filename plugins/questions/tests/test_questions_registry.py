@@ -47,6 +47,7 @@ def test_entry_points_name_one_module_each():
         "temporal": "sob_questions.temporal",
         "open_choice": "sob_questions.open_choice",
         "quantity": "sob_questions.quantity",
+        "attachment": "sob_questions.attachment",
     }
 
 

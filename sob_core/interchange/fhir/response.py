@@ -4,7 +4,12 @@ answer as its question type gives it (``fhir_answer``).
 A repeating group (``forms.repeating``) is written as R4 asks: one group item (the group's
 linkId) per repetition, in the place of the group's first question, holding that repetition's
 answered questions, nested in the groups inside it that hold them; a repetition with none
-answered is left out. (Outside repeating groups the answers are still one flat list.)"""
+answered is left out. (Outside repeating groups the answers are still one flat list.)
+
+An answer file (``forms.answer_files``) is a ``valueAttachment`` as its question type gives it
+(content type, title, size and ``hash``, the base64 SHA-1): without the bytes, which stay in sob,
+and with their ``url``, the staff download of the file (``base_url`` in front when given), where
+whoever follows it must sign in as staff of the unit, and the read is audit-logged."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import object_session
 
 from ... import forms as forms_service
-from ...models import Citizen, FormResponse
+from ...models import Citizen, FormAssignment, FormResponse
 from ...plugins import Registry
 from ...types import local
 from .common import (
@@ -51,6 +56,17 @@ def export_response(
     authored = iso(response.submitted_at if submitted else response.updated_at)
     if authored:
         resource["authored"] = authored
+    assignment = (
+        session.get(FormAssignment, response.assignment_id)
+        if response.assignment_id and session is not None
+        else None
+    )
+    files_at = (
+        f"{(base_url or '').rstrip('/')}/staff/patients/{assignment.enrollment_id}"
+        f"/responses/{response.id}/files/"
+        if assignment is not None and assignment.enrollment_id is not None
+        else None
+    )
     stored_answers = dict(response.answers or {})
     items: list[Any] = []  # answer items, and a repeating group's key where its repetitions go
     inside = forms_service.repeating.repeated_questions(version.definition)
@@ -74,10 +90,13 @@ def export_response(
             for number, one in enumerate(value if isinstance(value, list) else []):
                 while len(repetitions[group]) <= number:
                     repetitions[group].append(_repetition(version, group))
-                if one is not None and (item := _answer_item(spec, qtype, one)) is not None:
+                if (
+                    one is not None
+                    and (item := _answer_item(spec, qtype, one, files_at)) is not None
+                ):
                     _place(repetitions[group][number], _inner_path(version, spec.key, group), item)
             continue
-        if (item := _answer_item(spec, qtype, stored.get("value"))) is not None:
+        if (item := _answer_item(spec, qtype, stored.get("value"), files_at)) is not None:
             items.append(item)
     if stored_answers:
         raise FhirExportError(
@@ -95,8 +114,11 @@ def export_response(
     return resource
 
 
-def _answer_item(spec: Any, qtype: Any, payload: Any) -> dict[str, Any] | None:
-    """The response item of one answer, or None when the type gives no answer for it."""
+def _answer_item(
+    spec: Any, qtype: Any, payload: Any, files_at: str | None = None
+) -> dict[str, Any] | None:
+    """The response item of one answer, or None when the type gives no answer for it; an
+    answer file's attachment gets its ``url`` under ``files_at``."""
     try:
         answers = qtype.fhir_answer(spec, payload)
     except ValueError as error:
@@ -106,6 +128,11 @@ def _answer_item(spec: Any, qtype: Any, payload: Any) -> dict[str, Any] | None:
     label = local(spec.label, "sv")
     item: dict[str, Any] = {"linkId": spec.key, **({"text": label} if label else {})}
     item["answer"] = [dict(answer) for answer in answers]
+    media_id = payload.get("media_id") if isinstance(payload, Mapping) else None
+    for answer in item["answer"]:
+        attachment = answer.get("valueAttachment")
+        if isinstance(attachment, Mapping) and isinstance(media_id, int) and files_at:
+            answer["valueAttachment"] = {**attachment, "url": f"{files_at}{media_id}"}
     return item
 
 

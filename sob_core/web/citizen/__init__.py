@@ -21,6 +21,7 @@ from ...notifications import inbox as notice_inbox
 from ...notifications.policy import local_time
 from ...types import local
 from ..access import require
+from ..answer_files import drop_files, send_answer_file, show_files, take_uploads
 from ..forms_rendering import build_form_class, rows
 from ..labels import tell_apart
 from ..results import render_series, series_list
@@ -126,6 +127,7 @@ def fill_in(assignment_id: int):
         if action.startswith(("add:", "remove:")):
             return _change_repetitions(version, response, action, counts, lang)
         final = action == "submit"
+        uploads = take_uploads(version, host.registry, form, response, counts)
         outcome = forms.clean_answers(
             version,
             host.registry,
@@ -144,9 +146,12 @@ def fill_in(assignment_id: int):
             outcome.errors.update(
                 forms.check_response(version, host.registry, outcome.values, lang)
             )
+        outcome.errors.update(uploads.errors)  # her file refused: that, not "must be answered"
         if outcome.errors:
-            forms.store_answers(response, version, {**forms.payloads(response), **outcome.values})
+            kept = {k: v for k, v in forms.payloads(response).items() if k not in uploads.removed}
+            forms.store_answers(response, version, {**kept, **outcome.values})
             db.session.commit()
+            drop_files(uploads, response)
             hidden = _hidden(compute, outcome.values)
             return _render_form(
                 version, form, response, outcome.errors, counts, outcome.values, hidden
@@ -160,10 +165,12 @@ def fill_in(assignment_id: int):
             )
             forms.submit(db.session, host, response, outcome.values)
             db.session.commit()
+            drop_files(uploads, response)
             flash(_("Thank you! Your answers are saved."), "info")
             return redirect(back)
         forms.store_answers(response, version, outcome.values)
         db.session.commit()
+        drop_files(uploads, response)
         flash(_("Your answers are saved as a draft. You can continue later."), "info")
         return redirect(url_for("citizen.fill_in", assignment_id=assignment.id))
     data = forms.prefilled(version, forms.payloads(response))
@@ -246,7 +253,7 @@ def _change_repetitions(version, response: FormResponse, action: str, counts, la
     formdata = MultiDict(posted)
     form = build_form_class(version, host.registry, lang, counts)(formdata=formdata)
     hidden = set(request.form.get("hidden_questions", "").split())  # as the page had them
-    return _render_form(version, form, response, {}, counts, None, hidden)
+    return _render_form(version, form, response, {}, counts, None, hidden, formdata)
 
 
 def _render_form(
@@ -257,6 +264,7 @@ def _render_form(
     counts=None,
     shown=None,
     hidden=frozenset(),
+    posted=None,
 ):
     host = current_app.extensions["sob"]
     general: list[str] = []  # problems of the whole response that name no field
@@ -266,11 +274,13 @@ def _render_form(
             field.errors = [message]
         else:
             general.append(message)
+    show_files(version, host.registry, form, response, counts or {}, posted)
     questions = rows(
         version, form, host.registry, counts or {}, current_language(), shown or {}, hidden
     )
     return render_template(
         "sob_core/forms/fill_in.html",
+        multipart=forms.answer_files.takes_files(version, host.registry),
         version=version,
         form=form,
         response=response,
@@ -279,6 +289,16 @@ def _render_form(
         general_errors=general,
         hidden_questions=" ".join(sorted(hidden)),
     )
+
+
+@bp.route("/responses/<id:response_id>/files/<id:media_id>")
+@require("citizen")
+def answer_file(response_id: int, media_id: int):
+    """A file she gave as an answer, in a response of her own (a draft too); else 404."""
+    response = db.session.get(FormResponse, response_id)
+    if response is None or response.citizen_id != current_user.id:
+        abort(404)
+    return send_answer_file(response, media_id)
 
 
 @bp.route("/results")

@@ -33,7 +33,7 @@ from ... import audit
 from ...enrollments import assignments, staff_views
 from ...enrollments.clock import local_date
 from ...extensions import commit_keeping_loaded, db
-from ...forms import display_answer, repeating, specs
+from ...forms import answer_files, display_answer, repeating, specs
 from ...i18n import current_language
 from ...models import (
     CareUnit,
@@ -45,6 +45,7 @@ from ...models import (
 )
 from ...types import local
 from ..access import require
+from ..answer_files import send_answer_file
 from ..audit import audit_citizen
 from ..labels import tell_apart
 from ..results import render_series
@@ -252,7 +253,19 @@ def response(enrollment_id: int, response_id: int):
         stored = (answer.answers or {}).get(spec.key)
         repeated = spec.key in inside  # in a repeating group: "1: … | 2: …"
         shown = display_answer(spec, stored, registry, lang, repeated) if stored else "–"
-        rows.append((local(spec.label, lang), shown))
+        files = [
+            (
+                str(one["filename"]),
+                url_for(
+                    "staff.answer_file",
+                    enrollment_id=enrollment.id,
+                    response_id=answer.id,
+                    media_id=one["media_id"],
+                ),
+            )
+            for one in answer_files.files_of(stored)
+        ]
+        rows.append((local(spec.label, lang), shown, files))
     return render_template(
         "sob_core/staff/response.html",
         enrollment=enrollment,
@@ -261,6 +274,20 @@ def response(enrollment_id: int, response_id: int):
         read_by=read_by.name if read_by is not None else None,
         read_on=local_date(answer.staff_read_at) if answer.staff_read_at else None,
     )
+
+
+@bp.route("/patients/<id:enrollment_id>/responses/<id:response_id>/files/<id:media_id>")
+@require("staff", roles=THERAPY_ROLES, unit_scoped=True)
+def answer_file(enrollment_id: int, response_id: int, media_id: int):
+    """A file a citizen gave as an answer, in a response given at this unit; the read is
+    audit-logged before the file is sent. Another unit's, or a file the response does not
+    name, is 404."""
+    enrollment = unit_enrollment(enrollment_id)
+    answer = staff_views.unit_response(db.session, enrollment, response_id, session["care_unit_id"])
+    if answer is None or answer_files.named_file(answer, media_id) is None:
+        abort(404)
+    audit_citizen("read", "answer_file", enrollment.citizen_id, response=answer.id, media=media_id)
+    return send_answer_file(answer, media_id)
 
 
 @bp.route("/patients/<id:enrollment_id>/results/<key>")
