@@ -3,6 +3,8 @@ citizen, read back what she stored, and sign her in with or without JavaScript."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from browser_helpers import CITIZEN
@@ -69,3 +71,19 @@ def sign_in_citizen(page: Any, javascript: bool) -> None:
         "button"
     ).click()
     page.wait_for_load_state()
+
+
+@contextmanager
+def citizen_page(browser: Any, live_server: Any, javascript: bool) -> Iterator[Any]:
+    """A page of a fresh browser context (Swedish, scripts on or off) with the demo citizen
+    signed in; the context is closed when the block ends."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="sv-SE", java_script_enabled=javascript
+    )
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        sign_in_citizen(page, javascript)
+        yield page
+    finally:
+        context.close()

@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
 from browser_helpers import assert_accessible
-from fhir_form_helpers import send_imported, sign_in_citizen, stored_answers
+from fhir_form_helpers import citizen_page, send_imported, stored_answers
 
 pytestmark = pytest.mark.browser
 
@@ -45,13 +45,7 @@ def test_the_citizen_attaches_a_file_and_submits(browser, live_server, tmp_path,
     send_imported(live_server.app, key, f"Läkarintyg {key}", ITEMS)
     upload = tmp_path / "intyg.pdf"
     upload.write_bytes(PDF)
-    context = browser.new_context(
-        base_url=live_server.url, locale="sv-SE", java_script_enabled=javascript
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        sign_in_citizen(page, javascript)
+    with citizen_page(browser, live_server, javascript) as page:
         page.get_by_role("link", name=re.compile(f"Läkarintyg {key}")).first.click()
         field = page.get_by_label("Bifoga ditt läkarintyg")
         expect(field).to_have_attribute("type", "file")
@@ -69,8 +63,6 @@ def test_the_citizen_attaches_a_file_and_submits(browser, live_server, tmp_path,
             assert_accessible(page)
         page.get_by_role("button", name="Skicka in").click()
         expect(page.locator(".flashes")).to_contain_text("Tack")
-    finally:
-        context.close()
     answer = stored_answers(live_server.app, key)["certificate"]
     assert answer["filename"] == "intyg.pdf" and answer["content_type"] == "application/pdf"
     assert answer["size"] == len(PDF)

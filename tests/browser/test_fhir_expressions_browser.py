@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
 from browser_helpers import CITIZEN, assert_accessible
-from fhir_form_helpers import send_imported, sign_in_citizen, stored_answers
+from fhir_form_helpers import citizen_page, send_imported, stored_answers
 
 pytestmark = pytest.mark.browser
 
@@ -78,13 +78,7 @@ def _stored(app, key: str) -> dict:
 def test_an_imported_form_that_calculates_and_prefills(browser, live_server, javascript):
     key = f"vikt-{'js' if javascript else 'nojs'}"
     _send(live_server.app, key)
-    context = browser.new_context(
-        base_url=live_server.url, locale="sv-SE", java_script_enabled=javascript
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        sign_in_citizen(page, javascript)
+    with citizen_page(browser, live_server, javascript) as page:
         page.get_by_role("link", name=re.compile(f"Vikt {key}")).first.click()
         expect(page.locator("#name")).to_have_value(CITIZEN[1])
         expect(page.locator("#name")).to_be_disabled()
@@ -102,8 +96,6 @@ def test_an_imported_form_that_calculates_and_prefills(browser, live_server, jav
         page.fill("#why", "Jag vill gå ner i vikt.")
         page.get_by_role("button", name="Skicka in").click()
         expect(page.locator(".flashes")).to_contain_text("Tack")
-    finally:
-        context.close()
     assert _stored(live_server.app, key) == {
         "name": CITIZEN[1],
         "weight": 100,

@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
 from browser_helpers import assert_accessible
-from fhir_form_helpers import send_imported, sign_in_citizen, stored_answers
+from fhir_form_helpers import citizen_page, send_imported, stored_answers
 
 pytestmark = pytest.mark.browser
 
@@ -38,13 +38,7 @@ ITEMS = [
 def test_a_web_address_and_a_free_text_open_choice(browser, live_server, javascript):
     key = f"fria-svar-{'js' if javascript else 'nojs'}"
     send_imported(live_server.app, key, f"Fria svar {key}", ITEMS)
-    context = browser.new_context(
-        base_url=live_server.url, locale="sv-SE", java_script_enabled=javascript
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        sign_in_citizen(page, javascript)
+    with citizen_page(browser, live_server, javascript) as page:
         page.get_by_role("link", name=re.compile(f"Fria svar {key}")).first.click()
         follow_up = page.locator("#question-why")
         if javascript:
@@ -63,8 +57,6 @@ def test_a_web_address_and_a_free_text_open_choice(browser, live_server, javascr
         page.get_by_label("Din mottagnings webbplats").fill("https://www.1177.se")
         page.get_by_role("button", name="Skicka in").click()
         expect(page.locator(".flashes")).to_contain_text("Tack")
-    finally:
-        context.close()
     assert stored_answers(live_server.app, key) == {
         "home": "https://www.1177.se",
         "pet": [{"other": "Katt"}],

@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
 from browser_helpers import assert_accessible
-from fhir_form_helpers import send_imported, sign_in_citizen, stored_answers
+from fhir_form_helpers import citizen_page, send_imported, stored_answers
 
 pytestmark = pytest.mark.browser
 
@@ -62,13 +62,7 @@ def test_an_imported_form_with_information_read_only_and_a_follow_up(
 ):
     key = f"rokvanor-{'js' if javascript else 'nojs'}"
     _send(live_server.app, key)
-    context = browser.new_context(
-        base_url=live_server.url, locale="sv-SE", java_script_enabled=javascript
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        sign_in_citizen(page, javascript)
+    with citizen_page(browser, live_server, javascript) as page:
         page.get_by_role("link", name=re.compile(f"Rökvanor {key}")).first.click()
         expect(page.locator(".information")).to_have_text("Läs detta innan du svarar.")
         clinic = page.locator("#clinic")
@@ -88,8 +82,6 @@ def test_an_imported_form_with_information_read_only_and_a_follow_up(
         page.fill("#how_many", "5")
         page.get_by_role("button", name="Skicka in").click()
         expect(page.locator(".flashes")).to_contain_text("Tack")
-    finally:
-        context.close()
     assert _stored(live_server.app, key) == {
         "clinic": "Vårdcentralen Norr",
         "smoker": True,

@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - Playwright comes with the test extra
     pytest.skip("Playwright is not installed; browser tests skipped", allow_module_level=True)
 
 from browser_helpers import CITIZEN, assert_accessible
-from fhir_form_helpers import send_imported, send_questionnaire, sign_in_citizen, stored_answers
+from fhir_form_helpers import citizen_page, send_imported, send_questionnaire, stored_answers
 from test_pages import demo_sign_in
 
 pytestmark = pytest.mark.browser
@@ -49,13 +49,7 @@ def _stored(app, key: str) -> dict:
 def test_a_repeating_group_adds_and_removes_repetitions(browser, live_server, javascript):
     key = f"lakemedel-{'js' if javascript else 'nojs'}"
     _send(live_server.app, key)
-    context = browser.new_context(
-        base_url=live_server.url, locale="sv-SE", java_script_enabled=javascript
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        sign_in_citizen(page, javascript)
+    with citizen_page(browser, live_server, javascript) as page:
         page.get_by_role("link", name=re.compile(f"Läkemedelslista {key}")).first.click()
         expect(page.get_by_role("heading", name="Läkemedel 1")).to_be_visible()
         page.locator('[name="name@1"]').fill("Alvedon")
@@ -73,8 +67,6 @@ def test_a_repeating_group_adds_and_removes_repetitions(browser, live_server, ja
         expect(page.locator('[name="name@2"]')).to_have_value("Ipren")
         page.get_by_role("button", name="Skicka in").click()
         expect(page.locator(".flashes")).to_contain_text("Tack")
-    finally:
-        context.close()
     assert _stored(live_server.app, key) == {"name": ["Alvedon", "Ipren"], "dose": [None, 3]}
 
 
