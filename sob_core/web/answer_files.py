@@ -19,12 +19,12 @@ from flask_babel import gettext as _
 from ..answer_file_types import ANSWER_FILE_TYPES, FileRules
 from ..extensions import db
 from ..forms import answer_files
-from ..i18n import current_language
 from ..media import UploadError
 from ..media.purging import named_media
 from ..models import FormResponse, FormVersion, MediaFile
 from ..plugins import Registry
 from .media import current_max_upload_bytes, current_storage, send_media
+from .numbers import file_size
 
 REMOVE_SUFFIX = ":remove"
 #: the hidden input naming the file the page showed (``forms/_question.html``)
@@ -51,19 +51,10 @@ def _names(rules: FileRules) -> str:
     return ", ".join(ANSWER_FILE_TYPES[t][0].lstrip(".").upper() for t in rules.accepted())
 
 
-def size_text(size: int) -> str:
-    """``5 MB``, ``300 kB``, ``1000 byte`` (1 MB = 1024 kB), with the language's decimal mark."""
-    for unit, factor in (("MB", 1024 * 1024), ("kB", 1024)):
-        if size >= factor:
-            text = f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
-            return text.replace(".", ",") if current_language() == "sv" else text
-    return f"{size} byte"
-
-
 def upload_message(error: UploadError, rules: FileRules, max_bytes: int) -> str:
     """What the citizen reads when her file is refused, Swedish first (the catalogue)."""
     if error.code == "size":
-        return _("The file is too large. It may be at most %(size)s.", size=size_text(max_bytes))
+        return _("The file is too large. It may be at most %(size)s.", size=file_size(max_bytes))
     if error.code == "empty":
         return _("The file is empty. Choose another file.")
     if error.code == "mismatch":

@@ -37,3 +37,12 @@ def plotly_separators() -> str:
     """Plotly's ``separators`` (decimal, then thousands) for the page's language."""
     locale = get_locale() or "sv"
     return get_decimal_symbol(locale) + get_group_symbol(locale)
+
+
+def file_size(size: int) -> str:
+    """A file's size as a person reads it: ``5 MB``, ``1,5 MB``, ``300 kB``, ``1000 byte``
+    (1 MB = 1024 kB, one decimal at most, the page's decimal mark)."""
+    for unit, factor in (("MB", 1024 * 1024), ("kB", 1024)):
+        if size >= factor:
+            return f"{format_decimal(size / factor, format='0.#')} {unit}"
+    return f"{size} byte"

@@ -22,6 +22,7 @@ from ...models import MediaFile, ProgramVersion
 from ...types import local
 from ..access import require
 from ..media import current_max_upload_bytes, current_storage
+from ..numbers import file_size
 from .common import (
     DESIGN_ROLES,
     ITEM_KIND_LABELS,
@@ -251,18 +252,12 @@ def delete_module(version_id: int, module_key: str):
 # --- content items ------------------------------------------------------------------------------
 
 
-def _size(count: int) -> str:
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.0f} MB"
-    if count >= 1024:
-        return f"{count / 1024:.0f} kB"
-    return f"{count} byte"
-
-
 def _upload_message(error: storage_service.UploadError, kind: str) -> str:
     types = ", ".join(storage_service.extensions_for(kind))
     if error.code == "size":
-        return _("The file is too large: at most %(size)s.", size=_size(error.detail["max_bytes"]))
+        return _(
+            "The file is too large: at most %(size)s.", size=file_size(error.detail["max_bytes"])
+        )
     if error.code == "empty":
         return _("The file is empty.")
     if error.code == "mismatch":
