@@ -79,6 +79,19 @@ def _upload(data: bytes, name: str) -> tuple[io.BytesIO, str]:
     return (io.BytesIO(data), name)
 
 
+def _content_pdf(app: Any, filename: str) -> MediaFile:
+    """A PDF stored as content media (not an answer file), committed."""
+    content = media.store_media(
+        db.session,
+        media.get_storage(app),
+        PDF,
+        filename=filename,
+        media_type=media.BY_CONTENT_TYPE["application/pdf"],
+    )
+    db.session.commit()
+    return content
+
+
 # --- FHIR import and export ----------------------------------------------------------------------
 
 
@@ -181,14 +194,7 @@ def test_the_file_is_kept_when_the_page_is_posted_again_without_one(app, client,
 
 def test_only_a_file_of_her_own_draft_can_be_kept_by_naming_it(app, client, demo_data):
     assignment = assigned(app, client, RESOURCE)
-    content = media.store_media(
-        db.session,
-        media.get_storage(app),
-        PDF,
-        filename="annan.pdf",
-        media_type=media.BY_CONTENT_TYPE["application/pdf"],
-    )
-    db.session.commit()
+    content = _content_pdf(app, "annan.pdf")
     answer = _post(client, assignment, "save", **{"photo:kept": str(content.id)})
     assert answer.status_code == 302
     assert "photo" not in stored(assignment)[1]
@@ -361,14 +367,7 @@ def test_staff_of_another_unit_cannot_download_it(app, client, demo_data):
 
 def test_a_file_the_response_does_not_name_is_not_given_through_it(app, client, demo_data):
     assignment, response, _photo = _submitted(app, client)
-    content = media.store_media(
-        db.session,
-        media.get_storage(app),
-        PDF,
-        filename="x.pdf",
-        media_type=media.BY_CONTENT_TYPE["application/pdf"],
-    )
-    db.session.commit()
+    content = _content_pdf(app, "x.pdf")
     assert client.get(f"/citizen/responses/{response.id}/files/{content.id}").status_code == 404
 
 
